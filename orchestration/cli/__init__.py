@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the full `cvd` argument parser from every registered command module."""
     parser = argparse.ArgumentParser(
         prog="cvd",
-        description="CVD: DEX audits to sales, stock-outs and service orders for vending operators.",
+        description="CVD: DEX audits to sales, stock-outs and service orders.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:

@@ -1,0 +1,216 @@
+"""`evadts.parse`: bytes in, reads with an integrity verdict out. Never raises on bad input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evadts import crc
+from evadts.decode import make_decoder
+from evadts.lexer import RawRead, split_reads
+from evadts.model import Integrity, ParseResult, Problem, Read
+
+_BINARY_SAMPLE = 4096
+
+
+def _looks_binary(data: bytes) -> bool:
+    """True for data that is not text: NUL bytes or mostly unprintable bytes in its first 4 KiB."""
+    sample = data[:_BINARY_SAMPLE]
+    if b"\x00" in sample:
+        return True
+    unprintable = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    return unprintable > len(sample) // 10
+
+
+def _integrity(raw: RawRead, lines: list[bytes]) -> tuple[Integrity, list[Problem]]:
+    """Check G85 and SE of one read and decide whether it is complete."""
+    problems: list[Problem] = []
+    integ = Integrity(has_envelope=not (raw.dxs is None and raw.st is None and raw.se is None))
+    first_line = raw.lines[0]
+    if raw.g85 is not None:
+        integ.crc_present = True
+        g85_row = raw.rows[raw.g85]
+        g85_line = raw.lines[raw.g85]
+        written = g85_row[1].strip().decode("latin-1") if len(g85_row) > 1 else ""
+        integ.crc_expected = written or None
+        if raw.st is None:
+            integ.crc_verified = False
+            problems.append(
+                Problem(
+                    "error",
+                    "crc_without_st",
+                    g85_line,
+                    "G85",
+                    1,
+                    "G85 present but no ST to start the checksum from",
+                )
+            )
+        else:
+            covered = b"\r\n".join(lines[raw.lines[raw.st] - 1 : g85_line - 1]) + b"\r\n"
+            try:
+                expected = int(written, 16) if len(written) == 4 else None
+            except ValueError:
+                expected = None
+            if expected is None:
+                integ.crc_computed = crc.format_crc(crc.crc16_arc(covered))
+                integ.crc_verified = False
+                problems.append(
+                    Problem(
+                        "error",
+                        "crc_malformed",
+                        g85_line,
+                        "G85",
+                        1,
+                        f"G85 {written!r} is not four hex digits",
+                    )
+                )
+            else:
+                computed, variant = crc.match_variant(covered, expected)
+                integ.crc_computed = crc.format_crc(computed)
+                integ.crc_verified = variant is not None
+                integ.crc_variant = variant
+                if variant is None:
+                    problems.append(
+                        Problem(
+                            "error",
+                            "crc_mismatch",
+                            g85_line,
+                            "G85",
+                            1,
+                            f"G85 says {written}, the data gives {integ.crc_computed}: "
+                            "the read is damaged and must not feed sales",
+                        )
+                    )
+                elif variant != crc.VARIANT_STANDARD:
+                    problems.append(
+                        Problem(
+                            "info",
+                            "crc_variant",
+                            g85_line,
+                            "G85",
+                            1,
+                            f"G85 verifies as variant {variant}",
+                        )
+                    )
+    elif integ.has_envelope:
+        problems.append(
+            Problem(
+                "info",
+                "no_crc",
+                first_line,
+                None,
+                None,
+                "no G85 in this read: usable but unverified",
+            )
+        )
+    if raw.se is not None:
+        se_row, se_line = raw.rows[raw.se], raw.lines[raw.se]
+        start = raw.st if raw.st is not None else 0
+        integ.se_counted = raw.se - start + 1
+        declared = se_row[1].strip() if len(se_row) > 1 else b""
+        if declared.isdigit():
+            integ.se_declared = int(declared)
+            if integ.se_declared != integ.se_counted:
+                problems.append(
+                    Problem(
+                        "warning",
+                        "se_count_mismatch",
+                        se_line,
+                        "SE",
+                        1,
+                        f"SE declares {integ.se_declared} segments, counted {integ.se_counted}",
+                    )
+                )
+        else:
+            problems.append(
+                Problem(
+                    "warning",
+                    "se_count_missing",
+                    se_line,
+                    "SE",
+                    1,
+                    f"SE01 is not a count: {declared!r}",
+                )
+            )
+    if integ.has_envelope:
+        if raw.st is not None:
+            complete = raw.se is not None or integ.crc_verified is True
+            missing = "SE"
+        else:
+            # Some devices send DXS ... DXE with no ST/SE: complete if the DXE arrived.
+            complete = raw.se is None and raw.dxe is not None
+            missing = "ST" if raw.se is not None else "DXE"
+            if complete:
+                problems.append(
+                    Problem(
+                        "warning",
+                        "no_st",
+                        first_line,
+                        None,
+                        None,
+                        "DXS ... DXE with no ST/SE: complete but unverified",
+                    )
+                )
+        if not complete:
+            integ.truncated = True
+            problems.append(
+                Problem(
+                    "error",
+                    "truncated",
+                    raw.lines[-1],
+                    None,
+                    None,
+                    f"read ends at line {raw.lines[-1]} without {missing}: incomplete transmission",
+                )
+            )
+    else:
+        problems.append(
+            Problem(
+                "warning",
+                "no_envelope",
+                first_line,
+                None,
+                None,
+                "no DXS/ST/SE: the file is bare segments; usable but unverified",
+            )
+        )
+    return integ, problems
+
+
+def parse(
+    data: bytes, *, source: str | None = None, reference_time: datetime | None = None
+) -> ParseResult:
+    """Parse one DEX/EVA-DTS file. Never raises on bad input: everything wrong is a Problem.
+
+    ``source`` names the file in problems and output. ``reference_time`` (default: now) is what
+    a read time in the future is judged against.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"evadts.parse takes bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if not data.strip():
+        problem = Problem("error", "empty_file", None, None, None, "the file is empty")
+        return ParseResult([], source, [problem])
+    if _looks_binary(data):
+        problem = Problem(
+            "error", "binary_file", None, None, None, "the file is binary, not DEX text"
+        )
+        return ParseResult([], source, [problem])
+    raws, lines, file_problems = split_reads(data)
+    reads: list[Read] = []
+    for index, raw in enumerate(raws):
+        integrity, problems = _integrity(raw, lines)
+        read = object.__new__(Read)
+        read.__dict__.update(
+            integrity=integrity,
+            source=source,
+            index=index,
+            first_line=raw.lines[0],
+            last_line=raw.lines[-1],
+            _decoder=make_decoder(raw, raw.problems + problems, reference_time),
+        )
+        reads.append(read)
+    if not reads:
+        file_problems.append(
+            Problem("error", "no_reads", None, None, None, "no DEX segments found in the file")
+        )
+    return ParseResult(reads, source, file_problems)
