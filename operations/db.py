@@ -1,0 +1,131 @@
+"""Engines, sessions and migrations for the operational database.
+
+SQLite is the embedded default. Each SQLite connection gets WAL journaling (readers never block
+the writer), a busy timeout, enforced foreign keys, and write transactions that start with
+``BEGIN IMMEDIATE``: a transaction takes the write lock up front, so two processes serialise
+instead of one failing with "database is locked" when it upgrades a read lock to a write lock.
+PostgreSQL (``CVD_DATABASE_URL=postgresql+psycopg://...``) needs none of that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from operations.errors import SchemaOutdated
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+DbTarget = Engine | Session
+
+
+def connect(url: str) -> Engine:
+    """Create an engine for ``url``; for a SQLite file, create its folder and set the pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
+    # Hand transaction control to SQLAlchemy (the driver would otherwise BEGIN on its own,
+    # DEFERRED, and break savepoints), then set the per-connection pragmas.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose objects stay readable after commit (services return them to callers)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(target: DbTarget) -> Iterator[Session]:
+    """One atomic unit of work on ``target``.
+
+    Given an engine: a new session, committed at the end or rolled back on error. Given a session
+    outside a transaction: a transaction on it, committed at the end. Given a session already in
+    a transaction: a savepoint, so a failed call rolls back only its own writes and the caller
+    still owns the commit.
+    """
+    if isinstance(target, Engine):
+        with session_factory(target)() as session, session.begin():
+            yield session
+        return
+    if target.in_transaction():
+        with target.begin_nested():
+            yield target
+        return
+    with target.begin():
+        yield target
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema at ``url`` to ``revision`` by running the migrations."""
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            config = _alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise SchemaOutdated("no migrations found in " + str(MIGRATIONS_DIR))
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database at ``engine`` stands at (None when never upgraded)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current(engine: Engine) -> None:
+    """Raise :class:`SchemaOutdated` unless the database is at the newest migration."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutdated(
+            f"database schema is at {current or 'nothing'}, code expects {head}: "
+            "run `cvd db upgrade`"
+        )

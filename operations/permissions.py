@@ -1,0 +1,102 @@
+"""Who may do what: the permission matrix as data, and the one check every service calls.
+
+The matrix maps each role to the actions it may take and the scope of each grant: ``ALL``
+records, or only those on the actor's ``OWN_ROUTES`` (a driver's orders). The service layer calls
+:func:`require` (or :func:`require_on_route` for a record) before it reads or writes anything;
+dashboards and the CLI call the services, so the rule holds whatever the front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from operations.errors import PermissionDenied
+from operations.schema import ROLES
+
+SYSTEM_ROLE = "system"
+
+
+class Action(StrEnum):
+    """Everything the service layer can be asked to do."""
+
+    READ_MASTER_DATA = "masterdata.read"
+    WRITE_MASTER_DATA = "masterdata.write"
+    IMPORT_MASTER_DATA = "masterdata.import"
+    READ_PLANOGRAM = "planogram.read"
+    EDIT_PLANOGRAM = "planogram.edit"
+    READ_ORDERS = "order.read"
+    CREATE_ORDER = "order.create"
+    SCHEDULE_ORDER = "order.schedule"
+    START_ORDER = "order.start"
+    COMPLETE_ORDER = "order.complete"
+    CANCEL_ORDER = "order.cancel"
+    READ_USERS = "users.read"
+    MANAGE_USERS = "users.manage"
+    READ_AUDIT = "audit.read"
+
+
+class Scope(StrEnum):
+    """How far a grant reaches."""
+
+    ALL = "all"
+    OWN_ROUTES = "own routes"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user (see ``operations.auth.user_for_session``) or SYSTEM."""
+
+    username: str
+    role: str
+    user_id: int | None = None
+
+
+# Automatic registrations (unknown DEX serials), imports and the operator's own shell (`cvd`).
+SYSTEM = Actor(username="system", role=SYSTEM_ROLE)
+
+_EVERYTHING = dict.fromkeys(Action, Scope.ALL)
+_READS = {
+    Action.READ_MASTER_DATA: Scope.ALL,
+    Action.READ_PLANOGRAM: Scope.ALL,
+    Action.READ_ORDERS: Scope.ALL,
+}
+
+MATRIX: dict[str, dict[Action, Scope]] = {
+    "admin": _EVERYTHING,
+    SYSTEM_ROLE: _EVERYTHING,
+    "manager": {
+        action: scope
+        for action, scope in _EVERYTHING.items()
+        if action not in {Action.READ_USERS, Action.MANAGE_USERS}
+    },
+    "driver": {
+        Action.READ_MASTER_DATA: Scope.ALL,
+        Action.READ_PLANOGRAM: Scope.ALL,
+        Action.READ_ORDERS: Scope.OWN_ROUTES,
+        Action.START_ORDER: Scope.OWN_ROUTES,
+        Action.COMPLETE_ORDER: Scope.OWN_ROUTES,
+    },
+    "viewer": _READS,
+}
+if set(MATRIX) != {*ROLES, SYSTEM_ROLE}:  # pragma: no cover - guards edits of ROLES or MATRIX
+    raise RuntimeError("permission matrix and schema roles disagree")
+
+
+def require(actor: Actor, action: Action) -> Scope:
+    """Refuse with :class:`PermissionDenied` unless ``actor`` may take ``action``; return the scope.
+
+    A caller that gets ``Scope.OWN_ROUTES`` back must limit what it reads or writes to the
+    actor's routes (lists filter by it; single records use :func:`require_on_route`).
+    """
+    scope = MATRIX.get(actor.role, {}).get(action)
+    if scope is None:
+        raise PermissionDenied(actor.username, actor.role, action.value)
+    return scope
+
+
+def require_on_route(actor: Actor, action: Action, route_driver: str | None) -> None:
+    """Like :func:`require`, for one record that belongs to a route driven by ``route_driver``."""
+    scope = require(actor, action)
+    if scope is Scope.OWN_ROUTES and route_driver != actor.username:
+        raise PermissionDenied(actor.username, actor.role, action.value, "not on their route")

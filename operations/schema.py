@@ -1,0 +1,397 @@
+"""The operational database as SQLAlchemy 2 typed models.
+
+The tables are created and changed by the Alembic migrations in ``operations/migrations`` only;
+these models describe them for queries and writes. Rules that the database can hold itself are
+declared here as CHECK and UNIQUE constraints (and mirrored in the service layer with friendlier
+messages). Money is stored as integer cents; times are stored as naive UTC and read back aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+ROLES: tuple[str, ...] = ("admin", "manager", "driver", "viewer")
+ORDER_STATUSES: tuple[str, ...] = ("draft", "scheduled", "in_progress", "completed", "cancelled")
+PRODUCT_SIZES: tuple[str, ...] = ("S", "M", "L")
+TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+# The service-order life cycle; migration 0001 installs the same pairs as a trigger.
+ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("draft", "scheduled"),
+        ("scheduled", "in_progress"),
+        ("in_progress", "completed"),
+        ("draft", "cancelled"),
+        ("scheduled", "cancelled"),
+        ("in_progress", "cancelled"),
+    }
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """SQL for ``column IN (...)`` over constant strings (a CHECK constraint body)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes, stored naive so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC without tzinfo."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Timestamps:
+    """Creation and last-change times."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SoftDelete:
+    """Rows are never removed: a delete records who and when, and queries skip them."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class User(Timestamps, SoftDelete, Base):
+    """A person who signs in; the role decides what they may do."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="valid_role"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Base):
+    """A sign-in: the SHA-256 of the bearer token (the token itself is never stored)."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Product(Timestamps, SoftDelete, Base):
+    """Something sold from a slot."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint("cost_cents >= 0", name="cost_non_negative"),
+        CheckConstraint(_in("size", PRODUCT_SIZES), name="valid_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    cost_cents: Mapped[int] = mapped_column(Integer)
+    size: Mapped[str] = mapped_column(String(1))
+
+
+class Location(Timestamps, SoftDelete, Base):
+    """A site where machines stand."""
+
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint(_in("traffic", TRAFFIC_LEVELS), name="valid_traffic"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    traffic: Mapped[str] = mapped_column(String(8))
+
+
+class Route(Timestamps, SoftDelete, Base):
+    """A driver's round; the driver is named by user name (the user may be created later)."""
+
+    __tablename__ = "routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    driver_username: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Device(Timestamps, SoftDelete, Base):
+    """A vending machine. Unknown DEX serials become devices without asset number or location."""
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint(
+            "service_days IS NULL OR length(service_days) = 7", name="service_days_mask"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dex_serial: Mapped[str | None] = mapped_column(String(64), unique=True)
+    model: Mapped[str | None] = mapped_column(String(100))
+    device_type: Mapped[str | None] = mapped_column(String(100))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("routes.id"), index=True)
+    telemetry: Mapped[bool] = mapped_column(Boolean, default=False)
+    service_days: Mapped[str | None] = mapped_column(String(7))
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    location: Mapped[Location | None] = relationship()
+    route: Mapped[Route | None] = relationship()
+    aliases: Mapped[list[DeviceAlias]] = relationship(back_populates="device")
+
+
+class DeviceAlias(Base):
+    """Another DEX serial the same machine has reported (e.g. after a controller swap)."""
+
+    __tablename__ = "device_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    dex_serial: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    device: Mapped[Device] = relationship(back_populates="aliases")
+
+
+class Cabinet(Timestamps, SoftDelete, Base):
+    """One cabinet of a machine (a machine may have a drink cooler beside a snack tower)."""
+
+    __tablename__ = "cabinets"
+    __table_args__ = (
+        UniqueConstraint("device_id", "cabinet_index"),
+        CheckConstraint("cabinet_index >= 1", name="index_positive"),
+        CheckConstraint("rows BETWEEN 1 AND 26", name="rows_range"),
+        CheckConstraint("columns BETWEEN 1 AND 99", name="columns_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cabinet_index: Mapped[int] = mapped_column(Integer)
+    cabinet_type: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[int] = mapped_column(Integer)
+
+    device: Mapped[Device] = relationship()
+
+
+class PlanogramVersion(Base):
+    """An immutable planogram of one cabinet; exactly one version per cabinet is active."""
+
+    __tablename__ = "planogram_versions"
+    __table_args__ = (
+        UniqueConstraint("cabinet_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index(
+            "uq_planogram_versions_one_active",
+            "cabinet_id",
+            unique=True,
+            sqlite_where=text("is_active"),
+            postgresql_where=text("is_active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    slots: Mapped[list[PlanogramSlot]] = relationship(
+        back_populates="version", order_by="PlanogramSlot.id"
+    )
+
+
+class PlanogramSlot(Base):
+    """One position of a planogram version: what it holds, how many, at what price."""
+
+    __tablename__ = "planogram_slots"
+    __table_args__ = (
+        UniqueConstraint("version_id", "slot"),
+        UniqueConstraint("version_id", "selection"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("par_level >= 0 AND par_level <= capacity", name="par_within_capacity"),
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("planogram_versions.id"))
+    slot: Mapped[str] = mapped_column(String(8))
+    selection: Mapped[str] = mapped_column(String(32))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    par_level: Mapped[int] = mapped_column(Integer)
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+    version: Mapped[PlanogramVersion] = relationship(back_populates="slots")
+    product: Mapped[Product] = relationship()
+
+
+# Each status implies which step times are set, so a row cannot claim a state it never reached.
+_ORDER_STATE_CONSISTENT = (
+    "(status = 'draft' AND scheduled_at IS NULL AND started_at IS NULL"
+    " AND completed_at IS NULL AND cancelled_at IS NULL)"
+    " OR (status = 'scheduled' AND scheduled_at IS NOT NULL AND started_at IS NULL"
+    " AND completed_at IS NULL AND cancelled_at IS NULL)"
+    " OR (status = 'in_progress' AND scheduled_at IS NOT NULL AND started_at IS NOT NULL"
+    " AND completed_at IS NULL AND cancelled_at IS NULL)"
+    " OR (status = 'completed' AND scheduled_at IS NOT NULL AND started_at IS NOT NULL"
+    " AND completed_at IS NOT NULL AND cancelled_at IS NULL)"
+    " OR (status = 'cancelled' AND completed_at IS NULL AND cancelled_at IS NOT NULL)"
+)
+
+
+class ServiceOrder(Base):
+    """A visit a driver carries out: which cabinets, what to load, and who did what when."""
+
+    __tablename__ = "service_orders"
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="valid_status"),
+        CheckConstraint(_ORDER_STATE_CONSISTENT, name="status_matches_steps"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("routes.id"), index=True)
+    driver_username: Mapped[str | None] = mapped_column(String(64))
+    planned_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_by: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    route: Mapped[Route] = relationship()
+    cabinets: Mapped[list[ServiceOrderCabinet]] = relationship(
+        back_populates="order", order_by="ServiceOrderCabinet.id"
+    )
+
+
+class ServiceOrderCabinet(Base):
+    """A cabinet to serve on an order."""
+
+    __tablename__ = "service_order_cabinets"
+    __table_args__ = (UniqueConstraint("order_id", "cabinet_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("service_orders.id"))
+    cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id"), index=True)
+
+    order: Mapped[ServiceOrder] = relationship(back_populates="cabinets")
+    cabinet: Mapped[Cabinet] = relationship()
+    items: Mapped[list[ServiceOrderItem]] = relationship(
+        back_populates="order_cabinet", order_by="ServiceOrderItem.id"
+    )
+
+
+class ServiceOrderItem(Base):
+    """What to load into one slot, and (once completed) what was delivered."""
+
+    __tablename__ = "service_order_items"
+    __table_args__ = (
+        UniqueConstraint("order_cabinet_id", "slot"),
+        CheckConstraint("quantity_planned >= 0", name="planned_non_negative"),
+        CheckConstraint(
+            "quantity_delivered IS NULL OR quantity_delivered >= 0", name="delivered_non_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_cabinet_id: Mapped[int] = mapped_column(ForeignKey("service_order_cabinets.id"))
+    slot: Mapped[str] = mapped_column(String(8))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity_planned: Mapped[int] = mapped_column(Integer)
+    quantity_delivered: Mapped[int | None] = mapped_column(Integer)
+
+    order_cabinet: Mapped[ServiceOrderCabinet] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+class AuditEntry(Base):
+    """One change: who, what (entity, key, action), the row before and after (JSON), when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,235 @@
+"""Master data: products, locations and routes, written by natural key; soft delete; export.
+
+``export_tables`` is what the warehouse sync reads: every live device, cabinet and active
+planogram slot as plain rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from operations import validation as check
+from operations.db import DbTarget, transaction
+from operations.permissions import Action, Actor, require
+from operations.schema import (
+    PRODUCT_SIZES,
+    TRAFFIC_LEVELS,
+    Base,
+    Cabinet,
+    Device,
+    Location,
+    PlanogramSlot,
+    PlanogramVersion,
+    Product,
+    Route,
+)
+from operations.services.records import Saved, live, soft_delete, upsert
+
+# Entities that can be soft-deleted by natural key: (model, key column).
+DELETABLE: dict[str, tuple[type[Base], str]] = {
+    "product": (Product, "code"),
+    "location": (Location, "code"),
+    "route": (Route, "code"),
+    "device": (Device, "asset_number"),
+}
+
+
+def save_product(
+    db: DbTarget,
+    actor: Actor,
+    *,
+    code: object,
+    name: object,
+    category: object,
+    price: object,
+    cost: object,
+    size: object,
+) -> Saved[Product]:
+    """Create or update the product ``code`` (prices in currency units, e.g. ``"1.50"``)."""
+    require(actor, Action.WRITE_MASTER_DATA)
+    key = {"code": check.code("product_id", code)}
+    values = {
+        "name": check.name("name", name),
+        "category": check.name("category", category, max_length=100),
+        "price_cents": check.money_cents("price", price),
+        "cost_cents": check.money_cents("cost", cost),
+        "size": check.choice("size", size, PRODUCT_SIZES),
+    }
+    with transaction(db) as session:
+        return upsert(session, actor, Product, "product", key=key, values=values)
+
+
+def save_location(
+    db: DbTarget,
+    actor: Actor,
+    *,
+    code: object,
+    name: object,
+    address: object,
+    latitude: object,
+    longitude: object,
+    traffic: object,
+) -> Saved[Location]:
+    """Create or update the location ``code`` with its coordinates (WGS 84 degrees)."""
+    require(actor, Action.WRITE_MASTER_DATA)
+    key = {"code": check.code("location_id", code)}
+    values = {
+        "name": check.name("name", name),
+        "address": check.name("address", address, max_length=500, required=False),
+        "latitude": check.number("latitude", latitude, minimum=-90, maximum=90),
+        "longitude": check.number("longitude", longitude, minimum=-180, maximum=180),
+        "traffic": check.choice("traffic", traffic, TRAFFIC_LEVELS),
+    }
+    with transaction(db) as session:
+        return upsert(session, actor, Location, "location", key=key, values=values)
+
+
+def save_route(
+    db: DbTarget, actor: Actor, *, code: object, name: object, driver: object
+) -> Saved[Route]:
+    """Create or update the route ``code``; ``driver`` is a user name (or empty for none)."""
+    require(actor, Action.WRITE_MASTER_DATA)
+    key = {"code": check.code("route_id", code)}
+    driver_text = driver.strip() if isinstance(driver, str) else driver
+    values = {
+        "name": check.name("name", name),
+        "driver_username": check.username("driver", driver_text) if driver_text else None,
+    }
+    with transaction(db) as session:
+        return upsert(session, actor, Route, "route", key=key, values=values)
+
+
+def get_product(session: Session, code: str) -> Product:
+    """The live product ``code`` (NotFound otherwise)."""
+    return live(session, Product, "product", code=code)
+
+
+def get_location(session: Session, code: str) -> Location:
+    """The live location ``code`` (NotFound otherwise)."""
+    return live(session, Location, "location", code=code)
+
+
+def get_route(session: Session, code: str) -> Route:
+    """The live route ``code`` (NotFound otherwise)."""
+    return live(session, Route, "route", code=code)
+
+
+def list_products(db: DbTarget, actor: Actor) -> list[Product]:
+    """Live products by code."""
+    require(actor, Action.READ_MASTER_DATA)
+    query = select(Product).where(Product.deleted_at.is_(None)).order_by(Product.code)
+    with transaction(db) as session:
+        return list(session.scalars(query))
+
+
+def list_routes(db: DbTarget, actor: Actor) -> list[Route]:
+    """Live routes by code."""
+    require(actor, Action.READ_MASTER_DATA)
+    query = select(Route).where(Route.deleted_at.is_(None)).order_by(Route.code)
+    with transaction(db) as session:
+        return list(session.scalars(query))
+
+
+def delete(db: DbTarget, actor: Actor, entity: str, key: str) -> None:
+    """Soft-delete the ``entity`` (product, location, route, device) with natural ``key``."""
+    require(actor, Action.WRITE_MASTER_DATA)
+    if entity not in DELETABLE:
+        raise check.ValidationError("entity", entity, f"must be one of {', '.join(DELETABLE)}")
+    model, column = DELETABLE[entity]
+    with transaction(db) as session:
+        found = live(session, model, entity, **{column: key})
+        soft_delete(session, actor, found, entity, key)
+
+
+def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
+    """Live master data as plain rows for the warehouse sync (a system read, no actor).
+
+    Tables: ``products``, ``locations``, ``routes``, ``devices`` (with location and route codes),
+    ``cabinets`` and ``planogram_slots`` (the active version of each cabinet). Money in cents.
+    """
+    products = select(
+        Product.code.label("product_id"),
+        Product.name,
+        Product.category,
+        Product.price_cents,
+        Product.cost_cents,
+        Product.size,
+    ).where(Product.deleted_at.is_(None))
+    locations = select(
+        Location.code.label("location_id"),
+        Location.name,
+        Location.address,
+        Location.latitude,
+        Location.longitude,
+        Location.traffic,
+    ).where(Location.deleted_at.is_(None))
+    routes = select(
+        Route.code.label("route_id"), Route.name, Route.driver_username.label("driver")
+    ).where(Route.deleted_at.is_(None))
+    devices = (
+        select(
+            Device.id.label("device_id"),
+            Device.asset_number,
+            Device.dex_serial,
+            Device.model,
+            Device.device_type,
+            Location.code.label("location_id"),
+            Route.code.label("route_id"),
+            Device.telemetry,
+            Device.service_days,
+            Device.first_seen_at,
+        )
+        .outerjoin(Location, Device.location_id == Location.id)
+        .outerjoin(Route, Device.route_id == Route.id)
+        .where(Device.deleted_at.is_(None))
+    )
+    cabinets = (
+        select(
+            Cabinet.id.label("cabinet_id"),
+            Device.asset_number,
+            Device.dex_serial,
+            Cabinet.cabinet_index,
+            Cabinet.cabinet_type,
+            Cabinet.rows,
+            Cabinet.columns,
+        )
+        .join(Device, Cabinet.device_id == Device.id)
+        .where(Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None))
+    )
+    slots = (
+        select(
+            Cabinet.id.label("cabinet_id"),
+            Device.asset_number,
+            Cabinet.cabinet_index,
+            PlanogramVersion.version.label("planogram_version"),
+            PlanogramSlot.slot,
+            PlanogramSlot.selection,
+            Product.code.label("product_id"),
+            PlanogramSlot.capacity,
+            PlanogramSlot.par_level,
+            PlanogramSlot.price_cents,
+        )
+        .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
+        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
+        .join(Device, Cabinet.device_id == Device.id)
+        .join(Product, PlanogramSlot.product_id == Product.id)
+        .where(PlanogramVersion.is_active, Cabinet.deleted_at.is_(None))
+        .order_by(Cabinet.id, PlanogramSlot.slot)
+    )
+    queries = {
+        "products": products,
+        "locations": locations,
+        "routes": routes,
+        "devices": devices,
+        "cabinets": cabinets,
+        "planogram_slots": slots,
+    }
+    with transaction(db) as session:
+        return {table: _rows(session, query) for table, query in queries.items()}

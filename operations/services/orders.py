@@ -1,0 +1,272 @@
+"""Service orders: draft → scheduled → in_progress → completed, or cancelled.
+
+An order names a route (and so its driver), a planned date, the cabinets to serve and, per
+cabinet, what to load into which slot. Completing records what was delivered per slot;
+cancelling releases the order. Drivers see and work only the orders of their own routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from operations import audit
+from operations import validation as check
+from operations.db import DbTarget, transaction
+from operations.errors import Conflict, NotFound, ValidationError
+from operations.permissions import Action, Actor, Scope, require, require_on_route
+from operations.schema import (
+    ORDER_STATUSES,
+    ORDER_TRANSITIONS,
+    Cabinet,
+    Device,
+    Product,
+    Route,
+    ServiceOrder,
+    ServiceOrderCabinet,
+    ServiceOrderItem,
+    utcnow,
+)
+from operations.services.masterdata import get_route
+from operations.services.planograms import active_version
+from operations.services.records import live
+
+MAX_QUANTITY = 999
+# The step columns each status stamps: (time, user).
+STEP_COLUMNS: dict[str, tuple[str, str]] = {
+    "scheduled": ("scheduled_at", "scheduled_by"),
+    "in_progress": ("started_at", "started_by"),
+    "completed": ("completed_at", "completed_by"),
+    "cancelled": ("cancelled_at", "cancelled_by"),
+}
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """Load ``quantity`` into ``slot``; the product is the slot's in the active planogram."""
+
+    slot: object
+    quantity: object
+
+
+@dataclass(frozen=True)
+class PickLine:
+    """One product of a pick list: how many to take along, and how many were delivered."""
+
+    product_code: str
+    product_name: str
+    quantity_planned: int
+    quantity_delivered: int
+
+
+def _order_query() -> Select[tuple[ServiceOrder]]:
+    return select(ServiceOrder).options(
+        selectinload(ServiceOrder.route),
+        selectinload(ServiceOrder.cabinets)
+        .selectinload(ServiceOrderCabinet.items)
+        .selectinload(ServiceOrderItem.product),
+    )
+
+
+def _load(session: Session, actor: Actor, action: Action, order_id: int) -> ServiceOrder:
+    order = session.scalars(_order_query().where(ServiceOrder.id == order_id)).one_or_none()
+    if order is None:
+        require(actor, action)  # a stranger learns nothing about which ids exist
+        raise NotFound("service order", order_id)
+    require_on_route(actor, action, order.route.driver_username)
+    return order
+
+
+def _cabinet_items(
+    session: Session, route: Route, cabinet_id: object, items: Sequence[ItemSpec]
+) -> ServiceOrderCabinet:
+    cabinet_key = check.integer("cabinet_id", cabinet_id, minimum=1, maximum=2**62)
+    cabinet = live(session, Cabinet, "cabinet", id=cabinet_key)
+    device = session.get_one(Device, cabinet.device_id)
+    if device.route_id != route.id:
+        raise ValidationError("cabinet_id", cabinet_key, f"is not on route {route.code}")
+    version = active_version(session, cabinet.id)
+    slots = {s.slot: s for s in version.slots} if version is not None else {}
+    order_cabinet = ServiceOrderCabinet(cabinet_id=cabinet.id)
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, ItemSpec):
+            raise ValidationError("items", item, "must be ItemSpec(slot, quantity)")
+        if item.slot not in slots:
+            raise ValidationError(
+                "slot", item.slot, f"not in the planogram of cabinet {cabinet.id}"
+            )
+        if item.slot in seen:
+            raise ValidationError("slot", item.slot, "listed twice for the cabinet")
+        seen.add(item.slot)
+        slot = slots[item.slot]
+        quantity = check.integer("quantity", item.quantity, minimum=0, maximum=slot.capacity)
+        order_cabinet.items.append(
+            ServiceOrderItem(slot=slot.slot, product_id=slot.product_id, quantity_planned=quantity)
+        )
+    return order_cabinet
+
+
+def create_order(
+    db: DbTarget,
+    actor: Actor,
+    *,
+    route_code: object,
+    planned_date: object,
+    cabinets: Mapping[int, Sequence[ItemSpec]],
+    note: object = "",
+) -> ServiceOrder:
+    """Create a draft order for the route's driver, with items per cabinet (one transaction)."""
+    require(actor, Action.CREATE_ORDER)
+    planned = check.calendar_date("planned_date", planned_date)
+    note_text = check.name("note", note, max_length=1000, required=False)
+    if not isinstance(cabinets, Mapping) or not cabinets:
+        raise ValidationError("cabinets", cabinets, "name at least one cabinet with its items")
+    with transaction(db) as session:
+        route = get_route(session, check.code("route_id", route_code))
+        order = ServiceOrder(
+            route_id=route.id,
+            driver_username=route.driver_username,
+            planned_date=planned,
+            status="draft",
+            note=note_text,
+            created_by=actor.username,
+            cabinets=[_cabinet_items(session, route, cid, its) for cid, its in cabinets.items()],
+        )
+        session.add(order)
+        session.flush()
+        audit.record(session, actor, "create", "service_order", order.id, after=_dump(order))
+        return session.scalars(_order_query().where(ServiceOrder.id == order.id)).one()
+
+
+def _dump(order: ServiceOrder) -> dict[str, object]:
+    data = audit.snapshot(order)
+    data["items"] = [
+        {
+            "cabinet_id": oc.cabinet_id,
+            "slot": item.slot,
+            "product_id": item.product_id,
+            "planned": item.quantity_planned,
+            "delivered": item.quantity_delivered,
+        }
+        for oc in order.cabinets
+        for item in oc.items
+    ]
+    return data
+
+
+def _transition(
+    session: Session, actor: Actor, order: ServiceOrder, target: str, action: Action
+) -> ServiceOrder:
+    if (order.status, target) not in ORDER_TRANSITIONS:
+        raise Conflict(f"service order {order.id} is {order.status}; it cannot become {target}")
+    before = _dump(order)
+    at_column, by_column = STEP_COLUMNS[target]
+    order.status = target
+    setattr(order, at_column, utcnow())
+    setattr(order, by_column, actor.username)
+    session.flush()
+    audit.record(
+        session, actor, action.value, "service_order", order.id, before=before, after=_dump(order)
+    )
+    return order
+
+
+def schedule_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
+    """draft → scheduled."""
+    with transaction(db) as session:
+        order = _load(session, actor, Action.SCHEDULE_ORDER, order_id)
+        return _transition(session, actor, order, "scheduled", Action.SCHEDULE_ORDER)
+
+
+def start_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
+    """scheduled → in_progress (the driver begins the visit)."""
+    with transaction(db) as session:
+        order = _load(session, actor, Action.START_ORDER, order_id)
+        return _transition(session, actor, order, "in_progress", Action.START_ORDER)
+
+
+def complete_order(
+    db: DbTarget, actor: Actor, order_id: int, delivered: Mapping[tuple[int, str], object]
+) -> ServiceOrder:
+    """in_progress → completed, recording per ``(cabinet_id, slot)`` what was delivered.
+
+    Slots of the order missing from ``delivered`` are recorded as 0; a key that is not on the
+    order is refused.
+    """
+    with transaction(db) as session:
+        order = _load(session, actor, Action.COMPLETE_ORDER, order_id)
+        if order.status != "in_progress":
+            raise Conflict(
+                f"service order {order.id} is {order.status}; it cannot become completed"
+            )
+        items = {(oc.cabinet_id, item.slot): item for oc in order.cabinets for item in oc.items}
+        unknown = [key for key in delivered if key not in items]
+        if unknown:
+            raise ValidationError("delivered", unknown[0], "not a (cabinet_id, slot) of the order")
+        quantities = {
+            key: check.integer(
+                "quantity_delivered", delivered.get(key, 0), minimum=0, maximum=MAX_QUANTITY
+            )
+            for key in items
+        }
+        for key, item in items.items():
+            item.quantity_delivered = quantities[key]
+        return _transition(session, actor, order, "completed", Action.COMPLETE_ORDER)
+
+
+def cancel_order(db: DbTarget, actor: Actor, order_id: int, *, reason: object) -> ServiceOrder:
+    """draft, scheduled or in_progress → cancelled (the order is released), with a reason."""
+    reason_text = check.name("reason", reason, max_length=1000)
+    with transaction(db) as session:
+        order = _load(session, actor, Action.CANCEL_ORDER, order_id)
+        order.cancel_reason = reason_text
+        return _transition(session, actor, order, "cancelled", Action.CANCEL_ORDER)
+
+
+def get_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
+    """One order with its cabinets and items (a driver only if it is on their route)."""
+    with transaction(db) as session:
+        return _load(session, actor, Action.READ_ORDERS, order_id)
+
+
+def list_orders(
+    db: DbTarget, actor: Actor, *, status: str | None = None, planned_date: date | None = None
+) -> list[ServiceOrder]:
+    """Orders by planned date; drivers get only the orders of their own routes."""
+    scope = require(actor, Action.READ_ORDERS)
+    query = _order_query().order_by(ServiceOrder.planned_date, ServiceOrder.id)
+    if status is not None:
+        query = query.where(ServiceOrder.status == check.choice("status", status, ORDER_STATUSES))
+    if planned_date is not None:
+        query = query.where(ServiceOrder.planned_date == planned_date)
+    if scope is Scope.OWN_ROUTES:
+        query = query.join(Route, ServiceOrder.route_id == Route.id).where(
+            Route.driver_username == actor.username
+        )
+    with transaction(db) as session:
+        return list(session.scalars(query))
+
+
+def pick_list(db: DbTarget, actor: Actor, order_id: int) -> list[PickLine]:
+    """What to take along for the order: planned and delivered quantities summed by product."""
+    with transaction(db) as session:
+        order = _load(session, actor, Action.READ_ORDERS, order_id)
+        query = (
+            select(
+                Product.code,
+                Product.name,
+                func.sum(ServiceOrderItem.quantity_planned),
+                func.coalesce(func.sum(ServiceOrderItem.quantity_delivered), 0),
+            )
+            .join(ServiceOrderCabinet, ServiceOrderItem.order_cabinet_id == ServiceOrderCabinet.id)
+            .join(Product, ServiceOrderItem.product_id == Product.id)
+            .where(ServiceOrderCabinet.order_id == order.id)
+            .group_by(Product.code, Product.name)
+            .order_by(Product.code)
+        )
+        return [PickLine(code, name, int(p), int(d)) for code, name, p, d in session.execute(query)]

@@ -1,0 +1,68 @@
+"""User accounts (admins only): add, change role, deactivate, list."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from operations import audit
+from operations import validation as check
+from operations.auth import check_password_strength, hash_password
+from operations.db import DbTarget, transaction
+from operations.errors import ValidationError
+from operations.permissions import Action, Actor, require
+from operations.schema import ROLES, User, UserSession, utcnow
+from operations.services.records import live, soft_delete
+
+
+def add_user(
+    db: DbTarget, actor: Actor, *, username: object, role: object, password: object
+) -> User:
+    """Create an account with ``role`` (admin, manager, driver, viewer)."""
+    require(actor, Action.MANAGE_USERS)
+    name = check.username("username", username)
+    role_name = check.choice("role", role, ROLES)
+    password_hash = hash_password(check_password_strength(password))
+    with transaction(db) as session:
+        if session.scalars(select(User).where(User.username == name)).one_or_none() is not None:
+            raise ValidationError("username", name, "is already taken")
+        user = User(username=name, role=role_name, password_hash=password_hash, failed_logins=0)
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "create", "user", name, after=audit.snapshot(user))
+        return user
+
+
+def set_role(db: DbTarget, actor: Actor, username: str, role: object) -> User:
+    """Change a user's role."""
+    require(actor, Action.MANAGE_USERS)
+    role_name = check.choice("role", role, ROLES)
+    with transaction(db) as session:
+        user = live(session, User, "user", username=username)
+        before = audit.snapshot(user)
+        user.role = role_name
+        session.flush()
+        audit.record(
+            session, actor, "update", "user", username, before=before, after=audit.snapshot(user)
+        )
+        return user
+
+
+def deactivate_user(db: DbTarget, actor: Actor, username: str) -> None:
+    """Soft-delete the account and revoke its sessions."""
+    require(actor, Action.MANAGE_USERS)
+    with transaction(db) as session:
+        user = live(session, User, "user", username=username)
+        session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        soft_delete(session, actor, user, "user", username)
+
+
+def list_users(db: DbTarget, actor: Actor) -> list[User]:
+    """Active accounts by user name."""
+    require(actor, Action.READ_USERS)
+    query = select(User).where(User.deleted_at.is_(None)).order_by(User.username)
+    with transaction(db) as session:
+        return list(session.scalars(query))
