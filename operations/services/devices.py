@@ -92,7 +92,7 @@ def save_device(
     telemetry: object,
     service_days: object,
 ) -> Saved[Device]:
-    """Create or update the device ``asset_number``.
+    """Create or update the device ``asset_number`` (empty location/route: not placed yet).
 
     If the serial was auto-registered as an unassigned device, that device is adopted (it keeps
     its id and first-seen time) instead of a second device being created.
@@ -108,8 +108,14 @@ def save_device(
         "service_days": check.weekday_mask("service_days", service_days),
     }
     with transaction(db) as session:
-        values["location_id"] = get_location(session, check.code("location_id", location_code)).id
-        values["route_id"] = get_route(session, check.code("route_id", route_code)).id
+        values["location_id"] = (
+            get_location(session, check.code("location_id", location_code)).id
+            if location_code
+            else None
+        )
+        values["route_id"] = (
+            get_route(session, check.code("route_id", route_code)).id if route_code else None
+        )
         existing = session.scalars(select(Device).where(Device.asset_number == asset)).one_or_none()
         if serial is not None:
             owner = device_by_serial(session, serial)

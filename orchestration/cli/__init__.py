@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # Command modules, in the order `cvd --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("orchestration.cli.parse_cmd",)
+COMMAND_MODULES: tuple[str, ...] = ("orchestration.cli.parse_cmd", "orchestration.cli.ops_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,62 @@
+"""`cvd db upgrade`, `cvd users add`, `cvd import master-data`: the operational database.
+
+Only the argument parsers live here; the commands themselves are in ``ops_run``, imported when
+one of them runs, so other commands never pay for SQLAlchemy and Alembic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+ROLE_CHOICES = ("admin", "manager", "driver", "viewer")
+
+
+def _deferred(name: str) -> Callable[[argparse.Namespace], int]:
+    """A command function that imports ``ops_run`` only when called."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module("orchestration.cli.ops_run"), name)(args))
+
+    return run
+
+
+def _add_home(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `db`, `users` and `import` command groups."""
+    db_parser = subparsers.add_parser("db", help="operational database: create or upgrade schema")
+    db_commands = db_parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="create or upgrade the schema (migrations)")
+    _add_home(upgrade)
+    upgrade.set_defaults(func=_deferred("run_db_upgrade"))
+
+    users_parser = subparsers.add_parser("users", help="user accounts of the operational database")
+    user_commands = users_parser.add_subparsers(
+        dest="users_command", metavar="ACTION", required=True
+    )
+    add = user_commands.add_parser("add", help="add a user (password asked, or generated)")
+    add.add_argument("name", help="user name (lower-case letters, digits, . _ -)")
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES)
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_home(add)
+    add.set_defaults(func=_deferred("run_users_add"))
+
+    import_parser = subparsers.add_parser(
+        "import", help="import data into the operational database"
+    )
+    import_commands = import_parser.add_subparsers(
+        dest="import_kind", metavar="KIND", required=True
+    )
+    master = import_commands.add_parser("master-data", help="the master-data CSV files")
+    master.add_argument(
+        "directory", nargs="?", type=Path, help="folder of CSVs (default $CVD_HOME/master-data)"
+    )
+    _add_home(master)
+    master.set_defaults(func=_deferred("run_import_master_data"))
