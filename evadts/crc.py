@@ -6,10 +6,15 @@ gives ``0xBB3D``. ``binascii.crc_hqx`` is CRC-16/XMODEM, a different CRC, and is
 
 from __future__ import annotations
 
-import crcmod
+import anycrc
 
-crc16_arc = crcmod.mkCrcFun(0x18005, initCrc=0x0000, rev=True, xorOut=0x0000)
-"""Compute CRC-16/ARC of ``bytes`` (C implementation from crcmod-plus)."""
+_ARC = anycrc.Model("CRC16-ARC")
+
+
+def crc16_arc(data: bytes) -> int:
+    """CRC-16/ARC of ``data`` (anycrc's word-at-a-time C implementation)."""
+    return _ARC.calc(data)
+
 
 # The known ways a device computes or writes G85, in the order they are tried.
 VARIANT_STANDARD = "standard"

@@ -6,13 +6,13 @@ that is present but unreadable becomes a Problem naming the line, segment and el
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from evadts import currency as currency_codes
-from evadts.lexer import RawRead
+from evadts.lexer import RawRead, split_glued_inside
 from evadts.model import (
     AuditInfo,
     Cash,
@@ -47,15 +47,15 @@ def make_decoder(
 
 class _Decoder:
     def __init__(self, raw: RawRead, problems: list[Problem], reference: datetime | None) -> None:
+        self.problems = list(problems)
         self.segments = [
             Segment(
                 line,
                 row[0].strip().decode("latin-1"),
                 tuple(unescape(e.decode("latin-1")) for e in row[1:]),
             )
-            for row, line in zip(raw.rows, raw.lines, strict=True)
+            for row, line in self._unglued(raw)
         ]
-        self.problems = list(problems)
         self.reference = reference or datetime.now()
         self.decimals = 2
         self.machine = Machine()
@@ -68,7 +68,19 @@ class _Decoder:
         self.audit: AuditInfo | None = None
         self.dts_version: str | None = None
         self.id5_at: datetime | None = None
+        self.first_line = raw.lines[0]
+        self.time_line: dict[str, int] = {}
         self.init_at: datetime | None = None
+
+    def _unglued(self, raw: RawRead) -> Iterator[tuple[list[bytes], int]]:
+        """The rows, with a PA segment glued inside another line (``CA1*MAPA2*0*0``: the line
+        was cut and the next one joined it) split back out."""
+        for row, line in zip(raw.rows, raw.lines, strict=True):
+            if row[0][:2] != b"PA" and any(b"PA" in element for element in row[1:]):
+                for part in split_glued_inside(row, b"*".join(row), line, self.problems):
+                    yield part, line
+            else:
+                yield row, line
 
     # -- element access ------------------------------------------------------------------------
 
@@ -143,7 +155,7 @@ class _Decoder:
                 Problem(
                     "info",
                     "no_currency",
-                    None,
+                    self.first_line,
                     "ID4",
                     None,
                     "no ID4: money read with 2 decimal places",
@@ -261,6 +273,7 @@ class _Decoder:
 
     def seg_id5(self, seg: Segment) -> None:
         self.id5_at = self.when(seg, 1, 2)
+        self.time_line["ID5"] = seg.line
 
     def seg_va1(self, seg: Segment) -> None:
         t = self.totals
@@ -357,6 +370,7 @@ class _Decoder:
         )
 
     def seg_ea3(self, seg: Segment) -> None:
+        self.time_line["EA3"] = seg.line
         self.audit = AuditInfo(
             reads_since_init=self.int_(seg, 1),
             read_at=self.when(seg, 2, 3),

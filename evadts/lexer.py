@@ -8,6 +8,7 @@ leaves every element as bytes; field decoding happens later and only on demand.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evadts.model import Problem
@@ -19,6 +20,7 @@ _GLUED_ID = re.compile(rb"(DXS|DXE|G85|PA[1-8])$")
 _GLUED_INSIDE = re.compile(rb"[^*](PA[1-8]|DXS|DXE|G85)\*")
 
 ENVELOPE = frozenset({b"DXS", b"ST", b"SE", b"G85", b"DXE"})
+_VALID: set[bytes] = set()  # ids already seen to be well-formed, as sent
 
 
 def _known_id(raw: bytes, cache: dict[bytes, bytes | None] = {}) -> bytes | None:  # noqa: B006
@@ -96,7 +98,7 @@ def _repair(
     return [row]  # not a segment: the caller says so, as a trailer or a bad segment
 
 
-def _split_glued_inside(
+def split_glued_inside(
     row: list[bytes], line_bytes: bytes, number: int, problems: list[Problem]
 ) -> list[list[bytes]]:
     """Split ``CA1*MAPA2*0*0`` into ``CA1*MA`` and ``PA2*0*0`` (a line cut off and glued)."""
@@ -118,57 +120,41 @@ def _split_glued_inside(
     return [first.split(b"*"), second.split(b"*")]
 
 
-def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]:
-    """Split ``data`` into transmissions. Returns the reads, the file's lines (for the CRC, which
-    covers the bytes as received) and file-level problems (trailers, stray lines)."""
-    lines = data.splitlines()
-    file_problems: list[Problem] = []
-    reads: list[RawRead] = []
-    current: RawRead | None = None
-    closed = True  # no read open: the next segment starts one
-    # In a file with an envelope, lines outside DXS/ST ... SE/DXE are headers and trailers; in a
-    # bare file (segments only, no envelope) the first segment starts the one read there is.
-    enveloped = b"DXS*" in data or b"ST*" in data
-    known = _known_id
-    for number, row in enumerate([line.split(b"*") for line in lines], start=1):
-        seg = known(row[0])
-        if seg is None:
-            if not lines[number - 1].strip():
-                continue  # blank line or padding
-            sink = current.problems if current is not None and not closed else file_problems
-            repaired = _repair(row, lines[number - 1], number, sink)
-        elif (
-            seg not in ENVELOPE
-            and seg[:2] != b"PA"
-            and (
-                b"PA" in lines[number - 1]
-                or b"DX" in lines[number - 1]
-                or b"G85" in lines[number - 1]
-            )
-        ):
-            sink = current.problems if current is not None and not closed else file_problems
-            repaired = _split_glued_inside(row, lines[number - 1], number, sink)
-        else:
-            if not closed and seg not in ENVELOPE:
-                current.rows.append(row)  # type: ignore[union-attr]  # the common case, inlined
-                current.lines.append(number)  # type: ignore[union-attr]
-                continue
-            repaired = [row]
-        for part in repaired:
-            seg = known(part[0])
-            shown = lines[number - 1][:40].decode("latin-1")
-            if seg is None or (closed and enveloped and seg not in ENVELOPE):
-                # After a DXE, or before any read, lines that are not DXS/ST are handheld
-                # headers and trailers: reported, kept in the archived file, not parsed.
-                if closed:
-                    file_problems.append(
-                        _problem(
-                            "info", "trailer", number, None, f"text outside any read: {shown!r}"
-                        )
+class _Grouper:
+    """The state machine that groups segments into reads. Only envelope segments (DXS, ST, SE,
+    G85, DXE) are looked at one by one; the runs of segments between them move as slices."""
+
+    def __init__(self, enveloped: bool, bad: set[int]) -> None:
+        # In a file with an envelope, lines outside DXS/ST ... SE/DXE are headers and trailers;
+        # in a bare file (segments only) the first segment starts the one read there is.
+        self.enveloped = enveloped
+        self.bad = bad  # line numbers whose first element is not a segment id
+        self.reads: list[RawRead] = []
+        self.current: RawRead | None = None
+        self.closed = True  # no read open
+        self.file_problems: list[Problem] = []
+
+    def content(self, rows: list[list[bytes]], numbers: Sequence[int], texts: list[bytes]) -> None:
+        """Non-envelope rows: into the open read, a new bare read, or reported as text outside
+        any read."""
+        if self.closed:
+            if self.enveloped:
+                for number, text in zip(numbers, texts, strict=True):
+                    shown = text[:40].decode("latin-1")
+                    self.file_problems.append(
+                        _problem("info", "trailer", number, None, f"outside any read: {shown!r}")
                     )
-                elif len(repaired) == 1:  # (a glued fragment was reported as such)
-                    current.problems.append(
-                        _problem(  # type: ignore[union-attr]
+                return
+            self.current, self.closed = RawRead(), False
+        assert self.current is not None
+        self.current.rows.extend(rows)
+        self.current.lines.extend(numbers)
+        if self.bad:
+            for number, text in zip(numbers, texts, strict=True):
+                if number in self.bad:
+                    shown = text[:40].decode("latin-1")
+                    self.current.problems.append(
+                        _problem(
                             "warning",
                             "bad_segment_id",
                             number,
@@ -176,42 +162,135 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
                             f"not a segment: {shown!r}; kept raw",
                         )
                     )
-                if not closed:
-                    current.add(part, number)  # type: ignore[union-attr]
-                continue
-            if seg == b"DXS" or (
-                seg == b"ST" and (current is None or closed or current.st is not None)
-            ):
-                if current is not None and not closed:
-                    reads.append(current)
-                current, closed = RawRead(), False
-            elif closed:
-                if seg in (b"SE", b"G85", b"DXE"):
-                    file_problems.append(
-                        _problem(
-                            "warning",
-                            "stray_segment",
-                            number,
-                            seg.decode(),
-                            f"{seg.decode()} outside any read ignored",
-                        )
+
+    def envelope(self, seg: bytes, row: list[bytes], number: int) -> None:
+        """DXS, ST, SE, G85 or DXE at line ``number``."""
+        current = self.current
+        if seg == b"DXS" or (
+            seg == b"ST" and (current is None or self.closed or current.st is not None)
+        ):
+            if current is not None and not self.closed:
+                self.reads.append(current)
+            current, self.closed = RawRead(), False
+            self.current = current
+        elif self.closed:
+            if seg != b"ST":
+                name = seg.decode()
+                self.file_problems.append(
+                    _problem(
+                        "warning", "stray_segment", number, name, f"{name} outside any read ignored"
                     )
-                    continue
-                current, closed = RawRead(), False
-            assert current is not None
-            index = current.add(part, number)
-            if seg == b"DXS":
-                current.dxs = index
-            elif seg == b"ST":
-                current.st = index
-            elif seg == b"SE":
-                current.se = index
-            elif seg == b"G85":
-                current.g85 = index
-            elif seg == b"DXE":
-                current.dxe = index
-                reads.append(current)
-                closed = True
-    if current is not None and not closed:
-        reads.append(current)
-    return reads, lines, file_problems
+                )
+                return
+            current, self.closed = RawRead(), False
+            self.current = current
+        assert current is not None
+        index = current.add(row, number)
+        if seg == b"DXS":
+            current.dxs = index
+        elif seg == b"ST":
+            current.st = index
+        elif seg == b"SE":
+            current.se = index
+        elif seg == b"G85":
+            current.g85 = index
+        else:
+            current.dxe = index
+            self.reads.append(current)
+            self.closed = True
+
+    def run(
+        self,
+        rows: list[list[bytes]],
+        ids: list[bytes],
+        envelope: list[int],
+        numbers: Sequence[int],
+        texts: list[bytes],
+    ) -> list[RawRead]:
+        """Group all rows (``envelope``: the indexes of envelope rows); returns the reads."""
+        previous = 0
+        for i in envelope:
+            if i > previous:
+                self.content(rows[previous:i], numbers[previous:i], texts[previous:i])
+            self.envelope(ids[i], rows[i], numbers[i])
+            previous = i + 1
+        if previous < len(rows):
+            self.content(rows[previous:], numbers[previous:], texts[previous:])
+        if self.current is not None and not self.closed:
+            self.reads.append(self.current)
+        return self.reads
+
+
+def _repair_all(
+    rows: list[list[bytes]], ids: list[bytes], lines: list[bytes], suspects: list[int]
+) -> tuple[list[list[bytes]], list[bytes], list[int], list[bytes], set[int], list[Problem]]:
+    """Rebuild the row list with the suspect rows (0-based) repaired: wrappers removed, glued
+    lines split, blank lines dropped. Returns rows, ids, line numbers, texts, the numbers of
+    rows that stay unreadable, and the problems found."""
+    problems: list[Problem] = []
+    out_rows: list[list[bytes]] = []
+    out_numbers: list[int] = []
+    out_texts: list[bytes] = []
+    bad: set[int] = set()
+    previous = 0
+    for i in suspects:
+        out_rows.extend(rows[previous:i])
+        out_numbers.extend(range(previous + 1, i + 1))
+        out_texts.extend(lines[previous:i])
+        previous = i + 1
+        row, text, number = rows[i], lines[i], i + 1
+        if not text.strip():
+            continue  # blank line or padding
+        if _known_id(row[0]) is None:
+            parts = _repair(row, text, number, problems)
+        else:
+            parts = split_glued_inside([row[0].strip(), *row[1:]], text, number, problems)
+        for part in parts:
+            if _known_id(part[0]) is None and len(parts) == 1:
+                bad.add(number)
+            out_rows.append([part[0].strip(), *part[1:]])
+            out_numbers.append(number)
+            out_texts.append(text)
+    out_rows.extend(rows[previous:])
+    out_numbers.extend(range(previous + 1, len(rows) + 1))
+    out_texts.extend(lines[previous:])
+    out_ids = [
+        row[0] if (n not in bad) else b"" for row, n in zip(out_rows, out_numbers, strict=True)
+    ]
+    return out_rows, out_ids, out_numbers, out_texts, bad, problems
+
+
+def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]:
+    """Split ``data`` into transmissions. Returns the reads, the file's lines (for the CRC, which
+    covers the bytes as received) and file-level problems (trailers, stray lines)."""
+    lines = data.splitlines()
+    rows = [line.split(b"*") for line in lines]
+    ids = [row[0] for row in rows]
+    distinct = set(ids)
+    invalid = {seg for seg in distinct - _VALID if _known_id(seg) != seg}
+    if len(_VALID) < 4096:
+        _VALID.update(distinct - invalid)
+    envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
+    # An envelope segment glued inside a line shows as more DX/G85 in the bytes than at line
+    # starts (a PA segment glued inside another is split by the decoder, which owns selections).
+    glued = data.count(b"DX") != sum(ids[i][:2] == b"DX" for i in envelope) or data.count(
+        b"G85"
+    ) != sum(ids[i] == b"G85" for i in envelope)
+    numbers: Sequence[int] = range(1, len(rows) + 1)
+    texts, bad, problems = lines, set(), []
+    if invalid or glued:
+        suspects = [
+            i
+            for i, (seg, text) in enumerate(zip(ids, lines, strict=True))
+            if seg in invalid
+            or (glued and seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
+        ]
+        rows, ids, numbers, texts, bad, problems = _repair_all(rows, ids, lines, suspects)
+        envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
+    grouper = _Grouper(enveloped=b"DXS*" in data or b"ST*" in data, bad=bad)
+    reads = grouper.run(rows, ids, envelope, numbers, texts)
+    # Repair problems belong to the read whose lines they are on, else to the file.
+    for problem in problems:
+        owner = next((r for r in reads if r.lines[0] <= (problem.line or 0) <= r.lines[-1]), None)
+        (owner.problems if owner else grouper.file_problems).append(problem)
+    return reads, lines, grouper.file_problems

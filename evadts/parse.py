@@ -10,6 +10,8 @@ from evadts.lexer import RawRead, split_reads
 from evadts.model import Integrity, ParseResult, Problem, Read
 
 _BINARY_SAMPLE = 4096
+# Bytes that text may hold: tab, line ends, form feed, printable ASCII, and Latin-1 above 127.
+_TEXT_BYTES = bytes([9, 10, 11, 12, 13, *range(32, 127), *range(128, 256)])
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -17,7 +19,7 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:_BINARY_SAMPLE]
     if b"\x00" in sample:
         return True
-    unprintable = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    unprintable = len(sample.translate(None, _TEXT_BYTES))
     return unprintable > len(sample) // 10
 
 
@@ -190,12 +192,17 @@ def parse(
     if not data.strip():
         problem = Problem("error", "empty_file", None, None, None, "the file is empty")
         return ParseResult([], source, [problem])
-    if _looks_binary(data):
+    if b"\x00" in data[:_BINARY_SAMPLE]:  # cheap first look; the full one below
+        problem = Problem("error", "binary_file", None, None, None, "the file holds NUL bytes")
+        return ParseResult([], source, [problem])
+    raws, lines, file_problems = split_reads(data)
+    clean = raws and not file_problems and not any(r.problems for r in raws)
+    # Only a file that did not split cleanly into reads can be binary; check it then.
+    if not clean and _looks_binary(data):
         problem = Problem(
             "error", "binary_file", None, None, None, "the file is binary, not DEX text"
         )
         return ParseResult([], source, [problem])
-    raws, lines, file_problems = split_reads(data)
     reads: list[Read] = []
     for index, raw in enumerate(raws):
         integrity, problems = _integrity(raw, lines)
