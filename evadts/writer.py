@@ -264,7 +264,7 @@ def write(read: Read, options: WriteOptions | None = None) -> bytes:
         body.append(f"G85*{text}")
     body.append(f"SE*{options.se_count if options.se_count is not None else len(body) + 1}*0001")
     comm_id = read.machine.communication_id or read.machine.serial or ""
-    dxs = f"DXS*{comm_id}*VA*{read.dts_version or 'V1/1'}*1"
+    dxs = f"DXS*{_escape(comm_id)}*VA*{read.dts_version or 'V1/1'}*1"
     lines = [f"{options.wrapper or ''}{dxs}", *body, "DXE*1*1"]
     eol = options.line_ending
     return (eol.join(lines) + eol).encode("latin-1")
