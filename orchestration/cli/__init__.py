@@ -13,7 +13,11 @@ import sys
 from collections.abc import Sequence
 
 # Command modules, in the order `cvd --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("orchestration.cli.parse_cmd", "orchestration.cli.ops_cmds")
+COMMAND_MODULES: tuple[str, ...] = (
+    "orchestration.cli.up_cmd",
+    "orchestration.cli.parse_cmd",
+    "orchestration.cli.ops_cmds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser
+
+
+def command_names() -> set[str]:
+    """The names of the top-level `cvd` commands registered now."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
