@@ -1,0 +1,183 @@
+"""Import of master-data CSVs (hand-written fixtures in the shape of docs/master-data.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from operations import db
+from operations.importer import import_master_data
+from operations.permissions import SYSTEM
+from operations.services import devices, masterdata, planograms
+
+FILES = {
+    "products.csv": """product_id,name,category,price,cost,size
+P001,Cola 0.5l,Drinks,1.80,0.55,M
+P002,Café Crème,Drinks,2.20,0.70,S
+P003,Snickers,Snacks,1.20,0.40,S
+""",
+    "locations.csv": """location_id,name,address,latitude,longitude,traffic
+L01,Hauptbahnhof Zürich,"Bahnhofplatz 1, 8001 Zürich",47.378,8.540,high
+L02,Office Park,Main St 5,47.0,8.0,low
+""",
+    "routes.csv": """route_id,name,driver
+R1,North,dave
+R2,South,
+""",
+    "devices.csv": "asset_number,dex_serial,model,device_type,location_id,route_id,telemetry,"
+    """service_days
+A100,SN100,Crane 187,snack,L01,R1,true,1010100
+A200,SN200,Royal 650,cold drink,L02,R2,false,0100100
+""",
+    "cabinets.csv": """asset_number,cabinet_index,cabinet_type,rows,columns
+A100,1,Ambient 5x8,5,8
+A100,2,Cooler 5x8,5,8
+A200,1,Cooler 5x8,5,8
+""",
+    "planograms.csv": "asset_number,cabinet_index,slot,selection,product_id,capacity,par_level,"
+    """price
+A100,1,A1,11,P003,10,8,1.20
+A100,1,A2,12,P003,10,8,1.20
+A100,2,A1,21,P001,8,6,1.80
+A200,1,A1,11,P001,8,6,1.80
+A200,1,A2,12,P002,8,4,2.20
+""",
+}
+# Row counts per file, read off FILES above.
+ROWS = {name: text.count("\n") - 1 for name, text in FILES.items()}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+    db.upgrade(url)
+    return db.connect(url)
+
+
+def _write(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_import_creates_everything_then_is_idempotent(engine: Engine, tmp_path: Path) -> None:
+    source = _write(tmp_path / "md", FILES)
+    first = import_master_data(engine, source)
+    assert first.rejected == []
+    assert {f: dict(c) for f, c in first.counts().items()} == {
+        f: {"created": n} for f, n in ROWS.items()
+    }
+
+    tables = masterdata.export_tables(engine)
+    assert sorted(p["product_id"] for p in tables["products"]) == ["P001", "P002", "P003"]
+    assert {p["product_id"]: p["price_cents"] for p in tables["products"]}["P002"] == 220
+    assert {r["route_id"]: r["driver"] for r in tables["routes"]} == {"R1": "dave", "R2": None}
+    zurich = next(loc for loc in tables["locations"] if loc["location_id"] == "L01")
+    assert (zurich["name"], zurich["address"], zurich["latitude"]) == (
+        "Hauptbahnhof Zürich",
+        "Bahnhofplatz 1, 8001 Zürich",
+        47.378,
+    )
+    assert len(tables["cabinets"]) == 3
+    assert len(tables["planogram_slots"]) == 5
+
+    second = import_master_data(engine, source)
+    assert second.total("created") == second.total("updated") == second.total("rejected") == 0
+    assert second.total("unchanged") == sum(ROWS.values())
+
+
+def test_changed_rows_update_in_place_and_planograms_get_a_version(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import_master_data(engine, _write(tmp_path / "v1", FILES))
+    changed = dict(FILES)
+    changed["products.csv"] = FILES["products.csv"].replace(
+        "Snickers,Snacks,1.20", "Snickers,Snacks,1.30"
+    )
+    changed["planograms.csv"] = FILES["planograms.csv"].replace(
+        "A200,1,A2,12,P002,8,4,2.20", "A200,1,A2,12,P002,8,5,2.20"
+    )
+    report = import_master_data(engine, _write(tmp_path / "v2", changed))
+    counts = report.counts()
+    assert counts["products.csv"]["updated"] == 1
+    assert counts["products.csv"]["unchanged"] == 2
+    # A200 cabinet 1 has a new version (both its rows); A100's two cabinets are unchanged
+    assert counts["planograms.csv"]["updated"] == 2
+    assert counts["planograms.csv"]["unchanged"] == 3
+    with db.transaction(engine) as session:
+        cabinet = devices.get_cabinet(session, "A200", 1)
+    history = planograms.planogram_history(engine, SYSTEM, cabinet.id)
+    assert [v.version for v in history] == [1, 2]
+    assert [s.par_level for s in planograms.get_active_planogram(engine, SYSTEM, cabinet.id)] == [
+        6,
+        5,
+    ]
+
+
+def test_bad_rows_are_rejected_with_file_line_and_reason(engine: Engine, tmp_path: Path) -> None:
+    bad = dict(FILES)
+    bad["products.csv"] = FILES["products.csv"] + (
+        "P004,'; DROP TABLE products; --,Snacks,1.00,0.10,S\n"  # line 5
+        "P005,Water,Drinks,free,0.10,S\n"  # line 6
+        "P006,Tea,Drinks,1.00\n"  # line 7: too few fields
+        "P007,Juice,Drinks,1.50,0.60,M\n"  # line 8: fine
+    )
+    bad["devices.csv"] = (
+        FILES["devices.csv"] + "A300,SN300,Crane,snack,L99,R1,true,1010100\n"
+    )  # line 4
+    bad["planograms.csv"] = FILES["planograms.csv"] + (
+        "A100,1,A3,13,P404,10,8,1.20\n"  # line 7: unknown product
+        "A100,1,A4,14,P003,5,6,1.20\n"  # line 8: par above capacity
+        "A300,1,A1,11,P001,8,6,1.80\n"  # line 9: device rejected above, so no cabinet
+    )
+    report = import_master_data(engine, _write(tmp_path / "bad", bad))
+    rejected = {(r.file, r.line): r.reason for r in report.rejected}
+    assert set(rejected) == {
+        ("products.csv", 5),
+        ("products.csv", 6),
+        ("products.csv", 7),
+        ("devices.csv", 4),
+        ("planograms.csv", 7),
+        ("planograms.csv", 8),
+        ("planograms.csv", 9),
+    }
+    assert rejected["products.csv", 5].startswith("name=")
+    assert rejected["products.csv", 6].startswith("price=")
+    assert "too few fields" in rejected["products.csv", 7]
+    assert "location 'L99' not found" in rejected["devices.csv", 4]
+    assert "P404" in rejected["planograms.csv", 7]
+    assert "par_level" in rejected["planograms.csv", 8]
+    assert "A300" in rejected["planograms.csv", 9]
+    # every good row still arrived, including the one after the bad ones
+    products = {p["product_id"] for p in masterdata.export_tables(engine)["products"]}
+    assert products == {"P001", "P002", "P003", "P007"}
+    assert report.total("created") == sum(ROWS.values()) + 1
+
+
+def test_missing_and_unreadable_files_are_reported_not_fatal(
+    engine: Engine, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "partial", {"products.csv": FILES["products.csv"]})
+    (source / "routes.csv").write_bytes(b"route_id,name,driver\nR1,Nord\xe9,dave\n")
+    (source / "locations.csv").write_text("location_id,name\nL01,Station\n", encoding="utf-8")
+    report = import_master_data(engine, source)
+    reasons = {r.file: r.reason for r in report.rejected}
+    assert report.total("created") == 3
+    assert "not UTF-8" in reasons["routes.csv"]
+    assert "address" in reasons["locations.csv"]
+    assert reasons["devices.csv"] == "file not found"
+
+
+def test_import_adopts_a_device_first_seen_in_dex_data(engine: Engine, tmp_path: Path) -> None:
+    seen = datetime(2026, 11, 1, tzinfo=UTC)
+    unknown = devices.register_unknown_device(engine, "SN200", seen_at=seen)
+    report = import_master_data(engine, _write(tmp_path / "md", FILES))
+    assert report.rejected == []
+    exported = {d["asset_number"]: d for d in masterdata.export_tables(engine)["devices"]}
+    assert exported["A200"]["device_id"] == unknown.id
+    assert exported["A200"]["first_seen_at"] == seen
+    assert len(exported) == 2

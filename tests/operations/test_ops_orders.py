@@ -1,0 +1,213 @@
+"""Service orders: the life cycle, delivered quantities, pick lists, illegal transitions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import World, table_contents
+from sqlalchemy import select
+
+from operations import audit
+from operations.errors import Conflict, NotFound, ValidationError
+from operations.schema import AuditEntry, ServiceOrderItem
+from operations.services import orders
+
+
+def test_full_life_cycle_records_who_did_what(world: World) -> None:
+    max_, dave = world.actors["max"], world.actors["dave"]
+    a1, a3 = world.cabinets["A1"], world.cabinets["A3"]
+    order = orders.create_order(
+        world.engine,
+        max_,
+        route_code="R1",
+        planned_date="2026-12-05",
+        cabinets={
+            a1: [orders.ItemSpec("A1", 5), orders.ItemSpec("A2", 3)],
+            a3: [orders.ItemSpec("A1", 4)],
+        },
+    )
+    assert (order.status, order.driver_username, order.created_by) == ("draft", "dave", "max")
+    orders.schedule_order(world.engine, max_, order.id)
+    orders.start_order(world.engine, dave, order.id)
+    done = orders.complete_order(
+        world.engine, dave, order.id, {(a1, "A1"): 5, (a1, "A2"): 2, (a3, "A1"): 4}
+    )
+    assert done.status == "completed"
+    assert (done.scheduled_by, done.started_by, done.completed_by) == ("max", "dave", "dave")
+    assert done.scheduled_at <= done.started_at <= done.completed_at
+    delivered = {
+        (oc.cabinet_id, i.slot): i.quantity_delivered for oc in done.cabinets for i in oc.items
+    }
+    assert delivered == {(a1, "A1"): 5, (a1, "A2"): 2, (a3, "A1"): 4}
+    # A1 → P1 in both cabinets (5 + 4 planned), A2 → P2 (3 planned, 2 delivered)
+    assert orders.pick_list(world.engine, dave, order.id) == [
+        orders.PickLine("P1", "Cola", 9, 9),
+        orders.PickLine("P2", "Chips", 3, 2),
+    ]
+    trail = [
+        (e.action, e.actor)
+        for e in audit.list_entries(world.engine, max_, entity="service_order")
+        if e.entity_key == str(order.id)
+    ]
+    assert trail == [
+        ("order.complete", "dave"),
+        ("order.start", "dave"),
+        ("order.schedule", "max"),
+        ("create", "max"),
+    ]
+
+
+def test_slots_left_out_of_completion_count_as_nothing_delivered(world: World) -> None:
+    order_id = world.orders["in_progress"]
+    done = orders.complete_order(world.engine, world.actors["dave"], order_id, {})
+    assert [i.quantity_delivered for oc in done.cabinets for i in oc.items] == [0]
+
+
+def test_cancel_releases_the_order_with_reason(world: World) -> None:
+    cancelled = orders.cancel_order(
+        world.engine, world.actors["max"], world.orders["scheduled"], reason="machine removed"
+    )
+    assert (cancelled.status, cancelled.cancel_reason, cancelled.cancelled_by) == (
+        "cancelled",
+        "machine removed",
+        "max",
+    )
+    assert orders.list_orders(world.engine, world.actors["max"], status="scheduled") == []
+
+
+ILLEGAL = [
+    ("draft", "start"),
+    ("draft", "complete"),
+    ("scheduled", "schedule"),
+    ("scheduled", "complete"),
+    ("in_progress", "schedule"),
+    ("in_progress", "start"),
+]
+
+
+@pytest.mark.parametrize(("label", "step"), ILLEGAL)
+def test_illegal_transitions_are_refused(
+    label: str, step: str, world: World, unchanged: None
+) -> None:
+    admin, order_id = world.actors["ann"], world.orders[label]
+    calls = {
+        "schedule": lambda: orders.schedule_order(world.engine, admin, order_id),
+        "start": lambda: orders.start_order(world.engine, admin, order_id),
+        "complete": lambda: orders.complete_order(world.engine, admin, order_id, {}),
+    }
+    with pytest.raises(Conflict, match=f"is {label}"):
+        calls[step]()
+
+
+def test_finished_orders_stay_finished(world: World) -> None:
+    admin, order_id = world.actors["ann"], world.orders["in_progress"]
+    orders.complete_order(world.engine, admin, order_id, {})
+    before = table_contents(world.engine)
+    with pytest.raises(Conflict):
+        orders.cancel_order(world.engine, admin, order_id, reason="too late")
+    orders.cancel_order(world.engine, admin, world.orders["draft"], reason="dup")
+    with pytest.raises(Conflict):
+        orders.schedule_order(world.engine, admin, world.orders["draft"])
+    assert table_contents(world.engine)["service_orders"] != before["service_orders"]
+    assert len(table_contents(world.engine)["audit_log"]) == len(before["audit_log"]) + 1
+
+
+BAD_ORDERS = {
+    "unknown route": ({"route_code": "R9"}, NotFound, "route"),
+    "route id injection": (
+        {"route_code": "R1'; DROP TABLE users; --"},
+        ValidationError,
+        "route_id",
+    ),
+    "bad date": ({"planned_date": "2026-13-40"}, ValidationError, "planned_date"),
+    "date wrong type": ({"planned_date": 20261201}, ValidationError, "planned_date"),
+    "no cabinets": ({"cabinets": {}}, ValidationError, "cabinets"),
+    "unknown cabinet": ({"cabinets": {999: [orders.ItemSpec("A1", 1)]}}, NotFound, "cabinet"),
+    "cabinet id wrong type": (
+        {"cabinets": {"A1": [orders.ItemSpec("A1", 1)]}},
+        ValidationError,
+        "cabinet_id",
+    ),
+    "slot not in planogram": (None, ValidationError, "slot"),
+    "quantity above capacity": (None, ValidationError, "quantity"),
+    "quantity wrong type": (None, ValidationError, "quantity"),
+    "cabinet on other route": (None, ValidationError, "cabinet_id"),
+    "note with markup": ({"note": "<script>alert(1)</script>"}, ValidationError, "note"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ORDERS, ids=list(BAD_ORDERS))
+def test_bad_orders_are_refused_and_change_nothing(
+    case: str, world: World, unchanged: None
+) -> None:
+    a1, a2 = world.cabinets["A1"], world.cabinets["A2"]
+    overrides, error, field = BAD_ORDERS[case]
+    per_case_cabinets = {
+        "slot not in planogram": {a1: [orders.ItemSpec("E8", 1)]},
+        "quantity above capacity": {a1: [orders.ItemSpec("A1", 9)]},  # capacity 8
+        "quantity wrong type": {a1: [orders.ItemSpec("A1", 2.5)]},
+        "cabinet on other route": {a2: [orders.ItemSpec("A1", 1)]},
+    }
+    arguments: dict[str, object] = {
+        "route_code": "R1",
+        "planned_date": "2026-12-01",
+        "cabinets": per_case_cabinets.get(case, {a1: [orders.ItemSpec("A1", 1)]}),
+    }
+    arguments.update(overrides or {})
+    with pytest.raises(error) as refused:
+        orders.create_order(world.engine, world.actors["max"], **arguments)  # type: ignore[arg-type]
+    assert field in str(refused.value)
+
+
+def test_completion_with_a_slot_not_on_the_order_is_refused(world: World, unchanged: None) -> None:
+    with pytest.raises(ValidationError, match="delivered"):
+        orders.complete_order(
+            world.engine,
+            world.actors["dave"],
+            world.orders["in_progress"],
+            {(world.cabinets["A1"], "B3"): 1},
+        )
+    with pytest.raises(ValidationError, match="quantity_delivered"):
+        orders.complete_order(
+            world.engine,
+            world.actors["dave"],
+            world.orders["in_progress"],
+            {(world.cabinets["A1"], "A1"): -1},
+        )
+
+
+def test_unknown_order_is_not_found(world: World) -> None:
+    with pytest.raises(NotFound, match="service order 404"):
+        orders.get_order(world.engine, world.actors["ann"], 404)
+
+
+def test_order_creation_is_one_transaction(world: World, unchanged: None) -> None:
+    """The second cabinet is bad: the first cabinet's items must not be left behind."""
+    with pytest.raises(ValidationError):
+        orders.create_order(
+            world.engine,
+            world.actors["max"],
+            route_code="R1",
+            planned_date="2026-12-01",
+            cabinets={
+                world.cabinets["A1"]: [orders.ItemSpec("A1", 1)],
+                world.cabinets["A3"]: [orders.ItemSpec("Z9", 1)],
+            },
+        )
+
+
+def test_audit_keeps_before_and_after(world: World) -> None:
+    orders.schedule_order(world.engine, world.actors["max"], world.orders["draft"])
+    with world.engine.connect() as connection:
+        entry = connection.execute(
+            select(AuditEntry)
+            .where(AuditEntry.action == "order.schedule")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        items = connection.execute(select(ServiceOrderItem)).all()
+    assert entry is not None
+    assert json.loads(entry.before)["status"] == "draft"
+    assert json.loads(entry.after)["status"] == "scheduled"
+    assert json.loads(entry.after)["scheduled_by"] == "max"
+    assert len(items) == 4  # the seeded orders' items, untouched

@@ -1,0 +1,159 @@
+"""The permission matrix, walked in full: every role × every action.
+
+The expected grants are written out here from the issue (admin everything; manager all but
+users; driver reads and completes only their own routes' orders; viewer reads only), not taken
+from ``operations.permissions.MATRIX``. A forbidden action must raise ``PermissionDenied`` and
+leave every table exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import World, table_contents
+
+from operations import audit
+from operations.errors import PermissionDenied
+from operations.importer import import_master_data
+from operations.permissions import Action, Actor
+from operations.services import masterdata, orders, planograms, users
+
+EVERYTHING = set(Action)
+EXPECTED: dict[str, set[Action]] = {
+    "admin": EVERYTHING,
+    "manager": EVERYTHING - {Action.READ_USERS, Action.MANAGE_USERS},
+    "driver": {
+        Action.READ_MASTER_DATA,
+        Action.READ_PLANOGRAM,
+        Action.READ_ORDERS,
+        Action.START_ORDER,
+        Action.COMPLETE_ORDER,
+    },
+    "viewer": {Action.READ_MASTER_DATA, Action.READ_PLANOGRAM, Action.READ_ORDERS},
+}
+# One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
+ROLE_USER = {"admin": "ann", "manager": "max", "driver": "dave", "viewer": "vic"}
+WRITES = EVERYTHING - {
+    Action.READ_MASTER_DATA,
+    Action.READ_PLANOGRAM,
+    Action.READ_ORDERS,
+    Action.READ_USERS,
+    Action.READ_AUDIT,
+}
+
+
+def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> object:
+    """Take ``action`` as ``actor`` through the public service functions."""
+    engine, orders_ = world.engine, world.orders
+    cabinet = world.cabinets["A1"]
+    calls: dict[Action, Callable[[], object]] = {
+        Action.READ_MASTER_DATA: lambda: masterdata.list_products(engine, actor),
+        Action.WRITE_MASTER_DATA: lambda: masterdata.save_product(
+            engine, actor, code="P9", name="Tea", category="Drinks", price="2", cost="1", size="S"
+        ),
+        Action.IMPORT_MASTER_DATA: lambda: _import(engine, actor, tmp_path),
+        Action.READ_PLANOGRAM: lambda: planograms.get_active_planogram(engine, actor, cabinet),
+        Action.EDIT_PLANOGRAM: lambda: planograms.new_planogram_version(
+            engine, actor, cabinet, [planograms.SlotSpec("B1", "20", "P2", 6, 3, "1.10")]
+        ),
+        Action.READ_ORDERS: lambda: orders.get_order(engine, actor, orders_["draft"]),
+        Action.CREATE_ORDER: lambda: orders.create_order(
+            engine,
+            actor,
+            route_code="R1",
+            planned_date="2026-12-02",
+            cabinets={cabinet: [orders.ItemSpec("A2", 4)]},
+        ),
+        Action.SCHEDULE_ORDER: lambda: orders.schedule_order(engine, actor, orders_["draft"]),
+        Action.START_ORDER: lambda: orders.start_order(engine, actor, orders_["scheduled"]),
+        Action.COMPLETE_ORDER: lambda: orders.complete_order(
+            engine, actor, orders_["in_progress"], {(cabinet, "A1"): 5}
+        ),
+        Action.CANCEL_ORDER: lambda: orders.cancel_order(
+            engine, actor, orders_["draft"], reason="not needed"
+        ),
+        Action.READ_USERS: lambda: users.list_users(engine, actor),
+        Action.MANAGE_USERS: lambda: users.add_user(
+            engine, actor, username="newbie", role="viewer", password="long-enough-pw"
+        ),
+        Action.READ_AUDIT: lambda: audit.list_entries(engine, actor),
+    }
+    return calls[action]()
+
+
+def _import(engine: object, actor: Actor, tmp_path: Path) -> object:
+    (tmp_path / "products.csv").write_text(
+        "product_id,name,category,price,cost,size\nP8,Water,Drinks,1.00,0.20,S\n",
+        encoding="utf-8",
+    )
+    return import_master_data(engine, tmp_path, actor=actor)  # type: ignore[arg-type]
+
+
+MATRIX_CASES = [(role, action) for role in ROLE_USER for action in Action]
+
+
+@pytest.mark.parametrize(("role", "action"), MATRIX_CASES, ids=str)
+def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Path) -> None:
+    actor = world.actors[ROLE_USER[role]]
+    before = table_contents(world.engine)
+    if action in EXPECTED[role]:
+        _perform(action, world, actor, tmp_path)
+        if action in WRITES:
+            assert table_contents(world.engine) != before, f"{action} as {role} wrote nothing"
+    else:
+        with pytest.raises(PermissionDenied) as refused:
+            _perform(action, world, actor, tmp_path)
+        assert action.value in str(refused.value)
+        assert role in str(refused.value)
+        assert table_contents(world.engine) == before
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    ["read", "start", "complete", "cancel", "pick_list"],
+)
+def test_driver_cannot_touch_another_routes_order(attempt: str, world: World) -> None:
+    """dave drives R1; erin's in-progress order is on R2."""
+    dave, order_id = world.actors["dave"], world.orders["erin_in_progress"]
+    cabinet = world.cabinets["A2"]
+    calls: dict[str, Callable[[], object]] = {
+        "read": lambda: orders.get_order(world.engine, dave, order_id),
+        "start": lambda: orders.start_order(world.engine, dave, order_id),
+        "complete": lambda: orders.complete_order(
+            world.engine, dave, order_id, {(cabinet, "A1"): 2}
+        ),
+        "cancel": lambda: orders.cancel_order(world.engine, dave, order_id, reason="x"),
+        "pick_list": lambda: orders.pick_list(world.engine, dave, order_id),
+    }
+    before = table_contents(world.engine)
+    with pytest.raises(PermissionDenied):
+        calls[attempt]()
+    assert table_contents(world.engine) == before
+
+
+def test_driver_lists_only_own_route_orders(world: World) -> None:
+    seen = {o.id for o in orders.list_orders(world.engine, world.actors["dave"])}
+    assert seen == {1, 2, 3}
+    seen_by_erin = {o.id for o in orders.list_orders(world.engine, world.actors["erin"])}
+    assert seen_by_erin == {4}
+    assert len(orders.list_orders(world.engine, world.actors["vic"])) == 4
+
+
+def test_driver_completes_own_order(world: World) -> None:
+    erin = world.actors["erin"]
+    done = orders.complete_order(
+        world.engine, erin, world.orders["erin_in_progress"], {(world.cabinets["A2"], "A1"): 2}
+    )
+    assert done.status == "completed"
+    assert done.completed_by == "erin"
+
+
+def test_unknown_role_is_refused_everything(world: World, tmp_path: Path) -> None:
+    stranger = Actor(username="mallory", role="superuser")
+    before = table_contents(world.engine)
+    for action in Action:
+        with pytest.raises(PermissionDenied):
+            _perform(action, world, stranger, tmp_path)
+    assert table_contents(world.engine) == before

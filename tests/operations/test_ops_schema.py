@@ -1,0 +1,116 @@
+"""Migrations from empty to head, and the rules the schema holds by itself (raw SQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import World
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from operations import db
+from operations.errors import SchemaOutdated
+from operations.schema import Base
+
+TABLES = {
+    "alembic_version",
+    "audit_log",
+    "cabinets",
+    "device_aliases",
+    "devices",
+    "locations",
+    "planogram_slots",
+    "planogram_versions",
+    "products",
+    "routes",
+    "service_order_cabinets",
+    "service_order_items",
+    "service_orders",
+    "user_sessions",
+    "users",
+}
+
+
+def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'folder' / 'cvd.sqlite'}"
+    engine = db.connect(url)
+    with pytest.raises(SchemaOutdated, match="cvd db upgrade"):
+        db.require_current(engine)
+    db.upgrade(url)
+    assert set(inspect(engine).get_table_names()) == TABLES
+    assert db.current_revision(engine) == db.head_revision() == "0001"
+    db.require_current(engine)
+    db.upgrade(url)  # a second upgrade is a no-op
+    with engine.connect() as connection:
+        # the models and the migrations describe the same schema
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()
+
+    downgrade = db._alembic_config(url)
+    command.downgrade(downgrade, "base")
+    engine = db.connect(url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    db.upgrade(url)
+    assert set(inspect(engine).get_table_names()) == TABLES
+    engine.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(world: World) -> None:
+    with world.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+VIOLATIONS = {
+    "par above capacity": "UPDATE planogram_slots SET par_level = capacity + 1",
+    "unknown role": "UPDATE users SET role = 'root' WHERE username = 'vic'",
+    "duplicate serial": "UPDATE devices SET dex_serial = 'S-A1' WHERE asset_number = 'A2'",
+    "duplicate asset number": "UPDATE devices SET asset_number = 'A1' WHERE asset_number = 'A2'",
+    "dangling product": "UPDATE planogram_slots SET product_id = 999",
+    "two active versions": (
+        "INSERT INTO planogram_versions (cabinet_id, version, is_active, note, created_at,"
+        " created_by) SELECT cabinet_id, 99, 1, '', created_at, 'x' FROM planogram_versions"
+    ),
+    "negative price": "UPDATE products SET price_cents = -1",
+    "latitude off the globe": "UPDATE locations SET latitude = 91",
+    "completed back to draft": (
+        "UPDATE service_orders SET status = 'draft', scheduled_at = NULL, started_at = NULL"
+        " WHERE id = 3"
+    ),
+    "draft straight to completed": (
+        "UPDATE service_orders SET status = 'completed', scheduled_at = created_at,"
+        " started_at = created_at, completed_at = created_at WHERE id = 1"
+    ),
+    "status without its step time": "UPDATE service_orders SET status = 'scheduled' WHERE id = 1",
+    "order born completed": (
+        "INSERT INTO service_orders (route_id, planned_date, status, note, created_at,"
+        " created_by, scheduled_at, started_at, completed_at) SELECT route_id, planned_date,"
+        " 'completed', '', created_at, 'x', created_at, created_at, created_at"
+        " FROM service_orders WHERE id = 1"
+    ),
+}
+
+
+@pytest.mark.parametrize("statement", VIOLATIONS.values(), ids=list(VIOLATIONS))
+def test_schema_refuses_bad_rows_written_around_the_services(
+    statement: str, world: World, unchanged: None
+) -> None:
+    with pytest.raises(IntegrityError), world.engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+
+
+def test_schema_accepts_a_legal_transition(world: World) -> None:
+    with world.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE service_orders SET status = 'scheduled', scheduled_at = created_at WHERE id = 1"
+        )
+        assert (
+            connection.exec_driver_sql("SELECT status FROM service_orders WHERE id = 1").scalar()
+            == "scheduled"
+        )
