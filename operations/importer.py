@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from operations.services.planograms import (
     validate_slot,
     write_version,
 )
+from operations.services.records import Saved
 
 RowOutcome = Literal["created", "updated", "unchanged", "rejected"]
 Row = dict[str, str]
@@ -73,98 +74,49 @@ class ImportReport:
         return [row for row in self.rows if row.outcome == "rejected"]
 
 
-def _save_product(engine: Engine, actor: Actor, row: Row) -> str:
-    return masterdata.save_product(
-        engine,
-        actor,
-        code=row["product_id"],
-        name=row["name"],
-        category=row["category"],
-        price=row["price"],
-        cost=row["cost"],
-        size=row["size"],
-    ).outcome
+@dataclass(frozen=True)
+class RowFile:
+    """A file whose rows map one-to-one onto a service call: CSV column → keyword argument."""
+
+    columns: dict[str, str]
+    save: Callable[..., Saved[Any]]
+    key_columns: tuple[str, ...]
+
+    def write(self, engine: Engine, actor: Actor, row: Row) -> RowOutcome:
+        """Save one row through the service; its outcome."""
+        arguments = {keyword: row[column] for column, keyword in self.columns.items()}
+        return self.save(engine, actor, **arguments).outcome
 
 
-def _save_location(engine: Engine, actor: Actor, row: Row) -> str:
-    return masterdata.save_location(
-        engine,
-        actor,
-        code=row["location_id"],
-        name=row["name"],
-        address=row["address"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        traffic=row["traffic"],
-    ).outcome
+def _same(*columns: str) -> dict[str, str]:
+    return {column: column for column in columns}
 
 
-def _save_route(engine: Engine, actor: Actor, row: Row) -> str:
-    return masterdata.save_route(
-        engine, actor, code=row["route_id"], name=row["name"], driver=row["driver"]
-    ).outcome
-
-
-def _save_device(engine: Engine, actor: Actor, row: Row) -> str:
-    return devices.save_device(
-        engine,
-        actor,
-        asset_number=row["asset_number"],
-        dex_serial=row["dex_serial"],
-        model=row["model"],
-        device_type=row["device_type"],
-        location_code=row["location_id"],
-        route_code=row["route_id"],
-        telemetry=row["telemetry"],
-        service_days=row["service_days"],
-    ).outcome
-
-
-def _save_cabinet(engine: Engine, actor: Actor, row: Row) -> str:
-    return devices.save_cabinet(
-        engine,
-        actor,
-        asset_number=row["asset_number"],
-        cabinet_index=row["cabinet_index"],
-        cabinet_type=row["cabinet_type"],
-        rows=row["rows"],
-        columns=row["columns"],
-    ).outcome
-
-
-RowWriter = Callable[[Engine, Actor, Row], str]
-
-# file name → (columns, key column, writer); planograms.csv is handled per cabinet below.
-ROW_FILES: dict[str, tuple[tuple[str, ...], str, RowWriter]] = {
-    "products.csv": (
-        ("product_id", "name", "category", "price", "cost", "size"),
-        "product_id",
-        _save_product,
+# In dependency order; planograms.csv is handled per cabinet below.
+ROW_FILES: dict[str, RowFile] = {
+    "products.csv": RowFile(
+        {"product_id": "code"} | _same("name", "category", "price", "cost", "size"),
+        masterdata.save_product,
+        ("product_id",),
     ),
-    "locations.csv": (
-        ("location_id", "name", "address", "latitude", "longitude", "traffic"),
-        "location_id",
-        _save_location,
+    "locations.csv": RowFile(
+        {"location_id": "code"} | _same("name", "address", "latitude", "longitude", "traffic"),
+        masterdata.save_location,
+        ("location_id",),
     ),
-    "routes.csv": (("route_id", "name", "driver"), "route_id", _save_route),
-    "devices.csv": (
-        (
-            "asset_number",
-            "dex_serial",
-            "model",
-            "device_type",
-            "location_id",
-            "route_id",
-            "telemetry",
-            "service_days",
-        ),
-        "asset_number",
-        _save_device,
+    "routes.csv": RowFile(
+        {"route_id": "code"} | _same("name", "driver"), masterdata.save_route, ("route_id",)
     ),
-    "cabinets.csv": (
-        ("asset_number", "cabinet_index", "cabinet_type", "rows", "columns"),
-        "asset_number",
-        _save_cabinet,
+    "devices.csv": RowFile(
+        _same("asset_number", "dex_serial", "model", "device_type", "telemetry", "service_days")
+        | {"location_id": "location_code", "route_id": "route_code"},
+        devices.save_device,
+        ("asset_number",),
+    ),
+    "cabinets.csv": RowFile(
+        _same("asset_number", "cabinet_index", "cabinet_type", "rows", "columns"),
+        devices.save_cabinet,
+        ("asset_number", "cabinet_index"),
     ),
 }
 PLANOGRAM_FILE = "planograms.csv"
@@ -215,21 +167,19 @@ def _rejected(file: str, line: int, key: str, reason: object) -> RowResult:
 
 
 def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportReport) -> None:
-    for file, (columns, key_column, writer) in ROW_FILES.items():
+    for file, spec in ROW_FILES.items():
         try:
-            for line, row in _read(directory / file, columns):
+            for line, row in _read(directory / file, tuple(spec.columns)):
                 if isinstance(row, str):
                     report.rows.append(_rejected(file, line, "", f"malformed row: {row}"))
                     continue
-                key = row[key_column]
-                if file == "cabinets.csv":
-                    key = f"{key}/{row['cabinet_index']}"
+                key = "/".join(row[column] for column in spec.key_columns)
                 try:
-                    outcome = writer(engine, actor, row)
+                    outcome = spec.write(engine, actor, row)
                 except (OperationsError, IntegrityError) as exc:
                     report.rows.append(_rejected(file, line, key, _reason(exc)))
                     continue
-                report.rows.append(RowResult(file, line, key, outcome))  # type: ignore[arg-type]
+                report.rows.append(RowResult(file, line, key, outcome))
         except _FileProblemError as exc:
             report.rows.append(_rejected(file, 0, "", exc))
 

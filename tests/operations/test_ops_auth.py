@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, World, table_contents
+from ops_world import PASSWORD, World, table_contents
 from sqlalchemy import select
 
 from operations import auth

@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from conftest import World
+from ops_world import World
 from sqlalchemy import text
 
 ORDERS_EACH = 12

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import World, table_contents
+from ops_world import World, table_contents
 
 from operations import audit
 from operations.errors import NotFound, ValidationError

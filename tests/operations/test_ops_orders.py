@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import World, table_contents
+from ops_world import World, table_contents
 from sqlalchemy import select
 
 from operations import audit

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import World, table_contents
+from ops_world import World, table_contents
 
 from operations import audit
 from operations.errors import PermissionDenied

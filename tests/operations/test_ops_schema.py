@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import World
+from ops_world import World
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
