@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from operations import validation as check
 from operations.db import DbTarget, transaction
+from operations.errors import ValidationError
 from operations.permissions import Action, Actor, require
 from operations.schema import (
     PRODUCT_SIZES,
@@ -137,7 +138,7 @@ def delete(db: DbTarget, actor: Actor, entity: str, key: str) -> None:
     """Soft-delete the ``entity`` (product, location, route, device) with natural ``key``."""
     require(actor, Action.WRITE_MASTER_DATA)
     if entity not in DELETABLE:
-        raise check.ValidationError("entity", entity, f"must be one of {', '.join(DELETABLE)}")
+        raise ValidationError("entity", entity, f"must be one of {', '.join(DELETABLE)}")
     model, column = DELETABLE[entity]
     with transaction(db) as session:
         found = live(session, model, entity, **{column: key})

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from ops_world import World, table_contents
 
-from operations import audit
+from operations import audit, db
 from operations.errors import NotFound, ValidationError
 from operations.permissions import SYSTEM
 from operations.services import devices, masterdata, planograms
@@ -240,3 +240,26 @@ def test_duplicate_selection_in_one_planogram_is_refused(world: World, unchanged
 def test_naive_seen_at_is_refused(world: World, unchanged: None) -> None:
     with pytest.raises(ValidationError, match="seen_at"):
         devices.register_unknown_device(world.engine, "X1", seen_at=datetime(2026, 1, 1))
+
+
+def test_a_failed_call_inside_a_caller_transaction_undoes_only_itself(world: World) -> None:
+    """Given a session already in a transaction, services use a savepoint; the caller commits."""
+    manager = world.actors["max"]
+    with db.session_factory(world.engine)() as session, session.begin():
+        masterdata.save_route(session, manager, code="R7", name="East", driver="")
+        with pytest.raises(NotFound):  # raised inside the service's savepoint
+            devices.save_device(
+                session,
+                manager,
+                asset_number="A8",
+                dex_serial="S-A8",
+                model="Crane",
+                device_type="snack",
+                location_code="L404",
+                route_code="R7",
+                telemetry=True,
+                service_days="1111100",
+            )
+        masterdata.save_route(session, manager, code="R9", name="West", driver="")
+    codes = [r.code for r in masterdata.list_routes(world.engine, manager)]
+    assert codes == ["R1", "R2", "R7", "R9"]
