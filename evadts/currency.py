@@ -97,9 +97,9 @@ def resolve(numeric: str | None, alpha: str | None) -> tuple[str | None, str | N
     """
     if alpha and len(alpha) == 3 and alpha.isalpha():
         return alpha.upper(), "alpha"
-    if alpha and alpha.isdigit() and alpha.zfill(3) in ISO_NUMERIC:
+    if alpha and alpha.isdecimal() and alpha.zfill(3) in ISO_NUMERIC:
         return ISO_NUMERIC[alpha.zfill(3)], "iso_numeric"  # ID403 sent as ISO numeric
-    if not numeric or not numeric.isdigit():
+    if not numeric or not numeric.isdecimal():
         return None, None
     if len(numeric) == 4 and numeric[0] == "1" and numeric[1:] in ISO_NUMERIC:
         return ISO_NUMERIC[numeric[1:]], "iso_numeric"

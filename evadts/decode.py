@@ -28,7 +28,7 @@ from evadts.model import (
     Selection,
     Totals,
 )
-from evadts.values import ElementError, combine, scale, to_date, to_int, to_time, unescape
+from evadts.values import ElementError, combine, to_date, to_int, to_time, unescape
 
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST_PLAUSIBLE = datetime(1995, 1, 1)
@@ -45,17 +45,23 @@ def make_decoder(
     return decode
 
 
+def _segment(row: list[bytes], line: int) -> Segment:
+    """A raw row as a Segment of text elements (Latin-1: every byte is a character)."""
+    text = b"*".join(row).decode("latin-1")
+    if "^" in text:
+        return Segment(
+            line,
+            row[0].strip().decode("latin-1"),
+            tuple(unescape(e.decode("latin-1")) for e in row[1:]),
+        )
+    elements = text.split("*")
+    return Segment(line, elements[0].strip(), tuple(elements[1:]))
+
+
 class _Decoder:
     def __init__(self, raw: RawRead, problems: list[Problem], reference: datetime | None) -> None:
         self.problems = list(problems)
-        self.segments = [
-            Segment(
-                line,
-                row[0].strip().decode("latin-1"),
-                tuple(unescape(e.decode("latin-1")) for e in row[1:]),
-            )
-            for row, line in self._unglued(raw)
-        ]
+        self.segments = [_segment(row, line) for row, line in self._unglued(raw)]
         self.reference = reference or datetime.now()
         self.decimals = 2
         self.machine = Machine()
@@ -101,9 +107,12 @@ class _Decoder:
         return value or None
 
     def int_(self, seg: Segment, index: int) -> int | None:
-        value = seg.element(index)
-        if value is None:
+        elements = seg.elements
+        if index > len(elements):
             return None
+        value = elements[index - 1]
+        if value.isdecimal():  # the common case, without the checks below
+            return int(value)
         value = value.strip()
         if not value:
             return None
@@ -115,7 +124,7 @@ class _Decoder:
 
     def money(self, seg: Segment, index: int) -> Decimal | None:
         amount = self.int_(seg, index)
-        return None if amount is None else scale(amount, self.decimals)
+        return None if amount is None else Decimal(amount).scaleb(-self.decimals)
 
     def when(self, seg: Segment, date_index: int, time_index: int) -> datetime | None:
         day_text = (seg.element(date_index) or "").strip()

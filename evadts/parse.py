@@ -109,7 +109,7 @@ def _integrity(raw: RawRead, lines: list[bytes]) -> tuple[Integrity, list[Proble
         start = raw.st if raw.st is not None else 0
         integ.se_counted = raw.se - start + 1
         declared = se_row[1].strip() if len(se_row) > 1 else b""
-        if declared.isdigit():
+        if declared.isdigit():  # bytes: ASCII digits only
             integ.se_declared = int(declared)
             if integ.se_declared != integ.se_counted:
                 problems.append(

@@ -51,7 +51,7 @@ def unscale(amount: Decimal, decimals: int) -> int:
 
 def to_date(text: str) -> date | None:
     """``YYMMDD`` or ``YYYYMMDD``; all zeros means no date. Two-digit years are 20YY below 70."""
-    if not text.isdigit() or len(text) not in (6, 8):
+    if not text.isdecimal() or len(text) not in (6, 8):
         raise ElementError("bad_date", f"{text!r} is not YYMMDD or YYYYMMDD")
     if int(text) == 0:
         return None
@@ -69,7 +69,7 @@ def to_date(text: str) -> date | None:
 
 def to_time(text: str) -> time:
     """``HHMM`` or ``HHMMSS``."""
-    if not text.isdigit() or len(text) not in (4, 6):
+    if not text.isdecimal() or len(text) not in (4, 6):
         raise ElementError("bad_time", f"{text!r} is not HHMM or HHMMSS")
     hour, minute = int(text[:2]), int(text[2:4])
     second = int(text[4:6]) if len(text) == 6 else 0
