@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.up_cmd",
     "orchestration.cli.parse_cmd",
+    "orchestration.cli.demo_cmd",
     "orchestration.cli.ops_cmds",
 )
 
