@@ -39,6 +39,20 @@ def code(field: str, value: object, *, max_length: int = MAX_CODE) -> str:
     return cleaned
 
 
+def dex_serial(field: str, value: object) -> str:
+    """A DEX serial as machines send it (ID101): printable ASCII, inner spaces allowed."""
+    if not isinstance(value, str):
+        raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
+    cleaned = value.strip()
+    if not cleaned:
+        raise ValidationError(field, value, "must not be empty")
+    if len(cleaned) > MAX_CODE:
+        raise ValidationError(field, value, f"longer than {MAX_CODE} characters")
+    if not all(" " <= ch <= "~" for ch in cleaned):
+        raise ValidationError(field, value, "may hold only printable ASCII characters")
+    return cleaned
+
+
 def username(field: str, value: object) -> str:
     """A user name: lower-case letters, digits and ``. _ -``."""
     cleaned = code(field, value)

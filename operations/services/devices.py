@@ -53,7 +53,7 @@ def register_unknown_device(db: DbTarget, dex_serial: str, *, seen_at: datetime)
 
     Idempotent: a serial already known (as serial or alias) returns its device unchanged.
     """
-    serial = check.code("dex_serial", dex_serial)
+    serial = check.dex_serial("dex_serial", dex_serial)
     if seen_at.tzinfo is None:
         raise ValidationError("seen_at", seen_at, "must be timezone-aware")
     with transaction(db) as session:
@@ -99,7 +99,7 @@ def save_device(
     """
     require(actor, Action.WRITE_MASTER_DATA)
     asset = check.code("asset_number", asset_number)
-    serial = check.code("dex_serial", dex_serial) if dex_serial else None
+    serial = check.dex_serial("dex_serial", dex_serial) if dex_serial else None
     values: dict[str, object] = {
         "dex_serial": serial,
         "model": check.name("model", model, max_length=100),
@@ -168,7 +168,7 @@ def place_device(
 def add_serial_alias(db: DbTarget, actor: Actor, device_id: int, dex_serial: object) -> None:
     """Record another DEX serial for the device (a swapped controller); serials stay unique."""
     require(actor, Action.WRITE_MASTER_DATA)
-    serial = check.code("dex_serial", dex_serial)
+    serial = check.dex_serial("dex_serial", dex_serial)
     with transaction(db) as session:
         device = live(session, Device, "device", id=device_id)
         _serial_free(session, serial, device)

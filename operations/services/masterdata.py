@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from operations import validation as check
@@ -155,6 +155,16 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
     Tables: ``products``, ``locations``, ``routes``, ``devices`` (with location and route codes),
     ``cabinets`` and ``planogram_slots`` (the active version of each cabinet). Money in cents.
     """
+    with transaction(db) as session:
+        return {table: _rows(session, query) for table, query in _export_queries().items()}
+
+
+def export_columns() -> dict[str, list[str]]:
+    """The column names of each table :func:`export_tables` returns (also when it is empty)."""
+    return {t: [c.name for c in q.selected_columns] for t, q in _export_queries().items()}
+
+
+def _export_queries() -> dict[str, Select[Any]]:
     products = select(
         Product.code.label("product_id"),
         Product.name,
@@ -224,7 +234,7 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
         .where(PlanogramVersion.is_active, Cabinet.deleted_at.is_(None))
         .order_by(Cabinet.id, PlanogramSlot.slot)
     )
-    queries = {
+    return {
         "products": products,
         "locations": locations,
         "routes": routes,
@@ -232,5 +242,3 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
         "cabinets": cabinets,
         "planogram_slots": slots,
     }
-    with transaction(db) as session:
-        return {table: _rows(session, query) for table, query in queries.items()}

@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.up_cmd",
     "orchestration.cli.parse_cmd",
     "orchestration.cli.demo_cmd",
+    "orchestration.cli.pipeline_cmds",
     "orchestration.cli.ops_cmds",
 )
 

@@ -45,9 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--batches", type=int, default=1, help="split deliveries into N arrival windows"
     )
-    parser.add_argument(
-        "--batch", type=int, help="write only the DEX files of this window (1..N)"
-    )
+    parser.add_argument("--batch", type=int, help="write only the DEX files of this window (1..N)")
     parser.add_argument(
         "--workers",
         type=int,

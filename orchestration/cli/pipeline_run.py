@@ -1,0 +1,244 @@
+"""`cvd materialize`, `cvd ingest`, `cvd sql`, `cvd quarantine`: the pipeline from the terminal.
+
+Imported only when one of these commands runs (Dagster and DuckDB take a while to import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from orchestration.ingest.receive import blob_path, deliveries_of_day
+from orchestration.ingest.stale import contiguous_blocks, stale_days
+from orchestration.settings import Settings, load_settings
+
+console = Console(stderr=True)
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Point Dagster and the definitions at this home (run history lives in it)."""
+    dagster_home = settings.home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["CVD_HOME"] = str(settings.home)
+    os.environ["CVD_DATABASE_URL"] = settings.database_url
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def _run(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    selection: list[dg.AssetKey],
+    tags: dict[str, str] | None,
+    label: str,
+) -> dg.ExecuteInProcessResult:
+    assets = [*defs.assets, *defs.asset_checks]  # type: ignore[misc]
+    started = time.perf_counter()
+    result = dg.materialize(
+        assets,
+        instance=instance,
+        selection=selection,
+        resources=defs.resources,
+        tags=tags or {},
+        raise_on_error=False,
+    )
+    verdict = "[green]ok[/green]" if result.success else "[red]FAILED[/red]"
+    console.print(f"{label}: {verdict} in {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def _summarise(results: list[dg.ExecuteInProcessResult]) -> Table:
+    table = Table(title="materialized")
+    for column in ("asset", "key figures"):
+        table.add_column(column)
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            mat = event.event_specific_data.materialization  # type: ignore[union-attr]
+            figures = ", ".join(
+                f"{k}={v.value}"
+                for k, v in mat.metadata.items()
+                if k not in ("path", "views", "dagster/partition")
+            )
+            table.add_row(mat.asset_key.to_user_string(), figures)
+        for check in result.get_asset_check_evaluations():
+            if not check.passed:
+                table.add_row(
+                    f"[red]check {check.asset_key.to_user_string()}:"
+                    f"{check.check_name} FAILED[/red]",
+                    str(check.metadata),
+                )
+    return table
+
+
+def run_materialize(args: argparse.Namespace) -> int:
+    """Run the whole graph once, in process: receive the inbox, rebuild the arrival days that
+    are out of date (or those asked for), refresh master data and swap the catalog."""
+    from operations import db  # noqa: PLC0415
+    from orchestration.definitions import defs  # noqa: PLC0415
+    from orchestration.defs.ingest.schedules import range_tags  # noqa: PLC0415
+
+    settings = load_settings(args.home)
+    prepare_environment(settings)
+    db.upgrade(settings.database_url)
+    instance = dg.DagsterInstance.get()
+    graph = defs.resolve_asset_graph()
+    everything = list(graph.get_all_asset_keys())
+    after_inbox = [k for k in everything if k != dg.AssetKey("inbox")]
+    results = [_run(defs, instance, [dg.AssetKey("inbox")], None, "receive the inbox")]
+    if args.day:
+        days = list(args.day)
+    elif args.rebuild:
+        days = sorted(p.name for p in (settings.archive / "days").glob("*"))
+    else:
+        days = stale_days(settings.archive, settings.lake)
+    blocks = contiguous_blocks(days)
+    console.print(f"arrival days to build: {len(days)} in {len(blocks)} run(s)")
+    for first, last in blocks:
+        label = f"days {first}..{last}" if first != last else f"day {first}"
+        results.append(_run(defs, instance, after_inbox, range_tags(first, last), label))
+    if not blocks:
+        rest = [k for k in after_inbox if not graph.get(k).is_partitioned]
+        results.append(_run(defs, instance, rest, None, "master data and catalog"))
+    console.print(_summarise(results))
+    console.print(f"warehouse: {settings.warehouse}")
+    return 0 if all(r.success for r in results) else 1
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Copy files (or the files under folders) into the inbox, keeping their names."""
+    settings = load_settings(args.home)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    sources: list[tuple[Path, Path]] = []
+    for given in args.paths:
+        path = Path(given)
+        if path.is_dir():
+            sources += [(p, p.relative_to(path)) for p in sorted(path.rglob("*")) if p.is_file()]
+        elif path.is_file():
+            sources.append((path, Path(path.name)))
+        else:
+            console.print(f"[red]cvd ingest: {path}: no such file or folder[/red]")
+            return 2
+    with Progress(console=console) as progress:
+        task = progress.add_task("copying into the inbox", total=len(sources))
+        for source, relative in sources:
+            target = settings.inbox / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            shutil.copyfile(source, partial)
+            partial.replace(target)  # the sensor never sees half a file
+            progress.advance(task)
+    console.print(
+        f"{len(sources)} file(s) in {settings.inbox}; run `cvd materialize` "
+        "or let the Dagster sensor pick them up"
+    )
+    return 0
+
+
+def run_sql(args: argparse.Namespace) -> int:
+    """Run one query, or an interactive shell, on the warehouse (read-only)."""
+    settings = load_settings(args.home)
+    if not settings.warehouse.exists():
+        console.print(f"[red]no warehouse at {settings.warehouse}: run `cvd materialize`[/red]")
+        return 2
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    out = Console()
+    try:
+        if args.query:
+            return _print_query(con, args.query, out, args.csv)
+        out.print(
+            f"CVD warehouse {settings.warehouse} (read-only). End a query with ';', "
+            "quit with .quit or Ctrl-D. Tables: SHOW TABLES;"
+        )
+        buffer = ""
+        while True:
+            try:
+                line = input("cvd> " if not buffer else "...> ")
+            except EOFError:
+                return 0
+            if line.strip() in (".quit", ".exit", "\\q"):
+                return 0
+            buffer += line + "\n"
+            if buffer.rstrip().endswith(";"):
+                _print_query(con, buffer, out, csv=False)
+                buffer = ""
+    finally:
+        con.close()
+
+
+def _print_query(con: duckdb.DuckDBPyConnection, sql: str, out: Console, csv: bool) -> int:
+    try:
+        cursor = con.execute(sql)
+        rows = cursor.fetchall()
+        names = [d[0] for d in cursor.description or []]
+    except duckdb.Error as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
+    if csv:
+        import csv as csv_module  # noqa: PLC0415
+
+        writer = csv_module.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+        return 0
+    table = Table(show_lines=False)
+    for name in names:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+    out.print(f"{len(rows)} row(s)")
+    return 0
+
+
+def run_quarantine(args: argparse.Namespace) -> int:
+    """List quarantined files, or re-queue one after a fix."""
+    settings = load_settings(args.home)
+    records = sorted(settings.quarantine.glob("*.json")) if settings.quarantine.is_dir() else []
+    if args.action == "list":
+        table = Table(title=f"quarantine ({len(records)} files)")
+        for column in ("sha256", "file", "received", "reasons"):
+            table.add_column(column)
+        for path in records:
+            doc = json.loads(path.read_text())
+            reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
+            table.add_row(
+                doc["sha256"][:12], doc["original_name"], doc["received_at"][:19], reasons
+            )
+        Console().print(table)
+        return 0
+    matches = [p for p in records if p.stem.startswith(args.sha)]
+    if len(matches) != 1:
+        console.print(f"[red]{len(matches)} quarantined files match {args.sha!r}[/red]")
+        return 2
+    doc = json.loads(matches[0].read_text())
+    if args.file:
+        source = Path(args.file)  # a fixed copy: it arrives as a new file
+    else:
+        source = blob_path(settings.archive, doc["sha256"])  # same bytes, e.g. after an upgrade
+        day = doc["received_at"][:10]
+        if any(d.sha256 == doc["sha256"] for d in deliveries_of_day(settings.archive, day)):
+            console.print(
+                f"same bytes: rebuild arrival day {day} with "
+                f"`cvd materialize --day {day}` to parse them again"
+            )
+            return 0
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    target = settings.inbox / f"requeued-{Path(doc['original_name']).name}"
+    shutil.copyfile(source, target)
+    console.print(f"re-queued as {target}")
+    return 0

@@ -1,0 +1,36 @@
+"""All Dagster definitions of CVD, assembled from ``orchestration/defs/<domain>/``.
+
+Loaded by ``dg dev`` / ``dg check defs`` and by ``cvd materialize``. Configuration comes from the
+environment (``CVD_HOME``, ``CVD_DATABASE_URL``) with the same defaults as the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import inbox, master_data, raw_dex
+from orchestration.defs.ingest.checks import SQL_ASSET_CHECKS, counters_expectations
+from orchestration.defs.ingest.jobs import ingest_job
+from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
+from orchestration.defs.ingest.schedules import nightly
+from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.defs.warehouse.assets import warehouse
+from orchestration.settings import load_settings
+
+_settings = load_settings()
+os.environ.setdefault("CVD_HOME", str(_settings.home))
+os.environ.setdefault("CVD_DATABASE_URL", _settings.database_url)
+
+defs = dg.Definitions(
+    assets=[inbox, raw_dex, master_data, warehouse],
+    asset_checks=[*SQL_ASSET_CHECKS, counters_expectations],
+    jobs=[ingest_job],
+    sensors=[inbox_sensor],
+    schedules=[nightly],
+    resources={
+        "cvd": CvdHomeResource(home=dg.EnvVar("CVD_HOME")),
+        "operational_db": OperationalDatabaseResource(url=dg.EnvVar("CVD_DATABASE_URL")),
+    },
+)

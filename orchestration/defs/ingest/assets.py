@@ -1,0 +1,175 @@
+"""Ingestion assets: the inbox, the raw DEX tables per arrival day, and master data."""
+
+import time
+from datetime import datetime
+
+import dagster as dg
+import pyarrow as pa
+
+from operations import db as opsdb
+from operations.services import masterdata
+from operations.services.devices import register_unknown_device
+from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
+from orchestration.ingest import lake
+from orchestration.ingest.receive import iter_day_markers, receive_inbox
+from orchestration.ingest.stale import write_manifest
+from orchestration.ingest.tables import RAW_TABLES, SCHEMAS, DayResult, build_day
+
+ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
+INBOX = dg.AssetKey("inbox")
+MASTER_TABLES: tuple[str, ...] = tuple(masterdata.export_columns())
+
+RAW_DESCRIPTIONS = {
+    "dex_files": "One row per file received: name, size, SHA-256, arrival time, status, reason.",
+    "dex_reads": "One row per usable read: machine, read time, integrity verdict, currency.",
+    "dex_selection_counters": "One row per read and selection: price, capacity, PA2-PA5 counters.",
+    "dex_payment_totals": "Machine totals per read (VA1-3, CA2, DA2, DB2) and the cash detail.",
+    "dex_events": "EA1/EA2/EA7 events per read.",
+    "quarantine": "Files and reads that cannot be used, each with a machine-readable reason.",
+}
+
+
+@dg.asset(key=INBOX, group_name="ingest", kinds={"python"})
+def inbox(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.MaterializeResult:
+    """Every file in ``$CVD_HOME/inbox`` archived, content-addressed, and indexed by the day it
+    arrived. Nothing received is lost: the inbox copy is removed only once it is archived."""
+    settings = cvd.settings()
+
+    def progress(done: int, total: int) -> None:
+        if done % 500 == 0 or done == total:
+            context.log.info(f"received {done}/{total} files")
+
+    report = receive_inbox(settings.inbox, settings.archive, progress=progress)
+    return dg.MaterializeResult(
+        metadata={
+            "files_received": report.received,
+            "duplicate_deliveries": report.duplicates,
+            "already_recorded": report.already_recorded,
+            "bytes": report.bytes,
+            "arrival_days": dg.MetadataValue.text(", ".join(sorted(report.days or [])) or "none"),
+        }
+    )
+
+
+def _register_unknown(
+    url: str, serials: dict[str, datetime], known: set[str], log: dg.DagsterLogManager
+) -> int:
+    """Register serials the operational database has never seen as unassigned devices, so
+    their sales are never lost; ``known`` is the run's cache of registered serials."""
+    new = {s: t for s, t in serials.items() if s not in known}
+    if not new:
+        return 0
+    engine = opsdb.connect(url)
+    try:
+        for serial, seen_at in sorted(new.items()):
+            register_unknown_device(engine, serial, seen_at=seen_at)
+            known.add(serial)
+            log.info(f"machine {serial}: unknown serial registered as an unassigned device")
+    finally:
+        engine.dispose()
+    return len(new)
+
+
+def _known_serials(url: str) -> set[str]:
+    engine = opsdb.connect(url)
+    try:
+        return {row["dex_serial"] for row in masterdata.export_tables(engine)["devices"]}
+    finally:
+        engine.dispose()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            t,
+            deps=[INBOX],
+            group_name="raw",
+            description=RAW_DESCRIPTIONS[t],
+            kinds={"parquet", "duckdb"},
+        )
+        for t in RAW_TABLES
+    ],
+    partitions_def=ARRIVAL_DAYS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    can_subset=False,
+)
+def raw_dex(
+    context: dg.AssetExecutionContext,
+    cvd: CvdHomeResource,
+    operational_db: OperationalDatabaseResource,
+) -> object:
+    """Parse every file of each arrival day in the run and rewrite that day's partition of the
+    raw tables; unusable files and reads go to quarantine with their reasons."""
+    settings = cvd.settings()
+    totals = dict.fromkeys(RAW_TABLES, 0)
+    files = reads = quarantined = new_devices = 0
+    started = time.perf_counter()
+    known = _known_serials(operational_db.url)
+    for t in RAW_TABLES:
+        lake.write_schema_file(settings.lake, t, SCHEMAS[t])
+    for n, day in enumerate(context.partition_keys, start=1):
+        markers = list(iter_day_markers(settings.archive, day))
+        result: DayResult = build_day(settings.archive, day)
+        for name, table in result.tables().items():
+            lake.write_table(lake.partition_path(settings.lake, name, day), table)
+            totals[name] += table.num_rows
+        for sha, record in result.quarantined.items():
+            lake.atomic_write_json(settings.quarantine / f"{sha}.json", record)
+        new_devices += _register_unknown(operational_db.url, result.serials, known, context.log)
+        write_manifest(settings.lake, day, markers)
+        files, reads, quarantined = (
+            files + result.files,
+            reads + result.reads,
+            quarantined + len(result.quarantined),
+        )
+        context.log.info(
+            f"day {day} ({n}/{len(context.partition_keys)}): {result.files} files, "
+            f"{result.reads} reads, {len(result.quarantined)} files with quarantined data"
+        )
+    elapsed = time.perf_counter() - started
+    for t in RAW_TABLES:
+        metadata: dict[str, object] = {
+            "rows_written": totals[t],
+            "days": len(context.partition_keys),
+        }
+        if t == "dex_files":
+            metadata |= {"files": files, "files_per_second": round(files / max(elapsed, 1e-9), 1)}
+        if t == "dex_reads":
+            metadata |= {"reads": reads, "unknown_serials_registered": new_devices}
+        if t == "quarantine":
+            metadata |= {"files_with_quarantined_data": quarantined}
+        yield dg.MaterializeResult(asset_key=t, metadata=metadata)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            t,
+            deps=list(RAW_TABLES),
+            group_name="master",
+            description=f"Master data from the operational database: {t}.",
+            kinds={"parquet", "sqlite"},
+        )
+        for t in MASTER_TABLES
+    ],
+    can_subset=False,
+)
+def master_data(cvd: CvdHomeResource, operational_db: OperationalDatabaseResource) -> object:
+    """Snapshot the operational database's master data into the lake, so analysts can join it
+    with the DEX tables. Runs after the raw tables so newly seen machines are included."""
+    settings = cvd.settings()
+    engine = opsdb.connect(operational_db.url)
+    try:
+        opsdb.require_current(engine)
+        rows = masterdata.export_tables(engine)
+    finally:
+        engine.dispose()
+    columns = masterdata.export_columns()
+    for t in MASTER_TABLES:
+        table = (
+            pa.Table.from_pylist(rows[t])
+            if rows[t]
+            else pa.table({c: pa.array([], pa.string()) for c in columns[t]})
+        )
+        lake.write_table(settings.lake / "master" / f"{t}.parquet", table)
+        yield dg.MaterializeResult(asset_key=t, metadata={"rows": table.num_rows})

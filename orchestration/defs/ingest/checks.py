@@ -1,0 +1,203 @@
+"""Data checks on the raw tables: SQL invariants on every table, and a Great Expectations suite
+as a blocking check on ``dex_selection_counters``. Results show in the Dagster UI."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.ingest.lake import partition_path
+from transforms.catalog import RAW_VIEWS, view_sql
+
+# (table, check name, SQL returning the number of offending rows, description)
+SQL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "dex_files",
+        "delivery_ids_unique",
+        "SELECT count(*) - count(DISTINCT delivery_id) FROM dex_files",
+        "every delivery appears once",
+    ),
+    (
+        "dex_files",
+        "status_known",
+        "SELECT count(*) FROM dex_files WHERE status NOT IN "
+        "('loaded','partial','quarantined','duplicate','duplicate_reads')",
+        "every file has a known status",
+    ),
+    (
+        "dex_reads",
+        "read_ids_unique",
+        "SELECT count(*) - count(DISTINCT read_id) FROM dex_reads",
+        "read_id is a key",
+    ),
+    (
+        "dex_reads",
+        "serial_not_null",
+        "SELECT count(*) FROM dex_reads WHERE machine_serial IS NULL OR machine_serial = ''",
+        "every read names its machine",
+    ),
+    (
+        "dex_reads",
+        "read_times_plausible",
+        "SELECT count(*) FROM dex_reads WHERE read_at IS NOT NULL AND clock_warning IS NULL AND "
+        "(read_at < TIMESTAMP '1995-01-01' OR read_at > CAST(received_at AS TIMESTAMP) "
+        "+ INTERVAL 2 DAY)",
+        "read times lie between 1995 and two days after arrival, unless flagged as a clock problem",
+    ),
+    (
+        "dex_selection_counters",
+        "one_row_per_read_and_selection",
+        "SELECT count(*) - count(DISTINCT (read_id, position)) FROM dex_selection_counters",
+        "(read_id, position) is a key",
+    ),
+    (
+        "dex_selection_counters",
+        "counters_non_negative",
+        "SELECT count(*) FROM dex_selection_counters WHERE paid_vends_total < 0 OR "
+        "paid_value_total < 0 OR paid_vends_since_reset < 0 OR paid_value_since_reset < 0 OR "
+        "price < 0 OR capacity < 0",
+        "no counter, price or capacity is negative",
+    ),
+    (
+        "dex_selection_counters",
+        "rows_belong_to_reads",
+        "SELECT count(*) FROM read_parquet('{lake}/dex_selection_counters/**/*.parquet', "
+        "union_by_name = true) WHERE read_id NOT IN (SELECT read_id FROM read_parquet("
+        "'{lake}/dex_reads/**/*.parquet', union_by_name = true))",
+        "every counter row belongs to a read",
+    ),
+    (
+        "dex_payment_totals",
+        "totals_non_negative",
+        "SELECT count(*) FROM dex_payment_totals WHERE value_init < 0 OR count_init < 0 "
+        "OR value_reset < 0 OR count_reset < 0",
+        "no total is negative",
+    ),
+    (
+        "dex_events",
+        "events_belong_to_reads",
+        "SELECT count(*) FROM read_parquet('{lake}/dex_events/**/*.parquet', union_by_name = true) "
+        "WHERE read_id NOT IN (SELECT read_id FROM read_parquet('{lake}/dex_reads/**/*.parquet', "
+        "union_by_name = true))",
+        "every event belongs to a read",
+    ),
+    (
+        "quarantine",
+        "reasons_given",
+        "SELECT count(*) FROM quarantine WHERE reason IS NULL OR reason = ''",
+        "every quarantined file or read has a reason",
+    ),
+)
+
+
+@contextmanager
+def lake_connection(lake: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the raw views over ``lake`` (never the shared catalog file)."""
+    con = duckdb.connect()
+    try:
+        for name in RAW_VIEWS:
+            con.execute(view_sql("raw", name, lake))
+        yield con
+    finally:
+        con.close()
+
+
+def run_sql_check(lake: Path, sql: str) -> int:
+    """The number of rows that break the invariant ``sql`` counts."""
+    with lake_connection(lake) as con:
+        row = con.execute(sql.replace("{lake}", lake.resolve().as_posix())).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _make_sql_check(table: str, name: str, sql: str, description: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=table, name=name, description=description, blocking=True)
+    def _check(cvd: CvdHomeResource) -> dg.AssetCheckResult:
+        offending = run_sql_check(cvd.settings().lake, sql)
+        return dg.AssetCheckResult(passed=offending == 0, metadata={"offending_rows": offending})
+
+    return _check
+
+
+SQL_ASSET_CHECKS = [_make_sql_check(*spec) for spec in SQL_CHECKS]
+
+
+def expectations_on_counters(frame: pd.DataFrame) -> tuple[bool, dict[str, object]]:
+    """Validate counter rows with a Great Expectations 1.x suite in an ephemeral context.
+
+    Returns whether every expectation passed and the failing ones with their counts.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's metric progress bars flood the run log
+    import great_expectations as gx  # noqa: PLC0415  (7 s to import: only when the check runs)
+    import great_expectations.expectations as gxe  # noqa: PLC0415
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("lake")
+    asset = source.add_dataframe_asset("dex_selection_counters")
+    batch = asset.add_batch_definition_whole_dataframe("run").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+    suite = gx.ExpectationSuite(name="dex_selection_counters")
+    for column in ("read_id", "machine_serial", "position"):
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
+    for column in (
+        "paid_vends_total",
+        "paid_vends_since_reset",
+        "capacity",
+        "current_level",
+        "test_vends_total",
+        "free_vends_total",
+        "sold_out_count",
+    ):
+        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0))
+    for column in ("price", "paid_value_total", "paid_value_since_reset"):
+        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0))
+    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=["read_id", "position"]))
+    result = batch.validate(suite)
+    failures = {
+        r.expectation_config.type
+        + ":"
+        + str(r.expectation_config.kwargs.get("column", "")): r.result.get("unexpected_count")
+        for r in result.results
+        if not r.success
+    }
+    return bool(result.success), {"expectations": len(suite.expectations), "failed": failures}
+
+
+@dg.asset_check(
+    asset="dex_selection_counters",
+    name="great_expectations_suite",
+    blocking=True,
+    description="Great Expectations suite on the counter rows written by this run.",
+)
+def counters_expectations(
+    context: dg.AssetCheckExecutionContext, cvd: CvdHomeResource
+) -> dg.AssetCheckResult:
+    """Run the suite on the partitions this run wrote (new data is what can be wrong)."""
+    settings = cvd.settings()
+    tags = context.run.tags
+    start, end = (
+        tags.get("dagster/asset_partition_range_start"),
+        tags.get("dagster/asset_partition_range_end"),
+    )
+    partition = tags.get("dagster/partition")
+    days = _days_between(start, end) if start and end else [partition] if partition else []
+    paths = [partition_path(settings.lake, "dex_selection_counters", d) for d in days]
+    paths = [p for p in paths if p.exists()]
+    frame = pd.concat([pd.read_parquet(p) for p in paths]) if paths else pd.DataFrame()
+    if frame.empty:
+        return dg.AssetCheckResult(passed=True, metadata={"rows": 0})
+    for column in ("price", "paid_value_total", "paid_value_since_reset"):
+        frame[column] = frame[column].astype("float64")
+    passed, metadata = expectations_on_counters(frame)
+    return dg.AssetCheckResult(passed=passed, metadata={"rows": len(frame), **metadata})
+
+
+def _days_between(start: str, end: str) -> list[str]:
+    """The daily partition keys from ``start`` to ``end`` inclusive."""
+    return [d.date().isoformat() for d in pd.date_range(start, end, freq="D")]

@@ -1,0 +1,27 @@
+"""The nightly schedule: rebuild every arrival day that is out of date, then the warehouse."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.jobs import ingest_job
+from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.ingest.stale import contiguous_blocks, stale_days
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags that make one run cover the arrival days ``first`` to ``last``."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+@dg.schedule(
+    job=ingest_job, cron_schedule="0 2 * * *", default_status=dg.DefaultScheduleStatus.RUNNING
+)
+def nightly(context: dg.ScheduleEvaluationContext, cvd: CvdHomeResource) -> object:
+    """One run per block of consecutive stale days (late files, a crash, a parser upgrade),
+    or a single run for today that refreshes master data and the catalog."""
+    settings = cvd.settings()
+    night = context.scheduled_execution_time.date().isoformat()
+    blocks = contiguous_blocks(stale_days(settings.archive, settings.lake)) or [(night, night)]
+    return [
+        dg.RunRequest(run_key=f"nightly-{night}-{first}-{last}", tags=range_tags(first, last))
+        for first, last in blocks
+    ]

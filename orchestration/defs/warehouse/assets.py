@@ -1,0 +1,22 @@
+"""The warehouse catalog asset: ``warehouse.duckdb`` rebuilt and swapped in after every run."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import MASTER_TABLES
+from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.ingest.tables import RAW_TABLES
+from transforms.catalog import build_catalog
+
+
+@dg.asset(deps=[*RAW_TABLES, *MASTER_TABLES], group_name="warehouse", kinds={"duckdb"})
+def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
+    """A DuckDB file of views over the lake, built in a temporary file and renamed over the old
+    one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog."""
+    settings = cvd.settings()
+    views = build_catalog(settings.lake, settings.warehouse)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.warehouse)),
+            "views": dg.MetadataValue.text(", ".join(views)),
+        }
+    )

@@ -1,0 +1,54 @@
+"""Which arrival days need their lake partition (re)built: cost follows what is new."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from orchestration.ingest.lake import atomic_write_json
+from orchestration.ingest.receive import arrival_days, iter_day_markers
+
+# Bump when the raw tables change shape or meaning: every day is rebuilt once.
+RAW_FORMAT_VERSION = 1
+
+
+def manifest_path(lake: Path, day: str) -> Path:
+    """What the partition of ``day`` was built from."""
+    return lake / "_manifests" / f"{day}.json"
+
+
+def write_manifest(lake: Path, day: str, delivery_ids: list[str]) -> None:
+    """Record that ``day`` was built from exactly ``delivery_ids`` (written last)."""
+    atomic_write_json(
+        manifest_path(lake, day), {"format": RAW_FORMAT_VERSION, "deliveries": sorted(delivery_ids)}
+    )
+
+
+def stale_days(archive: Path, lake: Path) -> list[str]:
+    """Arrival days whose deliveries differ from what their partition was built from."""
+    stale = []
+    for day in arrival_days(archive):
+        path = manifest_path(lake, day)
+        built = json.loads(path.read_text()) if path.exists() else None
+        current = sorted(iter_day_markers(archive, day))
+        if (
+            built is None
+            or built.get("format") != RAW_FORMAT_VERSION
+            or built["deliveries"] != current
+        ):
+            stale.append(day)
+    return stale
+
+
+def contiguous_blocks(days: list[str]) -> list[tuple[str, str]]:
+    """Group sorted days into (first, last) runs of consecutive dates, one Dagster run each."""
+    blocks: list[tuple[str, str]] = []
+    for day in sorted(days):
+        if blocks and date.fromisoformat(blocks[-1][1]) + timedelta(days=1) == date.fromisoformat(
+            day
+        ):
+            blocks[-1] = (blocks[-1][0], day)
+        else:
+            blocks.append((day, day))
+    return blocks

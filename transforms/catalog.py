@@ -1,0 +1,65 @@
+"""The warehouse catalog: a DuckDB file of views over the lake, rebuilt and swapped atomically.
+
+Readers (dashboards, analysts, `cvd sql`) open ``warehouse.duckdb`` read-only. The file holds no
+data, only views over ``$CVD_HOME/lake``, so it is rebuilt whole in a temporary file and renamed
+over the old one: a reader that has the old file open keeps it, a new reader gets the new one, and
+no one ever waits for a lock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+# Views in dependency order, each built from the .sql file of the same name.
+RAW_VIEWS: tuple[str, ...] = (
+    "dex_reads",
+    "dex_files",
+    "dex_selection_counters",
+    "dex_payment_totals",
+    "dex_events",
+    "quarantine",
+)
+MASTER_VIEWS: tuple[str, ...] = (
+    "products",
+    "locations",
+    "routes",
+    "devices",
+    "cabinets",
+    "planogram_slots",
+)
+CATALOG: tuple[tuple[str, str], ...] = tuple(
+    [("raw", v) for v in RAW_VIEWS] + [("master", v) for v in MASTER_VIEWS]
+)
+
+
+def view_sql(folder: str, name: str, lake: Path) -> str:
+    """The SQL of one view, with the lake path filled in."""
+    text = (SQL_DIR / folder / f"{name}.sql").read_text()
+    return text.replace("{lake}", lake.resolve().as_posix().replace("'", "''"))
+
+
+def build_catalog(lake: Path, target: Path) -> list[str]:
+    """Write every view into a new DuckDB file and rename it over ``target``; returns the views."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    built: list[str] = []
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for folder, name in CATALOG:
+                con.execute(view_sql(folder, name, lake))
+                built.append(name)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return built

@@ -1,0 +1,28 @@
+-- dex_files: one row per file received (a delivery), with what became of it.
+-- status: loaded | partial (some reads quarantined) | quarantined | duplicate (same bytes as an
+-- earlier delivery) | duplicate_reads (every usable read was already known from another file).
+CREATE OR REPLACE VIEW dex_files AS
+WITH files AS (
+    SELECT * FROM read_parquet('{lake}/dex_files/**/*.parquet', union_by_name = true)
+),
+kept AS (SELECT sha256, count(*) AS kept_reads FROM dex_reads GROUP BY sha256)
+SELECT
+    f.delivery_id,
+    f.sha256,
+    f.original_name,
+    f.size,
+    f.received_at,
+    CASE
+        WHEN f.status IN ('loaded', 'partial') AND coalesce(k.kept_reads, 0) = 0
+            THEN 'duplicate_reads'
+        ELSE f.status
+    END AS status,
+    CASE
+        WHEN f.status IN ('loaded', 'partial') AND coalesce(k.kept_reads, 0) = 0
+            THEN 'every read already known from another file'
+        ELSE f.reason
+    END AS reason,
+    f.reads,
+    f.usable_reads
+FROM files AS f
+LEFT JOIN kept AS k USING (sha256);
