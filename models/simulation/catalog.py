@@ -82,14 +82,14 @@ def make_catalog(config: SimConfig, rng: np.random.Generator) -> Catalog:
         sizes.append(size_choices[int(rng.integers(len(size_choices)))])
         price = int(rng.integers(lo // 5, hi // 5 + 1)) * 5  # prices in 5-cent steps
         prices.append(price)
-        costs.append(int(round(price * rng.uniform(0.35, 0.55))))
+        costs.append(round(price * rng.uniform(0.35, 0.55)))
     d = config.demand
     popularity = rng.lognormal(0.0, d.popularity_sigma, config.products)
     popularity /= popularity.mean()
     launch = np.full(config.products, -np.inf)
     fade = np.full(config.products, np.inf)
-    n_new = int(round(d.new_product_share * config.products))
-    n_fade = int(round(d.fading_share * config.products))
+    n_new = round(d.new_product_share * config.products)
+    n_fade = round(d.fading_share * config.products)
     order = rng.permutation(config.products)
     launch[order[:n_new]] = rng.uniform(0.1, 0.7, n_new) * config.days
     fade[order[n_new : n_new + n_fade]] = rng.uniform(0.0, 0.6, n_fade) * config.days

@@ -63,7 +63,7 @@ class QuirkConfig:
 
 @dataclass(frozen=True)
 class DemandConfig:
-    """Expected demand per slot and hour = base x traffic x weekday x hour x season x trend x life."""
+    """Expected demand per slot-hour: base × traffic × weekday × hour × season × trend × life."""
 
     mean_daily_units: float = 1.1  # per slot at medium traffic, before the other factors
     popularity_sigma: float = 0.7  # log-normal spread of product popularity

@@ -143,6 +143,7 @@ class DeliveryPlanner:
         device: int,
         reads: tuple[ReadPayload, ...],
         quirks: tuple[str, ...],
+        *,
         damage: float | None = None,
         truncate: float | None = None,
         held_alone: bool = False,

@@ -162,8 +162,9 @@ def to_read(p: ReadPayload) -> Read:
         read_at=read_at,
         read_at_source="ID5",
         init_at=p.at(p.init_at),
-        currency=Currency(decimals=d, code=CURRENCY_CODE, numeric=CURRENCY_NUMERIC,
-                          style="iso_numeric"),  # fmt: skip
+        currency=Currency(
+            decimals=d, code=CURRENCY_CODE, numeric=CURRENCY_NUMERIC, style="iso_numeric"
+        ),
         totals=Totals(
             paid=_counter_set(t["VA1"], d),
             test=_counter_set(t["VA2"], d),

@@ -24,10 +24,14 @@ MODELS: tuple[tuple[str, str, tuple[str, ...], str, float], ...] = (
     ("Fastcorp F-Series", "Frozen", ("Freezer 5x8",), "FC", 0.05),
     ("Stockwell Smart Cabinet", "Micro Market", ("Stockwell 4x7",), "SW", 0.1),
 )
-PLACES = ("Riverside", "Oakwood", "Lakeview", "Hillcrest", "Maple", "Cedar", "Harbor", "Summit",
-          "Westgate", "Northfield", "Elm Park", "Granite", "Union", "Fairview", "Brookside")  # fmt: skip
-KINDS = ("Hospital", "Office Park", "University Hall", "Transit Center", "Factory", "Gym",
-         "High School", "Library", "Hotel Lobby", "Warehouse", "Car Dealership", "Call Center")  # fmt: skip
+PLACES = (
+    "Riverside", "Oakwood", "Lakeview", "Hillcrest", "Maple", "Cedar", "Harbor", "Summit",
+    "Westgate", "Northfield", "Elm Park", "Granite", "Union", "Fairview", "Brookside",
+)  # fmt: skip
+KINDS = (
+    "Hospital", "Office Park", "University Hall", "Transit Center", "Factory", "Gym",
+    "High School", "Library", "Hotel Lobby", "Warehouse", "Car Dealership", "Call Center",
+)  # fmt: skip
 STREETS = ("Main St", "Oak Ave", "Broad St", "High St", "Park Rd", "Market St", "River Rd",
            "State St", "Lincoln Ave", "Washington Blvd")  # fmt: skip
 TRAFFIC_LEVELS = ("low", "medium", "high")

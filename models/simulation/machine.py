@@ -62,8 +62,8 @@ class FleetState:
             dev = fleet.devices[ops.wrap_machine]
             self.count_modulus[dev.index] = WRAP_COUNT_MODULUS
             self.value_modulus[dev.index] = WRAP_VALUE_MODULUS
-            s = dev.slot_start
-            # Past sales put this slot just short of both field maxima, so it wraps in the run.
+            # The device's most popular slot, just short of both field maxima: it wraps early.
+            s = dev.slot_start + int(np.argmax(catalog.popularity[self.product[dev.slots]]))
             self.board_base_count[PAID, s] = self.life_count[PAID, s] - (
                 WRAP_COUNT_MODULUS - WRAP_HEADROOM_UNITS
             )

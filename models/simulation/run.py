@@ -88,14 +88,16 @@ def simulate(
     paths.inbox.mkdir(parents=True, exist_ok=True)
     truth = TruthWriter(paths.truth, config.row_group_rows)
     with InboxWriter(paths.inbox, workers) as inbox:
-        op = Operator(config, state, planner, truth, inbox, epoch, ops_rng, batch)
+        op = Operator(config, state, planner, truth, inbox, epoch=epoch, rng=ops_rng, batch=batch)
         _clock_events(config, state, op, ops_rng)
         for m in range(len(fleet.devices)):
             op.read(m, 0, COMMISSIONING, protect=True)
         labels = _slot_labels(fleet)
         product_ids = pa.array(catalog.product_id)
         for day in range(config.days):
-            _run_day(config, day, state, demand, op, ops_rng, labels, product_ids)
+            _run_day(
+                config, day, state, op, demand=demand, rng=ops_rng, labels=labels, ids=product_ids
+            )
             if on_day is not None:
                 on_day(day)
         op.stockouts(
@@ -125,8 +127,8 @@ def _clock_events(
     ops, run_seconds = config.operations, config.days * DAY_SECONDS
     for m in range(len(state.fleet.devices)):
         if state.clock_drift[m] != 0:
-            op.event(m, CLOCK_DRIFT, 0, int(state.machine_seconds(m, 0)), None, "0 s/day",
-                     f"{state.clock_drift[m]:+.2f} s/day")  # fmt: skip
+            op.event(m, CLOCK_DRIFT, 0, int(state.machine_seconds(m, 0)),
+                     old="0 s/day", new=f"{state.clock_drift[m]:+.2f} s/day")  # fmt: skip
         if rng.random() < ops.clock_jump_share and run_seconds > 2:
             at = int(rng.integers(1, run_seconds - 1))
             before = int(state.machine_seconds(m, at))
@@ -134,8 +136,8 @@ def _clock_events(
             state.clock_jump_at[m] = at
             state.clock_jump_by[m] = sign * int(rng.integers(HOUR_SECONDS, 400 * DAY_SECONDS))
             after = int(state.machine_seconds(m, at))
-            op.event(m, CLOCK_JUMP, at, after, None, str(op.epoch_unix + before),
-                     str(op.epoch_unix + after))  # fmt: skip
+            op.event(m, CLOCK_JUMP, at, after, old=str(op.epoch_unix + before),
+                     new=str(op.epoch_unix + after))  # fmt: skip
 
 
 def _slot_labels(fleet: Fleet) -> dict[str, pa.Array]:
@@ -181,11 +183,12 @@ def _run_day(
     config: SimConfig,
     day: int,
     state: FleetState,
-    demand: DemandModel,
     op: Operator,
+    *,
+    demand: DemandModel,
     rng: np.random.Generator,
     labels: dict[str, pa.Array],
-    product_ids: pa.Array,
+    ids: pa.Array,
 ) -> None:
     on = config.start + timedelta(days=day)
     day_start = day * DAY_SECONDS
@@ -219,7 +222,7 @@ def _run_day(
         for m in range(len(devices)):
             op.read(m, day_start + DAY_SECONDS - 1, CLOSING, protect=True)
     state.close_day(day_start)
-    _write_slot_day(config, on, state, expected, op, labels, product_ids)
+    _write_slot_day(config, on, state, op, expected=expected, labels=labels, ids=ids)
     state.new_day()
 
 
@@ -227,17 +230,18 @@ def _write_slot_day(
     config: SimConfig,
     on: date,
     state: FleetState,
-    expected: np.ndarray,
     op: Operator,
+    *,
+    expected: np.ndarray,
     labels: dict[str, pa.Array],
-    product_ids: pa.Array,
+    ids: pa.Array,
 ) -> None:
     n = len(expected)
     sold = state.life_count - state.day_base_count
     op.truth[SLOT_DAY].append(
         {
             **labels,
-            "product_id": product_ids.take(pa.array(state.product)),
+            "product_id": ids.take(pa.array(state.product)),
             "date": pa.array(np.full(n, on.toordinal() - UNIX_EPOCH_ORDINAL, np.int32)).cast(
                 pa.date32()
             ),

@@ -17,8 +17,14 @@ from models.simulation.dex import Counters, ReadPayload
 from models.simulation.fleet import substitutes
 from models.simulation.inbox import InboxWriter
 from models.simulation.machine import FREE, PAID, TEST, FleetState
-from models.simulation.truth import DELIVERIES, EVENTS, INTERVAL_SALES, READS, STOCKOUTS
-from models.simulation.truth import TruthWriter
+from models.simulation.truth import (
+    DELIVERIES,
+    EVENTS,
+    INTERVAL_SALES,
+    READS,
+    STOCKOUTS,
+    TruthWriter,
+)
 
 VISIT, TELEMETRY, COMMISSIONING, CLOSING = "visit", "telemetry", "commissioning", "closing"
 PRICE_CHANGE, SWAP, BOARD, WRAP, CLOCK_JUMP, CLOCK_DRIFT = (
@@ -38,6 +44,7 @@ class Operator:
         planner: DeliveryPlanner,
         truth: TruthWriter,
         inbox: InboxWriter,
+        *,
         epoch: datetime,
         rng: np.random.Generator,
         batch: int | None,
@@ -87,7 +94,7 @@ class Operator:
         cm, vm = int(st.count_modulus[m]), int(st.value_modulus[m])
         written = np.stack([board_c[PAID] % cm, board_v[PAID] % vm])
         if cm != WIDE_MODULUS:
-            self._note_wraps(m, sl, t, mt, board_c[PAID] // cm, board_v[PAID] // vm)
+            self._note_wraps(m, sl, (t, mt), (board_c[PAID] // cm, board_v[PAID] // vm))
         pa5 = st.pa5_at[sl]
         sold_out = np.where(pa5 >= 0, st.machine_seconds(m, np.maximum(pa5, 0)), -1)
 
@@ -135,9 +142,13 @@ class Operator:
                 "VA2": total(TEST),
                 "VA3": total(FREE),
                 "CA2": (int(st.cash_board[m, 1]), int(st.cash_board[m, 0]), cash_value, cash),
-                "DA2": (int(st.cashless_board[m, 1]), int(st.cashless_board[m, 0]),
-                        value - cash_value, count - cash),
-            },  # fmt: skip
+                "DA2": (
+                    int(st.cashless_board[m, 1]),
+                    int(st.cashless_board[m, 0]),
+                    value - cash_value,
+                    count - cash,
+                ),
+            },
             door_open=(mt, int(self.rng.integers(5, 30))) if kind == VISIT else None,
         )
         st.reset_after_read(sl)
@@ -154,7 +165,16 @@ class Operator:
         }  # fmt: skip
         self.deliver(deliveries)
         if usable:
-            self._interval_truth(m, sl, t, mt, life_c, life_v, written, interval_only)
+            self._interval_truth(
+                m,
+                sl,
+                t,
+                mt,
+                life_c=life_c,
+                life_v=life_v,
+                written=written,
+                interval_only=interval_only,
+            )
 
     def deliver(self, deliveries: list[Delivery]) -> None:
         """Queue deliveries for writing (this batch's only) and record them in the truth."""
@@ -185,6 +205,7 @@ class Operator:
         sl: slice,
         t: int,
         mt: int,
+        *,
         life_c: np.ndarray,
         life_v: np.ndarray,
         written: np.ndarray,
@@ -227,16 +248,26 @@ class Operator:
         self.snap_at[:, m] = (t, mt)
 
     def _note_wraps(
-        self, m: int, sl: slice, t: int, mt: int, count_turns: np.ndarray, value_turns: np.ndarray
+        self, m: int, sl: slice, at: tuple[int, int], turns_of: tuple[np.ndarray, np.ndarray]
     ) -> None:
-        for row, (turns, what) in enumerate(((count_turns, "count"), (value_turns, "value"))):
+        t, mt = at
+        for row, (turns, what) in enumerate(zip(turns_of, ("count", "value"), strict=True)):
             for s in np.flatnonzero(turns > self.wrap_turns[row, sl]):
-                self.event(m, WRAP, t, mt, self.fleet.slot_selection[sl.start + s],
-                           f"{what} field", f"wrapped {int(turns[s])}x")  # fmt: skip
+                selection = self.fleet.slot_selection[sl.start + s]
+                self.event(m, WRAP, t, mt, selection=selection, old=f"{what} field",
+                           new=f"wrapped {int(turns[s])}x")  # fmt: skip
             self.wrap_turns[row, sl] = np.maximum(turns, self.wrap_turns[row, sl])
 
     def event(
-        self, m: int, kind: str, t: int, mt: int, selection: str | None, old: str, new: str
+        self,
+        m: int,
+        kind: str,
+        t: int,
+        mt: int,
+        *,
+        selection: str | None = None,
+        old: str,
+        new: str,
     ) -> None:
         """Record one event in truth/events.parquet."""
         dev = self.fleet.devices[m]
@@ -258,8 +289,8 @@ class Operator:
             st.replace_board(m, sl, t)
             self.board_serial[m] = f"CB{int(rng.integers(10**6, 10**7)):07d}"
             mt = int(st.machine_seconds(m, t))
-            self.event(m, BOARD, t, mt, None, str(self.epoch_unix + old_init),
-                       str(self.epoch_unix + mt))  # fmt: skip
+            self.event(m, BOARD, t, mt, old=str(self.epoch_unix + old_init),
+                       new=str(self.epoch_unix + mt))  # fmt: skip
         if rng.random() < self.ops.swap_rate:
             self._swap(m, sl, t, day)
         ended = st.refill(sl, t, day_start)
@@ -275,7 +306,9 @@ class Operator:
         pool = cat.in_category(CABINET_CATEGORIES[cabinet])
         pool = pool[~np.isin(pool, st.product[sl])]
         d = self.config.demand
-        weight = cat.popularity[pool] * lifecycle(cat, day, d.ramp_days, d.fade_half_life_days)[pool]
+        weight = (
+            cat.popularity[pool] * lifecycle(cat, day, d.ramp_days, d.fade_half_life_days)[pool]
+        )
         if len(pool) == 0 or weight.sum() <= 0:
             return
         new = int(rng.choice(pool, p=weight / weight.sum()))
@@ -284,8 +317,8 @@ class Operator:
         st.level[s] = 0  # the old product leaves with the driver; the refill stocks the new one
         st.substitute[sl] = substitutes(st.product, self.fleet.devices[m], cat)
         mt = int(st.machine_seconds(m, t))
-        self.event(m, SWAP, t, mt, self.fleet.slot_selection[s], cat.product_id[old],
-                   cat.product_id[new])  # fmt: skip
+        self.event(m, SWAP, t, mt, selection=self.fleet.slot_selection[s],
+                   old=cat.product_id[old], new=cat.product_id[new])  # fmt: skip
 
     def change_price(self, m: int, t: int) -> None:
         """Re-price one product in a device (every slot that holds it), between visits too."""
@@ -296,8 +329,8 @@ class Operator:
         for s in np.flatnonzero(st.product[sl] == product) + sl.start:
             old = int(st.price[s])
             st.price[s] = max(50, old + step)
-            self.event(m, PRICE_CHANGE, t, mt, self.fleet.slot_selection[s], str(old),
-                       str(int(st.price[s])))  # fmt: skip
+            self.event(m, PRICE_CHANGE, t, mt, selection=self.fleet.slot_selection[s],
+                       old=str(old), new=str(int(st.price[s])))  # fmt: skip
 
     def stockouts(self, episodes: list[tuple[int, float, int]], end: float | None) -> None:
         """Record ended (or, with ``end`` None, still open) stock-out episodes."""

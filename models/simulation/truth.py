@@ -22,6 +22,7 @@ READS = "reads.parquet"
 EVENTS = "events.parquet"
 DELIVERIES = "deliveries.parquet"
 
+ROW_BUFFER_LIMIT = 65_536
 TS = pa.timestamp("s")
 STR = pa.string()
 I64 = pa.int64()
@@ -76,6 +77,9 @@ class TableSink:
         self.writer = pq.ParquetWriter(path, schema, compression="zstd")
         self._columns: dict[str, list[Any]] = {name: [] for name in schema.names}
         self._rows = 0
+        # Rows appended one by one are kept as tuples (a list per value would cost ~1 kB a row).
+        self._tuples: list[tuple[Any, ...]] = []
+        self._tuple_limit = min(rows_per_group, ROW_BUFFER_LIMIT)
 
     def append(self, columns: dict[str, Any], rows: int) -> None:
         """Buffer ``rows`` rows given column-wise (numpy arrays, pyarrow arrays or lists)."""
@@ -86,11 +90,20 @@ class TableSink:
             self.flush()
 
     def append_row(self, row: dict[str, Any]) -> None:
-        """Buffer one row given as a mapping of column to value."""
-        self.append({k: [v] for k, v in row.items()}, 1)
+        """Buffer one row given as a mapping of every column to its value."""
+        self._tuples.append(tuple(row[name] for name in self.schema.names))
+        if len(self._tuples) >= self._tuple_limit:
+            self.flush()
 
     def flush(self) -> None:
         """Write what is buffered as one row group."""
+        if self._tuples:
+            columns = zip(*self._tuples, strict=True)
+            arrays = [
+                pa.array(list(c), type=f.type) for c, f in zip(columns, self.schema, strict=True)
+            ]
+            self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+            self._tuples = []
         if not self._rows:
             return
         arrays = [_concat(self._columns[f.name], f.type) for f in self.schema]

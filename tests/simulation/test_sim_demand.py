@@ -1,0 +1,120 @@
+"""Realised demand of a long run matches the configured rates within sampling error.
+
+No stock-outs (capacity is huge) and no seasonality, trend or product lifecycle, so a day's
+expected total depends on its weekday alone and realised arrivals are Poisson around it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from models.simulation import (
+    DemandConfig,
+    OperationsConfig,
+    QuirkConfig,
+    SimConfig,
+    simulate,
+)
+from models.simulation.truth import SLOT_DAY
+
+from .conftest import paths_under
+
+STEADY = SimConfig(
+    machines=20,
+    days=120,
+    seed=11,
+    quirks=QuirkConfig(enabled=False),
+    demand=DemandConfig(
+        season_amplitude=0.0, trend_sigma=0.0, new_product_share=0.0, fading_share=0.0
+    ),
+    operations=OperationsConfig(
+        capacity_override=10**6,
+        price_change_rate=0.0,
+        swap_rate=0.0,
+        telemetry_share=0.0,
+        board_replacement_rate=0.0,
+        test_vend_rate=0.0,
+        free_vend_rate=0.0,
+        clock_jump_share=0.0,
+    ),
+)
+CHI2_7_DF_P001 = 24.32  # chi-square, 7 degrees of freedom, p = 0.001
+
+
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, Path]:
+    paths = paths_under(tmp_path_factory.mktemp("steady"))
+    simulate(STEADY, paths)
+    df = pl.read_parquet(paths.truth / SLOT_DAY).with_columns(
+        weekday=pl.col("date").dt.weekday() - 1  # Monday = 0
+    )
+    return df, paths.master_data
+
+
+def test_sim_no_stockouts_when_capacity_is_huge(steady: tuple[pl.DataFrame, Path]) -> None:
+    df, _ = steady
+    assert df["lost_units"].sum() == 0 and df["stockout_minutes"].sum() == 0
+    assert (df["units_sold"] == df["demand_units"]).all()
+
+
+def test_sim_expected_demand_follows_configured_weekday_factors(
+    steady: tuple[pl.DataFrame, Path],
+) -> None:
+    df, _ = steady
+    daily = df.group_by("date", "weekday").agg(pl.col("true_demand").sum()).sort("date")
+    factor = np.asarray(STEADY.demand.weekday_factor)[daily["weekday"].to_numpy()]
+    per_unit_factor = daily["true_demand"].to_numpy() / factor
+    np.testing.assert_allclose(per_unit_factor, per_unit_factor[0], rtol=1e-9)
+
+
+def test_sim_realised_demand_per_weekday_within_sampling_error(
+    steady: tuple[pl.DataFrame, Path],
+) -> None:
+    df, _ = steady
+    per_day = df.group_by("weekday").agg(
+        observed=pl.col("demand_units").sum(), expected=pl.col("true_demand").sum()
+    )
+    z = (per_day["observed"] - per_day["expected"]) / per_day["expected"].sqrt()
+    assert (z.abs() < 4).all(), per_day
+    assert float((z**2).sum()) < CHI2_7_DF_P001
+    # The weekday shape itself: realised weekday means relative to Monday vs the configuration.
+    days = df.group_by("weekday").agg(pl.col("date").n_unique().alias("n")).sort("weekday")
+    merged = per_day.sort("weekday").with_columns(n=days["n"])
+    mean = (merged["observed"] / merged["n"]).to_numpy()
+    factor = np.asarray(STEADY.demand.weekday_factor)
+    ratio = mean / mean[0]
+    se = ratio * np.sqrt(1 / merged["observed"].to_numpy() + 1 / merged["observed"][0])
+    assert (np.abs(ratio - factor / factor[0]) < 4 * se).all()
+
+
+def test_sim_realised_demand_per_traffic_level_within_sampling_error(
+    steady: tuple[pl.DataFrame, Path],
+) -> None:
+    df, master = steady
+    with (master / "devices.csv").open() as f:
+        location_of = {r["dex_serial"]: r["location_id"] for r in csv.DictReader(f)}
+    with (master / "locations.csv").open() as f:
+        traffic_of = {r["location_id"]: r["traffic"] for r in csv.DictReader(f)}
+    df = df.with_columns(
+        traffic=pl.col("serial").replace_strict(
+            {s: traffic_of[loc] for s, loc in location_of.items()}
+        )
+    )
+    levels = df.group_by("traffic").agg(
+        observed=pl.col("demand_units").sum(), expected=pl.col("true_demand").sum()
+    )
+    z = (levels["observed"] - levels["expected"]) / levels["expected"].sqrt()
+    assert (z.abs() < 4).all(), levels
+    # Same product in two traffic levels: expected demand scales by the configured factors.
+    factors = STEADY.demand.traffic_factor
+    per = df.group_by("traffic", "product_id", "date").agg(pl.col("true_demand").first())
+    wide = per.pivot(on="traffic", index=["product_id", "date"], values="true_demand").drop_nulls()
+    levels_present = [c for c in ("low", "medium", "high") if c in wide.columns]
+    assert len(levels_present) >= 2 and wide.height > 0
+    a, b = levels_present[0], levels_present[-1]
+    np.testing.assert_allclose(wide[b] / wide[a], factors[b] / factors[a], rtol=1e-9)
