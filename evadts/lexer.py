@@ -289,6 +289,11 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
         envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
     grouper = _Grouper(enveloped=b"DXS*" in data or b"ST*" in data, bad=bad)
     reads = grouper.run(rows, ids, envelope, numbers, texts)
+    if bad:  # a "read" made only of lines that are not segments is text, not DEX
+        text_only = [r for r in reads if all(n in bad for n in r.lines)]
+        for r in text_only:
+            grouper.file_problems.extend(r.problems)
+        reads = [r for r in reads if r not in text_only]
     # Repair problems belong to the read whose lines they are on, else to the file.
     for problem in problems:
         owner = next((r for r in reads if r.lines[0] <= (problem.line or 0) <= r.lines[-1]), None)

@@ -427,7 +427,7 @@ def build_day(archive: Path, day: str) -> DayResult:
                 # first seen by us: the arrival time (machine clocks are naive and often wrong)
                 result.serials[serial] = min(received, result.serials.get(serial, received))
         if not parsed.reads:
-            problem = parsed.file_problems[0] if parsed.file_problems else None
+            problem = next((p for p in parsed.file_problems if p.severity == "error"), None)
             _quarantine(
                 result,
                 delivery,

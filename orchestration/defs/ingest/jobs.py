@@ -2,12 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import ARRIVAL_DAYS
-
 ingest_job = dg.define_asset_job(
     "ingest_and_build",
     selection=dg.AssetSelection.all(),
-    partitions_def=ARRIVAL_DAYS,
     description="Receive the inbox, rebuild the arrival days in the run, sync master data, "
     "and swap in a new warehouse catalog.",
 )
