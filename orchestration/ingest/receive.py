@@ -123,8 +123,10 @@ def _archive_stream(path: Path, archive: Path) -> tuple[str, int]:
 def _delivery_id(relative_name: str, stat: os.stat_result, sha: str) -> str:
     """Stable for one inbox file across reruns (a crash leaves the very same file behind), and
     new for a new copy of the same bytes under the same name (another inode, another ctime)."""
-    key = (f"{relative_name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0"
-           f"{stat.st_ino}\0{sha}").encode()
+    key = (
+        f"{relative_name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0"
+        f"{stat.st_ino}\0{sha}"
+    ).encode()
     return hashlib.sha256(key).hexdigest()[:24]
 
 
