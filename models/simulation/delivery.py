@@ -199,7 +199,8 @@ def spoil(data: bytes, damage_at: float | None, truncate_at: float | None) -> by
             if not any(r.usable for r in evadts.parse(candidate).reads):
                 return candidate
         raise ValueError("no truncation point makes the read unusable")
-    assert damage_at is not None
+    if damage_at is None:
+        raise ValueError("spoil needs damage_at or truncate_at")
     digits = [i for i in range(lo, hi) if 48 <= data[i] <= 57]
     first = int(damage_at * len(digits))
     for k in range(len(digits)):
