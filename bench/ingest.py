@@ -142,11 +142,18 @@ def main() -> None:
     ap.add_argument("--home", type=Path)
     ap.add_argument("--source", type=Path)
     ap.add_argument("--arrivals")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=ROOT / "bench" / ".work",
+        help="scratch space (file creation in /tmp is slow on some machines)",
+    )
     args = ap.parse_args()
     if args.child:
         run_child(args.child, args.home, args.source, args.arrivals.split(","))
         return
-    with tempfile.TemporaryDirectory(prefix="cvd-bench-") as tmp:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cvd-bench-", dir=args.workdir) as tmp:
         work = Path(tmp)
         source = work / "source"
         t0 = time.perf_counter()

@@ -140,17 +140,28 @@ class _Decoder:
             return None
         return combine(day, at)
 
+    def four(self, seg: Segment) -> list[int | None]:
+        """Elements 1-4 as integers: the counters of PA2-PA4, VA1-VA3, CA2, DA2, DB2.
+
+        The plain-digits case is decoded in one comprehension (the hot path of a decode);
+        anything else goes through :meth:`int_`, which reports what is wrong."""
+        elements = seg.elements[:4]
+        values = [
+            int(v) if v.isdecimal() else self.int_(seg, i) for i, v in enumerate(elements, start=1)
+        ]
+        return values + [None] * (4 - len(values))
+
+    def scaled(self, amount: int | None) -> Decimal | None:
+        """Money from its integer form, with the read's ID401 decimals."""
+        return None if amount is None else Decimal(amount).scaleb(-self.decimals)
+
     def counters(self, seg: Segment, order: str) -> CounterSet:
         """Four counters; ``order`` is "value_first" (VA2, CA2) or "count_first" (PA3, PA4)."""
+        a, b, c, d = self.four(seg)
         if order == "value_first":
-            return CounterSet(
-                self.money(seg, 1), self.int_(seg, 2), self.money(seg, 3), self.int_(seg, 4)
-            )
+            return CounterSet(self.scaled(a), b, self.scaled(c), d)
         return CounterSet(
-            value_init=self.money(seg, 2),
-            count_init=self.int_(seg, 1),
-            value_reset=self.money(seg, 4),
-            count_reset=self.int_(seg, 3),
+            value_init=self.scaled(b), count_init=a, value_reset=self.scaled(d), count_reset=c
         )
 
     # -- segments --------------------------------------------------------------------------------
@@ -411,9 +422,9 @@ class _Decoder:
         return sel
 
     def seg_pa2(self, seg: Segment, sel: Selection) -> None:
-        sel.paid_vends_total, sel.paid_value_total = self.int_(seg, 1), self.money(seg, 2)
-        sel.paid_vends_since_reset = self.int_(seg, 3)
-        sel.paid_value_since_reset = self.money(seg, 4)
+        a, b, c, d = self.four(seg)
+        sel.paid_vends_total, sel.paid_value_total = a, self.scaled(b)
+        sel.paid_vends_since_reset, sel.paid_value_since_reset = c, self.scaled(d)
 
     def seg_pa3(self, seg: Segment, sel: Selection) -> None:
         sel.test_vends = self.counters(seg, "count_first")

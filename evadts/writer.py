@@ -8,6 +8,7 @@ can hand the pipeline the same variety the corpus shows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,10 +36,12 @@ class WriteOptions:
     se_count: int | None = None  # override SE01 (devices often get it wrong)
 
 
+_ESCAPES = {ord(c): f"^{ord(c):02X}^" for c in "*^\r\n"}
+_NEEDS_ESCAPE = re.compile(r"[*^\r\n]")
+
+
 def _escape(text: str) -> str:
-    if not any(c in text for c in "*^\r\n"):
-        return text
-    return "".join(f"^{ord(c):02X}^" if c in "*^\r\n" else c for c in text)
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
 class _Renderer:
@@ -62,7 +65,9 @@ class _Renderer:
         return value.strftime("%H%M%S" if self.options.time_digits == 6 else "%H%M")
 
     def seg(self, seg_id: str, *elements: Element) -> None:
-        texts = ["" if e is None else _escape(str(e)) for e in elements]
+        texts = [
+            "" if e is None else str(e) if isinstance(e, int) else _escape(str(e)) for e in elements
+        ]
         while texts and texts[-1] == "":
             texts.pop()
         self.lines.append("*".join([seg_id, *texts]))

@@ -19,26 +19,27 @@ import pyarrow.parquet as pq
 PARTITION_FILE = "part.parquet"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+    ``durable=False`` leaves the fsync to the caller (who syncs a whole batch at once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_json(path: Path, doc: Any) -> None:
+def atomic_write_json(path: Path, doc: Any, *, durable: bool = True) -> None:
     """Atomically write ``doc`` as pretty JSON."""
-    atomic_write_bytes(
-        path, (json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n").encode()
-    )
+    text = json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write_bytes(path, text.encode(), durable=durable)
 
 
 def write_table(path: Path, table: pa.Table) -> None:

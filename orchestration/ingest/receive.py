@@ -25,6 +25,7 @@ from pathlib import Path
 from orchestration.ingest.lake import atomic_write_json
 
 CHUNK = 1 << 20
+BATCH = 500  # files archived between two syncs (and inbox removals)
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 
@@ -92,7 +93,7 @@ def inbox_files(inbox: Path) -> list[Path]:
     return sorted(found)
 
 
-def _archive_stream(path: Path, archive: Path) -> tuple[str, int]:
+def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
     """Copy ``path`` into the archive while hashing it; returns (sha256, size). Memory stays
     bounded by one chunk whatever the file's size."""
     archive.mkdir(parents=True, exist_ok=True)
@@ -105,8 +106,9 @@ def _archive_stream(path: Path, archive: Path) -> tuple[str, int]:
                 digest.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
+            if durable:
+                dst.flush()
+                os.fsync(dst.fileno())
         sha = digest.hexdigest()
         target = blob_path(archive, sha)
         if target.exists():
@@ -131,13 +133,21 @@ def _delivery_id(relative_name: str, stat: os.stat_result, sha: str) -> str:
 
 
 def receive_file(
-    path: Path, inbox: Path, archive: Path, *, now: datetime | None = None
+    path: Path,
+    inbox: Path,
+    archive: Path,
+    *,
+    now: datetime | None = None,
+    durable: bool = True,
+    remove: bool = True,
 ) -> tuple[Delivery, str]:
     """Archive one inbox file and record its delivery; returns it and what happened
-    (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last."""
+    (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last.
+
+    ``durable=False, remove=False`` is for batches: the caller syncs once, then removes."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
-    sha, size = _archive_stream(path, archive)
+    sha, size = _archive_stream(path, archive, durable=durable)
     delivery_id = _delivery_id(relative, stat, sha)
     record = delivery_path(archive, delivery_id)
     first = first_delivery_path(archive, sha)
@@ -152,14 +162,15 @@ def receive_file(
                 delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat()
             )
         if not first.exists():
-            atomic_write_json(first, asdict(delivery))
-        atomic_write_json(record, asdict(delivery))
+            atomic_write_json(first, asdict(delivery), durable=durable)
+        atomic_write_json(record, asdict(delivery), durable=durable)
         outcome = "received" if Delivery.load(first).delivery_id == delivery_id else "duplicate"
     marker = day_index(archive, delivery.received_date) / delivery_id
     if not marker.exists():
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
-    path.unlink()
+    if remove:
+        path.unlink()
     return delivery, outcome
 
 
@@ -173,8 +184,17 @@ def receive_inbox(
     """Archive every file in the inbox; returns counts and the arrival days touched."""
     report = ReceiveReport()
     files = inbox_files(inbox)
+    taken: list[Path] = []
     for done, path in enumerate(files, start=1):
-        delivery, outcome = receive_file(path, inbox, archive, now=now)
+        try:
+            delivery, outcome = receive_file(
+                path, inbox, archive, now=now, durable=False, remove=False
+            )
+        except FileNotFoundError:
+            continue  # another receiver (the sensor's run, a cron job) took it first
+        taken.append(path)
+        if len(taken) >= BATCH or done == len(files):
+            _sync_then_remove(taken)
         report.bytes += delivery.size
         report.days.add(delivery.received_date)  # type: ignore[union-attr]
         if outcome == "received":
@@ -185,8 +205,19 @@ def receive_inbox(
             report.already_recorded += 1
         if progress:
             progress(done, len(files))
+    _sync_then_remove(taken)
     _remove_empty_dirs(inbox)
     return report
+
+
+def _sync_then_remove(taken: list[Path]) -> None:
+    """Flush everything archived so far to disk once, then let go of the inbox copies."""
+    if not taken:
+        return
+    os.sync()
+    for path in taken:
+        path.unlink(missing_ok=True)
+    taken.clear()
 
 
 def _remove_empty_dirs(inbox: Path) -> None:

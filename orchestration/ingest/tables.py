@@ -16,7 +16,7 @@ import pyarrow as pa
 
 import evadts
 import evadts.jsonout
-from evadts.model import CounterSet, Read
+from evadts.model import CounterSet, Read, Selection
 from orchestration.ingest.receive import (
     Delivery,
     blob_path,
@@ -183,13 +183,43 @@ def resolve_serial(read: Read) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _counter_columns(prefix: str, c: CounterSet) -> dict[str, Any]:
-    return {
-        f"{prefix}_vends_total": c.count_init,
-        f"{prefix}_value_total": c.value_init,
-        f"{prefix}_vends_since_reset": c.count_reset,
-        f"{prefix}_value_since_reset": c.value_reset,
-    }
+# dex_selection_counters columns taken straight from Selection attributes of the same name
+_SELECTION_FIELDS = (
+    "selection",
+    "product_id",
+    "price",
+    "capacity",
+    "standard_fill",
+    "current_level",
+    "status",
+    "paid_vends_total",
+    "paid_value_total",
+    "paid_vends_since_reset",
+    "paid_value_since_reset",
+    "sold_out_at",
+    "sold_out_count",
+    "line",
+)
+_VEND_COUNTERS = (("test", "test_vends"), ("free", "free_vends"))
+
+
+def _add_selections(day: DayResult, selections: list[Selection], base: dict[str, Any]) -> None:
+    """Append one counter row per selection, column by column (the hot path of ingestion)."""
+    if not selections:
+        return
+    columns = day.rows["dex_selection_counters"]
+    n = len(selections)
+    for name, value in base.items():
+        columns[name].extend([value] * n)
+    columns["position"].extend(range(1, n + 1))
+    for name in _SELECTION_FIELDS:
+        columns[name].extend([getattr(s, name) for s in selections])
+    for prefix, attr in _VEND_COUNTERS:
+        sets = [getattr(s, attr) for s in selections]
+        columns[f"{prefix}_vends_total"].extend([c.count_init for c in sets])
+        columns[f"{prefix}_value_total"].extend([c.value_init for c in sets])
+        columns[f"{prefix}_vends_since_reset"].extend([c.count_reset for c in sets])
+        columns[f"{prefix}_value_since_reset"].extend([c.value_reset for c in sets])
 
 
 def _add_read(
@@ -237,28 +267,7 @@ def _add_read(
         reads_since_init=read.audit.reads_since_init if read.audit else None,
     )
     base = {"read_id": read_id, "machine_serial": serial, "read_at": read_at}
-    for position, s in enumerate(read.selections, start=1):
-        day.add(
-            "dex_selection_counters",
-            **base,
-            position=position,
-            selection=s.selection,
-            product_id=s.product_id,
-            price=s.price,
-            capacity=s.capacity,
-            standard_fill=s.standard_fill,
-            current_level=s.current_level,
-            status=s.status,
-            paid_vends_total=s.paid_vends_total,
-            paid_value_total=s.paid_value_total,
-            paid_vends_since_reset=s.paid_vends_since_reset,
-            paid_value_since_reset=s.paid_value_since_reset,
-            **_counter_columns("test", s.test_vends),
-            **_counter_columns("free", s.free_vends),
-            sold_out_at=s.sold_out_at,
-            sold_out_count=s.sold_out_count,
-            line=s.line,
-        )
+    _add_selections(day, read.selections, base)
     t = read.totals
     for kind, c in (
         ("paid", t.paid),
