@@ -61,7 +61,10 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
     import dagster as dg  # noqa: PLC0415
 
     from operations import db  # noqa: PLC0415
-    from orchestration.cli.pipeline_run import prepare_environment  # noqa: PLC0415
+    from orchestration.cli.pipeline_run import (  # noqa: PLC0415
+        prepare_environment,
+        run_resources,
+    )
     from orchestration.defs.ingest.schedules import range_tags  # noqa: PLC0415
     from orchestration.ingest.receive import receive_inbox  # noqa: PLC0415
     from orchestration.ingest.stale import contiguous_blocks, stale_days  # noqa: PLC0415
@@ -97,7 +100,7 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
             everything,
             instance=instance,
             selection=selection,
-            resources=defs.resources,
+            resources=run_resources(settings),
             tags=range_tags(first, last),
         )
         assert result.success

@@ -19,9 +19,19 @@ from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.warehouse.assets import warehouse
 from orchestration.settings import load_settings
 
-_settings = load_settings()
-os.environ.setdefault("CVD_HOME", str(_settings.home))
-os.environ.setdefault("CVD_DATABASE_URL", _settings.database_url)
+
+def _from_env(name: str, default: str) -> str | dg.EnvVar:
+    """The variable itself when it is set (Dagster shows it as such), else the default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
+_settings = load_settings()  # defaults that follow CVD_HOME, as the CLI's do
+RESOURCES = {
+    "cvd": CvdHomeResource(home=_from_env("CVD_HOME", str(_settings.home))),
+    "operational_db": OperationalDatabaseResource(
+        url=_from_env("CVD_DATABASE_URL", _settings.database_url)
+    ),
+}
 
 defs = dg.Definitions(
     assets=[inbox, raw_dex, master_data, warehouse],
@@ -29,8 +39,5 @@ defs = dg.Definitions(
     jobs=[ingest_job],
     sensors=[inbox_sensor],
     schedules=[nightly],
-    resources={
-        "cvd": CvdHomeResource(home=dg.EnvVar("CVD_HOME")),
-        "operational_db": OperationalDatabaseResource(url=dg.EnvVar("CVD_DATABASE_URL")),
-    },
+    resources=RESOURCES,
 )

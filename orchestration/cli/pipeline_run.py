@@ -35,9 +35,21 @@ def prepare_environment(settings: Settings) -> None:
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     os.environ["CVD_HOME"] = str(settings.home)
-    os.environ["CVD_DATABASE_URL"] = settings.database_url
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def run_resources(settings: Settings) -> dict[str, object]:
+    """Resources for an in-process run over this home (never the environment of another)."""
+    from orchestration.defs.ingest.resources import (  # noqa: PLC0415
+        CvdHomeResource,
+        OperationalDatabaseResource,
+    )
+
+    return {
+        "cvd": CvdHomeResource(home=str(settings.home)),
+        "operational_db": OperationalDatabaseResource(url=settings.database_url),
+    }
 
 
 def _run(
@@ -45,7 +57,9 @@ def _run(
     instance: dg.DagsterInstance,
     selection: list[dg.AssetKey],
     tags: dict[str, str] | None,
+    *,
     label: str,
+    settings: Settings,
 ) -> dg.ExecuteInProcessResult:
     assets = [*defs.assets, *defs.asset_checks]  # type: ignore[misc]
     started = time.perf_counter()
@@ -53,7 +67,7 @@ def _run(
         assets,
         instance=instance,
         selection=selection,
-        resources=defs.resources,
+        resources=run_resources(settings),
         tags=tags or {},
         raise_on_error=False,
     )
@@ -99,7 +113,16 @@ def run_materialize(args: argparse.Namespace) -> int:
     graph = defs.resolve_asset_graph()
     everything = list(graph.get_all_asset_keys())
     after_inbox = [k for k in everything if k != dg.AssetKey("inbox")]
-    results = [_run(defs, instance, [dg.AssetKey("inbox")], None, "receive the inbox")]
+    results = [
+        _run(
+            defs,
+            instance,
+            [dg.AssetKey("inbox")],
+            None,
+            label="receive the inbox",
+            settings=settings,
+        )
+    ]
     if args.day:
         days = list(args.day)
     elif args.rebuild:
@@ -110,10 +133,16 @@ def run_materialize(args: argparse.Namespace) -> int:
     console.print(f"arrival days to build: {len(days)} in {len(blocks)} run(s)")
     for first, last in blocks:
         label = f"days {first}..{last}" if first != last else f"day {first}"
-        results.append(_run(defs, instance, after_inbox, range_tags(first, last), label))
+        results.append(
+            _run(
+                defs, instance, after_inbox, range_tags(first, last), label=label, settings=settings
+            )
+        )
     if not blocks:
         rest = [k for k in after_inbox if not graph.get(k).is_partitioned]
-        results.append(_run(defs, instance, rest, None, "master data and catalog"))
+        results.append(
+            _run(defs, instance, rest, None, label="master data and catalog", settings=settings)
+        )
     console.print(_summarise(results))
     console.print(f"warehouse: {settings.warehouse}")
     return 0 if all(r.success for r in results) else 1

@@ -1,87 +1,102 @@
-"""`cvd up`: the main job on the embedded defaults, for a fresh machine.
+"""`cvd up`: a fresh machine to a running platform on the embedded defaults.
 
-Migrates the operational database, makes demo data when the inbox is empty, then parses every
-file in the inbox and prints what it found. Later stages (Dagster materialization, the
-warehouse, the dashboards) join here as they land.
+Migrates the operational database; on a home that has never received anything, makes demo data
+(`cvd demo-data`) and imports its master data; materializes the whole graph; then serves the
+Dagster UI until Ctrl-C (``--no-serve`` stops after the materialization, for scripts and tests).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import Counter
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import track
-from rich.table import Table
 
-import evadts
-from orchestration.cli import command_names, main
-from orchestration.settings import Settings, load_settings
+from orchestration.cli import main
+from orchestration.settings import load_settings
+
+DAGSTER_PORT = 3000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `cvd up`."""
-    parser = subparsers.add_parser("up", help="set up and run the main job on demo defaults")
+    parser = subparsers.add_parser(
+        "up", help="set up, make demo data if empty, materialize, serve the Dagster UI"
+    )
     parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")
+    parser.add_argument("--no-serve", action="store_true", help="stop after materializing")
+    parser.add_argument("--port", type=int, default=DAGSTER_PORT, help="Dagster UI port (3000)")
+    parser.add_argument("--machines", type=int, default=50, help="demo fleet size (50)")
+    parser.add_argument("--days", type=int, default=90, help="demo days (90)")
     parser.set_defaults(func=run)
 
 
-def _inbox_files(settings: Settings) -> list[Path]:
-    if not settings.inbox.is_dir():
-        return []
-    return sorted(p for p in settings.inbox.rglob("*") if p.is_file())
+def _never_received(home: Path) -> bool:
+    inbox, archive = home / "inbox", home / "archive"
+    empty_inbox = not inbox.is_dir() or not any(inbox.iterdir())
+    return empty_inbox and not (archive / "days").is_dir()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Migrate, seed demo data if the inbox is empty, parse the inbox, print a summary."""
+    """Set up, seed, materialize, serve."""
     from operations import db  # noqa: PLC0415  (SQLAlchemy and Alembic only when run)
+    from orchestration.cli.pipeline_run import prepare_environment  # noqa: PLC0415
 
-    console = Console()
+    console = Console(stderr=True)
     settings = load_settings(args.home)
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    console.print(f"CVD home: [bold]{settings.home}[/bold]")
+    home = str(settings.home)
+    console.print(f"CVD home: [bold]{home}[/bold]")
     db.upgrade(settings.database_url)
-    console.print(f"operational database migrated: {settings.database_url}")
-    if not _inbox_files(settings) and "demo-data" in command_names():
-        console.print("inbox empty: making demo data")
-        code = main(["demo-data", "--home", str(settings.home)])
+    console.print(f"operational database at head: {settings.database_url}")
+    if _never_received(settings.home):
+        console.print(
+            f"nothing received yet: demo data for {args.machines} machines x {args.days} days"
+        )
+        code = main(
+            [
+                "demo-data",
+                "--machines",
+                str(args.machines),
+                "--days",
+                str(args.days),
+                "--home",
+                home,
+            ]
+        )
         if code != 0:
             return code
-    files = _inbox_files(settings)
-    if not files:
-        console.print("[yellow]the inbox is empty: nothing to parse[/yellow]")
+        code = main(["import", "master-data", str(settings.master_data), "--home", home])
+        if code != 0:
+            return code
+    code = main(["materialize", "--home", home])
+    if code != 0 or args.no_serve:
+        return code
+    prepare_environment(settings)
+    console.print(
+        f"\nDagster UI: http://127.0.0.1:{args.port}   (Ctrl-C stops)\n"
+        f"Warehouse:  {settings.warehouse}   (cvd sql, or any DuckDB client, read-only)"
+    )
+    server = subprocess.Popen(  # noqa: S603  (our own interpreter and module, fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-m",
+            "orchestration.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(args.port),
+        ],
+        env=os.environ.copy(),
+    )
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=30)
         return 0
-    verdicts: Counter[str] = Counter()
-    machines: set[str] = set()
-    size = 0
-    for path in track(files, description="parsing inbox", console=console):
-        data = path.read_bytes()
-        size += len(data)
-        result = evadts.parse(data, source=str(path))
-        verdicts["files"] += 1
-        for read in result.reads:
-            verdicts["reads"] += 1
-            verdicts["usable" if read.usable else "not usable"] += 1
-            verdicts["crc verified" if read.verified else "unverified or failed"] += 1
-            if read.machine.serial:
-                machines.add(read.machine.serial)
-        if not result.reads:
-            verdicts["files without a read"] += 1
-    table = Table(title=f"inbox: {settings.inbox}")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key in (
-        "files",
-        "reads",
-        "usable",
-        "not usable",
-        "crc verified",
-        "unverified or failed",
-        "files without a read",
-    ):
-        table.add_row(key, str(verdicts[key]))
-    table.add_row("machines", str(len(machines)))
-    table.add_row("megabytes", f"{size / 1e6:.2f}")
-    console.print(table)
-    return 0
