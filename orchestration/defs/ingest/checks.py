@@ -15,6 +15,7 @@ from orchestration.ingest.lake import partition_path, schema_path
 from orchestration.ingest.tables import RAW_TABLES
 
 GE_MAX_ROWS = 250_000
+CHECK_MEMORY_LIMIT = "256MB"
 
 # (table, check name, SQL returning the number of offending rows, description)
 SQL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
@@ -100,7 +101,8 @@ def lake_connection(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with one view per raw table over the partitions of ``days`` (all
     when None), exactly as written: checks see raw partitions, not the catalog's views."""
-    con = duckdb.connect()
+    # bounded memory whatever the size of the run: DuckDB spills to disk past this
+    con = duckdb.connect(config={"memory_limit": CHECK_MEMORY_LIMIT})
     try:
         for table in RAW_TABLES:
             if days is None:
