@@ -16,6 +16,8 @@ from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.defs.ingest.schedules import nightly
 from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.defs.metrics.assets import sales_marts
+from orchestration.defs.metrics.checks import METRICS_CHECKS
 from orchestration.defs.warehouse.assets import warehouse
 from orchestration.settings import load_settings
 
@@ -34,8 +36,8 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[inbox, raw_dex, master_data, warehouse],
-    asset_checks=[*SQL_ASSET_CHECKS, counters_expectations],
+    assets=[inbox, raw_dex, master_data, sales_marts, warehouse],
+    asset_checks=[*SQL_ASSET_CHECKS, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
     sensors=[inbox_sensor],
     schedules=[nightly],

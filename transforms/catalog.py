@@ -32,8 +32,26 @@ MASTER_VIEWS: tuple[str, ...] = (
     "cabinets",
     "planogram_slots",
 )
+MART_VIEWS: tuple[str, ...] = (
+    "fct_slot_sales",
+    "fct_daily_sales",
+    "fct_slot_sales_by_slot",
+    "fct_stockouts",
+    "slot_status",
+    "machine_health",
+    "sales_daily_enriched",
+    "sales_by_product_day",
+    "sales_by_location_day",
+    "sales_by_route_day",
+    "sales_by_product_week",
+    "revenue_per_machine_day",
+    "sell_through",
+    "stockout_lost_share",
+)
 CATALOG: tuple[tuple[str, str], ...] = tuple(
-    [("raw", v) for v in RAW_VIEWS] + [("master", v) for v in MASTER_VIEWS]
+    [("raw", v) for v in RAW_VIEWS]
+    + [("master", v) for v in MASTER_VIEWS]
+    + [("marts", v) for v in MART_VIEWS]
 )
 
 

@@ -8,7 +8,9 @@ from orchestration.ingest.tables import RAW_TABLES
 from transforms.catalog import build_catalog
 
 
-@dg.asset(deps=[*RAW_TABLES, *MASTER_TABLES], group_name="warehouse", kinds={"duckdb"})
+@dg.asset(
+    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts"], group_name="warehouse", kinds={"duckdb"}
+)
 def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     """A DuckDB file of views over the lake, built in a temporary file and renamed over the old
     one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog."""

@@ -1,0 +1,79 @@
+"""Invariants of the sales marts, as SQL counting offending rows (0 = the invariant holds).
+
+Plain functions over a DuckDB connection, so tests call them on hand-made lakes and the Dagster
+asset checks (``orchestration/defs/metrics/checks.py``) call them on the real one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR, raw_connection
+
+NO_NEGATIVE_SALES = "no_negative_sales"
+DAILY_EQUALS_INTERVAL = "daily_totals_equal_interval_totals"
+EVERY_READ_IN_ONE_INTERVAL = "every_read_in_exactly_one_interval"
+
+CHECK_SQL: dict[str, str] = {
+    NO_NEGATIVE_SALES: """
+        SELECT count(*) FROM fct_slot_sales
+        WHERE units_sold < 0 OR revenue < 0 OR test_vends < 0 OR free_vends < 0
+           OR test_value < 0 OR free_value < 0 OR units_sold IS NULL OR revenue IS NULL""",
+    DAILY_EQUALS_INTERVAL: """
+        WITH d AS (
+            SELECT machine_serial, read_id_end, selection_key,
+                   sum(units_sold) AS units, sum(revenue_minor) AS minor,
+                   any_value(currency_decimals) AS decimals
+            FROM fct_daily_sales_parts GROUP BY ALL
+        )
+        SELECT count(*) FROM fct_slot_sales AS s
+        FULL JOIN d USING (machine_serial, read_id_end, selection_key)
+        WHERE d.units IS DISTINCT FROM s.units_sold
+           OR d.minor IS DISTINCT FROM CAST(s.revenue * power(10, d.decimals) AS BIGINT)""",
+    EVERY_READ_IN_ONE_INTERVAL: """
+        WITH placed AS (
+            SELECT read_id, machine_serial,
+                   row_number() OVER (PARTITION BY machine_serial
+                                      ORDER BY read_at, reads_since_init, read_id) AS n
+            FROM dex_reads WHERE read_at IS NOT NULL
+        ),
+        expected AS (  -- every selection of every placed read but a machine's first ends one
+            SELECT c.read_id, coalesce(c.selection, '#' || c.position) AS selection_key
+            FROM dex_selection_counters AS c JOIN placed AS p USING (read_id)
+            WHERE p.n > 1
+        ),
+        ends AS (
+            SELECT read_id_end AS read_id, selection_key, count(*) AS k
+            FROM fct_slot_sales GROUP BY ALL
+        ),
+        starts AS (
+            SELECT read_id_start, selection_key, count(*) AS k
+            FROM fct_slot_sales GROUP BY ALL HAVING count(*) > 1
+        )
+        SELECT (SELECT count(*) FROM expected FULL JOIN ends USING (read_id, selection_key)
+                WHERE ends.k IS DISTINCT FROM 1 OR expected.read_id IS NULL)
+             + (SELECT count(*) FROM starts)""",
+}
+
+
+def marts_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+    """Raw views plus the materialized marts, read straight from the lake."""
+    con = raw_connection(lake)
+    for table in (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS):
+        glob = (lake / MARTS_DIR / table).resolve().as_posix() + "/**/*.parquet"
+        con.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', union_by_name = true)"  # noqa: S608
+        )
+    return con
+
+
+def run_check(lake: Path, name: str) -> int:
+    """Rows breaking the invariant ``name`` (a key of ``CHECK_SQL``) in the whole marts."""
+    con = marts_connection(lake)
+    try:
+        row = con.execute(CHECK_SQL[name]).fetchall()
+    finally:
+        con.close()
+    return int(row[0][0]) if row and row[0][0] is not None else 0

@@ -1,0 +1,178 @@
+"""Materialized marts: sales per interval and per day, rebuilt by month of the interval's end read.
+
+Sales intervals run between consecutive reads of a machine in machine-clock order, so a late file
+can slip a read between two known ones. Every interval is therefore filed under the month of its
+*end* read (``lake/marts/<table>/end_month=YYYY-MM/part.parquet``): a read at time t changes only
+the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
+rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
+of history. Each month is computed by DuckDB from the raw lake (``sql/models/*.sql``), spread
+over days in Polars (:mod:`transforms.spread`) and written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
+from transforms.spread import spread_daily
+
+MARTS_DIR = "marts"
+FCT_SLOT_SALES = "fct_slot_sales"
+FCT_DAILY_SALES_PARTS = "fct_daily_sales_parts"
+MATERIALIZED: tuple[str, ...] = (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS)
+PARTITION_FILE = "part.parquet"
+
+
+@dataclass
+class MartsReport:
+    """What a refresh rebuilt."""
+
+    months: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MATERIALIZED, 0))
+
+
+def month_path(lake: Path, table: str, month: str) -> Path:
+    """The partition of ``table`` holding the intervals that end in ``month`` (YYYY-MM)."""
+    return lake / MARTS_DIR / table / f"end_month={month}" / PARTITION_FILE
+
+
+def schema_path(lake: Path, table: str) -> Path:
+    """A zero-row file with the table's columns, so catalog views work before any data."""
+    return lake / MARTS_DIR / table / "_schema.parquet"
+
+
+def _write_parquet(path: Path, frame: pl.DataFrame) -> None:
+    """Atomically write ``frame`` (temp file + rename: readers see old or new, never half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.write_parquet(tmp, compression="zstd")
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's raw and master views over ``lake``."""
+    con = duckdb.connect()
+    for name in RAW_VIEWS:
+        con.execute(view_sql("raw", name, lake))
+    for name in MASTER_VIEWS:
+        if (lake / "master" / f"{name}.parquet").exists():
+            con.execute(view_sql("master", name, lake))
+    return con
+
+
+def model_sql(name: str) -> str:
+    """The SELECT of a model under ``sql/models``."""
+    return (SQL_DIR / "models" / f"{name}.sql").read_text()
+
+
+def _month(d: date | datetime) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    year, mon = (int(p) for p in month.split("-"))
+    start = datetime(year, mon, 1)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1)
+    return start, end
+
+
+def months_with_reads(con: duckdb.DuckDBPyConnection, since: datetime | None) -> list[str]:
+    """Months (YYYY-MM) holding a placeable read at or after ``since`` (all when None)."""
+    rows = con.execute(
+        "SELECT DISTINCT strftime(read_at, '%Y-%m') FROM dex_reads "
+        "WHERE read_at IS NOT NULL AND ($since IS NULL OR read_at >= $since) ORDER BY 1",
+        {"since": since},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def earliest_read_of_days(lake: Path, days: Iterable[str]) -> datetime | None:
+    """The earliest machine read time among the raw ``dex_reads`` partitions of ``days``."""
+    files = [
+        p.resolve().as_posix()
+        for d in days
+        if (p := lake / "dex_reads" / f"received_date={d}" / PARTITION_FILE).exists()
+    ]
+    if not files:
+        return None
+    con = duckdb.connect()
+    try:
+        row = con.execute("SELECT min(read_at) FROM read_parquet($files)", {"files": files})
+        found = row.fetchone()
+    finally:
+        con.close()
+    return found[0] if found else None
+
+
+def build_month(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.DataFrame]:
+    """Interval and daily sales of the intervals that end in ``month``."""
+    start, end = _month_bounds(month)
+    sales = con.sql(
+        model_sql(FCT_SLOT_SALES), params={"window_start": start, "window_end": end}
+    ).pl()
+    decimals = con.sql(
+        "SELECT read_id, coalesce(decimals, 2) AS decimals FROM dex_reads "
+        "WHERE read_at >= $s AND read_at < $e",
+        params={"s": start, "e": end},
+    ).pl()
+    return {
+        FCT_SLOT_SALES: sales,
+        FCT_DAILY_SALES_PARTS: spread_daily(sales, decimals),
+    }
+
+
+def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
+    """Rebuild the month partitions touched by the arrival ``days`` (every month when None).
+
+    Months are rebuilt from the earliest read time found in those days' raw partitions onwards,
+    because an inserted read changes the interval it ends and the next one, never earlier ones.
+    """
+    report = MartsReport()
+    con = raw_connection(lake)
+    try:
+        since = None if days is None else earliest_read_of_days(lake, days)
+        if days is not None and since is None:
+            return report  # the run wrote no placeable read: nothing can have changed
+        months = months_with_reads(con, since)
+        for month in months:
+            frames = build_month(con, month)
+            for table, frame in frames.items():
+                _write_parquet(month_path(lake, table, month), frame)
+                if not schema_path(lake, table).exists():
+                    _write_parquet(schema_path(lake, table), frame.clear())
+                report.rows[table] += frame.height
+            report.months.append(month)
+        # a month with no end read left (reads re-dated by a fix) must not keep old rows
+        floor = _month(since) if since else ""
+        for table in MATERIALIZED:
+            for path in sorted((lake / MARTS_DIR / table).glob("end_month=*")):
+                month = path.name.removeprefix("end_month=")
+                if month >= floor and month not in months:
+                    (path / PARTITION_FILE).unlink(missing_ok=True)
+                    report.removed.append(f"{table}/{month}")
+        if not months and not schema_path(lake, FCT_SLOT_SALES).exists():
+            _write_empty_schemas(con, lake)
+    finally:
+        con.close()
+    return report
+
+
+def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """Zero-row files for a lake without reads yet, so the catalog's views still resolve."""
+    frames = build_month(con, "1900-01")
+    for table, frame in frames.items():
+        _write_parquet(schema_path(lake, table), frame.clear())

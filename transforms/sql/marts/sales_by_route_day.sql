@@ -1,0 +1,10 @@
+-- sales_by_route_day: units and revenue per route and day (machine clock days), from fct_daily_sales.
+CREATE OR REPLACE VIEW sales_by_route_day AS
+SELECT
+    route_id, sales_date,
+    currency,
+    sum(units_sold)::BIGINT AS units_sold,
+    sum(revenue) AS revenue,
+    count(DISTINCT machine_serial)::INTEGER AS machines
+FROM sales_daily_enriched
+GROUP BY ALL;
