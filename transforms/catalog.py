@@ -9,9 +9,12 @@ no one ever waits for a lock.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
+
+from transforms.lake import current_files
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -55,9 +58,29 @@ CATALOG: tuple[tuple[str, str], ...] = tuple(
 )
 
 
+_FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
+
+
+def _quoted(path: Path) -> str:
+    return "'" + path.resolve().as_posix().replace("'", "''") + "'"
+
+
+def file_list(lake: Path, dataset: str) -> str:
+    """A DuckDB list literal of the live versions of ``dataset`` (a folder below the lake),
+    plus its schema file where it has one, so the list is never empty for a raw table."""
+    files = current_files(lake / dataset)
+    schema = lake / dataset / "_schema.parquet"
+    if schema.exists():
+        files.append(schema)
+    return "[" + ", ".join(_quoted(f) for f in files) + "]"
+
+
 def view_sql(folder: str, name: str, lake: Path) -> str:
-    """The SQL of one view, with the lake path filled in."""
+    """The SQL of one view: ``{files:T}`` becomes the list of the live files of dataset ``T``
+    (immutable versions: a reader of the previous catalog keeps reading the files it knew),
+    ``{lake}`` the lake path."""
     text = (SQL_DIR / folder / f"{name}.sql").read_text()
+    text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
     return text.replace("{lake}", lake.resolve().as_posix().replace("'", "''"))
 
 

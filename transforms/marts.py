@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
+from transforms.lake import partition_path as raw_partition
 from transforms.spread import spread_daily
 
 MARTS_DIR = "marts"
@@ -103,9 +104,7 @@ def months_with_reads(con: duckdb.DuckDBPyConnection, since: datetime | None) ->
 def earliest_read_of_days(lake: Path, days: Iterable[str]) -> datetime | None:
     """The earliest machine read time among the raw ``dex_reads`` partitions of ``days``."""
     files = [
-        p.resolve().as_posix()
-        for d in days
-        if (p := lake / "dex_reads" / f"received_date={d}" / PARTITION_FILE).exists()
+        p.resolve().as_posix() for d in days if (p := raw_partition(lake, "dex_reads", d)).exists()
     ]
     if not files:
         return None

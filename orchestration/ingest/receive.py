@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.ingest.lake import atomic_write_json
+from transforms.lake import atomic_write_json
 
 CHUNK = 1 << 20
 BATCH = 500  # files archived between two syncs (and inbox removals)

@@ -6,8 +6,8 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.ingest.lake import atomic_write_json
 from orchestration.ingest.receive import arrival_days, iter_day_markers
+from transforms.lake import atomic_write_json
 
 # Bump when the raw tables change shape or meaning: every day is rebuilt once.
 RAW_FORMAT_VERSION = 1

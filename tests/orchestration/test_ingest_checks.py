@@ -12,8 +12,8 @@ import pandas as pd
 from orchestration.defs.ingest.checks import SQL_CHECKS, expectations_on_counters, run_sql_check
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.sensors import inbox_sensor
-from orchestration.ingest import lake
 from orchestration.ingest.tables import SCHEMAS, DayResult
+from transforms import lake
 
 CHECK_SQL = {(table, name): sql for table, name, sql, _ in SQL_CHECKS}
 

@@ -10,10 +10,10 @@ from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
-from orchestration.ingest import lake
 from orchestration.ingest.receive import iter_day_markers, receive_inbox
 from orchestration.ingest.stale import write_manifest
 from orchestration.ingest.tables import RAW_TABLES, SCHEMAS, DayResult, build_day
+from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
 INBOX = dg.AssetKey("inbox")
@@ -111,7 +111,7 @@ def raw_dex(
         markers = list(iter_day_markers(settings.archive, day))
         result: DayResult = build_day(settings.archive, day)
         for name, table in result.tables().items():
-            lake.write_table(lake.partition_path(settings.lake, name, day), table)
+            lake.publish(lake.partition_dir(settings.lake, name, day), table)
             totals[name] += table.num_rows
         for sha, record in result.quarantined.items():
             lake.atomic_write_json(settings.quarantine / f"{sha}.json", record)
@@ -171,5 +171,5 @@ def master_data(cvd: CvdHomeResource, operational_db: OperationalDatabaseResourc
             if rows[t]
             else pa.table({c: pa.array([], pa.string()) for c in columns[t]})
         )
-        lake.write_table(settings.lake / "master" / f"{t}.parquet", table)
+        lake.publish(settings.lake / "master" / t, table)
         yield dg.MaterializeResult(asset_key=t, metadata={"rows": table.num_rows})

@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.ingest.lake import partition_path, schema_path
 from orchestration.ingest.tables import RAW_TABLES
+from transforms.lake import current_files, partition_path, schema_path
 
 GE_MAX_ROWS = 250_000
 CHECK_MEMORY_LIMIT = "256MB"
@@ -106,14 +106,10 @@ def lake_connection(
     try:
         for table in RAW_TABLES:
             if days is None:
-                files = [f"{lake.resolve().as_posix()}/{table}/**/*.parquet"]
+                found = current_files(lake / table)
             else:
-                files = [
-                    p.as_posix()
-                    for d in days
-                    if (p := partition_path(lake, table, d).resolve()).exists()
-                ]
-                files.append(schema_path(lake, table).resolve().as_posix())
+                found = [f for d in days if (f := partition_path(lake, table, d)).exists()]
+            files = [f.resolve().as_posix() for f in [*found, schema_path(lake, table)]]
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             # table names are our constants and the paths are quoted: nothing comes from input
             view = f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)"  # noqa: S608, E501

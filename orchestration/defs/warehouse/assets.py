@@ -6,6 +6,7 @@ from orchestration.defs.ingest.assets import MASTER_TABLES
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.ingest.tables import RAW_TABLES
 from transforms.catalog import build_catalog
+from transforms.lake import collect_garbage
 
 
 @dg.asset(
@@ -13,12 +14,16 @@ from transforms.catalog import build_catalog
 )
 def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     """A DuckDB file of views over the lake, built in a temporary file and renamed over the old
-    one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog."""
+    one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog.
+    Lake files are immutable versions; ones replaced over an hour ago are deleted here."""
     settings = cvd.settings()
     views = build_catalog(settings.lake, settings.warehouse)
+    # versions replaced more than RETENTION ago can no longer be in use by any open catalog
+    removed = collect_garbage(settings.lake)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.warehouse)),
             "views": dg.MetadataValue.text(", ".join(views)),
+            "old_versions_removed": removed,
         }
     )

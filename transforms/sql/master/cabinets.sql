@@ -1,4 +1,4 @@
 -- cabinets: master data from the operational database, synced at every run (see docs/operations.md).
 CREATE OR REPLACE VIEW cabinets AS
 SELECT *
-FROM read_parquet('{lake}/master/cabinets.parquet');
+FROM read_parquet({files:master/cabinets});

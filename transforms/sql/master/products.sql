@@ -1,4 +1,4 @@
 -- products: master data from the operational database, synced at every run (see docs/operations.md).
 CREATE OR REPLACE VIEW products AS
 SELECT *
-FROM read_parquet('{lake}/master/products.parquet');
+FROM read_parquet({files:master/products});

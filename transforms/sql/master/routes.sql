@@ -1,4 +1,4 @@
 -- routes: master data from the operational database, synced at every run (see docs/operations.md).
 CREATE OR REPLACE VIEW routes AS
 SELECT *
-FROM read_parquet('{lake}/master/routes.parquet');
+FROM read_parquet({files:master/routes});

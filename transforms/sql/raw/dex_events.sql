@@ -2,5 +2,5 @@
 -- Rows of duplicate reads (see dex_reads) are left out.
 CREATE OR REPLACE VIEW dex_events AS
 SELECT *
-FROM read_parquet('{lake}/dex_events/**/*.parquet', union_by_name = true)
+FROM read_parquet({files:dex_events}, union_by_name = true)
 WHERE read_id IN (SELECT read_id FROM dex_reads);

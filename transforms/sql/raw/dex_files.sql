@@ -3,7 +3,7 @@
 -- earlier delivery) | duplicate_reads (every usable read was already known from another file).
 CREATE OR REPLACE VIEW dex_files AS
 WITH files AS (
-    SELECT * FROM read_parquet('{lake}/dex_files/**/*.parquet', union_by_name = true)
+    SELECT * FROM read_parquet({files:dex_files}, union_by_name = true)
 ),
 kept AS (SELECT sha256, count(*) AS kept_reads FROM dex_reads GROUP BY sha256)
 SELECT

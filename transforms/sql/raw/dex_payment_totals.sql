@@ -4,5 +4,5 @@
 -- Rows of duplicate reads (see dex_reads) are left out.
 CREATE OR REPLACE VIEW dex_payment_totals AS
 SELECT *
-FROM read_parquet('{lake}/dex_payment_totals/**/*.parquet', union_by_name = true)
+FROM read_parquet({files:dex_payment_totals}, union_by_name = true)
 WHERE read_id IN (SELECT read_id FROM dex_reads);

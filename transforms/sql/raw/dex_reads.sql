@@ -10,6 +10,6 @@ FROM (
             PARTITION BY machine_serial, coalesce(CAST(read_at AS VARCHAR), read_id)
             ORDER BY received_at, sha256, read_index
         ) AS duplicate_rank
-    FROM read_parquet('{lake}/dex_reads/**/*.parquet', union_by_name = true)
+    FROM read_parquet({files:dex_reads}, union_by_name = true)
 )
 WHERE duplicate_rank = 1;

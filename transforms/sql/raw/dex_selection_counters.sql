@@ -3,5 +3,5 @@
 -- Rows of duplicate reads (see dex_reads) are left out.
 CREATE OR REPLACE VIEW dex_selection_counters AS
 SELECT *
-FROM read_parquet('{lake}/dex_selection_counters/**/*.parquet', union_by_name = true)
+FROM read_parquet({files:dex_selection_counters}, union_by_name = true)
 WHERE read_id IN (SELECT read_id FROM dex_reads);

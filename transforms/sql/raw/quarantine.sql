@@ -3,4 +3,4 @@
 -- holds every problem the parser reported.
 CREATE OR REPLACE VIEW quarantine AS
 SELECT *
-FROM read_parquet('{lake}/quarantine/**/*.parquet', union_by_name = true);
+FROM read_parquet({files:quarantine}, union_by_name = true);

@@ -1,0 +1,129 @@
+"""The lake: Parquet tables under ``$CVD_HOME/lake``, written as immutable versions.
+
+A dataset (one arrival day of a raw table, one master table, one mart bucket) is a folder of
+version files ``v-<token>.parquet`` and a pointer ``_current`` naming the live one. A writer adds
+a new version, then moves the pointer (an atomic rename): a file is never changed after it is
+written, so a reader that is part way through an old version is never disturbed. Versions that
+are no longer current are deleted after a retention period (:func:`collect_garbage`).
+
+Raw tables are partitioned by arrival day, hive style: ``lake/<table>/received_date=D/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CURRENT = "_current"
+LEGACY_FILE = "part.parquet"
+RETENTION = timedelta(hours=1)  # how long a replaced version stays for readers still on it
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+    ``durable=False`` leaves the fsync to the caller (who syncs a whole batch at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, doc: Any, *, durable: bool = True) -> None:
+    """Atomically write ``doc`` as pretty JSON."""
+    text = json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write_bytes(path, text.encode(), durable=durable)
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Atomically write ``table`` as Parquet at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def publish(directory: Path, table: pa.Table) -> Path:
+    """Write ``table`` as a new version in ``directory`` and make it the current one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"v-{time.time_ns():020d}-{os.getpid()}.parquet"
+    write_table(directory / name, table)
+    atomic_write_bytes(directory / CURRENT, name.encode())
+    return directory / name
+
+
+def current_file(directory: Path) -> Path | None:
+    """The live version of the dataset in ``directory``, or None if it has none."""
+    pointer = directory / CURRENT
+    try:
+        return directory / pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def current_files(root: Path) -> list[Path]:
+    """The live version of every dataset below ``root`` (a table), in path order. A folder
+    holding a single ``part.parquet`` and no pointer (written whole, e.g. by a test fixture)
+    counts as a dataset whose live version is that file."""
+    live = {p.parent / p.read_text().strip() for p in root.rglob(CURRENT)}
+    pointed = {f.parent for f in live}
+    live |= {f for f in root.rglob(LEGACY_FILE) if f.parent not in pointed}
+    return sorted(live)
+
+
+def collect_garbage(root: Path, keep_for: timedelta = RETENTION) -> int:
+    """Delete versions below ``root`` that are not current and older than ``keep_for``."""
+    cutoff = time.time() - keep_for.total_seconds()
+    removed = 0
+    for pointer in root.rglob(CURRENT):
+        live = pointer.read_text().strip()
+        for version in pointer.parent.glob("v-*.parquet"):
+            if version.name != live and version.stat().st_mtime < cutoff:
+                version.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def partition_dir(lake: Path, table: str, day: str) -> Path:
+    """The folder of the arrival-day partition ``day`` (YYYY-MM-DD) of ``table``."""
+    return lake / table / f"received_date={day}"
+
+
+def partition_path(lake: Path, table: str, day: str) -> Path:
+    """The live file of a partition (to read); where none exists yet, the single-file path a
+    fixture may write whole with :func:`write_table`."""
+    directory = partition_dir(lake, table, day)
+    return current_file(directory) or directory / LEGACY_FILE
+
+
+def schema_path(lake: Path, table: str) -> Path:
+    """An empty file with the table's schema, so that views work before any data arrives."""
+    return lake / table / "_schema.parquet"
+
+
+def write_schema_file(lake: Path, table: str, schema: pa.Schema) -> None:
+    """Write the zero-row schema file of ``table`` if it is missing or out of date."""
+    path = schema_path(lake, table)
+    if path.exists() and pq.read_schema(path).equals(schema):
+        return
+    write_table(path, schema.empty_table())
