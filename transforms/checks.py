@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.catalog import file_list
 from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR, raw_connection
 
 NO_NEGATIVE_SALES = "no_negative_sales"
@@ -62,9 +63,10 @@ def marts_connection(lake: Path) -> duckdb.DuckDBPyConnection:
     """Raw views plus the materialized marts, read straight from the lake."""
     con = raw_connection(lake)
     for table in (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS):
-        glob = (lake / MARTS_DIR / table).resolve().as_posix() + "/**/*.parquet"
+        files = file_list(lake, f"{MARTS_DIR}/{table}")
+        # table names are our constants and the file list is quoted by file_list
         con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', union_by_name = true)"  # noqa: S608
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet({files}, union_by_name = true)"  # noqa: S608
         )
     return con
 

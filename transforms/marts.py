@@ -2,7 +2,8 @@
 
 Sales intervals run between consecutive reads of a machine in machine-clock order, so a late file
 can slip a read between two known ones. Every interval is therefore filed under the month of its
-*end* read (``lake/marts/<table>/end_month=YYYY-MM/part.parquet``): a read at time t changes only
+*end* read (``lake/marts/<table>/end_month=YYYY-MM/``, immutable versions as in
+:mod:`transforms.lake`): a read at time t changes only
 the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
 rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
 of history. Each month is computed by DuckDB from the raw lake (``sql/models/*.sql``), spread
@@ -11,8 +12,6 @@ over days in Polars (:mod:`transforms.spread`) and written atomically.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,8 +19,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
+from transforms.lake import current_file, publish, write_table
 from transforms.lake import partition_path as raw_partition
 from transforms.spread import spread_daily
 
@@ -29,7 +30,6 @@ MARTS_DIR = "marts"
 FCT_SLOT_SALES = "fct_slot_sales"
 FCT_DAILY_SALES_PARTS = "fct_daily_sales_parts"
 MATERIALIZED: tuple[str, ...] = (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS)
-PARTITION_FILE = "part.parquet"
 
 
 @dataclass
@@ -41,27 +41,14 @@ class MartsReport:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MATERIALIZED, 0))
 
 
-def month_path(lake: Path, table: str, month: str) -> Path:
-    """The partition of ``table`` holding the intervals that end in ``month`` (YYYY-MM)."""
-    return lake / MARTS_DIR / table / f"end_month={month}" / PARTITION_FILE
+def month_dir(lake: Path, table: str, month: str) -> Path:
+    """The dataset of ``table`` holding the intervals that end in ``month`` (YYYY-MM)."""
+    return lake / MARTS_DIR / table / f"end_month={month}"
 
 
 def schema_path(lake: Path, table: str) -> Path:
     """A zero-row file with the table's columns, so catalog views work before any data."""
     return lake / MARTS_DIR / table / "_schema.parquet"
-
-
-def _write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    """Atomically write ``frame`` (temp file + rename: readers see old or new, never half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.write_parquet(tmp, compression="zstd")
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
@@ -150,18 +137,20 @@ def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
         for month in months:
             frames = build_month(con, month)
             for table, frame in frames.items():
-                _write_parquet(month_path(lake, table, month), frame)
+                publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
-                    _write_parquet(schema_path(lake, table), frame.clear())
+                    write_table(schema_path(lake, table), frame.clear().to_arrow())
                 report.rows[table] += frame.height
             report.months.append(month)
-        # a month with no end read left (reads re-dated by a fix) must not keep old rows
+        # a month with no end read left (reads re-dated by a fix) must not keep old rows: it
+        # gets an empty version (readers of an older catalog keep the files they knew)
         floor = _month(since) if since else ""
         for table in MATERIALIZED:
             for path in sorted((lake / MARTS_DIR / table).glob("end_month=*")):
                 month = path.name.removeprefix("end_month=")
-                if month >= floor and month not in months:
-                    (path / PARTITION_FILE).unlink(missing_ok=True)
+                live = current_file(path)
+                if month >= floor and month not in months and live and live.exists():
+                    publish(path, pq.read_schema(live).empty_table())
                     report.removed.append(f"{table}/{month}")
         if not months and not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)
@@ -174,4 +163,4 @@ def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """Zero-row files for a lake without reads yet, so the catalog's views still resolve."""
     frames = build_month(con, "1900-01")
     for table, frame in frames.items():
-        _write_parquet(schema_path(lake, table), frame.clear())
+        write_table(schema_path(lake, table), frame.clear().to_arrow())

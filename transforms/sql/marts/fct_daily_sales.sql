@@ -13,5 +13,5 @@ SELECT
         AS revenue,
     currency,
     count(*)::INTEGER AS intervals
-FROM read_parquet('{lake}/marts/fct_daily_sales_parts/**/*.parquet', union_by_name = true)
+FROM read_parquet({files:marts/fct_daily_sales_parts}, union_by_name = true)
 GROUP BY machine_serial, selection_key, product_id, sales_date, currency;

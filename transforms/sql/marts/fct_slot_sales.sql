@@ -3,4 +3,4 @@
 -- model sql/models/fct_slot_sales.sql). Money is the difference of the value counters.
 CREATE OR REPLACE VIEW fct_slot_sales AS
 SELECT * EXCLUDE (selection_key), selection_key
-FROM read_parquet('{lake}/marts/fct_slot_sales/**/*.parquet', union_by_name = true);
+FROM read_parquet({files:marts/fct_slot_sales}, union_by_name = true);
