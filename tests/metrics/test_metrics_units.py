@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.ingest import lake
 from orchestration.ingest.tables import SCHEMAS, DayResult
+from transforms import lake
 from transforms.checks import CHECK_SQL, marts_connection, run_check
 from transforms.marts import refresh_marts
 
