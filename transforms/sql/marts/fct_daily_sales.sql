@@ -9,8 +9,12 @@ SELECT
     product_id,
     sales_date,
     sum(units_sold)::BIGINT AS units_sold,
-    CAST(sum(revenue_minor) AS DECIMAL(20, 4)) / power(10, any_value(currency_decimals))::DECIMAL(20, 4)
-        AS revenue,
+    -- minor units times 10^-decimals, all in DECIMAL: a division would turn money into DOUBLE
+    CAST(
+        CAST(sum(revenue_minor) AS DECIMAL(20, 4))
+        * CAST(power(10, -any_value(currency_decimals)) AS DECIMAL(20, 4))
+        AS DECIMAL(20, 4)
+    ) AS revenue,
     currency,
     count(*)::INTEGER AS intervals
 FROM read_parquet({files:marts/fct_daily_sales_parts}, union_by_name = true)
