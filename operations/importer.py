@@ -4,8 +4,11 @@ Files are read in dependency order (products, locations, routes, devices, cabine
 planograms). Each row is written in its own transaction through the service layer, so a bad row
 is rejected with its file, line and reason while every good row is kept. Rows are matched by
 natural key, so importing the same files again changes nothing and reports them unchanged.
-Planogram rows are grouped per cabinet: a cabinet whose valid rows differ from its active
-planogram gets a new version; identical rows leave it as it is.
+Planogram rows are grouped per cabinet, and a cabinet's planogram is written whole or not at
+all: if any of its rows is rejected (or malformed), the cabinet keeps its active version and its
+other rows are reported ``not_applied``. A cabinet whose rows differ from its active planogram
+gets a new version; each row is counted by what changed in its slot (created, updated,
+unchanged), not by the rewrite of the whole cabinet.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from operations.services.planograms import (
 )
 from operations.services.records import Saved
 
-RowOutcome = Literal["created", "updated", "unchanged", "rejected"]
+RowOutcome = Literal["created", "updated", "unchanged", "rejected", "not_applied"]
+OUTCOMES: tuple[RowOutcome, ...] = ("created", "updated", "unchanged", "rejected", "not_applied")
 Row = dict[str, str]
 
 
@@ -58,7 +62,7 @@ class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, Counter[str]]:
-        """Per file: how many rows were created, updated, unchanged, rejected."""
+        """Per file: how many rows were created, updated, unchanged, rejected, not applied."""
         totals: dict[str, Counter[str]] = defaultdict(Counter)
         for row in self.rows:
             totals[row.file][row.outcome] += 1
@@ -72,6 +76,11 @@ class ImportReport:
     def rejected(self) -> list[RowResult]:
         """The rejected rows with their reasons."""
         return [row for row in self.rows if row.outcome == "rejected"]
+
+    @property
+    def not_applied(self) -> list[RowResult]:
+        """Valid planogram rows held back because another row of their cabinet was rejected."""
+        return [row for row in self.rows if row.outcome == "not_applied"]
 
 
 @dataclass(frozen=True)
@@ -136,8 +145,12 @@ class _FileProblemError(Exception):
     """The whole file cannot be read (missing, not UTF-8, missing columns)."""
 
 
-def _read(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row | str]]:
-    """Yield ``(line, row)`` or ``(line, reason)`` for a malformed row."""
+def _read(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row, str]]:
+    """Yield ``(line, row, problem)``; ``problem`` is empty unless the row is malformed.
+
+    A malformed row still carries the fields it has (missing ones empty), so a planogram row
+    can be attributed to its cabinet.
+    """
     if not path.is_file():
         raise _FileProblemError("file not found")
     try:
@@ -147,15 +160,14 @@ def _read(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row | str
             if missing:
                 raise _FileProblemError(f"header lacks column(s) {', '.join(missing)}")
             for raw in reader:
+                row = {c: (raw.get(c) or "").strip() for c in columns}
+                problem = ""
                 if None in raw:
                     width = len(raw[None]) + len(reader.fieldnames or [])
-                    yield reader.line_num, f"{width} fields, the header has fewer"
-                    continue
-                empty_row = [c for c in columns if raw.get(c) is None]
-                if empty_row:
-                    yield reader.line_num, f"too few fields (no {', '.join(empty_row)})"
-                    continue
-                yield reader.line_num, {c: (raw[c] or "").strip() for c in columns}
+                    problem = f"{width} fields, the header has fewer"
+                elif missing_fields := [c for c in columns if raw.get(c) is None]:
+                    problem = f"too few fields (no {', '.join(missing_fields)})"
+                yield reader.line_num, row, problem
     except UnicodeDecodeError as exc:
         raise _FileProblemError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except csv.Error as exc:
@@ -169,9 +181,9 @@ def _rejected(file: str, line: int, key: str, reason: object) -> RowResult:
 def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportReport) -> None:
     for file, spec in ROW_FILES.items():
         try:
-            for line, row in _read(directory / file, tuple(spec.columns)):
-                if isinstance(row, str):
-                    report.rows.append(_rejected(file, line, "", f"malformed row: {row}"))
+            for line, row, problem in _read(directory / file, tuple(spec.columns)):
+                if problem:
+                    report.rows.append(_rejected(file, line, "", f"malformed row: {problem}"))
                     continue
                 key = "/".join(row[column] for column in spec.key_columns)
                 try:
@@ -191,29 +203,34 @@ def _reason(exc: Exception) -> str:
 
 
 def _import_planograms(engine: Engine, actor: Actor, directory: Path, report: ImportReport) -> None:
-    groups: dict[tuple[str, str], list[tuple[int, Row]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[tuple[int, Row, str]]] = defaultdict(list)
+    results: list[RowResult] = []
     try:
-        for line, row in _read(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
-            if isinstance(row, str):
-                report.rows.append(_rejected(PLANOGRAM_FILE, line, "", f"malformed row: {row}"))
+        for line, row, problem in _read(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
+            if problem and not (row["asset_number"] and row["cabinet_index"]):
+                results.append(_rejected(PLANOGRAM_FILE, line, "", f"malformed row: {problem}"))
                 continue
-            groups[row["asset_number"], row["cabinet_index"]].append((line, row))
+            groups[row["asset_number"], row["cabinet_index"]].append((line, row, problem))
     except _FileProblemError as exc:
         report.rows.append(_rejected(PLANOGRAM_FILE, 0, "", exc))
         return
     for (asset, index), lines in groups.items():
-        report.rows.extend(_import_cabinet_planogram(engine, actor, asset, index, lines))
+        results.extend(_import_cabinet_planogram(engine, actor, asset, index, lines))
+    report.rows.extend(sorted(results, key=lambda result: result.line))
 
 
 def _check_slots(
-    session: Session, cabinet: Cabinet, lines: list[tuple[int, Row]]
+    session: Session, cabinet: Cabinet, lines: list[tuple[int, Row, str]]
 ) -> tuple[dict[int, RowResult], list[tuple[int, str, SlotRow]]]:
     """Validate each row of one cabinet: rejected results by line, and the accepted slots."""
     rejected: dict[int, RowResult] = {}
     accepted: list[tuple[int, str, SlotRow]] = []
     taken: dict[str, set[str]] = {"slot": set(), "selection": set()}
-    for line, row in lines:
+    for line, row, problem in lines:
         key = f"{row['asset_number']}/{row['cabinet_index']}/{row['slot']}"
+        if problem:
+            rejected[line] = _rejected(PLANOGRAM_FILE, line, key, f"malformed row: {problem}")
+            continue
         try:
             slot = validate_slot(_slot_spec(row), cabinet)
             masterdata.get_product(session, slot.product_code)
@@ -230,29 +247,47 @@ def _check_slots(
 
 
 def _import_cabinet_planogram(
-    engine: Engine, actor: Actor, asset: str, index: str, lines: list[tuple[int, Row]]
+    engine: Engine, actor: Actor, asset: str, index: str, lines: list[tuple[int, Row, str]]
 ) -> list[RowResult]:
+    """Write one cabinet's rows as a new version, whole, or (any row rejected) not at all."""
     try:
         with transaction(engine) as session:
             cabinet = devices.get_cabinet(session, asset, int(index) if index.isdigit() else -1)
-            results, accepted = _check_slots(session, cabinet, lines)
-            current = active_version(session, cabinet.id)
+            rejected, accepted = _check_slots(session, cabinet, lines)
+            if rejected:
+                return _held_back(f"{asset}/{index}", rejected, accepted)
+            current = {row.slot: row for row in slot_rows(active_version(session, cabinet.id))}
             rows = [slot for _, _, slot in accepted]
-            outcome: RowOutcome = "unchanged"
-            if rows and sorted(slot_rows(current), key=_by_slot) != sorted(rows, key=_by_slot):
+            if current != {row.slot: row for row in rows}:
                 write_version(session, actor, cabinet, rows, note="master-data import")
-                outcome = "created" if current is None else "updated"
-            for line, key, _ in accepted:
-                results[line] = RowResult(PLANOGRAM_FILE, line, key, outcome)
+            return [
+                RowResult(PLANOGRAM_FILE, line, key, _slot_outcome(current.get(slot.slot), slot))
+                for line, key, slot in accepted
+            ]
     except (OperationsError, IntegrityError) as exc:
         return [
-            _rejected(PLANOGRAM_FILE, line, f"{asset}/{index}", _reason(exc)) for line, _ in lines
+            _rejected(PLANOGRAM_FILE, line, f"{asset}/{index}", _reason(exc))
+            for line, _, _ in lines
         ]
-    return [results[line] for line, _ in lines]
 
 
-def _by_slot(row: SlotRow) -> str:
-    return row.slot
+def _held_back(
+    cabinet: str, rejected: dict[int, RowResult], accepted: list[tuple[int, str, SlotRow]]
+) -> list[RowResult]:
+    """The rejected rows, and every valid row of the cabinet reported as not applied."""
+    lines = ", ".join(str(line) for line in sorted(rejected))
+    label = "lines" if len(rejected) > 1 else "line"
+    reason = f"not applied: cabinet {cabinet} has rejected rows ({label} {lines})"
+    held = [
+        RowResult(PLANOGRAM_FILE, line, key, "not_applied", reason) for line, key, _ in accepted
+    ]
+    return [*rejected.values(), *held]
+
+
+def _slot_outcome(before: SlotRow | None, after: SlotRow) -> RowOutcome:
+    if before is None:
+        return "created"
+    return "unchanged" if before == after else "updated"
 
 
 def _slot_spec(row: Row) -> SlotSpec:

@@ -16,7 +16,7 @@ from rich.table import Table
 from operations import db
 from operations.auth import generate_password
 from operations.errors import OperationsError
-from operations.importer import import_master_data
+from operations.importer import OUTCOMES, import_master_data
 from operations.permissions import SYSTEM
 from operations.services.users import add_user
 from orchestration.settings import load_settings
@@ -84,20 +84,21 @@ def run_import_master_data(args: argparse.Namespace) -> int:
         engine.dispose()
 
     table = Table(title=f"master data from {directory}")
-    outcomes = ("created", "updated", "unchanged", "rejected")
+    outcomes = OUTCOMES
     table.add_column("file")
     for outcome in outcomes:
-        table.add_column(outcome, justify="right")
+        table.add_column(outcome.replace("_", " "), justify="right")
     for file, counts in report.counts().items():
         table.add_row(file, *(str(counts[o]) for o in outcomes))
     table.add_row("total", *(str(report.total(o)) for o in outcomes), style="bold")
     console.print(table)
     if report.rejected:
-        rejected = Table(title="rejected rows")
+        rejected = Table(title="rejected rows (and rows held back with them)")
         for column in ("file", "line", "key", "reason"):
             rejected.add_column(column, overflow="fold")
-        for row in report.rejected:
-            rejected.add_row(row.file, str(row.line), row.key, row.reason)
+        for row in report.rows:
+            if row.outcome in ("rejected", "not_applied"):
+                rejected.add_row(row.file, str(row.line), row.key, row.reason)
         console.print(rejected)
         return 1
     return 0

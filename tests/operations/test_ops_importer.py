@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from models.simulation import OutputPaths, SimConfig, simulate
 from operations import db
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM
@@ -105,9 +108,9 @@ def test_changed_rows_update_in_place_and_planograms_get_a_version(
     counts = report.counts()
     assert counts["products.csv"]["updated"] == 1
     assert counts["products.csv"]["unchanged"] == 2
-    # A200 cabinet 1 has a new version (both its rows); A100's two cabinets are unchanged
-    assert counts["planograms.csv"]["updated"] == 2
-    assert counts["planograms.csv"]["unchanged"] == 3
+    # A200 cabinet 1 has a new version; only the row whose values changed counts as updated
+    assert counts["planograms.csv"]["updated"] == 1
+    assert counts["planograms.csv"]["unchanged"] == 4
     with db.transaction(engine) as session:
         cabinet = devices.get_cabinet(session, "A200", 1)
     history = planograms.planogram_history(engine, SYSTEM, cabinet.id)
@@ -155,7 +158,13 @@ def test_bad_rows_are_rejected_with_file_line_and_reason(engine: Engine, tmp_pat
     # every good row still arrived, including the one after the bad ones
     products = {p["product_id"] for p in masterdata.export_tables(engine)["products"]}
     assert products == {"P001", "P002", "P003", "P007"}
-    assert report.total("created") == sum(ROWS.values()) + 1
+    # A100 cabinet 1 has rejected rows, so its good rows (lines 2, 3) are held back whole
+    assert [(r.line, r.outcome) for r in report.not_applied] == [
+        (2, "not_applied"),
+        (3, "not_applied"),
+    ]
+    assert "cabinet A100/1 has rejected rows (lines 7, 8)" in report.not_applied[0].reason
+    assert report.total("created") == sum(ROWS.values()) + 1 - 2
 
 
 def test_missing_and_unreadable_files_are_reported_not_fatal(
@@ -181,3 +190,123 @@ def test_import_adopts_a_device_first_seen_in_dex_data(engine: Engine, tmp_path:
     assert exported["A200"]["device_id"] == unknown.id
     assert exported["A200"]["first_seen_at"] == seen
     assert len(exported) == 2
+
+
+# --- the simulator's own master data (models.simulation, as `cvd demo-data` writes it) ---
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The master-data folder of a small simulated fleet (3 machines, 5 cabinets)."""
+    home = tmp_path_factory.mktemp("sim")
+    paths = OutputPaths(home / "inbox", home / "master-data", home / "truth")
+    simulate(SimConfig(machines=3, days=1), paths)
+    return paths.master_data
+
+
+def _csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _copy_with(source: Path, target: Path, planograms: list[dict[str, str]]) -> Path:
+    shutil.copytree(source, target)
+    header, _ = _csv(source / "planograms.csv")
+    with (target / "planograms.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(planograms)
+    return target
+
+
+def _active(engine: Engine, asset: str, index: int) -> tuple[int, list[planograms.SlotRow]]:
+    with db.transaction(engine) as session:
+        cabinet = devices.get_cabinet(session, asset, index)
+    history = planograms.planogram_history(engine, SYSTEM, cabinet.id)
+    active = next(v.version for v in history if v.is_active)
+    return active, planograms.get_active_planogram(engine, SYSTEM, cabinet.id)
+
+
+def test_simulator_master_data_imports_row_for_row(engine: Engine, simulated: Path) -> None:
+    rows = {path.name: len(_csv(path)[1]) for path in sorted(simulated.glob("*.csv"))}
+    assert set(rows) == {*ROWS}
+    first = import_master_data(engine, simulated)
+    assert first.rejected == []
+    assert {f: dict(c) for f, c in first.counts().items()} == {
+        f: {"created": n} for f, n in rows.items()
+    }
+    tables = masterdata.export_tables(engine)
+    for file, table in (
+        ("products.csv", "products"),
+        ("locations.csv", "locations"),
+        ("routes.csv", "routes"),
+        ("devices.csv", "devices"),
+        ("cabinets.csv", "cabinets"),
+        ("planograms.csv", "planogram_slots"),
+    ):
+        assert len(tables[table]) == rows[file], table
+    second = import_master_data(engine, simulated)
+    assert second.total("unchanged") == sum(rows.values())
+    assert len(second.rows) == sum(rows.values())
+
+
+def test_one_bad_planogram_row_keeps_its_cabinet_whole(
+    engine: Engine, simulated: Path, tmp_path: Path
+) -> None:
+    import_master_data(engine, simulated)
+    _, original = _csv(simulated / "planograms.csv")
+    cabinet = (original[0]["asset_number"], int(original[0]["cabinet_index"]))
+    in_cabinet = [r for r in original if (r["asset_number"], int(r["cabinet_index"])) == cabinet]
+    other = original[-1]  # a row of another cabinet
+    assert (other["asset_number"], int(other["cabinet_index"])) != cabinet
+    version, slots_before = _active(engine, *cabinet)
+    assert (version, len(slots_before)) == (1, len(in_cabinet))
+
+    edited = [dict(r) for r in original]
+    edited[0]["par_level"] = str(int(edited[0]["capacity"]) + 1)  # line 2: bad
+    edited[1]["price"] = "9.99"  # line 3: a real change, same cabinet
+    edited[-1]["price"] = "8.88"  # the last line: a real change in another cabinet
+    report = import_master_data(engine, _copy_with(simulated, tmp_path / "bad", edited))
+
+    planogram_rows = [r for r in report.rows if r.file == "planograms.csv"]
+    assert len(planogram_rows) == len(original)
+    assert [(r.line, r.outcome) for r in report.rejected] == [(2, "rejected")]
+    assert report.rejected[0].reason.startswith("par_level=")
+    held = [r for r in planogram_rows if r.outcome == "not_applied"]
+    assert [r.line for r in held] == list(range(3, len(in_cabinet) + 2))
+    assert all(f"cabinet {cabinet[0]}/{cabinet[1]} has rejected rows" in r.reason for r in held)
+    assert report.counts()["planograms.csv"]["updated"] == 1  # only the other cabinet's price
+    assert report.total("updated") == 1
+    # the cabinet with the bad row keeps its planogram, A1 included, unchanged
+    assert _active(engine, *cabinet) == (1, slots_before)
+    other_version, other_slots = _active(engine, other["asset_number"], int(other["cabinet_index"]))
+    assert other_version == 2
+    assert {s.slot: s.price_cents for s in other_slots}[other["slot"]] == 888
+
+    # the bad row fixed: the cabinet gets version 2 with line 3's price, one row updated
+    edited[0] = dict(original[0])
+    report = import_master_data(engine, _copy_with(simulated, tmp_path / "fixed", edited))
+    assert report.rejected == []
+    assert report.total("updated") == 1
+    version, slots_after = _active(engine, *cabinet)
+    assert (version, len(slots_after)) == (2, len(in_cabinet))
+    assert {s.slot: s.price_cents for s in slots_after}[original[1]["slot"]] == 999
+
+
+def test_a_malformed_row_holds_back_its_cabinet(engine: Engine, tmp_path: Path) -> None:
+    bad = dict(FILES)
+    bad["planograms.csv"] = FILES["planograms.csv"] + "A200,1,A3,13,P001\n"  # line 7
+    report = import_master_data(engine, _write(tmp_path / "bad", bad))
+    outcomes = {r.line: r.outcome for r in report.rows if r.file == "planograms.csv"}
+    assert outcomes == {
+        2: "created",
+        3: "created",
+        4: "created",
+        5: "not_applied",
+        6: "not_applied",
+        7: "rejected",
+    }
+    with db.transaction(engine) as session:
+        cabinet = devices.get_cabinet(session, "A200", 1)
+    assert planograms.get_active_planogram(engine, SYSTEM, cabinet.id) == []
