@@ -135,7 +135,9 @@ class FleetState:
         its substitute with the configured probability, else walk away.
         """
         gid = self.all_slots[ix]
-        level = self.level[ix]
+        # The level before this step's sales. A copy: with ``ix`` a slice, ``self.level[ix]``
+        # is a view that the sale below would overwrite (an index array gives a copy anyway).
+        level = self.level[ix].copy()
         sold = np.minimum(arrivals, level)
         self.level[ix] = level - sold
         self.life_count[PAID, ix] += sold
