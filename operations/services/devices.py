@@ -1,7 +1,10 @@
 """Devices (machines), their DEX serials and aliases, and their cabinets.
 
 A DEX serial never seen before becomes an unassigned device (no asset number, no location) so
-its sales are never lost; a manager then places it with :func:`place_device`.
+its sales are never lost; a manager then places it with :func:`place_device`. A serial of a
+soft-deleted device that reports again brings that device back (see
+:func:`register_unknown_device`); a serial stays with its device, deleted or not, so no other
+device may take it.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from operations import audit
@@ -30,36 +32,77 @@ CABINET_TYPES: tuple[str, ...] = (
 )
 
 
-def device_by_serial(session: Session, dex_serial: str) -> Device | None:
-    """The live device reporting ``dex_serial`` as its serial or one of its aliases."""
+def _holder(session: Session, dex_serial: str) -> Device | None:
+    """The device holding ``dex_serial`` as serial or alias, soft-deleted or not."""
     device = session.scalars(select(Device).where(Device.dex_serial == dex_serial)).one_or_none()
     if device is None:
         alias = session.scalars(
             select(DeviceAlias).where(DeviceAlias.dex_serial == dex_serial)
         ).one_or_none()
         device = alias.device if alias is not None else None
+    return device
+
+
+def device_by_serial(session: Session, dex_serial: str) -> Device | None:
+    """The live device reporting ``dex_serial`` as its serial or one of its aliases."""
+    device = _holder(session, dex_serial)
     return None if device is None or device.deleted_at is not None else device
 
 
+def _label(device: Device) -> str:
+    return device.asset_number or f"unassigned device {device.id}"
+
+
 def _serial_free(session: Session, dex_serial: str, device: Device | None) -> None:
-    owner = device_by_serial(session, dex_serial)
-    if owner is not None and owner is not device:
-        label = owner.asset_number or f"unassigned device {owner.id}"
-        raise ValidationError("dex_serial", dex_serial, f"already belongs to {label}")
+    owner = _holder(session, dex_serial)
+    if owner is None or owner is device:
+        return
+    if owner.deleted_at is not None:
+        raise Conflict(
+            f"dex_serial {dex_serial!r} belongs to deleted device {_label(owner)}; "
+            "save that device again to restore it"
+        )
+    raise ValidationError("dex_serial", dex_serial, f"already belongs to {_label(owner)}")
+
+
+def _restore(session: Session, device: Device, dex_serial: str) -> Device:
+    """Bring back a soft-deleted device that reports again; unassigned if its place is gone."""
+    before = audit.snapshot(device)
+    device.deleted_at = None
+    device.deleted_by = None
+    if device.location is not None and device.location.deleted_at is not None:
+        device.location_id = None
+    if device.route is not None and device.route.deleted_at is not None:
+        device.route_id = None
+    session.flush()
+    reason = f"deleted device reported again with DEX serial {dex_serial!r}"
+    audit.record(
+        session,
+        SYSTEM,
+        "restore",
+        "device",
+        _label(device),
+        before=before,
+        after=audit.snapshot(device) | {"reason": reason},
+    )
+    return device
 
 
 def register_unknown_device(db: DbTarget, dex_serial: str, *, seen_at: datetime) -> Device:
     """The device for ``dex_serial``, registering it unassigned (SYSTEM, audited) if new.
 
-    Idempotent: a serial already known (as serial or alias) returns its device unchanged.
+    Idempotent: a serial already known (as serial or alias) returns its device unchanged. A
+    serial of a soft-deleted device restores that device (SYSTEM, audited with the reason):
+    the machine is reporting, so its sales must land somewhere. If its location was deleted
+    meanwhile it comes back unassigned (a deleted route is dropped as well).
     """
     serial = check.dex_serial("dex_serial", dex_serial)
     if seen_at.tzinfo is None:
         raise ValidationError("seen_at", seen_at, "must be timezone-aware")
     with transaction(db) as session:
-        known = device_by_serial(session, serial)
+        known = _holder(session, serial)
         if known is not None:
-            return known
+            return known if known.deleted_at is None else _restore(session, known, serial)
         device = Device(dex_serial=serial, telemetry=False, first_seen_at=seen_at)
         session.add(device)
         session.flush()
@@ -95,7 +138,8 @@ def save_device(
     """Create or update the device ``asset_number`` (empty location/route: not placed yet).
 
     If the serial was auto-registered as an unassigned device, that device is adopted (it keeps
-    its id and first-seen time) instead of a second device being created.
+    its id and first-seen time) instead of a second device being created. A serial held by
+    another, soft-deleted device is a :class:`Conflict` (save that device to restore it).
     """
     require(actor, Action.WRITE_MASTER_DATA)
     asset = check.code("asset_number", asset_number)
@@ -118,9 +162,9 @@ def save_device(
         )
         existing = session.scalars(select(Device).where(Device.asset_number == asset)).one_or_none()
         if serial is not None:
-            owner = device_by_serial(session, serial)
+            owner = _holder(session, serial)
             if existing is None and owner is not None and owner.asset_number is None:
-                existing = owner  # adopt the auto-registered device
+                existing = owner  # adopt the auto-registered device (restored if deleted)
                 before = audit.snapshot(owner)
                 owner.asset_number = asset
                 session.flush()
@@ -172,13 +216,10 @@ def add_serial_alias(db: DbTarget, actor: Actor, device_id: int, dex_serial: obj
     with transaction(db) as session:
         device = live(session, Device, "device", id=device_id)
         _serial_free(session, serial, device)
-        if device_by_serial(session, serial) is device:
+        if _holder(session, serial) is device:
             return
         session.add(DeviceAlias(device_id=device.id, dex_serial=serial))
-        try:
-            session.flush()
-        except IntegrityError as exc:  # a deleted device still holds the serial
-            raise Conflict(f"dex_serial {serial!r} is held by a deleted device") from exc
+        session.flush()
         audit.record(session, actor, "alias", "device", device.id, after={"dex_serial": serial})
 
 

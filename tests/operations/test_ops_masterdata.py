@@ -9,8 +9,9 @@ import pytest
 from ops_world import World, table_contents
 
 from operations import audit, db
-from operations.errors import NotFound, ValidationError
+from operations.errors import Conflict, NotFound, ValidationError
 from operations.permissions import SYSTEM
+from operations.schema import Device
 from operations.services import devices, masterdata, planograms
 
 SEEN = datetime(2026, 11, 30, 6, 15, tzinfo=UTC)
@@ -263,3 +264,92 @@ def test_a_failed_call_inside_a_caller_transaction_undoes_only_itself(world: Wor
         masterdata.save_route(session, manager, code="R9", name="West", driver="")
     codes = [r.code for r in masterdata.list_routes(world.engine, manager)]
     assert codes == ["R1", "R2", "R7", "R9"]
+
+
+def test_a_deleted_device_reporting_again_is_restored_unassigned(world: World) -> None:
+    """Its sales are kept: the serial resolves to the same device, audited by SYSTEM."""
+    manager = world.actors["max"]
+    with db.transaction(world.engine) as session:
+        original = devices.device_by_serial(session, "S-A3")
+        assert original is not None
+        device_id = original.id
+    masterdata.delete(world.engine, manager, "device", "A3")
+    masterdata.delete(world.engine, manager, "location", "L1")  # its placement is gone too
+    restored = devices.register_unknown_device(world.engine, "S-A3", seen_at=SEEN)
+    assert restored.id == device_id
+    assert (restored.deleted_at, restored.location_id) == (None, None)
+    assert [d.id for d in devices.list_unassigned_devices(world.engine, manager)] == [device_id]
+    again = devices.register_unknown_device(world.engine, "S-A3", seen_at=SEEN)
+    assert again.id == device_id
+    restores = [e for e in audit.list_entries(world.engine, manager) if e.action == "restore"]
+    assert [(e.actor, e.entity, e.entity_key) for e in restores] == [("system", "device", "A3")]
+    assert "reported again" in (restores[0].after or "")
+
+
+def test_a_deleted_device_keeps_a_live_placement_when_restored(world: World) -> None:
+    manager = world.actors["max"]
+    masterdata.delete(world.engine, manager, "device", "A3")
+    restored = devices.register_unknown_device(world.engine, "S-A3", seen_at=SEEN)
+    assert restored.asset_number == "A3"
+    assert restored.location_id is not None
+    assert "A3" in {d["asset_number"] for d in masterdata.export_tables(world.engine)["devices"]}
+
+
+def test_a_deleted_devices_alias_is_restored_too(world: World) -> None:
+    manager = world.actors["max"]
+    with db.transaction(world.engine) as session:
+        device = devices.device_by_serial(session, "S-A3")
+        assert device is not None
+        device_id = device.id
+    devices.add_serial_alias(world.engine, manager, device_id, "S-A3-OLD")
+    masterdata.delete(world.engine, manager, "device", "A3")
+    assert devices.register_unknown_device(world.engine, "S-A3-OLD", seen_at=SEEN).id == device_id
+
+
+def test_saving_another_device_with_a_deleted_devices_serial_is_a_conflict(
+    world: World,
+) -> None:
+    manager = world.actors["max"]
+    with db.transaction(world.engine) as session:
+        a1 = devices.device_by_serial(session, "S-A1")
+        assert a1 is not None
+        a1_id = a1.id
+    masterdata.delete(world.engine, manager, "device", "A3")
+    before = table_contents(world.engine)
+    arguments = {
+        "dex_serial": "S-A3",
+        "model": "Royal",
+        "device_type": "snack",
+        "location_code": "L1",
+        "route_code": "R1",
+        "telemetry": "true",
+        "service_days": "1111100",
+    }
+    with pytest.raises(Conflict, match="deleted device A3"):
+        devices.save_device(world.engine, manager, asset_number="A77", **arguments)
+    with pytest.raises(Conflict, match="deleted device A3"):
+        devices.add_serial_alias(world.engine, manager, a1_id, "S-A3")
+    assert table_contents(world.engine) == before
+    # saving the deleted device itself by its asset number restores it
+    assert devices.save_device(world.engine, manager, asset_number="A3", **arguments).outcome == (
+        "updated"
+    )
+
+
+def test_saving_a_device_adopts_a_deleted_unassigned_twin(world: World) -> None:
+    twin = devices.register_unknown_device(world.engine, "SN-GONE", seen_at=SEEN)
+    with db.transaction(world.engine) as session:
+        session.get_one(Device, twin.id).deleted_at = SEEN  # as masterdata.delete would
+    saved = devices.save_device(
+        world.engine,
+        world.actors["max"],
+        asset_number="A51",
+        dex_serial="SN-GONE",
+        model="Royal",
+        device_type="cold drink",
+        location_code="L1",
+        route_code="R1",
+        telemetry="false",
+        service_days="0000011",
+    )
+    assert (saved.record.id, saved.record.deleted_at) == (twin.id, None)
