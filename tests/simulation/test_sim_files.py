@@ -1,4 +1,9 @@
-"""Every file the simulator writes parses with evadts; exactly the spoiled ones are unusable."""
+"""Every file the simulator writes parses with evadts; exactly the spoiled ones are unusable.
+
+The simulator picks its damage by re-parsing with evadts, so the spoiled files are also checked
+here without evadts: the G85 CRC recomputed by a bitwise CRC-16/ARC written for the tests, and
+the segment structure read line by line.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import polars as pl
 
 import evadts
 from models.simulation.truth import DELIVERIES, READS
+from tests.evadts.handmade import crc16_arc
 
 from .conftest import Run
 
@@ -84,3 +90,67 @@ def test_sim_reads_table_matches_deliveries(quirky_run: Run) -> None:
     originals = rows.filter(pl.col("duplicate_of").is_null()).explode("read_ids")
     usable = dict(zip(originals["read_ids"], originals["usable"], strict=True))
     assert dict(zip(reads["read_id"], reads["usable_as_delivered"], strict=True)) == usable
+
+
+def segments(data: bytes) -> list[list[bytes]]:
+    """The lines of each transaction set, from its ``ST`` line to the end of the file or the line
+    before the next ``ST``; CR LF or LF endings removed; a handheld wrapper ``<...>`` is not a
+    line of its own and never stands before ``ST``."""
+    lines = [line.removesuffix(b"\r") for line in data.split(b"\n")]
+    starts = [i for i, line in enumerate(lines) if line.startswith(b"ST*")]
+    return [lines[a:b] for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def g85_forms(body: list[bytes]) -> set[int]:
+    """Every value a G85 over ``body`` (ST .. the line before G85) may be written as: CRC-16/ARC
+    of the lines re-joined by CR LF, with and without the final CR LF, in either byte order."""
+    forms = set()
+    for text in (b"\r\n".join(body) + b"\r\n", b"\r\n".join(body)):
+        crc = crc16_arc(text)
+        forms |= {crc, ((crc & 0xFF) << 8) | (crc >> 8)}
+    return forms
+
+
+def g85_checks(segment: list[bytes]) -> tuple[int, set[int]] | None:
+    """(the G85 value written, the values it may rightly hold), or None without a G85 line."""
+    at = next((i for i, line in enumerate(segment) if line[:4].upper() == b"G85*"), None)
+    if at is None:
+        return None
+    return int(segment[at][4:8], 16), g85_forms(segment[:at])
+
+
+def test_sim_damaged_files_fail_an_independent_crc(quirky_run: Run) -> None:
+    seen = {"damaged": 0, "intact": 0}
+    for row in manifest(quirky_run).iter_rows(named=True):
+        if "truncated" in row["quirks"]:
+            continue
+        data = (quirky_run.paths.inbox / row["file_name"]).read_bytes()
+        parts = segments(data)
+        assert len(parts) == len(row["read_ids"]), row["file_name"]
+        for segment in parts:
+            check = g85_checks(segment)
+            if "damaged" in row["quirks"]:
+                assert check is not None, row["file_name"]
+                written, forms = check
+                assert written not in forms, row["file_name"]
+                seen["damaged"] += 1
+            elif check is not None:
+                written, forms = check
+                assert written in forms, row["file_name"]
+                seen["intact"] += 1
+    assert seen["damaged"] > 0 and seen["intact"] > 100, seen
+
+
+def test_sim_truncated_files_end_without_se(quirky_run: Run) -> None:
+    truncated = 0
+    for row in manifest(quirky_run).iter_rows(named=True):
+        data = (quirky_run.paths.inbox / row["file_name"]).read_bytes()
+        parts = segments(data)
+        assert parts, row["file_name"]
+        closed = any(line.startswith(b"SE*") for line in parts[-1])
+        if "truncated" in row["quirks"]:
+            assert not closed, row["file_name"]
+            truncated += 1
+        else:
+            assert all(any(ln.startswith(b"SE*") for ln in p) for p in parts), row["file_name"]
+    assert truncated > 0
