@@ -16,9 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.simulation import OutputPaths, QuirkConfig, SimConfig, simulate
+from models.simulation.catalog import CATEGORIES
 from orchestration.settings import load_settings
 
 EXIT_OK, EXIT_USAGE = 0, 2
+# Every cabinet type is stocked from its categories, and the catalog deals products out to the
+# categories in turn: with fewer products than categories some cabinet would have nothing to hold.
+MIN_PRODUCTS = len(CATEGORIES)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,14 +59,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options, naming the option, or None when the run can start."""
+    for option in ("machines", "days", "batches", "workers"):
+        if getattr(args, option) < 1:
+            return f"--{option} must be at least 1 (got {getattr(args, option)})"
+    if args.products < MIN_PRODUCTS:
+        return (
+            f"--products must be at least {MIN_PRODUCTS}, one per product category "
+            f"(got {args.products})"
+        )
+    if args.seed < 0:
+        return f"--seed must be 0 or more (got {args.seed})"
+    if args.batch is not None and not 1 <= args.batch <= args.batches:
+        return f"--batch must be within 1..{args.batches} (got {args.batch})"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Simulate, show progress, print a summary; return the exit code."""
-    err = Console(stderr=True)
-    if args.machines < 1 or args.days < 1 or args.batches < 1 or args.workers < 1:
-        err.print("[red]cvd demo-data: --machines, --days, --batches, --workers must be ≥ 1[/red]")
-        return EXIT_USAGE
-    if args.batch is not None and not 1 <= args.batch <= args.batches:
-        err.print(f"[red]cvd demo-data: --batch must be within 1..{args.batches}[/red]")
+    problem = usage_problem(args)
+    if problem is not None:
+        Console(stderr=True).print(f"cvd demo-data: {problem}", style="red", markup=False)
         return EXIT_USAGE
     settings = load_settings(args.home)
     config = SimConfig(
