@@ -17,8 +17,8 @@ import evadts
 from models.simulation.config import SimConfig
 from models.simulation.dex import Dialect, ReadPayload, render
 from models.simulation.fleet import Device
+from models.simulation.units import DAY_SECONDS
 
-DAY_SECONDS = 86_400
 # Quirk names as they appear in truth/deliveries.parquet.
 DUPLICATE, REEXPORT, DAMAGED, TRUNCATED, MULTI_READ, LATE = (
     "duplicate", "reexport", "damaged", "truncated", "multi_read", "late",

@@ -18,10 +18,10 @@ from models.simulation.config import (
     SimConfig,
 )
 from models.simulation.fleet import Fleet, substitutes
+from models.simulation.units import DAY_SECONDS
 
 PAID, TEST, FREE = 0, 1, 2
 VEND_KINDS = 3
-DAY_SECONDS = 86_400
 # Units a slot has sold before the run starts (its counters are not 0 on day 1).
 HISTORY_UNITS = 4_000
 # The wrap device's chosen slot starts this many units short of the count field's maximum.
@@ -85,7 +85,9 @@ class FleetState:
         self.clock_base = rng.integers(-90, 90, m)  # seconds off on day 1
         self.clock_jump_at = np.full(m, -1, dtype=np.int64)
         self.clock_jump_by = np.zeros(m, dtype=np.int64)
-        self.board_init_at = -rng.integers(30, 900, m) * DAY_SECONDS - rng.integers(0, 86_400, m)
+        # Boards were initialised 30..900 days before the run, at any second of the day.
+        days_before, second = rng.integers(30, 900, m), rng.integers(0, DAY_SECONDS, m)
+        self.board_init_at = -days_before * DAY_SECONDS - second
         self.board_epoch = np.zeros(m, dtype=np.int64)
         self.reads_since_init = rng.integers(10, 500, m)
         self.last_read_at = np.full(m, -1, dtype=np.int64)  # true seconds of the last read

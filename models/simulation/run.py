@@ -23,7 +23,7 @@ from models.simulation.delivery import DeliveryPlanner
 from models.simulation.demand import DemandModel
 from models.simulation.fleet import Fleet, make_fleet
 from models.simulation.inbox import InboxWriter
-from models.simulation.machine import DAY_SECONDS, FREE, PAID, TEST, FleetState
+from models.simulation.machine import FREE, PAID, TEST, FleetState
 from models.simulation.masterdata import write_master_data
 from models.simulation.service import (
     CLOCK_DRIFT,
@@ -35,10 +35,9 @@ from models.simulation.service import (
     Operator,
 )
 from models.simulation.truth import SLOT_DAY, TruthWriter
+from models.simulation.units import DAY_SECONDS, HOUR_SECONDS, UNIX_EPOCH_ORDINAL
 
-HOUR_SECONDS = 3_600
 PRICE = "price"
-UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from models.simulation.truth import (
     STOCKOUTS,
     TruthWriter,
 )
+from models.simulation.units import DAY_SECONDS, HOUR_SECONDS, UNIX_EPOCH_ORDINAL
 
 VISIT, TELEMETRY, COMMISSIONING, CLOSING = "visit", "telemetry", "commissioning", "closing"
 PRICE_CHANGE, SWAP, BOARD, WRAP, CLOCK_JUMP, CLOCK_DRIFT = (
     "price_change", "product_swap", "board_replacement", "counter_wrap", "clock_jump",
     "clock_drift",
 )  # fmt: skip
-DAY_SECONDS = 86_400
 
 
 class Operator:
@@ -66,7 +66,7 @@ class Operator:
         self.read_seq = np.zeros(m, dtype=np.int64)
         self.board_serial = [f"CB{int(x):07d}" for x in rng.integers(10**6, 10**7, m)]
         self.last_read_machine = [
-            int(state.machine_seconds(d, -int(rng.integers(3_600, 7 * DAY_SECONDS))))
+            int(state.machine_seconds(d, -int(rng.integers(HOUR_SECONDS, 7 * DAY_SECONDS))))
             for d in range(m)
         ]
         # Snapshot at each device's last usable read: what interval sales are measured from.
@@ -188,7 +188,7 @@ class Operator:
                 done.append(rid)
             self.truth[DELIVERIES].append_row({
                 "file_name": d.name, "serial": d.serial,
-                "arrival_date": self.epoch.date().toordinal() + d.arrival_day - 719_163,
+                "arrival_date": self.epoch.date().toordinal() + d.arrival_day - UNIX_EPOCH_ORDINAL,
                 "arrival_day": d.arrival_day, "batch": d.batch, "quirks": list(d.quirks),
                 "read_ids": ids, "read_at": [self.epoch_unix + p.true_read_at for p in d.reads],
                 "machine_time": [self.epoch_unix + p.read_at for p in d.reads],
