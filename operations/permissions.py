@@ -1,9 +1,10 @@
 """Who may do what: the permission matrix as data, and the one check every service calls.
 
 The matrix maps each role to the actions it may take and the scope of each grant: ``ALL``
-records, or only those on the actor's ``OWN_ROUTES`` (a driver's orders). The service layer calls
-:func:`require` (or :func:`require_on_route` for a record) before it reads or writes anything;
-dashboards and the CLI call the services, so the rule holds whatever the front end.
+records, or only the actor's own (``OWN_ROUTES``: the orders recorded for that driver). The
+service layer calls :func:`require` (or :func:`require_on_route` for a record) before it reads or
+writes anything; dashboards and the CLI call the services, so the rule holds whatever the front
+end.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Action(StrEnum):
     READ_ORDERS = "order.read"
     CREATE_ORDER = "order.create"
     SCHEDULE_ORDER = "order.schedule"
+    ASSIGN_ORDER = "order.assign"
     START_ORDER = "order.start"
     COMPLETE_ORDER = "order.complete"
     CANCEL_ORDER = "order.cancel"
@@ -95,8 +97,12 @@ def require(actor: Actor, action: Action) -> Scope:
     return scope
 
 
-def require_on_route(actor: Actor, action: Action, route_driver: str | None) -> None:
-    """Like :func:`require`, for one record that belongs to a route driven by ``route_driver``."""
+def require_on_route(actor: Actor, action: Action, driver: str | None) -> None:
+    """Like :func:`require`, for one record assigned to ``driver`` (a service order's driver).
+
+    With ``Scope.OWN_ROUTES`` only that driver passes; the record's own driver counts, not its
+    route's current one (see ``operations.services.orders``).
+    """
     scope = require(actor, action)
-    if scope is Scope.OWN_ROUTES and route_driver != actor.username:
-        raise PermissionDenied(actor.username, actor.role, action.value, "not on their route")
+    if scope is Scope.OWN_ROUTES and driver != actor.username:
+        raise PermissionDenied(actor.username, actor.role, action.value, "not their order")

@@ -1,8 +1,10 @@
 """Service orders: draft → scheduled → in_progress → completed, or cancelled.
 
-An order names a route (and so its driver), a planned date, the cabinets to serve and, per
-cabinet, what to load into which slot. Completing records what was delivered per slot;
-cancelling releases the order. Drivers see and work only the orders of their own routes.
+An order names a route, a planned date, the cabinets to serve and, per cabinet, what to load
+into which slot. It records its driver when created (the route's driver then); that recorded
+driver is the one who sees and works the order, even if the route changes hands later, until a
+manager reassigns it (:func:`reassign_order`). Completing records what was delivered per slot;
+cancelling releases the order.
 """
 
 from __future__ import annotations
@@ -77,14 +79,28 @@ def _load(session: Session, actor: Actor, action: Action, order_id: int) -> Serv
     if order is None:
         require(actor, action)  # a stranger learns nothing about which ids exist
         raise NotFound("service order", order_id)
-    require_on_route(actor, action, order.route.driver_username)
+    require_on_route(actor, action, order.driver_username)
     return order
 
 
+def _cabinet_ids(cabinets: Mapping[object, object]) -> dict[int, Sequence[ItemSpec]]:
+    """The cabinets by normalised id (``5`` and ``"5"`` are one cabinet: refused as a twin)."""
+    normalised: dict[int, Sequence[ItemSpec]] = {}
+    for cabinet_id, items in cabinets.items():
+        key = check.integer("cabinet_id", cabinet_id, minimum=1, maximum=2**62)
+        if key in normalised:
+            raise ValidationError("cabinet_id", cabinet_id, f"cabinet {key} is listed twice")
+        if isinstance(items, str | bytes) or not isinstance(items, Sequence):
+            raise ValidationError("items", items, "must be a list of ItemSpec(slot, quantity)")
+        if not items:
+            raise ValidationError("items", items, f"cabinet {key} has no items")
+        normalised[key] = items
+    return normalised
+
+
 def _cabinet_items(
-    session: Session, route: Route, cabinet_id: object, items: Sequence[ItemSpec]
+    session: Session, route: Route, cabinet_key: int, items: Sequence[ItemSpec]
 ) -> ServiceOrderCabinet:
-    cabinet_key = check.integer("cabinet_id", cabinet_id, minimum=1, maximum=2**62)
     cabinet = live(session, Cabinet, "cabinet", id=cabinet_key)
     device = session.get_one(Device, cabinet.device_id)
     if device.route_id != route.id:
@@ -95,15 +111,18 @@ def _cabinet_items(
     seen: set[str] = set()
     for item in items:
         if not isinstance(item, ItemSpec):
-            raise ValidationError("items", item, "must be ItemSpec(slot, quantity)")
-        if item.slot not in slots:
+            raise ValidationError("items", item, "must be a list of ItemSpec(slot, quantity)")
+        position = check.slot_position(
+            "slot", item.slot, rows=cabinet.rows, columns=cabinet.columns
+        )
+        if position not in slots:
             raise ValidationError(
                 "slot", item.slot, f"not in the planogram of cabinet {cabinet.id}"
             )
-        if item.slot in seen:
+        if position in seen:
             raise ValidationError("slot", item.slot, "listed twice for the cabinet")
-        seen.add(item.slot)
-        slot = slots[item.slot]
+        seen.add(position)
+        slot = slots[position]
         quantity = check.integer("quantity", item.quantity, minimum=0, maximum=slot.capacity)
         order_cabinet.items.append(
             ServiceOrderItem(slot=slot.slot, product_id=slot.product_id, quantity_planned=quantity)
@@ -120,12 +139,16 @@ def create_order(
     cabinets: Mapping[int, Sequence[ItemSpec]],
     note: object = "",
 ) -> ServiceOrder:
-    """Create a draft order for the route's driver, with items per cabinet (one transaction)."""
+    """Create a draft order for the route's driver, with items per cabinet (one transaction).
+
+    Cabinet ids may be given as numbers or digit strings; each cabinet needs at least one item.
+    """
     require(actor, Action.CREATE_ORDER)
     planned = check.calendar_date("planned_date", planned_date)
     note_text = check.name("note", note, max_length=1000, required=False)
     if not isinstance(cabinets, Mapping) or not cabinets:
         raise ValidationError("cabinets", cabinets, "name at least one cabinet with its items")
+    by_cabinet = _cabinet_ids(cabinets)
     with transaction(db) as session:
         route = get_route(session, check.code("route_id", route_code))
         order = ServiceOrder(
@@ -135,7 +158,7 @@ def create_order(
             status="draft",
             note=note_text,
             created_by=actor.username,
-            cabinets=[_cabinet_items(session, route, cid, its) for cid, its in cabinets.items()],
+            cabinets=[_cabinet_items(session, route, cid, its) for cid, its in by_cabinet.items()],
         )
         session.add(order)
         session.flush()
@@ -228,6 +251,33 @@ def cancel_order(db: DbTarget, actor: Actor, order_id: int, *, reason: object) -
         return _transition(session, actor, order, "cancelled", Action.CANCEL_ORDER)
 
 
+def reassign_order(db: DbTarget, actor: Actor, order_id: int, *, driver: object) -> ServiceOrder:
+    """Hand an open order (draft, scheduled, in progress) to another driver (managers, admins).
+
+    The order's recorded driver is the one who may work it; a route's new driver gets the
+    orders created after the change, and older ones only through this call.
+    """
+    require(actor, Action.ASSIGN_ORDER)
+    driver_name = check.username("driver", driver)
+    with transaction(db) as session:
+        order = _load(session, actor, Action.ASSIGN_ORDER, order_id)
+        if order.status not in ("draft", "scheduled", "in_progress"):
+            raise Conflict(f"service order {order.id} is {order.status}; it cannot be reassigned")
+        before = _dump(order)
+        order.driver_username = driver_name
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            Action.ASSIGN_ORDER.value,
+            "service_order",
+            order.id,
+            before=before,
+            after=_dump(order),
+        )
+        return order
+
+
 def get_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
     """One order with its cabinets and items (a driver only if it is on their route)."""
     with transaction(db) as session:
@@ -237,7 +287,7 @@ def get_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
 def list_orders(
     db: DbTarget, actor: Actor, *, status: str | None = None, planned_date: date | None = None
 ) -> list[ServiceOrder]:
-    """Orders by planned date; drivers get only the orders of their own routes."""
+    """Orders by planned date; drivers get only the orders recorded for them."""
     scope = require(actor, Action.READ_ORDERS)
     query = _order_query().order_by(ServiceOrder.planned_date, ServiceOrder.id)
     if status is not None:
@@ -245,9 +295,7 @@ def list_orders(
     if planned_date is not None:
         query = query.where(ServiceOrder.planned_date == planned_date)
     if scope is Scope.OWN_ROUTES:
-        query = query.join(Route, ServiceOrder.route_id == Route.id).where(
-            Route.driver_username == actor.username
-        )
+        query = query.where(ServiceOrder.driver_username == actor.username)
     with transaction(db) as session:
         return list(session.scalars(query))
 

@@ -9,9 +9,10 @@ from ops_world import World, table_contents
 from sqlalchemy import select
 
 from operations import audit
-from operations.errors import Conflict, NotFound, ValidationError
-from operations.schema import AuditEntry, ServiceOrderItem
-from operations.services import orders
+from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from operations.permissions import SYSTEM
+from operations.schema import AuditEntry, ServiceOrder, ServiceOrderItem
+from operations.services import masterdata, orders
 
 
 def test_full_life_cycle_records_who_did_what(world: World) -> None:
@@ -211,3 +212,106 @@ def test_audit_keeps_before_and_after(world: World) -> None:
     assert json.loads(entry.after)["status"] == "scheduled"
     assert json.loads(entry.after)["scheduled_by"] == "max"
     assert len(items) == 4  # the seeded orders' items, untouched
+
+
+# --- bad cabinet/item shapes: clear errors, nothing written ---
+
+
+def _create(world: World, cabinets: object) -> object:
+    return orders.create_order(
+        world.engine,
+        world.actors["max"],
+        route_code="R1",
+        planned_date="2026-12-01",
+        cabinets=cabinets,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "problem"),
+    [
+        ("unhashable slot", "slot", "row letter and column number"),
+        ("slot not text", "slot", "row letter and column number"),
+        ("same cabinet as int and text", "cabinet_id", "listed twice"),
+        ("empty item list", "items", "no items"),
+        ("items not a list", "items", "list of ItemSpec"),
+        ("items a string", "items", "list of ItemSpec"),
+        ("cabinet id unhashable-ish", "cabinet_id", "whole number"),
+    ],
+)
+def test_malformed_order_shapes_are_refused_clearly(
+    case: str, field: str, problem: str, world: World, unchanged: None
+) -> None:
+    a1 = world.cabinets["A1"]
+    cabinets = {
+        "unhashable slot": {a1: [orders.ItemSpec(["A1"], 1)]},
+        "slot not text": {a1: [orders.ItemSpec(1, 1)]},
+        "same cabinet as int and text": {
+            a1: [orders.ItemSpec("A1", 1)],
+            str(a1): [orders.ItemSpec("A2", 1)],
+        },
+        "empty item list": {a1: []},
+        "items not a list": {a1: None},
+        "items a string": {a1: "A1"},
+        "cabinet id unhashable-ish": {(a1,): [orders.ItemSpec("A1", 1)]},
+    }[case]
+    with pytest.raises(ValidationError) as refused:
+        _create(world, cabinets)
+    assert refused.value.field == field
+    assert problem in str(refused.value)
+
+
+def test_cabinet_ids_as_text_are_normalised(world: World) -> None:
+    a1 = world.cabinets["A1"]
+    order = _create(world, {f" {a1} ": [orders.ItemSpec(" A1 ", 2)]})
+    assert isinstance(order, ServiceOrder)
+    assert [(oc.cabinet_id, [i.slot for i in oc.items]) for oc in order.cabinets] == [(a1, ["A1"])]
+
+
+# --- who may act on an order: its recorded driver (a manager can reassign) ---
+
+
+def test_the_orders_recorded_driver_acts_even_after_the_route_changes_driver(
+    world: World,
+) -> None:
+    """R1 is handed from dave to erin: dave's existing orders stay dave's until reassigned."""
+    masterdata.save_route(world.engine, SYSTEM, code="R1", name="North", driver="erin")
+    dave, erin = world.actors["dave"], world.actors["erin"]
+    scheduled = world.orders["scheduled"]
+    with pytest.raises(PermissionDenied):
+        orders.start_order(world.engine, erin, scheduled)
+    assert {o.id for o in orders.list_orders(world.engine, dave)} == {1, 2, 3}
+    assert {o.id for o in orders.list_orders(world.engine, erin)} == {4}
+    assert orders.get_order(world.engine, dave, scheduled).driver_username == "dave"
+
+    orders.reassign_order(world.engine, world.actors["max"], scheduled, driver="erin")
+    with pytest.raises(PermissionDenied):
+        orders.start_order(world.engine, dave, scheduled)
+    started = orders.start_order(world.engine, erin, scheduled)
+    assert (started.driver_username, started.started_by) == ("erin", "erin")
+    assert {o.id for o in orders.list_orders(world.engine, erin)} == {2, 4}
+    assert {o.id for o in orders.list_orders(world.engine, dave)} == {1, 3}
+    # new orders take the route's current driver
+    new = _create(world, {world.cabinets["A1"]: [orders.ItemSpec("A1", 1)]})
+    assert isinstance(new, ServiceOrder)
+    assert new.driver_username == "erin"
+
+
+def test_reassigning_is_for_managers_and_open_orders_only(world: World) -> None:
+    in_progress = world.orders["in_progress"]
+    before = table_contents(world.engine)
+    with pytest.raises(PermissionDenied):
+        orders.reassign_order(world.engine, world.actors["dave"], in_progress, driver="dave")
+    with pytest.raises(ValidationError, match="driver"):
+        orders.reassign_order(world.engine, world.actors["max"], in_progress, driver="Not Valid")
+    assert table_contents(world.engine) == before
+    orders.complete_order(world.engine, world.actors["dave"], in_progress, {})
+    with pytest.raises(Conflict, match="completed"):
+        orders.reassign_order(world.engine, world.actors["max"], in_progress, driver="erin")
+    moved = orders.reassign_order(
+        world.engine, world.actors["ann"], world.orders["draft"], driver="erin"
+    )
+    assert moved.driver_username == "erin"
+    entry = audit.list_entries(world.engine, world.actors["ann"], entity="service_order")[0]
+    assert entry.action == "order.assign"
+    assert (json.loads(entry.before or "{}")["driver_username"], entry.actor) == ("dave", "ann")

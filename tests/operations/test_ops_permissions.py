@@ -67,6 +67,9 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             cabinets={cabinet: [orders.ItemSpec("A2", 4)]},
         ),
         Action.SCHEDULE_ORDER: lambda: orders.schedule_order(engine, actor, orders_["draft"]),
+        Action.ASSIGN_ORDER: lambda: orders.reassign_order(
+            engine, actor, orders_["scheduled"], driver="erin"
+        ),
         Action.START_ORDER: lambda: orders.start_order(engine, actor, orders_["scheduled"]),
         Action.COMPLETE_ORDER: lambda: orders.complete_order(
             engine, actor, orders_["in_progress"], {(cabinet, "A1"): 5}
