@@ -2,6 +2,8 @@
 
 No stock-outs (capacity is huge) and no seasonality, trend or product lifecycle, so a day's
 expected total depends on its weekday alone and realised arrivals are Poisson around it.
+Popularity has no spread either (every product's popularity is the catalog mean, 1), so the
+absolute level of demand is known from the configuration alone.
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ STEADY = SimConfig(
     seed=11,
     quirks=QuirkConfig(enabled=False),
     demand=DemandConfig(
-        season_amplitude=0.0, trend_sigma=0.0, new_product_share=0.0, fading_share=0.0
+        popularity_sigma=0.0,
+        season_amplitude=0.0,
+        trend_sigma=0.0,
+        new_product_share=0.0,
+        fading_share=0.0,
     ),
     operations=OperationsConfig(
         capacity_override=10**6,
@@ -92,19 +98,23 @@ def test_sim_realised_demand_per_weekday_within_sampling_error(
     assert (np.abs(ratio - factor / factor[0]) < 4 * se).all()
 
 
-def test_sim_realised_demand_per_traffic_level_within_sampling_error(
-    steady: tuple[pl.DataFrame, Path],
-) -> None:
-    df, master = steady
+def with_traffic(df: pl.DataFrame, master: Path) -> pl.DataFrame:
+    """slot_day with each row's location traffic level, from the master data CSVs."""
     with (master / "devices.csv").open() as f:
         location_of = {r["dex_serial"]: r["location_id"] for r in csv.DictReader(f)}
     with (master / "locations.csv").open() as f:
         traffic_of = {r["location_id"]: r["traffic"] for r in csv.DictReader(f)}
-    df = df.with_columns(
+    return df.with_columns(
         traffic=pl.col("serial").replace_strict(
             {s: traffic_of[loc] for s, loc in location_of.items()}
         )
     )
+
+
+def test_sim_realised_demand_per_traffic_level_within_sampling_error(
+    steady: tuple[pl.DataFrame, Path],
+) -> None:
+    df = with_traffic(*steady)
     levels = df.group_by("traffic").agg(
         observed=pl.col("demand_units").sum(), expected=pl.col("true_demand").sum()
     )
@@ -118,3 +128,25 @@ def test_sim_realised_demand_per_traffic_level_within_sampling_error(
     assert len(levels_present) >= 2 and wide.height > 0
     a, b = levels_present[0], levels_present[-1]
     np.testing.assert_allclose(wide[b] / wide[a], factors[b] / factors[a], rtol=1e-9)
+
+
+def test_sim_mean_demand_at_medium_traffic_is_the_configured_rate(
+    steady: tuple[pl.DataFrame, Path],
+) -> None:
+    # Expected arrivals per slot-day = mean_daily_units x popularity x traffic x weekday x
+    # season x trend x lifecycle (the hour shares sum to 1). In STEADY popularity is 1 for
+    # every product, season, trend and lifecycle are 1, and medium traffic's factor is 1, so
+    # for a medium-traffic slot on day d:  E[demand_units] = mean_daily_units x weekday(d).
+    # Checked against the realised arrivals, without the truth's own true_demand column.
+    d = STEADY.demand
+    assert d.traffic_factor["medium"] == 1.0
+    medium = with_traffic(*steady).filter(pl.col("traffic") == "medium")
+    weekday = np.asarray(d.weekday_factor)[medium["weekday"].to_numpy()]
+    expected = d.mean_daily_units * weekday
+    observed = medium["demand_units"].to_numpy()
+    assert len(observed) > 10_000
+    # The mean per slot-day vs the configured rate (weekday factors averaged over these
+    # slot-days), within 4 standard errors; Poisson: the total's variance is its mean.
+    mean, se = observed.mean(), np.sqrt(expected.sum()) / len(observed)
+    assert abs(mean - d.mean_daily_units * weekday.mean()) < 4 * se, (mean, se)
+    np.testing.assert_allclose(medium["true_demand"], expected, rtol=1e-12)
