@@ -231,7 +231,9 @@ def _export_queries() -> dict[str, Select[Any]]:
         .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
         .join(Device, Cabinet.device_id == Device.id)
         .join(Product, PlanogramSlot.product_id == Product.id)
-        .where(PlanogramVersion.is_active, Cabinet.deleted_at.is_(None))
+        .where(
+            PlanogramVersion.is_active, Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None)
+        )
         .order_by(Cabinet.id, PlanogramSlot.slot)
     )
     return {

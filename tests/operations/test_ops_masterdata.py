@@ -353,3 +353,14 @@ def test_saving_a_device_adopts_a_deleted_unassigned_twin(world: World) -> None:
         service_days="0000011",
     )
     assert (saved.record.id, saved.record.deleted_at) == (twin.id, None)
+
+
+def test_export_tables_skip_the_planogram_slots_of_deleted_devices(world: World) -> None:
+    masterdata.delete(world.engine, world.actors["max"], "device", "A3")
+    tables = masterdata.export_tables(world.engine)
+    assert {d["asset_number"] for d in tables["devices"]} == {"A1", "A2"}
+    assert {c["asset_number"] for c in tables["cabinets"]} == {"A1", "A2"}
+    assert {s["asset_number"] for s in tables["planogram_slots"]} == {"A1", "A2"}
+    assert len(tables["planogram_slots"]) == 3
+    assert masterdata.export_columns()["planogram_slots"] == list(tables["planogram_slots"][0])
+
