@@ -54,10 +54,20 @@ def dex_serial(field: str, value: object) -> str:
 
 
 def username(field: str, value: object) -> str:
-    """A user name: lower-case letters, digits and ``. _ -``."""
-    cleaned = code(field, value)
+    """A user name: lower-case letters, digits and ``. _ -``, starting with a letter or digit."""
+    if not isinstance(value, str):
+        raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
+    cleaned = value.strip()
+    if not cleaned:
+        raise ValidationError(field, value, "must not be empty")
+    if len(cleaned) > MAX_CODE:
+        raise ValidationError(field, value, f"longer than {MAX_CODE} characters")
     if not USERNAME_PATTERN.fullmatch(cleaned):
-        raise ValidationError(field, value, "use lower-case letters, digits and . _ -")
+        raise ValidationError(
+            field,
+            value,
+            "may hold only lower-case letters, digits and . _ - (starting with a letter or digit)",
+        )
     return cleaned
 
 

@@ -9,6 +9,7 @@ import pytest
 from ops_world import World, table_contents
 
 from operations import audit, db
+from operations import validation as check
 from operations.errors import Conflict, NotFound, ValidationError
 from operations.permissions import SYSTEM
 from operations.schema import Device
@@ -364,3 +365,12 @@ def test_export_tables_skip_the_planogram_slots_of_deleted_devices(world: World)
     assert len(tables["planogram_slots"]) == 3
     assert masterdata.export_columns()["planogram_slots"] == list(tables["planogram_slots"][0])
 
+
+@pytest.mark.parametrize("name", ["Bob", "bob/ops", "bob smith", "-bob", "bob!"])
+def test_username_errors_state_the_rule_that_is_applied(name: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check.username("username", name)
+    message = str(refused.value)
+    assert "lower-case letters, digits and . _ -" in message
+    assert "/" not in message.split(": ", 1)[1]
+    assert check.username("username", " bob.smith_2-x ") == "bob.smith_2-x"
