@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from ops_world import World
+from ops_world import World, table_contents
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +42,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0001"
+    assert db.current_revision(engine) == db.head_revision() == "0002"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
@@ -113,4 +113,41 @@ def test_schema_accepts_a_legal_transition(world: World) -> None:
         assert (
             connection.exec_driver_sql("SELECT status FROM service_orders WHERE id = 1").scalar()
             == "scheduled"
+        )
+
+
+SERIAL_CLASHES = {
+    "alias equal to a device serial": (
+        "INSERT INTO device_aliases (device_id, dex_serial, created_at)"
+        " SELECT id, 'S-A1', created_at FROM devices WHERE asset_number = 'A2'"
+    ),
+    "alias renamed to a device serial": (
+        "UPDATE device_aliases SET dex_serial = 'S-A1' WHERE dex_serial = 'OLD-A2'"
+    ),
+    "device serial changed to an alias": (
+        "UPDATE devices SET dex_serial = 'OLD-A2' WHERE asset_number = 'A1'"
+    ),
+    "new device with an alias as serial": (
+        "INSERT INTO devices (dex_serial, telemetry, created_at, updated_at)"
+        " SELECT 'OLD-A2', 0, created_at, created_at FROM device_aliases"
+    ),
+}
+
+
+@pytest.mark.parametrize("statement", SERIAL_CLASHES.values(), ids=list(SERIAL_CLASHES))
+def test_schema_keeps_serials_unique_across_devices_and_aliases(
+    statement: str, world: World
+) -> None:
+    with world.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO device_aliases (device_id, dex_serial, created_at)"
+            " SELECT id, 'OLD-A2', created_at FROM devices WHERE asset_number = 'A2'"
+        )
+    before = table_contents(world.engine)
+    with pytest.raises(IntegrityError, match="dex_serial"), world.engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+    assert table_contents(world.engine) == before
+    with world.engine.begin() as connection:  # an unrelated serial change is still fine
+        connection.exec_driver_sql(
+            "UPDATE devices SET dex_serial = 'S-A1b' WHERE dex_serial = 'S-A1'"
         )
