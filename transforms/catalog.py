@@ -34,6 +34,7 @@ MASTER_VIEWS: tuple[str, ...] = (
     "devices",
     "cabinets",
     "planogram_slots",
+    "planogram_history",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",

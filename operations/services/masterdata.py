@@ -153,7 +153,8 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
     """Live master data as plain rows for the warehouse sync (a system read, no actor).
 
     Tables: ``products``, ``locations``, ``routes``, ``devices`` (with location and route codes),
-    ``cabinets`` and ``planogram_slots`` (the active version of each cabinet). Money in cents.
+    ``cabinets``, ``planogram_slots`` (the active version of each cabinet) and
+    ``planogram_history`` (every version, with its creation time). Money in cents.
     """
     with transaction(db) as session:
         return {table: _rows(session, query) for table, query in _export_queries().items()}
@@ -236,6 +237,30 @@ def _export_queries() -> dict[str, Select[Any]]:
         )
         .order_by(Cabinet.id, PlanogramSlot.slot)
     )
+    # every version of every planogram, so sales can be joined to the one in force at the time
+    history = (
+        select(
+            Cabinet.id.label("cabinet_id"),
+            Device.asset_number,
+            Device.dex_serial,
+            Cabinet.cabinet_index,
+            PlanogramVersion.version.label("planogram_version"),
+            PlanogramVersion.created_at.label("version_created_at"),
+            PlanogramVersion.is_active,
+            PlanogramSlot.slot,
+            PlanogramSlot.selection,
+            Product.code.label("product_id"),
+            PlanogramSlot.capacity,
+            PlanogramSlot.par_level,
+            PlanogramSlot.price_cents,
+        )
+        .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
+        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
+        .join(Device, Cabinet.device_id == Device.id)
+        .join(Product, PlanogramSlot.product_id == Product.id)
+        .where(Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None))
+        .order_by(Cabinet.id, PlanogramVersion.version, PlanogramSlot.slot)
+    )
     return {
         "products": products,
         "locations": locations,
@@ -243,4 +268,5 @@ def _export_queries() -> dict[str, Select[Any]]:
         "devices": devices,
         "cabinets": cabinets,
         "planogram_slots": slots,
+        "planogram_history": history,
     }

@@ -1,7 +1,7 @@
 -- fct_slot_sales_by_slot: fct_slot_sales with the physical slot (cabinet, slot label) of each
--- selection from the planogram, and the device's location and route. The master data holds the
--- active planogram version only (docs/metrics.md), so a selection whose slot moved is shown
--- where it is now.
+-- selection from the planogram version in force when the interval ended (planogram_history:
+-- valid_from <= period_end < valid_to), and the device's location and route. An interval whose
+-- selection is in no planogram version of the machine keeps NULL slot columns.
 CREATE OR REPLACE VIEW fct_slot_sales_by_slot AS
 SELECT
     s.*,
@@ -15,4 +15,8 @@ SELECT
     p.par_level
 FROM fct_slot_sales AS s
 LEFT JOIN devices AS d ON d.dex_serial = s.machine_serial
-LEFT JOIN planogram_slots AS p ON p.asset_number = d.asset_number AND p.selection = s.selection;
+LEFT JOIN planogram_history AS p
+    ON p.dex_serial = s.machine_serial
+    AND p.selection = s.selection
+    AND (p.valid_from IS NULL OR p.valid_from <= s.period_end)
+    AND (p.valid_to IS NULL OR s.period_end < p.valid_to);
