@@ -215,52 +215,9 @@ def _export_queries() -> dict[str, Select[Any]]:
         .join(Device, Cabinet.device_id == Device.id)
         .where(Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None))
     )
-    slots = (
-        select(
-            Cabinet.id.label("cabinet_id"),
-            Device.asset_number,
-            Cabinet.cabinet_index,
-            PlanogramVersion.version.label("planogram_version"),
-            PlanogramSlot.slot,
-            PlanogramSlot.selection,
-            Product.code.label("product_id"),
-            PlanogramSlot.capacity,
-            PlanogramSlot.par_level,
-            PlanogramSlot.price_cents,
-        )
-        .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
-        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
-        .join(Device, Cabinet.device_id == Device.id)
-        .join(Product, PlanogramSlot.product_id == Product.id)
-        .where(
-            PlanogramVersion.is_active, Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None)
-        )
-        .order_by(Cabinet.id, PlanogramSlot.slot)
-    )
+    slots = _planogram_slots(active_only=True)
     # every version of every planogram, so sales can be joined to the one in force at the time
-    history = (
-        select(
-            Cabinet.id.label("cabinet_id"),
-            Device.asset_number,
-            Device.dex_serial,
-            Cabinet.cabinet_index,
-            PlanogramVersion.version.label("planogram_version"),
-            PlanogramVersion.created_at.label("version_created_at"),
-            PlanogramVersion.is_active,
-            PlanogramSlot.slot,
-            PlanogramSlot.selection,
-            Product.code.label("product_id"),
-            PlanogramSlot.capacity,
-            PlanogramSlot.par_level,
-            PlanogramSlot.price_cents,
-        )
-        .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
-        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
-        .join(Device, Cabinet.device_id == Device.id)
-        .join(Product, PlanogramSlot.product_id == Product.id)
-        .where(Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None))
-        .order_by(Cabinet.id, PlanogramVersion.version, PlanogramSlot.slot)
-    )
+    history = _planogram_slots(active_only=False)
     return {
         "products": products,
         "locations": locations,
@@ -270,3 +227,37 @@ def _export_queries() -> dict[str, Select[Any]]:
         "planogram_slots": slots,
         "planogram_history": history,
     }
+
+
+def _planogram_slots(*, active_only: bool) -> Select[Any]:
+    """Planogram slots of live cabinets: the active version only, or every version with its
+    creation time (``planogram_history``)."""
+    columns = [
+        Cabinet.id.label("cabinet_id"),
+        Device.asset_number,
+        Cabinet.cabinet_index,
+        PlanogramVersion.version.label("planogram_version"),
+        PlanogramSlot.slot,
+        PlanogramSlot.selection,
+        Product.code.label("product_id"),
+        PlanogramSlot.capacity,
+        PlanogramSlot.par_level,
+        PlanogramSlot.price_cents,
+    ]
+    if not active_only:
+        columns[2:2] = [Device.dex_serial]
+        columns += [
+            PlanogramVersion.created_at.label("version_created_at"),
+            PlanogramVersion.is_active,
+        ]
+    query = (
+        select(*columns)
+        .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
+        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
+        .join(Device, Cabinet.device_id == Device.id)
+        .join(Product, PlanogramSlot.product_id == Product.id)
+        .where(Cabinet.deleted_at.is_(None), Device.deleted_at.is_(None))
+    )
+    if active_only:
+        return query.where(PlanogramVersion.is_active).order_by(Cabinet.id, PlanogramSlot.slot)
+    return query.order_by(Cabinet.id, PlanogramVersion.version, PlanogramSlot.slot)
