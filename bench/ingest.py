@@ -50,9 +50,11 @@ def child(stage: str, home: Path, source: Path, days: list[str]) -> dict[str, fl
         ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=ROOT,
     )
+    if out.returncode != 0:
+        raise SystemExit(f"stage {stage} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -7,7 +7,7 @@ then prints:
   and their ratio;
 - the time of a query on each catalog view built on the marts (views are computed per query).
 
-    uv run python bench/transforms.py [--machines 200] [--days 365]
+    uv run python bench/marts.py [--machines 200] [--days 365]
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import polars as pl
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from models.simulation import OutputPaths, QuirkConfig, SimConfig, simulate  # noqa: E402
-from orchestration.ingest import lake  # noqa: E402
 from orchestration.ingest.receive import receive_inbox  # noqa: E402
 from orchestration.ingest.tables import SCHEMAS, build_day  # noqa: E402
+from transforms import lake  # noqa: E402
 from transforms.catalog import RAW_VIEWS, view_sql  # noqa: E402
 from transforms.marts import refresh_marts  # noqa: E402
 
