@@ -34,14 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command_names() -> set[str]:
-    """The names of the top-level `cvd` commands registered now."""
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `cvd` with ``argv`` (default: the process arguments) and return its exit code."""
     parser = build_parser()

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,10 +55,7 @@ class ReceiveReport:
     duplicates: int = 0  # same bytes as a file received before
     already_recorded: int = 0  # left in the inbox by a crash after being recorded
     bytes: int = 0
-    days: set[str] | None = None
-
-    def __post_init__(self) -> None:
-        self.days = self.days or set()
+    days: set[str] = field(default_factory=set)  # arrival days touched
 
 
 def blob_path(archive: Path, sha: str) -> Path:
@@ -196,7 +193,7 @@ def receive_inbox(
         if len(taken) >= BATCH or done == len(files):
             _sync_then_remove(taken)
         report.bytes += delivery.size
-        report.days.add(delivery.received_date)  # type: ignore[union-attr]
+        report.days.add(delivery.received_date)
         if outcome == "received":
             report.received += 1
         elif outcome == "duplicate":

@@ -13,6 +13,7 @@ import pytest
 
 import evadts
 from tests.evadts.corpus_facts import FACTS, ReadFacts, Sel
+from tests.evadts.handmade import crc16_arc  # independent of evadts, from the standard
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "dex-corpus"
 
@@ -25,19 +26,6 @@ if not CORPUS.is_dir():
 
 ALL_FILES = sorted(p.name for p in CORPUS.iterdir() if p.is_file() and p.name != "PROVENANCE.md")
 VARIANTS = ("standard", "byte_swapped", "no_final_crlf", "no_final_crlf_byte_swapped")
-
-
-# --- an independent CRC-16/ARC, written from the standard, not taken from evadts -----------------
-
-
-def crc16_arc(data: bytes) -> int:
-    """CRC-16/ARC: reflected polynomial 0xA001, initial value 0, no final xor."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def file_lines(raw: bytes) -> list[bytes]:

@@ -1,7 +1,8 @@
 """Ingestion assets: the inbox, the raw DEX tables per arrival day, and master data."""
 
 import time
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import dagster as dg
 import pyarrow as pa
@@ -17,6 +18,16 @@ from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
 INBOX = dg.AssetKey("inbox")
+# Python types of master-data columns -> Parquet types (for tables that are still empty)
+ARROW_TYPES: dict[type, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    datetime: pa.timestamp("us", tz="UTC"),
+    date: pa.date32(),
+    Decimal: pa.decimal128(20, 4),
+}
 MASTER_TABLES: tuple[str, ...] = tuple(masterdata.export_columns())
 
 RAW_DESCRIPTIONS = {
@@ -46,7 +57,7 @@ def inbox(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.Materia
             "duplicate_deliveries": report.duplicates,
             "already_recorded": report.already_recorded,
             "bytes": report.bytes,
-            "arrival_days": dg.MetadataValue.text(", ".join(sorted(report.days or [])) or "none"),
+            "arrival_days": dg.MetadataValue.text(", ".join(sorted(report.days)) or "none"),
         }
     )
 
@@ -169,7 +180,7 @@ def master_data(cvd: CvdHomeResource, operational_db: OperationalDatabaseResourc
         table = (
             pa.Table.from_pylist(rows[t])
             if rows[t]
-            else pa.table({c: pa.array([], pa.string()) for c in columns[t]})
+            else pa.schema([(c, ARROW_TYPES[kind]) for c, kind in columns[t]]).empty_table()
         )
         lake.publish(settings.lake / "master" / t, table)
         yield dg.MaterializeResult(asset_key=t, metadata={"rows": table.num_rows})
