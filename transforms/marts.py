@@ -130,6 +130,8 @@ def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
     report = MartsReport()
     con = raw_connection(lake)
     try:
+        if not schema_path(lake, FCT_SLOT_SALES).exists():
+            _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
         since = None if days is None else earliest_read_of_days(lake, days)
         if days is not None and since is None:
             return report  # the run wrote no placeable read: nothing can have changed
@@ -152,8 +154,6 @@ def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
                 if month >= floor and month not in months and live and live.exists():
                     publish(path, pq.read_schema(live).empty_table())
                     report.removed.append(f"{table}/{month}")
-        if not months and not schema_path(lake, FCT_SLOT_SALES).exists():
-            _write_empty_schemas(con, lake)
     finally:
         con.close()
     return report

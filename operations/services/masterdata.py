@@ -160,9 +160,14 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
         return {table: _rows(session, query) for table, query in _export_queries().items()}
 
 
-def export_columns() -> dict[str, list[str]]:
-    """The column names of each table :func:`export_tables` returns (also when it is empty)."""
-    return {t: [c.name for c in q.selected_columns] for t, q in _export_queries().items()}
+def export_columns() -> dict[str, list[tuple[str, type]]]:
+    """The columns of each table :func:`export_tables` returns, with their Python types, so an
+    empty table can be written with the types a full one would have."""
+    return {
+        # a TypeDecorator (UTC datetimes) reports its own type as object: ask what it wraps
+        t: [(c.name, getattr(c.type, "impl", c.type).python_type) for c in q.selected_columns]
+        for t, q in _export_queries().items()
+    }
 
 
 def _export_queries() -> dict[str, Select[Any]]:

@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from orchestration.ingest.receive import blob_path, deliveries_of_day
 from orchestration.ingest.stale import contiguous_blocks, stale_days
 from orchestration.settings import Settings, load_settings
 
@@ -255,19 +254,13 @@ def run_quarantine(args: argparse.Namespace) -> int:
         console.print(f"[red]{len(matches)} quarantined files match {args.sha!r}[/red]")
         return 2
     doc = json.loads(matches[0].read_text())
-    if args.file:
-        source = Path(args.file)  # a fixed copy: it arrives as a new file
-    else:
-        source = blob_path(settings.archive, doc["sha256"])  # same bytes, e.g. after an upgrade
+    if not args.file:
+        # the same bytes (e.g. after a parser upgrade): parse their arrival day again
         day = doc["received_at"][:10]
-        if any(d.sha256 == doc["sha256"] for d in deliveries_of_day(settings.archive, day)):
-            console.print(
-                f"same bytes: rebuild arrival day {day} with "
-                f"`cvd materialize --day {day}` to parse them again"
-            )
-            return 0
+        console.print(f"re-parsing arrival day {day}, which holds {doc['original_name']}")
+        return run_materialize(argparse.Namespace(home=args.home, day=[day], rebuild=False))
     settings.inbox.mkdir(parents=True, exist_ok=True)
     target = settings.inbox / f"requeued-{Path(doc['original_name']).name}"
-    shutil.copyfile(source, target)
-    console.print(f"re-queued as {target}")
+    shutil.copyfile(Path(args.file), target)  # a fixed copy arrives as a new file
+    console.print(f"re-queued as {target}; it is ingested by the next run")
     return 0
