@@ -59,7 +59,6 @@ CATALOG: tuple[tuple[str, str], ...] = tuple(
 )
 
 
-_EMPTY_LIST = "read_parquet([]"
 _FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
 
 
@@ -87,9 +86,8 @@ def view_sql(folder: str, name: str, lake: Path) -> str:
 
 
 def build_catalog(lake: Path, target: Path) -> list[str]:
-    """Write every view into a new DuckDB file and rename it over ``target``; returns the views
-    built. A view over a dataset that has no file yet, and the views built on it, are left out
-    until a run writes it (the catalog is rebuilt by every run)."""
+    """Write every view into a new DuckDB file and rename it over ``target``; returns the views.
+    Every dataset has at least a zero-row schema file, so a view that fails is a real error."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -98,13 +96,7 @@ def build_catalog(lake: Path, target: Path) -> list[str]:
         con = duckdb.connect(str(tmp))
         try:
             for folder, name in CATALOG:
-                sql = view_sql(folder, name, lake)
-                if _EMPTY_LIST in sql:
-                    continue  # a dataset never built yet (e.g. marts before their first run)
-                try:
-                    con.execute(sql)
-                except duckdb.CatalogException:
-                    continue  # it builds on a view left out above
+                con.execute(view_sql(folder, name, lake))
                 built.append(name)
             con.execute("CHECKPOINT")
         finally:
