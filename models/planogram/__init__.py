@@ -1,0 +1,1 @@
+"""Planogram optimisation: which product in which slot, at which par level."""

@@ -1,0 +1,99 @@
+"""The planogram problem as plain data: what the optimiser, the AI reviewer and the writers share.
+
+A cabinet is a grid of slots; each slot can hold one product, up to a capacity that depends on the
+product's size (a spiral's pitch). The optimiser fills a ``CabinetContext`` into a ``Proposal``;
+the AI reviewer (``models.ai``) may refine a proposal into another ``Proposal`` with
+``source="ai"``; whatever is finally written becomes rows of ``planogram_recommendations``.
+Money is in minor units (cents) as ``int`` or ``float`` expectations; rates are units per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Objective = Literal["revenue", "margin"]
+Source = Literal["optimiser", "ai"]
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """One physical slot of a cabinet as it is now."""
+
+    slot: str  # position, "A1"
+    selection: str  # DEX selection id (PA101)
+    size_class: str  # largest product size the slot takes: "S", "M" or "L"
+    current_product_id: str | None
+    current_capacity: int
+    current_par: int
+
+
+@dataclass(frozen=True)
+class CandidateProduct:
+    """A product that may go into this cabinet, with its forecast demand at this machine."""
+
+    product_id: str
+    name: str
+    category: str
+    size: str  # "S", "M", "L"
+    price_cents: int
+    cost_cents: int
+    daily_demand: float  # expected (uncensored) units per day at this machine
+    demand_source: str  # "forecast", "borrowed" (similar products/locations), ...
+    substitutes: dict[str, float] = field(default_factory=dict)  # product_id -> share
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a manager sets for a cabinet (defaults: none binding)."""
+
+    objective: Objective = "revenue"
+    core_products: frozenset[str] = frozenset()  # must keep at least one facing
+    min_facings: dict[str, int] = field(default_factory=dict)
+    max_facings: dict[str, int] = field(default_factory=dict)
+    default_max_facings: int = 3
+    required_categories: frozenset[str] = frozenset()  # at least one facing each
+    par_share: float = 0.85  # par level = round(capacity × par_share), at least 1
+
+
+@dataclass(frozen=True)
+class CabinetContext:
+    """Everything the optimiser and the AI reviewer know about one cabinet."""
+
+    machine_serial: str
+    asset_number: str
+    cabinet_index: int
+    slots: tuple[SlotInfo, ...]
+    candidates: tuple[CandidateProduct, ...]
+    service_interval_days: float  # expected days between visits
+    constraints: Constraints = Constraints()
+
+
+@dataclass(frozen=True)
+class SlotAssignment:
+    """The proposal for one slot."""
+
+    slot: str
+    selection: str
+    product_id: str
+    capacity: int
+    par_level: int
+    expected_weekly_units: float
+    expected_weekly_revenue_cents: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A whole cabinet's proposal and where it came from."""
+
+    machine_serial: str
+    cabinet_index: int
+    assignments: tuple[SlotAssignment, ...]
+    current_weekly_units: float
+    current_weekly_revenue_cents: float
+    source: Source = "optimiser"
+    model_version: str = ""
+    summary: str = ""  # the cabinet-level explanation a manager reads
+    ai_status: str = "not_requested"  # ok | no_key | disabled | error | invalid | refused | timeout
+    ai_model: str | None = None
