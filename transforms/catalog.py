@@ -52,10 +52,21 @@ MART_VIEWS: tuple[str, ...] = (
     "sell_through",
     "stockout_lost_share",
 )
+# Model outputs (issue 7): datasets under lake/ml/, schemas in models/tables.py.
+ML_VIEWS: tuple[str, ...] = (
+    "demand_forecast",
+    "forecast_backtest",
+    "model_versions",
+    "planogram_recommendations",
+    "service_scores",
+    "service_plan",
+    "service_plan_picks",
+)
 CATALOG: tuple[tuple[str, str], ...] = tuple(
     [("raw", v) for v in RAW_VIEWS]
     + [("master", v) for v in MASTER_VIEWS]
     + [("marts", v) for v in MART_VIEWS]
+    + [("ml", v) for v in ML_VIEWS]
 )
 
 
@@ -83,6 +94,18 @@ def view_sql(folder: str, name: str, lake: Path) -> str:
     text = (SQL_DIR / folder / f"{name}.sql").read_text()
     text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
     return text.replace("{lake}", lake.resolve().as_posix().replace("'", "''"))
+
+
+def lake_connection(
+    lake: Path, folders: tuple[str, ...] = ("raw", "master", "marts")
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's views of ``folders`` over ``lake``: what a writer
+    (a model asset) queries, so it never needs ``warehouse.duckdb`` nor waits for its rebuild."""
+    con = duckdb.connect()
+    for folder, name in CATALOG:
+        if folder in folders:
+            con.execute(view_sql(folder, name, lake))
+    return con
 
 
 def build_catalog(lake: Path, target: Path) -> list[str]:

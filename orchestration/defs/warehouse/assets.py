@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from models.tables import ensure_schemas
 from orchestration.defs.ingest.assets import MASTER_TABLES
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.ingest.tables import RAW_TABLES
@@ -17,6 +18,7 @@ def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog.
     Lake files are immutable versions; ones replaced over an hour ago are deleted here."""
     settings = cvd.settings()
+    ensure_schemas(settings.lake)  # model outputs not built yet still get their (empty) views
     views = build_catalog(settings.lake, settings.warehouse)
     # versions replaced more than RETENTION ago can no longer be in use by any open catalog
     removed = collect_garbage(settings.lake)

@@ -1,0 +1,1 @@
+"""Dagster assets of the models: forecasts, recommendations, visit plans (issue 7)."""
