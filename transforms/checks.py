@@ -34,11 +34,19 @@ CHECK_SQL: dict[str, str] = {
         WHERE d.units IS DISTINCT FROM s.units_sold
            OR d.minor IS DISTINCT FROM CAST(s.revenue * power(10, d.decimals) AS BIGINT)""",
     EVERY_READ_IN_ONE_INTERVAL: """
-        WITH placed AS (
-            SELECT read_id, machine_serial,
-                   row_number() OVER (PARTITION BY machine_serial
-                                      ORDER BY read_at, reads_since_init, read_id) AS n
+        WITH placeable AS (  -- the chain order of sql/models/fct_slot_sales.sql
+            SELECT *, bool_and(init_at IS NOT NULL AND reads_since_init IS NOT NULL)
+                          OVER (PARTITION BY machine_serial) AS counted
             FROM dex_reads WHERE read_at IS NOT NULL
+        ),
+        placed AS (
+            SELECT read_id, machine_serial,
+                   row_number() OVER (
+                       PARTITION BY machine_serial
+                       ORDER BY CASE WHEN counted THEN init_at END,
+                                CASE WHEN counted THEN reads_since_init END,
+                                read_at, reads_since_init, read_id) AS n
+            FROM placeable
         ),
         expected AS (  -- every selection of every placed read but a machine's first ends one
             SELECT c.read_id, coalesce(c.selection, '#' || c.position) AS selection_key
