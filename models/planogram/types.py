@@ -67,6 +67,16 @@ class CabinetContext:
     candidates: tuple[CandidateProduct, ...]
     service_interval_days: float  # expected days between visits
     constraints: Constraints = Constraints()
+    # Days between consecutive visits over one week, e.g. (2, 2, 3) for Mon/Wed/Fri; empty means
+    # every interval is ``service_interval_days`` long.
+    service_intervals: tuple[float, ...] = ()
+    # Chance that a customer who finds a product absent or sold out buys its best stocked
+    # substitute instead (the simulator's 0.55; DEX cannot reveal it, so it is an assumption).
+    substitute_probability: float = 0.55
+
+    def intervals(self) -> tuple[float, ...]:
+        """The visit intervals of a week (days)."""
+        return self.service_intervals or (float(self.service_interval_days),)
 
 
 @dataclass(frozen=True)

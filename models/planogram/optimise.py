@@ -1,0 +1,137 @@
+"""The deterministic planogram optimiser: a ``CabinetContext`` in, a ``Proposal`` out.
+
+Facings per product come from ``search`` (greedy marginal gain + swap local search over the
+expected-sales model of ``model``), slots from ``placement``; the current planogram is evaluated
+with the same model so every slot's expected change is explicit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.planogram.expectation import soldout_days
+from models.planogram.model import Evaluation, Problem, build_problem, evaluate
+from models.planogram.placement import place
+from models.planogram.reasons import Outlook, slot_reason, summary
+from models.planogram.search import optimise_facings
+from models.planogram.types import CabinetContext, Proposal, SlotAssignment
+
+CENTS = 100.0
+
+
+def _outlooks(
+    prob: Problem, ev: Evaluation, facings: np.ndarray, stock: np.ndarray, sources: list[str]
+) -> dict[int, Outlook]:
+    """Per stocked candidate: its expected week under the evaluated plan."""
+    out = {}
+    for i in np.flatnonzero(facings > 0):
+        lam = float(ev.lam_eff[0, i])
+        days = [soldout_days(lam, float(stock[i]), t) for t in prob.intervals]
+        out[int(i)] = Outlook(
+            name=prob.names[i],
+            facings=int(facings[i]),
+            units=float(ev.units[0, i]),
+            soldout_days=float(np.mean(days)),
+            source=sources[i],
+        )
+    return out
+
+
+def current_plan(prob: Problem, ctx: CabinetContext) -> tuple[np.ndarray, np.ndarray, list]:
+    """Facings and stock per candidate of the current planogram, and each slot's candidate."""
+    index = {p: i for i, p in enumerate(prob.ids)}
+    facings = np.zeros(prob.n, dtype=np.int64)
+    stock = np.zeros(prob.n, dtype=np.int64)
+    where: list[int | None] = []
+    for s in ctx.slots:
+        i = index.get(s.current_product_id or "")
+        where.append(i)
+        if i is not None:
+            facings[i] += 1
+            stock[i] += s.current_par
+    return facings, stock, where
+
+
+def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
+    """The best plan found for ``ctx`` (see the module docstring) as a ``Proposal``.
+
+    A current product that is not among the candidates counts as selling nothing."""
+    prob = build_problem(ctx)
+    facings = optimise_facings(prob, len(ctx.slots))
+    slots_new = place(prob, facings, ctx.slots)
+    cur_facings, cur_stock, slots_cur = current_plan(prob, ctx)
+    new_stock = facings * prob.par
+    ev_cur = evaluate(prob, cur_stock[None, :])
+    ev_new = evaluate(prob, new_stock[None, :])
+    sources = [c.demand_source for c in ctx.candidates]
+    before = _outlooks(prob, ev_cur, cur_facings, cur_stock, sources)
+    after = _outlooks(prob, ev_new, facings, new_stock, sources)
+    best_new = ev_new.best[0]
+    assignments = []
+    changes = 0
+    for s, info in enumerate(ctx.slots):
+        i, c = slots_new[s], slots_cur[s]
+        sub = None
+        if c is not None and facings[c] == 0 and best_new[c] >= 0:
+            sub = prob.names[best_new[c]]
+        reason = slot_reason(
+            before.get(c) if c is not None else None,
+            after.get(c) if c is not None else None,
+            after.get(i) if i is not None else None,
+            before.get(i) if i is not None else None,
+            substitute=sub,
+            q=prob.q,
+        )
+        if i is None:
+            assignments.append(
+                SlotAssignment(info.slot, info.selection, "", 0, 0, 0.0, 0.0, reason)
+            )
+            changes += 1
+            continue
+        units = float(ev_new.units[0, i]) / facings[i]
+        par = int(prob.par[i])
+        changes += int(
+            i != c or par != info.current_par or int(prob.capacity[i]) != info.current_capacity
+        )
+        assignments.append(
+            SlotAssignment(
+                slot=info.slot,
+                selection=info.selection,
+                product_id=prob.ids[i],
+                capacity=int(prob.capacity[i]),
+                par_level=par,
+                expected_weekly_units=float(units),
+                expected_weekly_revenue_cents=float(units * prob.price[i]),
+                reason=reason,
+            )
+        )
+    cur_units = float(ev_cur.units[0].sum())
+    cur_rev = float((ev_cur.units[0] * prob.price).sum())
+    new_units = float(ev_new.units[0].sum())
+    new_rev = float((ev_new.units[0] * prob.price).sum())
+    return Proposal(
+        machine_serial=ctx.machine_serial,
+        cabinet_index=ctx.cabinet_index,
+        assignments=tuple(assignments),
+        current_weekly_units=cur_units,
+        current_weekly_revenue_cents=cur_rev,
+        source="optimiser",
+        model_version=model_version,
+        summary=summary(cur_units, new_units, cur_rev / CENTS, new_rev / CENTS, changes),
+    )
+
+
+def current_slot_expectations(ctx: CabinetContext) -> list[tuple[float, float]]:
+    """Expected weekly (units, revenue cents) of each slot under the current planogram (a
+    product's expectation split evenly over its facings)."""
+    prob = build_problem(ctx)
+    facings, stock, where = current_plan(prob, ctx)
+    ev = evaluate(prob, stock[None, :])
+    out = []
+    for i in where:
+        if i is None:
+            out.append((0.0, 0.0))
+            continue
+        units = float(ev.units[0, i]) / facings[i]
+        out.append((units, units * float(prob.price[i])))
+    return out
