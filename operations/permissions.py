@@ -36,6 +36,8 @@ class Action(StrEnum):
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
     READ_AUDIT = "audit.read"
+    READ_RECOMMENDATIONS = "recommendation.read"
+    DECIDE_RECOMMENDATION = "recommendation.decide"
 
 
 class Scope(StrEnum):
@@ -62,6 +64,7 @@ _READS = {
     Action.READ_MASTER_DATA: Scope.ALL,
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
+    Action.READ_RECOMMENDATIONS: Scope.ALL,
 }
 
 MATRIX: dict[str, dict[Action, Scope]] = {

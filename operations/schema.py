@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 ROLES: tuple[str, ...] = ("admin", "manager", "driver", "viewer")
 ORDER_STATUSES: tuple[str, ...] = ("draft", "scheduled", "in_progress", "completed", "cancelled")
 PRODUCT_SIZES: tuple[str, ...] = ("S", "M", "L")
+DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
@@ -395,3 +396,47 @@ class AuditEntry(Base):
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class RecommendationDecision(Base):
+    """A person's verdict on one planogram recommendation (one slot); each is decided once.
+
+    An accepted recommendation points at the planogram version and the changeover order the
+    acceptance created; a rejected one carries its reason.
+    """
+
+    __tablename__ = "recommendation_decisions"
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="valid_decision"),
+        CheckConstraint(
+            "decision = 'accepted' OR length(trim(reason)) > 0", name="reject_has_reason"
+        ),
+        CheckConstraint(
+            "(decision = 'accepted' AND planogram_version_id IS NOT NULL"
+            " AND service_order_id IS NOT NULL)"
+            " OR (decision = 'rejected' AND planogram_version_id IS NULL"
+            " AND service_order_id IS NULL)",
+            name="accept_has_results",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[str] = mapped_column(String(300), unique=True)
+    run_id: Mapped[str] = mapped_column(String(200), default="")
+    machine_serial: Mapped[str] = mapped_column(String(64))
+    cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id"), index=True)
+    cabinet_index: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[str] = mapped_column(String(8))
+    change: Mapped[str] = mapped_column(String(16))
+    current_product_code: Mapped[str | None] = mapped_column(String(64))
+    recommended_product_code: Mapped[str] = mapped_column(String(64))
+    capacity: Mapped[int] = mapped_column(Integer)
+    par_level: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(200), default="")
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    planogram_version_id: Mapped[int | None] = mapped_column(ForeignKey("planogram_versions.id"))
+    service_order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"))

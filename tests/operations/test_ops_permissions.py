@@ -18,7 +18,7 @@ from operations import audit
 from operations.errors import PermissionDenied
 from operations.importer import import_master_data
 from operations.permissions import Action, Actor
-from operations.services import masterdata, orders, planograms, users
+from operations.services import masterdata, orders, planograms, recommendations, users
 
 EVERYTHING = set(Action)
 EXPECTED: dict[str, set[Action]] = {
@@ -31,16 +31,32 @@ EXPECTED: dict[str, set[Action]] = {
         Action.START_ORDER,
         Action.COMPLETE_ORDER,
     },
-    "viewer": {Action.READ_MASTER_DATA, Action.READ_PLANOGRAM, Action.READ_ORDERS},
+    "viewer": {
+        Action.READ_MASTER_DATA,
+        Action.READ_PLANOGRAM,
+        Action.READ_ORDERS,
+        Action.READ_RECOMMENDATIONS,
+    },
 }
 # One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
 ROLE_USER = {"admin": "ann", "manager": "max", "driver": "dave", "viewer": "vic"}
+_REC = recommendations.RecommendationSpec(
+    recommendation_id="m1:S-A1:1:A2",
+    machine_serial="S-A1",
+    cabinet=1,
+    slot="A2",
+    change="swap",
+    recommended_product_id="P1",
+    capacity=10,
+    par_level=5,
+)
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
     Action.READ_PLANOGRAM,
     Action.READ_ORDERS,
     Action.READ_USERS,
     Action.READ_AUDIT,
+    Action.READ_RECOMMENDATIONS,
 }
 
 
@@ -82,6 +98,10 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, username="newbie", role="viewer", password="long-enough-pw"
         ),
         Action.READ_AUDIT: lambda: audit.list_entries(engine, actor),
+        Action.READ_RECOMMENDATIONS: lambda: recommendations.list_decisions(engine, actor),
+        Action.DECIDE_RECOMMENDATION: lambda: recommendations.reject_recommendations(
+            engine, actor, cabinet, [_REC], reason="not now"
+        ),
     }
     return calls[action]()
 

@@ -26,6 +26,7 @@ TABLES = {
     "planogram_slots",
     "planogram_versions",
     "products",
+    "recommendation_decisions",
     "routes",
     "service_order_cabinets",
     "service_order_items",
@@ -42,7 +43,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0003"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
