@@ -11,7 +11,9 @@ from transforms.lake import collect_garbage
 
 
 @dg.asset(
-    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts"], group_name="warehouse", kinds={"duckdb"}
+    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts", "service_plan"],
+    group_name="warehouse",
+    kinds={"duckdb"},
 )
 def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     """A DuckDB file of views over the lake, built in a temporary file and renamed over the old

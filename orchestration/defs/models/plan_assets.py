@@ -1,0 +1,40 @@
+"""The visit plan asset: service scores, the plan of the next day per route and its pick lists."""
+
+import dagster as dg
+
+from models.tables import dataset_dir
+from models.visits.rules import load_rules
+from models.visits.writer import plan_lake
+from orchestration.defs.ingest.resources import CvdHomeResource
+
+# The demand forecast asset (orchestration/defs/models/forecast_assets.py) is not in the graph
+# yet: the plan falls back to each slot's recent rate and says so. Add "demand_forecast" here
+# when it is.
+PLAN_DEPS = ["sales_marts"]
+
+
+@dg.asset(deps=PLAN_DEPS, group_name="models", kinds={"duckdb", "parquet"})
+def service_plan(cvd: CvdHomeResource) -> dg.MaterializeResult:
+    """Visit planning: a service score per machine from weighted rules (sold-out selections,
+    share depleted, sales since the last visit, days since service, core products out, maximum
+    days between visits; docs/models.md), the date each machine will need service within 14
+    days (slot levels projected with the demand forecast, else each slot's recent rate), the
+    machines each route visits on the plan date (the day after the data's last day) in stop
+    order, and per machine and slot the units to pick: par minus the predicted level at the
+    route hour. Writes ml/service_scores, ml/service_plan and ml/service_plan_picks."""
+    settings = cvd.settings()
+    rules, source = load_rules(settings.home)
+    report = plan_lake(settings.lake, rules)
+    return dg.MaterializeResult(
+        metadata={
+            "plan_date": str(report.plan_date),
+            "as_of": str(report.as_of),
+            "rules": str(source or "defaults"),
+            "machines_scored": report.machines_scored,
+            "needing_visit": report.needing_visit,
+            "planned_per_route": dg.MetadataValue.json(report.planned_per_route),
+            "units_to_pick": report.units_to_pick,
+            "projection": report.projection,
+            "path": dg.MetadataValue.path(str(dataset_dir(settings.lake, "service_plan"))),
+        }
+    )
