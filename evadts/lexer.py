@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from evadts.model import Problem
 
@@ -21,6 +22,10 @@ _GLUED_INSIDE = re.compile(rb"[^*](PA[1-8]|DXS|DXE|G85)\*")
 
 ENVELOPE = frozenset({b"DXS", b"ST", b"SE", b"G85", b"DXE"})
 _VALID: set[bytes] = set()  # ids already seen to be well-formed, as sent
+_FIRST = itemgetter(0)
+# The layout of nearly every file: one read, DXS ST ... G85 SE DXE, nothing before or after.
+_HEAD = [b"DXS", b"ST"]
+_TAIL = [b"G85", b"SE", b"DXE"]
 
 
 def _known_id(raw: bytes, cache: dict[bytes, bytes | None] = {}) -> bytes | None:  # noqa: B006
@@ -265,11 +270,23 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     covers the bytes as received) and file-level problems (trailers, stray lines)."""
     lines = data.splitlines()
     rows = [line.split(b"*") for line in lines]
-    ids = [row[0] for row in rows]
+    ids = list(map(_FIRST, rows))
     distinct = set(ids)
     invalid = {seg for seg in distinct - _VALID if _known_id(seg) != seg}
     if len(_VALID) < 4096:
         _VALID.update(distinct - invalid)
+    if (
+        not invalid
+        and ids[:2] == _HEAD
+        and ids[-3:] == _TAIL
+        and ENVELOPE.isdisjoint(ids[2:-3])
+        and data.count(b"DX") == 2
+        and data.count(b"G85") == 1
+    ):
+        # the common case, decided by C-level scans: no state machine needed
+        n = len(rows)
+        read = RawRead(rows, list(range(1, n + 1)), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
+        return [read], lines, []
     envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
     # An envelope segment glued inside a line shows as more DX/G85 in the bytes than at line
     # starts (a PA segment glued inside another is split by the decoder, which owns selections).
