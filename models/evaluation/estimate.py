@@ -1,0 +1,54 @@
+"""What the operator can estimate from the warm-up: censoring-aware rates and category shares.
+
+The machine's counters give units sold per slot and PA5 the moment a slot sold out, so demand is
+estimated as units sold / the share of demand time the product was in stock: sold-out hours are
+not read as zero demand (the censoring correction). The day's and week's shape of demand is
+taken as known (a fleet-wide profile any operator has from payment times); the counters include
+units bought as someone else's substitute, which the operator cannot separate. Products not
+stocked at a machine borrow from other machines (``candidates.fill_absent``); shares follow
+category × appeal (``candidates.category_shares``); the substitute probability is the default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.evaluation.market import PeriodResult
+from models.evaluation.policies import Knowledge
+from models.evaluation.world import World
+from models.planogram.candidates import category_shares, fill_absent, fit_traffic_appeal
+from models.planogram.types import CabinetContext
+
+MIN_INSTOCK_DAYS = 2.0  # less exposure than this is no observation
+DEFAULT_Q = CabinetContext.__dataclass_fields__["substitute_probability"].default
+
+
+def estimate(world: World, warm: PeriodResult) -> Knowledge:
+    """Rates per pair (units per average day) and shares, from the warm-up only."""
+    observed = warm.instock_weight >= MIN_INSTOCK_DAYS
+    rate = np.where(observed, warm.sold / np.maximum(warm.instock_weight, 1e-9), np.nan)
+    machines = np.unique(world.pair_machine)
+    products = np.unique(world.pair_product)
+    mi = np.searchsorted(machines, world.pair_machine)
+    pi = np.searchsorted(products, world.pair_product)
+    grid = np.full((len(machines), len(products)), np.nan)
+    grid[mi, pi] = rate
+    filled = fill_absent(grid)
+    _, appeal = fit_traffic_appeal(grid)
+    ids = world.catalog.product_id
+    cat = {ids[p]: world.catalog.category[p] for p in products}
+    shares = category_shares(
+        [ids[p] for p in products], cat, {ids[p]: a for p, a in zip(products, appeal, strict=True)}
+    )
+    n = len(world.catalog)
+    share = np.zeros((n, n))
+    index = {p: i for i, p in enumerate(ids)}
+    for p, row in shares.items():
+        for o, w in row.items():
+            share[index[p], index[o]] = w
+    return Knowledge(filled[mi, pi], share, DEFAULT_Q, "sales_estimate")
+
+
+def truth(world: World, d0: int, d1: int) -> Knowledge:
+    """The oracle's knowledge: the true mean rates of ``[d0, d1)``, shares and probability."""
+    return Knowledge(world.rate[d0:d1].mean(axis=0), world.catalog.substitution, world.q, "truth")
