@@ -1,0 +1,77 @@
+"""The cabinet's rules applied to the reviewer's answer: every problem found, in plain words."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from models.ai.limits import SIZE_CAPACITY, SIZE_ORDER, fits
+from models.ai.schema import Review
+from models.planogram.types import CabinetContext
+
+
+def validate(context: CabinetContext, review: Review) -> list[str]:
+    """Problems with ``review`` for ``context``; an empty list means the answer may be applied."""
+    problems: list[str] = []
+    slots = {s.slot: s for s in context.slots}
+    products = {p.product_id: p for p in context.candidates}
+
+    seen = Counter(d.slot for d in review.slots)
+    problems += [f"slot {s}: not in this cabinet" for s in seen if s not in slots]
+    problems += [f"slot {s}: listed {n} times" for s, n in seen.items() if n > 1 and s in slots]
+    problems += [f"slot {s}: missing from the answer" for s in slots if s not in seen]
+
+    for d in review.slots:
+        slot = slots.get(d.slot)
+        product = products.get(d.product_id)
+        if product is None:
+            problems.append(f"slot {d.slot}: product {d.product_id} is not a candidate")
+            continue
+        if slot is not None and not _size_fits(product.size, slot.size_class):
+            problems.append(
+                f"slot {d.slot}: product {d.product_id} (size {product.size}) does not fit "
+                f"a size-{slot.size_class} slot"
+            )
+        most = SIZE_CAPACITY.get(product.size)
+        if most is not None and not 1 <= d.capacity <= most:
+            problems.append(
+                f"slot {d.slot}: capacity {d.capacity} outside 1..{most} for a size-{product.size} "
+                f"product ({d.product_id})"
+            )
+        if not 1 <= d.par_level <= d.capacity:
+            problems.append(
+                f"slot {d.slot}: par level {d.par_level} outside 1..capacity {d.capacity}"
+            )
+
+    problems += _constraint_problems(context, review)
+    return problems
+
+
+def _size_fits(product_size: str, slot_size_class: str) -> bool:
+    return (
+        product_size in SIZE_ORDER
+        and slot_size_class in SIZE_ORDER
+        and fits(product_size, slot_size_class)
+    )
+
+
+def _constraint_problems(context: CabinetContext, review: Review) -> list[str]:
+    c = context.constraints
+    facings = Counter(d.product_id for d in review.slots)
+    problems = [
+        f"core product {p}: no facing left" for p in sorted(c.core_products) if facings[p] < 1
+    ]
+    for product_id, least in sorted(c.min_facings.items()):
+        if facings[product_id] < least:
+            problems.append(f"product {product_id}: {facings[product_id]} facings, minimum {least}")
+    for product_id, count in sorted(facings.items()):
+        most = c.max_facings.get(product_id, c.default_max_facings)
+        if count > most:
+            problems.append(f"product {product_id}: {count} facings, maximum {most}")
+    category_of = {p.product_id: p.category for p in context.candidates}
+    covered = {category_of[p] for p in facings if p in category_of}
+    problems += [
+        f"category {cat}: no facing left"
+        for cat in sorted(c.required_categories)
+        if cat not in covered
+    ]
+    return problems
