@@ -1,0 +1,49 @@
+"""The CVD dashboards: `streamlit run dashboards/app.py` (CVD_HOME picks the home).
+
+Sign-in gate, then ``st.navigation`` over the pages the signed-in role may open
+(``dashboards/pages.py``), a sidebar with the user, role and sign-out.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[1]
+if str(_ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the path
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import data, session  # noqa: E402
+from dashboards.pages import pages_for  # noqa: E402
+
+_HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    """Gate, navigation, sidebar, page."""
+    st.set_page_config(page_title="CVD", page_icon=":material/local_drink:", layout="wide")
+    actor = session.current_actor()
+    if actor is None:
+        st.navigation([st.Page(session.sign_in_form, title="Sign in", url_path="sign-in")]).run()
+        return
+    sections: dict[str, list[st.Page]] = {}
+    for spec in pages_for(actor.role):
+        page = st.Page(
+            str(_HERE / spec.file), title=spec.title, icon=spec.icon, url_path=spec.url_path
+        )
+        sections.setdefault(spec.section, []).append(page)
+    navigation = st.navigation(sections)
+    with st.sidebar:
+        st.markdown(f"**{actor.username}** · {actor.role}")
+        if st.button("Sign out", key="sign_out"):
+            session.sign_out()
+            st.rerun()
+    try:
+        navigation.run()
+    except data.WarehouseMissingError as missing:
+        st.info(f"No data to show yet. {missing}.")
+
+
+main()

@@ -1,0 +1,46 @@
+"""The page registry: every page of the app, who may open it, and where it lives.
+
+One entry per page; ``dashboards/app.py`` builds ``st.navigation`` from the entries the
+signed-in role may open (menus follow the role; every write is re-checked by the operations
+service layer anyway). Files are relative to ``dashboards/``. The first entry a role may open is
+its landing page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = frozenset({"admin", "manager", "driver", "viewer"})
+OFFICE = frozenset({"admin", "manager", "viewer"})  # everyone but drivers
+MANAGERS = frozenset({"admin", "manager"})
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its file under ``dashboards/``, menu title and icon, roles, URL path, section."""
+
+    file: str
+    title: str
+    icon: str
+    roles: frozenset[str]
+    url_path: str
+    section: str = "Fleet"
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("app_pages/overview.py", "Fleet overview", ":material/dashboard:", OFFICE, "overview"),
+    PageSpec("app_pages/machine.py", "Machine", ":material/kitchen:", ALL_ROLES, "machine"),
+    PageSpec("app_pages/sales.py", "Sales", ":material/payments:", OFFICE, "sales"),
+    PageSpec("app_pages/stockouts.py", "Stock-outs", ":material/block:", OFFICE, "stockouts"),
+    PageSpec(
+        "app_pages/data_quality.py", "Data quality", ":material/rule:", OFFICE, "data-quality"
+    ),
+    PageSpec(
+        "app_pages/admin.py", "Admin", ":material/admin_panel_settings:", MANAGERS, "admin", "Admin"
+    ),
+]
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages ``role`` may open, in menu order."""
+    return [page for page in PAGES if role in page.roles]

@@ -1,0 +1,137 @@
+"""Sign-in, the signed-in actor on every rerun, sign-out, idle timeout, permission checks.
+
+The session token returned by ``operations.auth.authenticate`` is the only thing kept in
+``st.session_state``; the :class:`~operations.permissions.Actor` is rebuilt from it with
+``operations.auth.user_for_session`` on every rerun, so an expired (12 h), revoked or
+deactivated session ends at the next click. A session idle for :data:`IDLE_TIMEOUT` is signed
+out too. Menus follow the role, and :func:`require` stops a page whose role lacks an action;
+the operations service layer re-checks every write regardless.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboards import data
+from operations import auth
+from operations.errors import AuthenticationError
+from operations.permissions import MATRIX, Action, Actor
+
+TOKEN_KEY = "cvd_token"  # noqa: S105 - a session-state key, not a secret
+LAST_SEEN_KEY = "cvd_last_seen"
+ACTOR_KEY = "cvd_actor"
+NOTICE_KEY = "cvd_notice"
+IDLE_TIMEOUT = timedelta(minutes=30)
+MAX_USERNAME = 64
+MAX_PASSWORD = auth.MAX_PASSWORD_LENGTH
+
+
+def _forget(notice: str | None = None) -> None:
+    for key in (TOKEN_KEY, LAST_SEEN_KEY, ACTOR_KEY):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user, re-validated now; None (with a notice) if signed out or expired."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        return None
+    last_seen = st.session_state.get(LAST_SEEN_KEY, time.time())
+    if time.time() - last_seen > IDLE_TIMEOUT.total_seconds():
+        auth.logout(data.ops_db(), token)
+        _forget(f"Signed out after {int(IDLE_TIMEOUT.total_seconds() // 60)} minutes idle.")
+        return None
+    try:
+        actor = auth.user_for_session(data.ops_db(), token)
+    except AuthenticationError as error:
+        _forget(f"Please sign in again ({error}).")
+        return None
+    st.session_state[LAST_SEEN_KEY] = time.time()
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def sign_in_form() -> None:
+    """The sign-in form; on success stores the token and reruns."""
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice)
+    with st.form("sign_in"):
+        st.subheader("Sign in to CVD")
+        username = st.text_input("User name", key="sign_in_user", max_chars=MAX_USERNAME)
+        password = st.text_input(
+            "Password", type="password", key="sign_in_password", max_chars=MAX_PASSWORD
+        )
+        submitted = st.form_submit_button("Sign in")
+    if not submitted:
+        return
+    username = (username or "").strip()
+    if not username or not password:
+        st.error("Enter your user name and password.")
+        return
+    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        st.error("Wrong user name or password.")
+        return
+    try:
+        token = auth.authenticate(data.ops_db(), username, password)
+    except AuthenticationError as error:
+        st.error(f"Sign-in failed: {error}.")
+        return
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[LAST_SEEN_KEY] = time.time()
+    st.rerun()
+
+
+def sign_out() -> None:
+    """Revoke the session and forget it."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        auth.logout(data.ops_db(), token)
+    _forget("Signed out.")
+
+
+def actor() -> Actor:
+    """The actor validated by ``app.py`` on this rerun (pages call this)."""
+    found = st.session_state.get(ACTOR_KEY)
+    if found is None:  # a page run without the app's gate
+        st.error("Not signed in.")
+        st.stop()
+    return found
+
+
+def allowed(action: Action, who: Actor | None = None) -> bool:
+    """Whether the signed-in role may take ``action`` (for showing or hiding controls)."""
+    who = who or actor()
+    return action in MATRIX.get(who.role, {})
+
+
+def require(action: Action) -> Actor:
+    """The actor, or stop the page with a clear message if the role lacks ``action``."""
+    who = actor()
+    if not allowed(action, who):
+        st.error(f"Your role ({who.role}) may not do this: {action.value}.")
+        st.stop()
+    return who
+
+
+def require_role(roles: frozenset[str]) -> Actor:
+    """The actor, or stop the page if the role is not one of ``roles`` (page-level gate)."""
+    who = actor()
+    if who.role not in roles:
+        st.error(f"This page is not available to the {who.role} role.")
+        st.stop()
+    return who
+
+
+def own_machines(who: Actor | None = None) -> set[str] | None:
+    """DEX serials a driver may see (their routes' machines); None means all machines."""
+    who = who or actor()
+    if who.role != "driver":
+        return None
+    frame = data.query("driver_machines", driver=who.username)
+    return set(frame["machine_serial"])

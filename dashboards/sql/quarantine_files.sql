@@ -1,0 +1,5 @@
+-- params:
+-- Quarantined files and reads with their reasons, newest first.
+SELECT sha256, original_name, read_index, reason, message, quarantined_at
+FROM quarantine
+ORDER BY quarantined_at DESC, sha256, read_index NULLS FIRST

@@ -1,0 +1,48 @@
+"""Small helpers shared by the pages: the data's "today", money, driver scoping."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data, session
+
+STATUS_COLOURS = {
+    "ok": "#2e7d32",
+    "stale": "#f9a825",
+    "failing": "#c62828",
+    "unassigned": "#757575",
+}
+
+
+def data_day() -> date | None:
+    """The data's last day (see ``sql/data_day.sql``), or None before any sales."""
+    frame = data.query("data_day")
+    value = frame["data_day"].iloc[0] if len(frame) else None
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def money(value: object, currency: str | None = None) -> str:
+    """``1,234.50 USD`` (empty for missing values)."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{float(value):,.2f}"
+    return f"{text} {currency}" if currency else text
+
+
+def only_visible(frame: pd.DataFrame, column: str = "machine_serial") -> pd.DataFrame:
+    """Rows of machines the signed-in user may see (a driver: their routes' machines)."""
+    own = session.own_machines()
+    if own is None:
+        return frame
+    return frame[frame[column].isin(own)]
+
+
+def empty_note(frame: pd.DataFrame, message: str) -> bool:
+    """Show ``message`` and return True when ``frame`` has no rows."""
+    if frame.empty:
+        st.caption(message)
+        return True
+    return False
