@@ -19,7 +19,8 @@ from models.evaluation.world import World
 from models.planogram.candidates import category_shares, fill_absent, fit_traffic_appeal
 from models.planogram.types import CabinetContext
 
-MIN_INSTOCK_DAYS = 2.0  # less exposure than this is no observation
+MIN_INSTOCK_DAYS = 2.0
+PRIOR_DAYS = 14.0  # weight of the machine × product model, in days of observation
 DEFAULT_Q = CabinetContext.__dataclass_fields__["substitute_probability"].default
 
 
@@ -33,8 +34,13 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     pi = np.searchsorted(products, world.pair_product)
     grid = np.full((len(machines), len(products)), np.nan)
     grid[mi, pi] = rate
+    traffic, appeal = fit_traffic_appeal(grid)
+    prior = traffic[mi] * appeal[pi]
+    # partial pooling (Gamma-Poisson): the pair's own evidence weighed against the
+    # machine × product model with the weight of PRIOR_DAYS days of observation
+    pooled = (warm.sold + PRIOR_DAYS * prior) / (warm.instock_weight + PRIOR_DAYS)
+    grid[mi, pi] = np.where(observed, pooled, np.nan)
     filled = fill_absent(grid)
-    _, appeal = fit_traffic_appeal(grid)
     ids = world.catalog.product_id
     cat = {ids[p]: world.catalog.category[p] for p in products}
     shares = category_shares(
