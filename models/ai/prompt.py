@@ -31,8 +31,8 @@ What you receive (JSON in the user turn):
   cents, and `daily_demand`: the forecast uncensored demand in units per day at this machine
   (what would sell if the product never sold out). `demand_source` says whether the figure is the
   machine's own forecast or borrowed from similar products or locations (less certain).
-  `substitutes` gives, per other product, the share of this product's customers who buy that
-  product instead when this one is missing.
+  `substitutes` gives, for up to three other products, the share of this product's customers who
+  buy that product instead when this one is missing.
 - `proposal`: the optimiser's assignment per slot with its expected weekly units and revenue,
   and the cabinet's current expected weekly units and revenue.
 
@@ -73,6 +73,11 @@ How to write:
   decimals.
 """
 
+
+# The strongest substitutes per product sent (the shares are dense; the simulator's customers and
+# the optimiser's model only use the best stocked one, so three carry the signal in a tenth of
+# the tokens).
+SUBSTITUTES_SENT = 3
 
 # Models that answer a forced tool_choice with HTTP 400 (Anthropic's Sonnet 5.5 and Opus 5.5
 # migration guides, read 2026-11-29): they get tool_choice "auto" and the system prompt's order to
@@ -145,7 +150,7 @@ def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
                 "cost_cents": p.cost_cents,
                 "daily_demand": round(p.daily_demand, 3),
                 "demand_source": p.demand_source,
-                "substitutes": {k: round(v, 3) for k, v in p.substitutes.items()},
+                "substitutes": _top_substitutes(p.substitutes),
             }
             for p in context.candidates
         ],
@@ -167,3 +172,8 @@ def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
         },
     }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def _top_substitutes(shares: dict[str, float]) -> dict[str, float]:
+    best = sorted(shares.items(), key=lambda item: (-item[1], item[0]))[:SUBSTITUTES_SENT]
+    return {product_id: round(share, 3) for product_id, share in best if share > 0}

@@ -83,7 +83,9 @@ def test_models_that_reject_forced_tool_choice_get_auto(tmp_path):
 
 
 def test_config_from_environment():
-    assert load_ai_config({}) == AIConfig(enabled=None, timeout_s=60.0, max_retries=2)
+    assert load_ai_config({}) == AIConfig(
+        enabled=None, timeout_s=120.0, max_retries=2, max_tokens=8192
+    )
     config = load_ai_config(
         {"CVD_AI_ENABLED": "off", "CVD_AI_TIMEOUT_S": "12.5", "CVD_AI_MAX_RETRIES": "4"}
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 
 import pytest
@@ -202,3 +204,14 @@ def test_log_line_names_machine_cabinet_model_status_tokens_cost(tmp_path, caplo
     assert (fields["cache_read_tokens"], fields["cache_write_tokens"]) == (1500, 0)
     # 1234 × $3 + 456 × $15 + 1500 × $0.30 per million tokens = $0.010992
     assert fields["cost_usd"] == "0.010992"
+
+
+def test_only_the_three_strongest_substitutes_are_sent(tmp_path):
+    ctx = cabinet()
+    shares = {"P02": 0.05, "P03": 0.30, "P04": 0.10, "P05": 0.20, "P06": 0.01}
+    cola = dataclasses.replace(ctx.candidates[0], substitutes=shares)
+    ctx = dataclasses.replace(ctx, candidates=(cola, *ctx.candidates[1:]))
+    api = FakeAPI((200, fixture("refine_ok.json")))
+    review.refine(ctx, proposal(), settings(tmp_path), client=api.client(), config=CONFIG)
+    sent = json.loads(api.body()["messages"][0]["content"][0]["text"])
+    assert sent["candidates"][0]["substitutes"] == {"P03": 0.3, "P05": 0.2, "P04": 0.1}
