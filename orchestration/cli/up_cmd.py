@@ -1,34 +1,44 @@
 """`cvd up`: a fresh machine to a running platform on the embedded defaults.
 
 Migrates the operational database; on a home that has never received anything, makes demo data
-(`cvd demo-data`) and imports its master data; materializes the whole graph; then serves the
-Dagster UI until Ctrl-C (``--no-serve`` stops after the materialization, for scripts and tests).
+(`cvd demo-data`) and imports its master data; on an empty users table, creates the demo accounts
+and prints their generated passwords once; materializes the whole graph; then serves the Dagster
+UI and the dashboards together until Ctrl-C (``--no-serve`` stops after the materialization, for
+scripts and tests).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.table import Table
 
 from orchestration.cli import main
 from orchestration.settings import load_settings
 
+if TYPE_CHECKING:
+    from orchestration.cli.demo_users import Credential
+
 DAGSTER_PORT = 3000
+DASHBOARD_PORT = 8501
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `cvd up`."""
     parser = subparsers.add_parser(
-        "up", help="set up, make demo data if empty, materialize, serve the Dagster UI"
+        "up", help="set up, demo data and users if empty, materialize, serve UI and dashboards"
     )
     parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")
     parser.add_argument("--no-serve", action="store_true", help="stop after materializing")
     parser.add_argument("--port", type=int, default=DAGSTER_PORT, help="Dagster UI port (3000)")
+    parser.add_argument(
+        "--dashboard-port", type=int, default=DASHBOARD_PORT, help="dashboards port (8501)"
+    )
     parser.add_argument("--machines", type=int, default=50, help="demo fleet size (50)")
     parser.add_argument("--days", type=int, default=90, help="demo days (90)")
     parser.set_defaults(func=run)
@@ -38,6 +48,34 @@ def _never_received(home: Path) -> bool:
     inbox, archive = home / "inbox", home / "archive"
     empty_inbox = not inbox.is_dir() or not any(inbox.iterdir())
     return empty_inbox and not (archive / "days").is_dir()
+
+
+def _print_credentials(credentials: Sequence[Credential]) -> None:
+    table = Table(title="demo accounts (passwords shown once, stored only as hashes)")
+    for column in ("user", "role", "password", ""):
+        table.add_column(column)
+    for c in credentials:
+        table.add_row(c.username, c.role, c.password, c.note)
+    Console().print(table)
+    Console().print(
+        "Keep them now: they are not shown again. Add another account with "
+        "`cvd users add NAME --role ROLE`.",
+        highlight=False,
+    )
+
+
+def _demo_users(database_url: str) -> None:
+    """Create and print the demo accounts if the users table is empty."""
+    from operations import db  # noqa: PLC0415
+    from orchestration.cli.demo_users import create_demo_users  # noqa: PLC0415
+
+    engine = db.connect(database_url)
+    try:
+        credentials = create_demo_users(engine)
+    finally:
+        engine.dispose()
+    if credentials:
+        _print_credentials(credentials)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,31 +110,17 @@ def run(args: argparse.Namespace) -> int:
         if code != 0:
             return code
     code = main(["materialize", "--home", home])
-    if code != 0 or args.no_serve:
+    if code != 0:
         return code
-    prepare_environment(settings)
-    console.print(
-        f"\nDagster UI: http://127.0.0.1:{args.port}   (Ctrl-C stops)\n"
-        f"Warehouse:  {settings.warehouse}   (cvd sql, or any DuckDB client, read-only)"
-    )
-    server = subprocess.Popen(  # noqa: S603  (our own interpreter and module, fixed arguments)
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "dev",
-            "-m",
-            "orchestration.definitions",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(args.port),
-        ],
-        env=os.environ.copy(),
-    )
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        server.wait(timeout=30)
+    _demo_users(settings.database_url)  # after the long output, so the passwords stay in view
+    if args.no_serve:
         return 0
+    from orchestration.cli.serve import (  # noqa: PLC0415
+        dagster_server,
+        dashboard_server,
+        serve,
+    )
+
+    prepare_environment(settings)
+    servers = (dagster_server(args.port), dashboard_server(args.dashboard_port))
+    return serve(servers, env=os.environ, announce=lambda s: console.print(s, highlight=False))

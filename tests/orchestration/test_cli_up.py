@@ -1,41 +1,76 @@
-"""`cvd up --no-serve` on a fresh home: demo data, master data, a materialized warehouse."""
+"""`cvd up` on a fresh home: demo data, master data, a materialized warehouse, demo accounts once;
+then the Dagster UI and the dashboards served together and stopped together."""
 
 from __future__ import annotations
 
+import csv
+import os
+import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
+
+from operations import db
+from operations.auth import authenticate
+
+UP = (sys.executable, "-m", "orchestration", "up")
+SERVE_EXITED_BY_ITSELF = 3  # documented in orchestration/cli/serve.py
+PASSWORD_ROW = re.compile(r"│\s*([a-z0-9._-]+)\s*│\s*(admin|manager|driver|viewer)\s*│\s*(\S+)\s*│")
+SERVER_LINE = re.compile(r"^(Dagster UI|dashboards): (http://\S+)\s+\(pid (\d+)\)", re.MULTILINE)
 
 
-def test_up_on_a_fresh_home_builds_the_warehouse_from_demo_data(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Run:
+    code: int
+    output: str
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(home)}
+
+
+def _up(home: Path, *args: str) -> Run:
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration",
-            "up",
-            "--no-serve",
-            "--home",
-            str(tmp_path),
-            "--machines",
-            "3",
-            "--days",
-            "5",
-        ],
+        [*UP, "--home", str(home), *args],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120", "HOME": str(tmp_path)},
+        env=_env(home),
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with sqlite3.connect(tmp_path / "cvd.sqlite") as con:
+    return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, Run]:
+    """A fresh home after `cvd up --no-serve` twice (the second run finds everything there)."""
+    home = tmp_path_factory.mktemp("up-home")
+    first = _up(home, "--no-serve", "--machines", "3", "--days", "5")
+    assert first.code == 0, first.output[-3000:]
+    second = _up(home, "--no-serve")
+    assert second.code == 0, second.output[-3000:]
+    return home, first, second
+
+
+def test_up_on_a_fresh_home_builds_the_warehouse_from_demo_data(
+    fresh: tuple[Path, Run, Run],
+) -> None:
+    home, _, _ = fresh
+    with sqlite3.connect(home / "cvd.sqlite") as con:
         (devices,) = con.execute("select count(*) from devices").fetchone()
     assert devices == 3  # the demo fleet, imported as master data
-    wh = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    wh = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         (reads,) = wh.execute("select count(*) from dex_reads").fetchone()
         (placed,) = wh.execute(
@@ -45,4 +80,115 @@ def test_up_on_a_fresh_home_builds_the_warehouse_from_demo_data(tmp_path: Path) 
     finally:
         wh.close()
     assert reads > 0 and placed == reads  # every read belongs to a placed demo machine
-    assert not any((tmp_path / "inbox").iterdir())
+    assert not any((home / "inbox").iterdir())
+
+
+def test_up_creates_the_demo_accounts_once_with_working_passwords_never_stored(
+    fresh: tuple[Path, Run, Run],
+) -> None:
+    home, first, second = fresh
+    with (home / "master-data" / "routes.csv").open(newline="") as f:
+        drivers = {row["driver"] for row in csv.DictReader(f)}
+    printed = {m[0]: (m[1], m[2]) for m in PASSWORD_ROW.findall(first.output)}
+    expected = {"admin": "admin", "manager": "manager", "viewer": "viewer"}
+    expected |= dict.fromkeys(drivers, "driver")
+    assert {name: role for name, (role, _) in printed.items()} == expected
+
+    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    try:
+        for name, (_, password) in printed.items():
+            assert authenticate(engine, name, password)  # the printed password signs in
+    finally:
+        engine.dispose()
+    stored = b"".join(p.read_bytes() for p in home.glob("cvd.sqlite*"))
+    for _, password in printed.values():
+        assert password.encode() not in stored  # only hashes reach the database
+
+    assert PASSWORD_ROW.findall(second.output) == []  # the second run prints no password
+    with sqlite3.connect(home / "cvd.sqlite") as con:
+        (users,) = con.execute("select count(*) from users").fetchone()
+    assert users == len(expected)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass
+class Serving:
+    proc: subprocess.Popen[bytes]
+    log: Path
+    servers: dict[str, tuple[str, int]]  # name -> (url, process group id)
+
+
+@pytest.fixture
+def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
+    """`cvd up` serving on free ports, once both answer HTTP 200."""
+    home, _, _ = fresh
+    log = tmp_path / "up.log"
+    ports = [str(_free_port()), str(_free_port())]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*UP, "--home", str(home), "--port", ports[0], "--dashboard-port", ports[1]],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_env(home),
+        )
+    servers: dict[str, tuple[str, int]] = {}
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            found = SERVER_LINE.findall(log.read_text())
+            servers = {name: (url, int(pid)) for name, url, pid in found}
+            if len(servers) == 2 and all(_status(url) == 200 for url, _ in servers.values()):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"servers not answering: {log.read_text()[-3000:]}")
+        assert {url for url, _ in servers.values()} == {
+            f"http://127.0.0.1:{ports[0]}",
+            f"http://127.0.0.1:{ports[1]}",
+        }
+        yield Serving(proc, log, servers)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+
+
+def test_up_serves_dagster_and_the_dashboards_and_ctrl_c_stops_both(serving: Serving) -> None:
+    serving.proc.send_signal(signal.SIGINT)
+    assert serving.proc.wait(timeout=60) == 0, serving.log.read_text()[-3000:]
+    for name, (url, pgid) in serving.servers.items():
+        assert not _group_alive(pgid), f"{name} still running"
+        assert _status(url) is None, f"{name} still answering"
+
+
+def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Serving) -> None:
+    _, dashboards_group = serving.servers["dashboards"]
+    os.killpg(dashboards_group, signal.SIGKILL)
+    code = serving.proc.wait(timeout=60)
+    assert code == SERVE_EXITED_BY_ITSELF
+    assert "dashboards exited with code -9: stopping Dagster UI" in serving.log.read_text()
+    url, dagster_group = serving.servers["Dagster UI"]
+    assert not _group_alive(dagster_group)
+    assert _status(url) is None

@@ -1,0 +1,137 @@
+"""Serve the Dagster UI and the dashboards together: they start together and stop together.
+
+Each server runs in its own process group (so Ctrl-C at the terminal reaches only `cvd up`, which
+then stops both groups whole, grandchildren included). SIGINT or SIGTERM stops both and returns 0;
+if one server exits by itself, the other is stopped and :func:`serve` returns non-zero, naming
+the one that died.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import dashboards
+
+log = logging.getLogger(__name__)
+
+DASHBOARD_APP = Path(dashboards.__file__).resolve().parent / "app.py"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Exit code when a server stopped by itself (its own code is printed beside it).
+SERVER_DIED = 3
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server process to run: a name for messages, its command line and the URL it serves."""
+
+    name: str
+    argv: tuple[str, ...]
+    url: str
+
+
+def dagster_server(port: int, host: str = "127.0.0.1") -> Server:
+    """`dagster dev` over the CVD definitions (the UI, the daemon for sensors and schedules)."""
+    argv = ("-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", host, "-p", str(port))
+    return Server("Dagster UI", (sys.executable, *argv), f"http://{host}:{port}")
+
+
+def dashboard_server(port: int, host: str = "127.0.0.1") -> Server:
+    """`streamlit run dashboards/app.py`, headless, local only, no usage statistics."""
+    argv = (
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_APP),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--browser.gatherUsageStats",
+        "false",
+    )
+    return Server("dashboards", (sys.executable, *argv), f"http://{host}:{port}")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(pid, sig)
+
+
+def _group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover  (a reused id owned by someone else)
+        return False
+    return True
+
+
+def stop_all(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float = 30.0) -> None:
+    """SIGTERM every process group, wait up to ``grace_seconds``, then SIGKILL what is left."""
+    for proc in processes:
+        _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    for proc in processes:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0f s: killing it", proc.args, grace_seconds)
+    for proc in processes:
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)  # children of the group finishing their own shutdown
+        if _group_alive(proc.pid):
+            _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def serve(
+    servers: Sequence[Server],
+    *,
+    env: Mapping[str, str] | None = None,
+    announce: Callable[[str], None] = print,
+    poll_seconds: float = 0.5,
+) -> int:
+    """Run ``servers`` until SIGINT/SIGTERM (exit 0) or until one exits (``SERVER_DIED``)."""
+    stop_requested: list[signal.Signals] = []
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop_requested.append(signal.Signals(signum))
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for server in servers:
+            processes.append(
+                subprocess.Popen(  # noqa: S603  (our interpreter, fixed module arguments)
+                    server.argv, env=dict(env or os.environ), start_new_session=True
+                )
+            )
+            announce(f"{server.name}: {server.url}   (pid {processes[-1].pid})")
+        announce("Ctrl-C stops both.")
+        while not stop_requested:
+            for server, proc in zip(servers, processes, strict=True):
+                code = proc.poll()
+                if code is not None:
+                    others = ", ".join(s.name for s in servers if s is not server)
+                    announce(f"{server.name} exited with code {code}: stopping {others}")
+                    return SERVER_DIED
+            time.sleep(poll_seconds)
+        announce(f"{stop_requested[0].name}: stopping " + ", ".join(s.name for s in servers))
+        return 0
+    finally:
+        stop_all(processes)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
