@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from models.ai.schema import EMPTY_SLOT
 from models.planogram.types import CabinetContext
 
 try:
@@ -41,10 +42,14 @@ def optimiser_expectation() -> ExpectFn | None:
         index = {product_id: i for i, product_id in enumerate(problem.ids)}
         stock = np.zeros(problem.n)
         for product_id, _capacity, par in layout.values():
-            stock[index[product_id]] += par
+            if product_id != EMPTY_SLOT:
+                stock[index[product_id]] += par
         units = evaluate(problem, stock[None, :]).units[0]
         result: Expectation = {}
         for slot, (product_id, _capacity, par) in layout.items():
+            if product_id == EMPTY_SLOT:
+                result[slot] = (0.0, 0.0)
+                continue
             i = index[product_id]
             slot_units = float(units[i] * par / stock[i]) if stock[i] > 0 else 0.0
             result[slot] = (slot_units, slot_units * float(problem.price[i]))
@@ -68,6 +73,9 @@ def estimate_weekly_by_slot(context: CabinetContext, layout: Layout) -> Expectat
         par_total[product_id] += par
     result: Expectation = {}
     for slot, (product_id, _capacity, par) in layout.items():
+        if product_id == EMPTY_SLOT:
+            result[slot] = (0.0, 0.0)
+            continue
         product = products[product_id]
         per_interval = min(product.daily_demand * interval, float(par_total[product_id]))
         share = par / par_total[product_id] if par_total[product_id] else 0.0

@@ -38,7 +38,9 @@ What you receive (JSON in the user turn):
 
 Hard rules (an answer that breaks any of them is rejected and the optimiser's proposal is used):
 1. List every slot of the cabinet exactly once, by its `slot` position; no other slots.
-2. Every `product_id` must be one of the candidates' ids.
+2. Every `product_id` must be one of the candidates' ids, or "" to leave a slot empty (then
+   capacity and par_level are 0); leave a slot empty only when no candidate can fill it within
+   the facing limits, as the optimiser does.
 3. Size compatibility: sizes order {" < ".join(SIZE_ORDER)}; a product fits a slot only if the
    product's size is not larger than the slot's `size_class`.
 4. Capacity: a spiral holds at most {", ".join(f"{k}={v}" for k, v in SIZE_CAPACITY.items())} units

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TOOL_NAME = "submit_planogram_review"
+EMPTY_SLOT = ""  # the product_id of a slot left empty (as the optimiser leaves one)
 
 REVIEW_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -30,7 +31,11 @@ REVIEW_SCHEMA: dict[str, Any] = {
                 "required": ["slot", "product_id", "capacity", "par_level", "reason"],
                 "properties": {
                     "slot": {"type": "string", "description": "Slot position, e.g. A1."},
-                    "product_id": {"type": "string", "description": "A candidate's product_id."},
+                    "product_id": {
+                        "type": "string",
+                        "description": 'A candidate\'s product_id, or "" to leave the slot '
+                        "empty (then capacity and par_level are 0).",
+                    },
                     "capacity": {"type": "integer", "description": "Units the slot holds."},
                     "par_level": {"type": "integer", "description": "Fill-to level, ≤ capacity."},
                     "reason": {
@@ -101,7 +106,10 @@ def parse_review(tool_input: object) -> Review:
         if not isinstance(item, dict):
             raise MalformedAnswerError(f"{where}: expected an object, got {type(item).__name__}")
         _exact_keys(where, item, set(_SLOT_FIELDS))
-        values = {k: _typed(f"{where}.{k}", item[k], kind) for k, kind in _SLOT_FIELDS.items()}
+        values = {
+            k: _typed(f"{where}.{k}", item[k], kind, allow_empty=k == "product_id")
+            for k, kind in _SLOT_FIELDS.items()
+        }
         decisions.append(SlotDecision(**values))
     return Review(summary=summary, slots=tuple(decisions))
 
@@ -115,10 +123,10 @@ def _exact_keys(where: str, obj: dict[str, Any], expected: set[str]) -> None:
         raise MalformedAnswerError(f"{where}: unexpected {sorted(extra)}")
 
 
-def _typed(where: str, value: object, kind: type) -> Any:
+def _typed(where: str, value: object, kind: type, *, allow_empty: bool = False) -> Any:
     # bool is an int in Python, not in JSON
     if isinstance(value, bool) or not isinstance(value, kind):
         raise MalformedAnswerError(f"{where}: expected {kind.__name__}, got {value!r}")
-    if kind is str and not value.strip():
+    if kind is str and not allow_empty and not value.strip():
         raise MalformedAnswerError(f"{where}: empty text")
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from models.ai.limits import SIZE_CAPACITY, SIZE_ORDER, fits
-from models.ai.schema import Review
+from models.ai.schema import EMPTY_SLOT, Review
 from models.planogram.types import CabinetContext
 
 
@@ -21,6 +21,12 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
     problems += [f"slot {s}: missing from the answer" for s in slots if s not in seen]
 
     for d in review.slots:
+        if d.product_id == EMPTY_SLOT:
+            if (d.capacity, d.par_level) != (0, 0):
+                problems.append(
+                    f"slot {d.slot}: left empty but capacity/par {d.capacity}/{d.par_level}"
+                )
+            continue
         slot = slots.get(d.slot)
         product = products.get(d.product_id)
         if product is None:
@@ -56,7 +62,7 @@ def _size_fits(product_size: str, slot_size_class: str) -> bool:
 
 def _constraint_problems(context: CabinetContext, review: Review) -> list[str]:
     c = context.constraints
-    facings = Counter(d.product_id for d in review.slots)
+    facings = Counter(d.product_id for d in review.slots if d.product_id != EMPTY_SLOT)
     problems = [
         f"core product {p}: no facing left" for p in sorted(c.core_products) if facings[p] < 1
     ]

@@ -124,6 +124,18 @@ def test_the_good_answer_breaks_no_rule():
     assert _answer_with(lambda slots: None) == []
 
 
+def test_a_slot_may_be_left_empty_as_the_optimiser_does(tmp_path):
+    answer = fixture("refine_ok.json")
+    answer["content"][0]["input"]["slots"][4].update(product_id="", capacity=0, par_level=0)
+    result = review.refine(
+        cabinet(), proposal(), settings(tmp_path), client=FakeAPI((200, answer)).client(),
+        config=AIConfig(max_retries=0),
+    )  # fmt: skip
+    assert result.ai_status == "ok"
+    b1 = result.assignments[-1]
+    assert (b1.product_id, b1.capacity, b1.expected_weekly_units) == ("", 0, 0.0)
+
+
 def _all_chocolate_but_drinks(slots):
     for i in (2, 3):
         slots[i].update(product_id="P05")
@@ -148,6 +160,10 @@ M_HOLDS_10 = "slot A2: capacity 12 outside 1..10 for a size-M product (P02)"
         (_all_chocolate_but_drinks, "category Snacks: no facing left"),
         (_duplicate_a4, "slot A4: listed 2 times"),
         (lambda slots: slots.pop(), "slot B1: missing from the answer"),
+        (
+            _set(4, product_id="", capacity=7, par_level=6),
+            "slot B1: left empty but capacity/par 7/6",
+        ),
     ],
 )
 def test_each_rule_is_enforced(change, problem):

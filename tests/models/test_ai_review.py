@@ -12,6 +12,7 @@ from scipy.stats import poisson
 from models.ai import review
 from models.ai.config import AIConfig
 from models.ai.usage import UsageLedger
+from models.planogram.optimise import optimise
 from tests.models.ai_support import (
     MODEL,
     FakeAPI,
@@ -215,3 +216,25 @@ def test_only_the_three_strongest_substitutes_are_sent(tmp_path):
     review.refine(ctx, proposal(), settings(tmp_path), client=api.client(), config=CONFIG)
     sent = json.loads(api.body()["messages"][0]["content"][0]["text"])
     assert sent["candidates"][0]["substitutes"] == {"P03": 0.3, "P05": 0.2, "P04": 0.1}
+
+
+def test_keeping_the_optimisers_plan_keeps_its_figures(tmp_path):
+    """AI figures come from the optimiser's model: an answer that changes nothing reproduces the
+    optimiser's own expected units and revenue for every slot."""
+    ctx = cabinet()
+    planned = optimise(ctx, model_version="fc-test")
+    answer = fixture("refine_ok.json")
+    answer["content"][0]["input"]["slots"] = [
+        {"slot": a.slot, "product_id": a.product_id, "capacity": a.capacity,
+         "par_level": a.par_level, "reason": "Unchanged."}
+        for a in planned.assignments
+    ]  # fmt: skip
+    result = review.refine(
+        ctx, planned, settings(tmp_path), client=FakeAPI((200, answer)).client(), config=CONFIG
+    )
+    assert result.ai_status == "ok"
+    for ours, theirs in zip(result.assignments, planned.assignments, strict=True):
+        assert ours.expected_weekly_units == pytest.approx(theirs.expected_weekly_units)
+        assert ours.expected_weekly_revenue_cents == pytest.approx(
+            theirs.expected_weekly_revenue_cents
+        )
