@@ -19,6 +19,7 @@ from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.metrics.assets import sales_marts
 from orchestration.defs.metrics.checks import METRICS_CHECKS
 from orchestration.defs.models.plan_assets import service_plan
+from orchestration.defs.models.recommend_assets import planogram_recommendations
 from orchestration.defs.warehouse.assets import warehouse
 from orchestration.settings import load_settings
 
@@ -37,7 +38,15 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[inbox, raw_dex, master_data, sales_marts, service_plan, warehouse],
+    assets=[
+        inbox,
+        raw_dex,
+        master_data,
+        sales_marts,
+        service_plan,
+        planogram_recommendations,
+        warehouse,
+    ],
     asset_checks=[*SQL_ASSET_CHECKS, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
     sensors=[inbox_sensor],

@@ -75,6 +75,11 @@ def fit_traffic_appeal(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         appeal = np.divide(x.sum(axis=0), denom, out=np.zeros_like(appeal), where=denom > 0)
         denom = (seen * appeal[None, :]).sum(axis=1)
         traffic = np.divide(x.sum(axis=1), denom, out=np.ones_like(traffic), where=denom > 0)
+    rows = seen.any(axis=1)
+    if rows.any():  # the average observed machine has traffic 1, as has one never observed
+        scale = traffic[rows].mean()
+        if scale > 0:
+            traffic, appeal = np.where(rows, traffic / scale, 1.0), appeal * scale
     return traffic, appeal
 
 

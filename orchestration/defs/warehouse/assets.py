@@ -11,7 +11,7 @@ from transforms.lake import collect_garbage
 
 
 @dg.asset(
-    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts", "service_plan"],
+    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts", "service_plan", "planogram_recommendations"],
     group_name="warehouse",
     kinds={"duckdb"},
 )

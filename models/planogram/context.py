@@ -1,0 +1,132 @@
+"""Cabinet contexts from the warehouse: current slots, candidates and their demand per machine.
+
+Demand per machine and product (units per day, all its slots together):
+
+- ``forecast``: the mean of ``ml/demand_forecast`` over its 14 days, when that table has rows;
+- ``sales_estimate`` otherwise: units sold over each machine's last 28 days of data divided by
+  the days the product was in stock (``fct_stockouts``), so sell-outs are not read as low demand;
+- ``borrowed`` for a product not sold at the machine: the product's appeal at the other machines
+  × this machine's traffic (``candidates.fill_absent``, a multiplicative machine × product fit).
+
+Rules for slot sizes, allowed categories, one cabinet per product and substitution shares are in
+``models.planogram.candidates``; the service intervals come from ``devices.service_days``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.planogram.candidates import (
+    assign_cabinets,
+    category_shares,
+    fill_absent,
+    fit_traffic_appeal,
+    row_size_classes,
+)
+from models.planogram.expectation import service_intervals
+from models.planogram.settings import PlanogramSettings
+from models.planogram.types import CabinetContext, CandidateProduct, SlotInfo
+from transforms.catalog import lake_connection
+
+SQL_DIR = Path(__file__).parent / "sql"
+SALES_WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class FleetContexts:
+    """Every cabinet's context and where the demand came from."""
+
+    contexts: tuple[CabinetContext, ...]
+    demand_source: str  # "forecast" or "sales_estimate" (for products sold at the machine)
+    demand_version: str  # the forecast's model_version, or "sales_estimate"
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
+    """The context of every cabinet of every machine with a current planogram."""
+    con = lake_connection(lake, ("raw", "master", "marts", "ml"))
+    try:
+        slots = con.execute(_sql("slots")).fetchall()
+        products = con.execute(_sql("products")).fetchall()
+        rates = con.execute(_sql("forecast_rates")).fetchall()
+        source, version = "forecast", max((r[3] for r in rates if r[3]), default="forecast")
+        if not rates:
+            rates = con.execute(_sql("sales_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
+            source, version = "sales_estimate", "sales_estimate"
+    finally:
+        con.close()
+    catalog = {p[0]: p for p in products}
+    pid = sorted(catalog)
+    pindex = {p: i for i, p in enumerate(pid)}
+    machines = sorted({s[0] for s in slots})
+    mindex = {m: i for i, m in enumerate(machines)}
+    grid = np.full((len(machines), len(pid)), np.nan)
+    for r in rates:
+        if r[0] in mindex and r[1] in pindex and r[2] is not None:
+            grid[mindex[r[0]], pindex[r[1]]] = max(0.0, float(r[2]))
+    filled = fill_absent(grid)
+    _, appeal = fit_traffic_appeal(grid)
+    category = {p: catalog[p][2] for p in pid}
+    shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
+    by_machine: dict[str, list[tuple]] = defaultdict(list)
+    for s in slots:
+        by_machine[s[0]].append(s)
+    contexts: list[CabinetContext] = []
+    for serial in machines:
+        m = mindex[serial]
+        rows = by_machine[serial]
+        current: dict[int, list[str]] = defaultdict(list)
+        allowed: dict[int, set[str]] = defaultdict(set)
+        for r in rows:
+            current[int(r[2])].append(r[5] or "")
+            if r[9]:
+                allowed[int(r[2])].add(r[9])
+        cats = set().union(*allowed.values()) if allowed else set()
+        machine_products = [p for p in pid if category[p] in cats]
+        where = assign_cabinets(current, allowed, category, machine_products)
+        intervals = service_intervals(rows[0][8] or "")
+        for cab in sorted(current):
+            cab_rows = [r for r in rows if int(r[2]) == cab]
+            classes = row_size_classes([r[3] for r in cab_rows], [r[10] for r in cab_rows])
+            slot_info = tuple(
+                SlotInfo(r[3], r[4], classes[i], r[5], int(r[6] or 0), int(r[7] or 0))
+                for i, r in enumerate(cab_rows)
+            )
+            cands = tuple(
+                CandidateProduct(
+                    product_id=p,
+                    name=catalog[p][1],
+                    category=category[p],
+                    size=catalog[p][3],
+                    price_cents=int(catalog[p][4]),
+                    cost_cents=int(catalog[p][5] or 0),
+                    daily_demand=float(filled[m, pindex[p]]),
+                    demand_source=source if not np.isnan(grid[m, pindex[p]]) else "borrowed",
+                    substitutes={o: w for o, w in shares[p].items() if o in where},
+                )
+                for p in machine_products
+                if where.get(p) == cab
+            )
+            contexts.append(
+                CabinetContext(
+                    machine_serial=serial,
+                    asset_number=rows[0][1],
+                    cabinet_index=cab,
+                    slots=slot_info,
+                    candidates=cands,
+                    service_interval_days=7.0 / len(intervals),
+                    constraints=settings.for_cabinet(
+                        {r[5] for r in cab_rows if r[5]},
+                        allowed[cab] & {c.category for c in cands},
+                    ),
+                    service_intervals=intervals,
+                )
+            )
+    return FleetContexts(tuple(contexts), source, str(version))

@@ -1,0 +1,82 @@
+"""The recommendation run: contexts from the warehouse, the optimiser, the AI review, the table."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from models.ai.review import refine
+from models.planogram.context import build_contexts
+from models.planogram.optimise import optimise
+from models.planogram.settings import load_planogram_settings
+from models.planogram.types import CabinetContext, Proposal
+from models.planogram.writer import recommendation_rows, write_recommendations
+from orchestration.settings import Settings
+
+log = logging.getLogger("cvd.models.planogram")
+OPTIMISER_VERSION = "planogram-opt-1"
+
+
+@dataclass(frozen=True)
+class RecommendReport:
+    """What a run did."""
+
+    cabinets: int
+    rows: int
+    changed_slots: int
+    failed: tuple[str, ...]  # cabinets the optimiser could not solve, with the reason
+    demand_source: str
+    model_version: str
+    ai_status: dict[str, int]
+    constraints_from: str
+    path: Path
+
+
+def ai_refine(context: CabinetContext, proposal: Proposal, settings: Settings) -> Proposal:
+    """The single AI call site: ``models.ai.review.refine`` (no key → the optimiser's proposal
+    with ``ai_status="no_key"``; any failure → the optimiser's proposal and the reason)."""
+    return refine(context, proposal, settings)
+
+
+def recommend(settings: Settings, run_id: str, now: datetime | None = None) -> RecommendReport:
+    """Recommend every cabinet's planogram and publish ml/planogram_recommendations."""
+    plan_settings = load_planogram_settings(settings.home)
+    fleet = build_contexts(settings.lake, plan_settings)
+    version = f"{OPTIMISER_VERSION}+{fleet.demand_version}"
+    pairs: list[tuple[CabinetContext, Proposal]] = []
+    failed: list[str] = []
+    for ctx in fleet.contexts:
+        try:
+            proposal = optimise(ctx, version)
+        except ValueError as exc:  # constraints that cannot be met: say so, keep going
+            failed.append(f"{ctx.machine_serial}/{ctx.cabinet_index}: {exc}")
+            log.error(
+                "planogram: %s cabinet %s not optimised: %s",
+                ctx.machine_serial,
+                ctx.cabinet_index,
+                exc,
+            )
+            continue
+        final = ai_refine(ctx, proposal, settings)
+        log.info(
+            "planogram: %s cabinet %s: %s (%s, ai %s)",
+            ctx.machine_serial, ctx.cabinet_index, final.summary, final.source, final.ai_status,
+        )  # fmt: skip
+        pairs.append((ctx, final))
+    table = recommendation_rows(pairs, run_id, now or datetime.now().replace(microsecond=0))
+    path = write_recommendations(settings.lake, table)
+    changes = sum(1 for c in table.column("change").to_pylist() if c != "keep")
+    return RecommendReport(
+        cabinets=len(pairs),
+        rows=table.num_rows,
+        changed_slots=changes,
+        failed=tuple(failed),
+        demand_source=fleet.demand_source,
+        model_version=version,
+        ai_status=dict(Counter(p.ai_status for _, p in pairs)),
+        constraints_from=plan_settings.source,
+        path=path,
+    )

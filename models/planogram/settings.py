@@ -1,0 +1,98 @@
+"""What a manager sets for the planogram optimiser: ``$CVD_HOME/planogram.toml`` (optional) and
+``CVD_PLANOGRAM_OBJECTIVE`` (``revenue`` or ``margin``; overrides the file).
+
+```toml
+objective = "revenue"          # or "margin"
+default_max_facings = 3
+par_share = 0.85               # par level = round(capacity × par_share)
+keep_categories = true         # every category a cabinet holds now keeps a facing
+core_products = ["P0001"]      # kept (one facing at least) wherever they are now
+[min_facings]
+P0001 = 2
+[max_facings]
+P0002 = 1
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.planogram.types import Constraints
+
+FILE_NAME = "planogram.toml"
+OBJECTIVES = ("revenue", "margin")
+
+
+@dataclass(frozen=True)
+class PlanogramSettings:
+    """Fleet-wide constraint settings; ``for_cabinet`` turns them into a cabinet's."""
+
+    objective: str = "revenue"
+    default_max_facings: int = 3
+    par_share: float = 0.85
+    keep_categories: bool = True
+    core_products: frozenset[str] = frozenset()
+    min_facings: dict[str, int] = field(default_factory=dict)
+    max_facings: dict[str, int] = field(default_factory=dict)
+    source: str = "defaults"
+
+    def for_cabinet(self, current: set[str], categories: set[str]) -> Constraints:
+        """Constraints of a cabinet holding products ``current``, whose candidates cover
+        ``categories`` (core products bind only where they are now)."""
+        return Constraints(
+            objective="margin" if self.objective == "margin" else "revenue",
+            core_products=frozenset(self.core_products & current),
+            min_facings=dict(self.min_facings),
+            max_facings=dict(self.max_facings),
+            default_max_facings=self.default_max_facings,
+            required_categories=frozenset(categories) if self.keep_categories else frozenset(),
+            par_share=self.par_share,
+        )
+
+
+def _bad(path: Path, key: str, why: str) -> ValueError:
+    return ValueError(f"{path}: {key}: {why}")
+
+
+def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -> PlanogramSettings:
+    """Read ``home/planogram.toml`` if it exists, then the environment; bad values raise
+    ValueError naming the file and key."""
+    env = os.environ if environ is None else environ
+    path = home / FILE_NAME
+    raw: dict[str, object] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+    objective = str(env.get("CVD_PLANOGRAM_OBJECTIVE") or raw.get("objective", "revenue"))
+    if objective not in OBJECTIVES:
+        raise _bad(path, "objective", f"{objective!r} is not one of {', '.join(OBJECTIVES)}")
+    try:
+        max_f = int(raw.get("default_max_facings", 3))  # type: ignore[arg-type]
+        share = float(raw.get("par_share", 0.85))  # type: ignore[arg-type]
+        mins = {str(k): int(v) for k, v in dict(raw.get("min_facings", {})).items()}  # type: ignore[call-overload]
+        maxs = {str(k): int(v) for k, v in dict(raw.get("max_facings", {})).items()}  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise _bad(path, "facings/par_share", str(exc)) from exc
+    if max_f < 1:
+        raise _bad(path, "default_max_facings", "must be at least 1")
+    if not 0 < share <= 1:
+        raise _bad(path, "par_share", "must be in (0, 1]")
+    core = raw.get("core_products", [])
+    if not isinstance(core, list):
+        raise _bad(path, "core_products", "must be a list of product ids")
+    return PlanogramSettings(
+        objective=objective,
+        default_max_facings=max_f,
+        par_share=share,
+        keep_categories=bool(raw.get("keep_categories", True)),
+        core_products=frozenset(str(p) for p in core),
+        min_facings=mins,
+        max_facings=maxs,
+        source=str(path) if path.exists() else "defaults",
+    )

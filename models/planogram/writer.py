@@ -1,0 +1,78 @@
+"""``ml/planogram_recommendations``: one row per slot of every cabinet, as models/tables.py says."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from models.planogram.optimise import CENTS, current_slot_expectations
+from models.planogram.types import CabinetContext, Proposal, SlotAssignment, SlotInfo
+from models.tables import SCHEMAS, dataset_dir
+from transforms.lake import publish
+
+TABLE = "planogram_recommendations"
+
+
+def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
+    """``swap`` (another product), ``resize`` (capacity), ``par`` (par level) or ``keep``."""
+    if (info.current_product_id or "") != new.product_id:
+        return "swap"
+    if info.current_capacity != new.capacity:
+        return "resize"
+    return "par" if info.current_par != new.par_level else "keep"
+
+
+def recommendation_rows(
+    pairs: Sequence[tuple[CabinetContext, Proposal]], run_id: str, created_at: datetime
+) -> pa.Table:
+    """The table's rows for each (context, final proposal)."""
+    rows: list[dict[str, object]] = []
+    for ctx, prop in pairs:
+        current = current_slot_expectations(ctx)
+        by_slot = {a.slot: a for a in prop.assignments}
+        where = f"{ctx.machine_serial}:{ctx.cabinet_index}"
+        for info, (cur_units, cur_rev) in zip(ctx.slots, current, strict=True):
+            a = by_slot.get(info.slot)
+            if a is None:
+                raise ValueError(f"{where}: no proposal for slot {info.slot}")
+            rows.append(
+                {
+                    "recommendation_id": f"{prop.model_version}:{where}:{info.slot}",
+                    "run_id": run_id,
+                    "machine_serial": ctx.machine_serial,
+                    "asset_number": ctx.asset_number,
+                    "cabinet": ctx.cabinet_index,
+                    "slot": info.slot,
+                    "selection": info.selection,
+                    "current_product_id": info.current_product_id,
+                    "recommended_product_id": a.product_id or None,
+                    "change": change_kind(info, a),
+                    "current_capacity": info.current_capacity,
+                    "capacity": a.capacity,
+                    "current_par_level": info.current_par,
+                    "par_level": a.par_level,
+                    "current_weekly_units": cur_units,
+                    "expected_weekly_units": a.expected_weekly_units,
+                    "current_weekly_revenue": cur_rev / CENTS,
+                    "expected_weekly_revenue": a.expected_weekly_revenue_cents / CENTS,
+                    "expected_change_units": a.expected_weekly_units - cur_units,
+                    "expected_change_revenue": (a.expected_weekly_revenue_cents - cur_rev) / CENTS,
+                    "objective": ctx.constraints.objective,
+                    "reason": a.reason,
+                    "source": prop.source,
+                    "ai_status": prop.ai_status,
+                    "ai_model": prop.ai_model,
+                    "model_version": prop.model_version,
+                    "created_at": created_at,
+                }
+            )
+    schema = SCHEMAS[TABLE]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def write_recommendations(lake: Path, table: pa.Table) -> Path:
+    """Publish ``table`` as the new version of ml/planogram_recommendations."""
+    return publish(dataset_dir(lake, TABLE), table)
