@@ -61,6 +61,7 @@ ML_VIEWS: tuple[str, ...] = (
     "service_scores",
     "service_plan",
     "service_plan_picks",
+    "service_plan_route_picks",
 )
 CATALOG: tuple[tuple[str, str], ...] = tuple(
     [("raw", v) for v in RAW_VIEWS]

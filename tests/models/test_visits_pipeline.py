@@ -91,3 +91,14 @@ def test_empty_slots_get_a_full_par_pick(home: Path) -> None:
             assert (predicted, quantity) == (0, par)
             checked += 1
     assert checked == len({e for e in empty if e[0] in planned}) > 0
+
+
+def test_route_pick_list_sums_the_slots(home: Path) -> None:
+    picks = query(home, "SELECT route_id, product_id, quantity FROM service_plan_picks")
+    expected: dict[tuple[str, str], int] = {}
+    for route, product, quantity in picks:
+        if quantity > 0:
+            expected[(route, product)] = expected.get((route, product), 0) + quantity
+    rows = query(home, "SELECT route_id, product_id, quantity FROM service_plan_route_picks")
+    assert {(r, p): q for r, p, q in rows} == expected
+    assert len(rows) == len(expected) > 0
