@@ -167,6 +167,14 @@ def test_malformed_answer_is_invalid(tmp_path, caplog, name):
     assert "malformed" in caplog.text
 
 
+def test_answer_cut_at_max_tokens_is_invalid(tmp_path):
+    answer = fixture("refine_ok.json") | {"stop_reason": "max_tokens"}
+    ledger = UsageLedger()
+    result = _refine(FakeAPI((200, answer)), tmp_path, ledger=ledger)
+    assert (result.source, result.ai_status) == ("optimiser", "invalid")
+    assert "max_tokens" in ledger.calls[0].detail
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
