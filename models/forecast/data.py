@@ -1,0 +1,49 @@
+"""Reading the marts and master data the forecasts need, through an in-memory DuckDB over the
+lake (``transforms.catalog.lake_connection``): never the warehouse file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from transforms.catalog import lake_connection
+
+SQL_DIR = Path(__file__).parent / "sql"
+QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products")
+
+
+@dataclass(frozen=True)
+class SourceFrames:
+    """What the features are built from (one frame per query in ``sql/``)."""
+
+    daily_sales: pl.DataFrame  # machine_serial, selection, product_id, sales_date, units
+    stockouts: pl.DataFrame  # machine_serial, selection, start_at, end_at
+    slots: pl.DataFrame  # the active planogram: machine_serial, cabinet_index, slot, ...
+    series_context: pl.DataFrame  # machine_serial, location_id, traffic
+    products: pl.DataFrame  # product_id, category
+
+
+def load_sources(lake: Path) -> SourceFrames:
+    """Run every query of ``sql/`` over the lake and return the frames."""
+    con = lake_connection(lake)
+    try:
+        frames = {
+            name: pl.from_arrow(con.sql((SQL_DIR / f"{name}.sql").read_text()).to_arrow_table())
+            for name in QUERIES
+        }
+    finally:
+        con.close()
+    return SourceFrames(**frames)  # type: ignore[arg-type]
+
+
+def load_truth(truth_dir: Path) -> pl.DataFrame | None:
+    """The simulator's true expected demand per slot and day (serial, selection, date,
+    true_demand), or None when the home has no truth (real data)."""
+    path = truth_dir / "slot_day.parquet"
+    if not path.exists():
+        return None
+    return pl.read_parquet(path, columns=["serial", "selection", "date", "true_demand"]).rename(
+        {"serial": "machine_serial", "date": "sales_date"}
+    )

@@ -1,0 +1,174 @@
+"""Training and forecasting end to end: lake → panel → backtest → choose → fit → registry,
+and current model → ``ml/demand_forecast``. What the Dagster assets and `cvd models` call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from models.forecast.backtest import BacktestResult, run_backtest
+from models.forecast.data import SourceFrames, load_sources, load_truth
+from models.forecast.methods import seasonal_naive
+from models.forecast.model import DemandModel, fit_model
+from models.forecast.outputs import append_backtest, backtest_table, forecast_table
+from models.forecast.panel import Panel, build_panel
+from models.registry import KIND, Decision, Registry, library_versions, new_version
+from models.tables import dataset_dir
+from transforms.lake import publish
+
+log = logging.getLogger(__name__)
+CANDIDATES = ("croston", "sba", "tsb", "gbm")  # methods that may become the model
+HORIZON = 14
+
+
+@dataclass
+class TrainReport:
+    """What a training run did."""
+
+    version: str | None
+    method: str | None
+    decision: Decision | None
+    backtest: BacktestResult | None
+    fingerprint: str
+    series: int
+    skipped: str | None = None  # why nothing was trained
+
+
+def choose(result: BacktestResult) -> str:
+    """The candidate with the lowest pooled WAPE on in-stock days."""
+    scored = [(result.overall[m]["wape"], m) for m in CANDIDATES if m in result.overall]
+    scored = [(s, m) for s, m in scored if s is not None]
+    if not scored:
+        raise ValueError("no candidate method could be scored")
+    return min(scored)[1]
+
+
+def needs_training(registry: Registry, fingerprint: str) -> str | None:
+    """Why training is needed (no current model, data changed), or None."""
+    current = registry.current()
+    if current is None:
+        return "no current model"
+    if registry.metadata(current)["data_fingerprint"] != fingerprint:
+        return "data changed since the current model was trained"
+    return None
+
+
+def train(
+    home: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+) -> TrainReport:
+    """Train, backtest and register a model on ``home``'s data. Without ``force``, nothing is
+    trained when the current model was trained on exactly this data."""
+    now = now or datetime.now(UTC)
+    lake = home / "lake"
+    src = load_sources(lake)
+    panel = build_panel(src)
+    registry = Registry(home)
+    why = needs_training(registry, panel.fingerprint)
+    if why is None and not force:
+        current = registry.current()
+        return TrainReport(
+            current,
+            None,
+            None,
+            None,
+            panel.fingerprint,
+            panel.units.shape[0],
+            skipped=f"current model {current} was trained on this data",
+        )
+    result = run_backtest(panel, load_truth(home / "truth"), horizon=HORIZON, progress=progress)
+    method = choose(result)
+    if progress:
+        progress(f"fitting {method} on all data")
+    model = fit_model(method, panel, result.dispersion[method])
+    version = new_version(panel.fingerprint, now)
+    current = registry.current()
+    current_score = None
+    if current is not None:
+        current_method = registry.metadata(current)["method"]
+        current_score = result.overall[current_method]["wape"]  # same cutoffs, newer data
+    meta: dict[str, Any] = {
+        "model_version": version,
+        "kind": KIND,
+        "method": method,
+        "created_at": now.isoformat(),
+        "training_start": panel.start.isoformat(),
+        "training_end": panel.last_day.isoformat(),
+        "data_fingerprint": panel.fingerprint,
+        "library_versions": library_versions(),
+        "cutoffs": [c.isoformat() for c in result.cutoffs],
+        "horizon_days": HORIZON,
+        "scores": result.overall,
+        "series": panel.units.shape[0],
+        "censored_share": result.censored_share,
+        "dispersion": result.dispersion[method],
+        "compared_with": current,
+        "promoted_at": None,
+    }
+    decision = registry.register(version, model.to_state(), meta, current_score)
+    log.info("model %s (%s): %s", version, method, decision.reason)
+    created = now.astimezone(UTC).replace(tzinfo=None)
+    append_backtest(lake, backtest_table(result, version, created))
+    registry.export(lake)
+    return TrainReport(version, method, decision, result, panel.fingerprint, panel.units.shape[0])
+
+
+@dataclass
+class ForecastReport:
+    """What a forecast run wrote."""
+
+    rows: int
+    slots: int
+    method: str
+    model_version: str
+    first_date: str
+    last_date: str
+
+
+def forecast(
+    home: Path, *, now: datetime | None = None, src: SourceFrames | None = None
+) -> ForecastReport:
+    """Forecast every current slot for the 14 days after the data's last day with the current
+    model (the seasonal-naive baseline when no model is current) → ``ml/demand_forecast``."""
+    now = now or datetime.now(UTC)
+    lake = home / "lake"
+    src = src or load_sources(lake)
+    panel: Panel = build_panel(src)
+    registry = Registry(home)
+    version = registry.current()
+    origin = panel.days - 1
+    if version is None:
+        log.warning("no current demand model: forecasting with the seasonal-naive baseline")
+        method, dispersion, version = "seasonal_naive", 0.0, "baseline"
+        expected = seasonal_naive(panel.units[:, : origin + 1], HORIZON)
+    else:
+        model = DemandModel.from_state(registry.load(version))
+        method, dispersion = model.method, model.dispersion
+        expected = model.expected(panel, origin, HORIZON)
+    slots = src.slots.select("machine_serial", "cabinet_index", "slot", "selection", "product_id")
+    table = forecast_table(
+        panel,
+        slots,
+        expected,
+        dispersion=dispersion,
+        method=method,
+        version=version,
+        created_at=now.astimezone(UTC).replace(tzinfo=None),
+    )
+    publish(dataset_dir(lake, "demand_forecast"), table)
+    dates = table.column("forecast_date")
+    return ForecastReport(
+        rows=table.num_rows,
+        slots=slots.height,
+        method=method,
+        model_version=version,
+        first_date=str(dates[0]) if table.num_rows else "",
+        last_date=str(dates[-1]) if table.num_rows else "",
+    )
