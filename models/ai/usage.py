@@ -127,3 +127,17 @@ class UsageLedger:
         for call in self.calls:
             counts[call.status] = counts.get(call.status, 0) + 1
         return counts
+
+    def summary(self) -> dict[str, Any]:
+        """The run's totals as plain values (for Dagster metadata or one closing log line)."""
+        return {
+            "calls": len(self.calls),
+            "by_status": self.by_status(),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "unpriced_calls": self.unpriced_calls,
+            "latency_s": round(self.latency_s, 3),
+        }

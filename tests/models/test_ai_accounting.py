@@ -57,6 +57,8 @@ def test_ledger_sums_a_run(tmp_path):
     assert ledger.by_status() == {"ok": 1, "refused": 1}
     assert ledger.unpriced_calls == 0
     assert ledger.latency_s > 0
+    summary = ledger.summary()
+    assert (summary["calls"], summary["cost_usd"]) == (2, 0.019017)
 
 
 def test_unpriced_model_is_counted_apart(tmp_path, caplog):
