@@ -36,6 +36,7 @@ class Action(StrEnum):
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
     READ_AUDIT = "audit.read"
+    REQUEUE_QUARANTINE = "quarantine.requeue"
     READ_RECOMMENDATIONS = "recommendation.read"
     DECIDE_RECOMMENDATION = "recommendation.decide"
 

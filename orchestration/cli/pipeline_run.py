@@ -6,7 +6,6 @@ Imported only when one of these commands runs (Dagster and DuckDB take a while t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -234,33 +233,39 @@ def _print_query(con: duckdb.DuckDBPyConnection, sql: str, out: Console, csv: bo
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
-    """List quarantined files, or re-queue one after a fix."""
+    """List quarantined files, or re-queue one after a fix (as SYSTEM, audited)."""
+    from operations import db  # noqa: PLC0415
+    from operations.errors import NotFound, ValidationError  # noqa: PLC0415
+    from operations.permissions import SYSTEM  # noqa: PLC0415
+    from orchestration.ingest import requeue  # noqa: PLC0415
+
     settings = load_settings(args.home)
-    records = sorted(settings.quarantine.glob("*.json")) if settings.quarantine.is_dir() else []
     if args.action == "list":
+        records = requeue.quarantined(settings)
         table = Table(title=f"quarantine ({len(records)} files)")
         for column in ("sha256", "file", "received", "reasons"):
             table.add_column(column)
-        for path in records:
-            doc = json.loads(path.read_text())
+        for doc in records:
             reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
             table.add_row(
                 doc["sha256"][:12], doc["original_name"], doc["received_at"][:19], reasons
             )
         Console().print(table)
         return 0
-    matches = [p for p in records if p.stem.startswith(args.sha)]
-    if len(matches) != 1:
-        console.print(f"[red]{len(matches)} quarantined files match {args.sha!r}[/red]")
+    fixed = Path(args.file).read_bytes() if args.file else None
+    db.upgrade(settings.database_url)
+    engine = db.connect(settings.database_url)
+    try:
+        done = requeue.requeue(settings, engine, SYSTEM, args.sha, fixed)
+    except (NotFound, ValidationError) as error:
+        console.print(f"[red]{error}[/red]")
         return 2
-    doc = json.loads(matches[0].read_text())
-    if not args.file:
+    finally:
+        engine.dispose()
+    if done.reparse_day is not None:
         # the same bytes (e.g. after a parser upgrade): parse their arrival day again
-        day = doc["received_at"][:10]
-        console.print(f"re-parsing arrival day {day}, which holds {doc['original_name']}")
+        day = done.reparse_day
+        console.print(f"re-parsing arrival day {day}, which holds {done.original_name}")
         return run_materialize(argparse.Namespace(home=args.home, day=[day], rebuild=False))
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    target = settings.inbox / f"requeued-{Path(doc['original_name']).name}"
-    shutil.copyfile(Path(args.file), target)  # a fixed copy arrives as a new file
-    console.print(f"re-queued as {target}; it is ingested by the next run")
+    console.print(f"re-queued as {done.target}; it is ingested by the next run")
     return 0

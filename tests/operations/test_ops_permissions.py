@@ -8,6 +8,7 @@ leave every table exactly as it was.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from operations.errors import PermissionDenied
 from operations.importer import import_master_data
 from operations.permissions import Action, Actor
 from operations.services import masterdata, orders, planograms, recommendations, users
+from orchestration.ingest import requeue
+from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
 EXPECTED: dict[str, set[Action]] = {
@@ -102,8 +105,19 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.DECIDE_RECOMMENDATION: lambda: recommendations.reject_recommendations(
             engine, actor, cabinet, [_REC], reason="not now"
         ),
+        Action.REQUEUE_QUARANTINE: lambda: _requeue(engine, actor, tmp_path),
     }
     return calls[action]()
+
+
+def _requeue(engine: object, actor: Actor, tmp_path: Path) -> object:
+    """Re-queue a quarantined file of a home in ``tmp_path`` (the record written here)."""
+    settings = load_settings(tmp_path / "home")
+    settings.quarantine.mkdir(parents=True)
+    sha = "ab" * 32
+    record = {"sha256": sha, "original_name": "x.dex", "received_at": "2026-01-02T03:04:05"}
+    (settings.quarantine / f"{sha}.json").write_text(json.dumps(record))
+    return requeue.requeue(settings, engine, actor, "abab", b"DXS*fixed")  # type: ignore[arg-type]
 
 
 def _import(engine: object, actor: Actor, tmp_path: Path) -> object:
