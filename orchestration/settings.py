@@ -65,5 +65,5 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
         home=resolved_home,
         database_url=os.environ.get("CVD_DATABASE_URL") or default_db,
         anthropic_api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
-        ai_model=os.environ.get("CVD_AI_MODEL") or "claude-sonnet-4-5",
+        ai_model=os.environ.get("CVD_AI_MODEL") or "claude-sonnet-4-6",
     )
