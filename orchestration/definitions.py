@@ -18,6 +18,12 @@ from orchestration.defs.ingest.schedules import nightly
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.metrics.assets import sales_marts
 from orchestration.defs.metrics.checks import METRICS_CHECKS
+from orchestration.defs.models.forecast_assets import (
+    demand_forecast,
+    demand_model,
+    forecast_features,
+    weekly_model_training,
+)
 from orchestration.defs.models.plan_assets import service_plan
 from orchestration.defs.models.recommend_assets import planogram_recommendations
 from orchestration.defs.warehouse.assets import warehouse
@@ -43,6 +49,9 @@ defs = dg.Definitions(
         raw_dex,
         master_data,
         sales_marts,
+        forecast_features,
+        demand_model,
+        demand_forecast,
         service_plan,
         planogram_recommendations,
         warehouse,
@@ -50,6 +59,6 @@ defs = dg.Definitions(
     asset_checks=[*SQL_ASSET_CHECKS, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
     sensors=[inbox_sensor],
-    schedules=[nightly],
+    schedules=[nightly, weekly_model_training],
     resources=RESOURCES,
 )

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.demo_cmd",
     "orchestration.cli.pipeline_cmds",
     "orchestration.cli.ops_cmds",
+    "orchestration.cli.models_cmd",
 )
 
 

@@ -11,7 +11,15 @@ from transforms.lake import collect_garbage
 
 
 @dg.asset(
-    deps=[*RAW_TABLES, *MASTER_TABLES, "sales_marts", "service_plan", "planogram_recommendations"],
+    deps=[
+        *RAW_TABLES,
+        *MASTER_TABLES,
+        "sales_marts",
+        "service_plan",
+        "planogram_recommendations",
+        "demand_forecast",
+        "demand_model",
+    ],
     group_name="warehouse",
     kinds={"duckdb"},
 )
