@@ -7,10 +7,9 @@ from models.visits.rules import load_rules
 from models.visits.writer import plan_lake
 from orchestration.defs.ingest.resources import CvdHomeResource
 
-# The demand forecast asset (orchestration/defs/models/forecast_assets.py) is not in the graph
-# yet: the plan falls back to each slot's recent rate and says so. Add "demand_forecast" here
-# when it is.
-PLAN_DEPS = ["sales_marts"]
+# After the demand forecast (orchestration/defs/models/forecast_assets.py), whose rows the
+# projection uses; where it has none for a slot, the plan uses the slot's recent rate and says so.
+PLAN_DEPS = ["sales_marts", "demand_forecast"]
 
 
 @dg.asset(deps=PLAN_DEPS, group_name="models", kinds={"duckdb", "parquet"})
