@@ -14,6 +14,7 @@ from models.planogram.optimise import optimise
 from models.planogram.settings import load_planogram_settings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.writer import recommendation_rows, write_recommendations
+from models.tables import ensure_schemas
 from orchestration.settings import Settings
 
 log = logging.getLogger("cvd.models.planogram")
@@ -44,6 +45,7 @@ def ai_refine(context: CabinetContext, proposal: Proposal, settings: Settings) -
 def recommend(settings: Settings, run_id: str, now: datetime | None = None) -> RecommendReport:
     """Recommend every cabinet's planogram and publish ml/planogram_recommendations."""
     plan_settings = load_planogram_settings(settings.home)
+    ensure_schemas(settings.lake)  # a first run: the ml views need their schema files
     fleet = build_contexts(settings.lake, plan_settings)
     version = f"{OPTIMISER_VERSION}+{fleet.demand_version}"
     pairs: list[tuple[CabinetContext, Proposal]] = []

@@ -5,10 +5,9 @@ import dagster as dg
 from models.planogram.recommend import recommend
 from orchestration.defs.ingest.resources import CvdHomeResource
 
-# The demand forecast asset (orchestration/defs/models/forecast_assets.py) is not in the graph
-# yet: recommendations estimate demand from the sales marts (sold-out time removed) and say so
-# in model_version. Add "demand_forecast" here when it is.
-RECOMMEND_DEPS = ["sales_marts"]
+# Demand comes from the forecast (ml/demand_forecast); with no forecast rows, from the sales marts
+# with sold-out time removed, and model_version says which.
+RECOMMEND_DEPS = ["sales_marts", "demand_forecast"]
 
 
 @dg.asset(deps=RECOMMEND_DEPS, group_name="models", kinds={"duckdb", "parquet"})
@@ -21,7 +20,7 @@ def planogram_recommendations(
     forecast (else sales corrected for sold-out time) with substitution; reviewed by the AI when
     a key is set. Writes ml/planogram_recommendations, one row per slot (docs/models.md)."""
     settings = cvd.settings()
-    report = recommend(settings, context.run_id)
+    report = recommend(settings, context.run.run_id)
     for failure in report.failed:
         context.log.error(f"planogram: not optimised: {failure}")
     context.log.info(

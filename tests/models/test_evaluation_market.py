@@ -1,0 +1,52 @@
+"""The evaluation market: every customer of its own drawn stream is accounted for, the stream is
+the same for every policy, and the apportioning rule of policy (b) on a hand case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.evaluation.estimate import estimate, truth
+from models.evaluation.market import pair_par, run_period
+from models.evaluation.policies import apportion, current, optimised, proportional
+from models.evaluation.world import Regime, make_world
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_world(machines=3, days=21, seed=11, regime=Regime("tight", 3.0, 0.6))
+
+
+def test_every_customer_is_accounted_for(world) -> None:
+    r = run_period(world, current(world), 7, 21)
+    stream = (world.flex[7:21] + world.loyal[7:21]).sum(axis=(0, 1))
+    assert np.array_equal(r.demand, stream)
+    assert np.array_equal(r.demand, r.sold_own + r.sub_out + r.lost)
+    assert r.sub_in.sum() == r.sub_out.sum()
+    assert r.lost.sum() > 0 and r.sub_out.sum() > 0  # the regime does sell out
+    price = world.catalog.price_cents[world.pair_product]
+    assert r.revenue_cents == pytest.approx(float(((r.sold_own + r.sub_in) * price).sum()))
+    # sales never exceed what was there: the start at par plus every unit loaded at visits
+    assert r.sold.sum() <= pair_par(world, current(world)).sum() + r.loaded_units
+
+
+def test_same_customers_for_every_policy(world) -> None:
+    warm = run_period(world, current(world), 0, 14)
+    plans = [
+        current(world),
+        proportional(world, warm.sold),
+        optimised(world, estimate(world, warm)),
+    ]
+    plans.append(optimised(world, truth(world, 14, 21)))
+    results = [run_period(world, p, 14, 21) for p in plans]
+    for r in results:
+        assert np.array_equal(r.demand, results[0].demand)
+    again = run_period(world, plans[2], 14, 21)
+    assert again.revenue_cents == results[2].revenue_cents
+
+
+def test_apportion_hand_case() -> None:
+    # targets 7.5 and 2.5: floors 7 and 2, the spare slot to the first largest remainder
+    assert apportion(10, np.array([3.0, 1.0, 0.0])).tolist() == [8, 2, 0]
+    # more selling products than slots: the best ones keep one facing each
+    assert apportion(2, np.array([1.0, 5.0, 3.0])).tolist() == [0, 1, 1]
