@@ -1,5 +1,128 @@
-"""Placeholder while the page is written."""
+"""Data quality: recent Dagster runs and asset-check results, quarantined files with reasons
+and a re-queue action, machines with stale reads or clock problems."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
 
 import streamlit as st
 
-st.write("coming")
+from dashboards import dagster_status, data, session, ui
+from dashboards.pages import OFFICE
+from operations.errors import NotFound, PermissionDenied, ValidationError
+from operations.permissions import Action
+from orchestration.ingest import requeue
+
+
+def _runs() -> None:
+    home = str(data.settings().home / "dagster")
+    st.subheader("Recent runs")
+    runs = dagster_status.recent_runs(home)
+    if not ui.empty_note(runs, "No Dagster runs recorded in this home yet."):
+        failed = int((runs["status"] != "SUCCESS").sum())
+        st.caption(f"{len(runs)} newest runs, {failed} not successful.")
+        st.dataframe(runs, hide_index=True, width="stretch")
+    st.subheader("Asset checks")
+    checks = dagster_status.check_results(home)
+    if not ui.empty_note(checks, "No asset-check results yet."):
+        st.caption(f"{int((~checks['passed']).sum())} of the {len(checks)} newest results failed.")
+        st.dataframe(checks, hide_index=True, width="stretch")
+
+
+def _requeue_form(records: list[dict]) -> None:
+    who = session.actor()
+    labels = {r["sha256"]: f"{r['original_name']} ({r['sha256'][:12]})" for r in records}
+    with st.form("requeue"):
+        st.markdown("**Re-queue a quarantined file**")
+        sha = st.selectbox("File", list(labels), format_func=labels.get, key="requeue_sha")
+        fixed = st.file_uploader(
+            "Fixed copy (optional; without one the same bytes are parsed again)",
+            key="requeue_file",
+        )
+        submitted = st.form_submit_button("Re-queue")
+    if not submitted:
+        return
+    settings = data.settings()
+    try:
+        done = requeue.requeue(
+            settings, data.ops_db(), who, sha or "", None if fixed is None else fixed.getvalue()
+        )
+    except (ValidationError, NotFound, PermissionDenied) as error:
+        st.error(f"Not re-queued: {error}")
+        return
+    data.clear_caches()
+    if done.target is not None:
+        st.success(
+            f"Re-queued {done.original_name} as {done.target.name}: the next run ingests it."
+        )
+        return
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration",
+        "materialize",
+        "--day",
+        done.reparse_day or "",
+    ]
+    subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+        [*command, "--home", str(settings.home)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    st.success(f"Re-parsing arrival day {done.reparse_day} (a run started in the background).")
+
+
+def _quarantine() -> None:
+    st.subheader("Quarantined files")
+    rows = data.query("quarantine_files")
+    records = requeue.quarantined(data.settings())
+    st.caption(
+        f"{rows['sha256'].nunique()} files in the warehouse's quarantine table; "
+        f"{len(records)} records in the quarantine folder."
+    )
+    if not ui.empty_note(rows, "Nothing quarantined."):
+        st.dataframe(rows, hide_index=True, width="stretch")
+    if records and session.allowed(Action.REQUEUE_QUARANTINE):
+        _requeue_form(records)
+
+
+def _machines() -> None:
+    st.subheader("Machines with stale reads or clock problems")
+    machines = data.query("fleet_machines")
+    bad = machines[(machines["status"] != "ok") | (machines["clock_problems"] > 0)]
+    if not ui.empty_note(bad, "None."):
+        st.dataframe(
+            bad[
+                [
+                    "asset_number",
+                    "machine_serial",
+                    "status",
+                    "telemetry",
+                    "last_read_at",
+                    "last_read_age_hours",
+                    "reads_expected",
+                    "reads_received",
+                    "crc_failures",
+                    "clock_problems",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    clock = data.query("dq_clock_reads")
+    with st.expander(f"Reads with a clock warning ({len(clock)})"):
+        st.dataframe(clock, hide_index=True, width="stretch")
+
+
+def main() -> None:
+    """Render the page."""
+    session.require_role(OFFICE)
+    st.title("Data quality")
+    _machines()
+    _quarantine()
+    _runs()
+
+
+main()
