@@ -15,6 +15,18 @@ STATUS_COLOURS = {
     "failing": "#c62828",
     "unassigned": "#757575",
 }
+HEALTH_COLUMNS = [
+    "asset_number",
+    "machine_serial",
+    "status",
+    "telemetry",
+    "last_read_at",
+    "last_read_age_hours",
+    "reads_expected",
+    "reads_received",
+    "crc_failures",
+    "clock_problems",
+]
 
 
 def data_day() -> date | None:

@@ -94,20 +94,7 @@ def _machines() -> None:
     bad = machines[(machines["status"] != "ok") | (machines["clock_problems"] > 0)]
     if not ui.empty_note(bad, "None."):
         st.dataframe(
-            bad[
-                [
-                    "asset_number",
-                    "machine_serial",
-                    "status",
-                    "telemetry",
-                    "last_read_at",
-                    "last_read_age_hours",
-                    "reads_expected",
-                    "reads_received",
-                    "crc_failures",
-                    "clock_problems",
-                ]
-            ],
+            bad[ui.HEALTH_COLUMNS],
             hide_index=True,
             width="stretch",
         )

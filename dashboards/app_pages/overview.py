@@ -121,19 +121,7 @@ def main() -> None:
     bad = machines[machines["status"] != "ok"]
     if not ui.empty_note(bad, "Every machine reports on time with good data."):
         st.dataframe(
-            bad[
-                [
-                    "asset_number",
-                    "machine_serial",
-                    "status",
-                    "last_read_at",
-                    "last_read_age_hours",
-                    "reads_expected",
-                    "reads_received",
-                    "crc_failures",
-                    "clock_problems",
-                ]
-            ],
+            bad[ui.HEALTH_COLUMNS],
             hide_index=True,
             width="stretch",
         )

@@ -111,11 +111,12 @@ def main() -> None:
         mime="text/csv",
         key="download",
     )
-    trend = data.query("sales_trend", start=str(start), end=str(end), **filters)
-    if not trend.empty:
+    trend = data.query("sales_by", group_by="day", start=str(start), end=str(end), **filters)
+    trend = trend[trend["units"].notna()].sort_values("key")
+    if not trend.empty and GROUPS[group_label] != "day":
         st.subheader("Per day")
         trend["revenue"] = pd.to_numeric(trend["revenue"])
-        st.plotly_chart(px.line(trend, x="sales_date", y="revenue", markers=True), width="stretch")
+        st.plotly_chart(px.line(trend, x="key", y="revenue", markers=True), width="stretch")
 
 
 main()
