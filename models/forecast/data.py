@@ -11,7 +11,7 @@ import polars as pl
 from transforms.catalog import lake_connection
 
 SQL_DIR = Path(__file__).parent / "sql"
-QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products")
+QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products", "last_reads")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class SourceFrames:
     slots: pl.DataFrame  # the active planogram: machine_serial, cabinet_index, slot, ...
     series_context: pl.DataFrame  # machine_serial, location_id, traffic
     products: pl.DataFrame  # product_id, category
+    last_reads: pl.DataFrame  # machine_serial, last_read_at
 
 
 def load_sources(lake: Path) -> SourceFrames:

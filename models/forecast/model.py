@@ -66,8 +66,9 @@ def fit_model(method: str, panel: Panel, dispersion: float) -> DemandModel:
 
 
 def interval(mean: np.ndarray, dispersion: float) -> tuple[np.ndarray, np.ndarray]:
-    """The 80% interval of daily units: negative binomial with variance μ + φμ² (Poisson when
-    φ is 0), φ estimated on the backtest's in-stock days."""
+    """The 80% interval of daily units: the 10% and 90% quantiles of a negative binomial with
+    variance μ + φμ² (Poisson when φ is 0), φ estimated on the backtest's in-stock days; always
+    containing μ."""
     mu = np.maximum(mean, 1e-9)
     if dispersion <= 1e-6:
         lo, hi = stats.poisson.ppf(INTERVAL[0], mu), stats.poisson.ppf(INTERVAL[1], mu)
@@ -75,4 +76,8 @@ def interval(mean: np.ndarray, dispersion: float) -> tuple[np.ndarray, np.ndarra
         n = 1.0 / dispersion
         p = n / (n + mu)
         lo, hi = stats.nbinom.ppf(INTERVAL[0], n, p), stats.nbinom.ppf(INTERVAL[1], n, p)
-    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    # quantiles of a count are whole units: widen to contain the mean (for a mean of 0.05 the
+    # 90% quantile is 0), which only raises the coverage
+    lo = np.minimum(np.asarray(lo, dtype=float), mean)
+    hi = np.maximum(np.asarray(hi, dtype=float), mean)
+    return lo, hi

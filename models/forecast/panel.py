@@ -60,12 +60,15 @@ class Panel:
         return self.start + timedelta(days=int(column))
 
 
-def data_last_day(daily: pl.DataFrame) -> date:
-    """The data's last day: the median over machines of each one's last sales day (machine
-    clock). A device whose clock jumped months ahead does not drag the fleet's "today" along."""
-    per_machine = daily.group_by("machine_serial").agg(pl.col("sales_date").max())
-    ordinals = sorted(d.toordinal() for d in per_machine["sales_date"].to_list())
-    return date.fromordinal(ordinals[(len(ordinals) - 1) // 2])
+def data_last_day(last_reads: pl.DataFrame) -> date:
+    """The data's last complete day: the median over machines of each one's last read (machine
+    clock), less 12 hours. A read in the morning leaves its day incomplete (the day before
+    counts); a closing read just before or after midnight counts for the day it closes; a
+    device whose clock jumped months ahead does not drag the fleet's "today" along."""
+    times = sorted(last_reads.drop_nulls("last_read_at")["last_read_at"].to_list())
+    if not times:
+        raise ValueError("dex_reads has no read with a time: no data to forecast from")
+    return (times[(len(times) - 1) // 2] - timedelta(hours=12)).date()
 
 
 def soldout_hours_per_day(stockouts: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
@@ -128,7 +131,7 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     most ``MAX_HISTORY_DAYS`` of history. Raises ValueError when there are no sales at all."""
     if src.daily_sales.is_empty():
         raise ValueError("fct_daily_sales is empty: no sales to forecast from")
-    last = last_day or data_last_day(src.daily_sales)
+    last = last_day or data_last_day(src.last_reads)
     first = max(src.daily_sales["sales_date"].min(), last - timedelta(days=MAX_HISTORY_DAYS - 1))  # type: ignore[operator]
     daily = src.daily_sales.filter(pl.col("sales_date").is_between(first, last))
     series = _series_frame(src, daily, first, last)

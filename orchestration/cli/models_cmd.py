@@ -105,18 +105,10 @@ def run_list(args: argparse.Namespace) -> int:
         console.print(f"no models in {registry.root}")
         return 0
     table = Table(title=f"demand models ({registry.root})")
-    for column in (
-        "version",
-        "status",
-        "method",
-        "training",
-        "WAPE",
-        "naive",
-        "seasonal",
-        "MASE",
-        "reason",
-    ):
+    table.add_column("version", no_wrap=True, min_width=max(len(v) for v in versions))
+    for column in ("status", "method", "WAPE", "naive", "seasonal", "MASE"):
         table.add_column(column)
+    notes = []
     for version in versions:
         m = registry.metadata(version)
         s = m["scores"]
@@ -124,14 +116,17 @@ def run_list(args: argparse.Namespace) -> int:
             version,
             m["status"],
             m["method"],
-            f"{m['training_start']}..{m['training_end']}",
             _fmt(s[m["method"]]["wape"]),
             _fmt(s["naive"]["wape"]),
             _fmt(s["seasonal_naive"]["wape"]),
             _fmt(s[m["method"]]["mase"]),
-            m.get("reason") or "",
+        )
+        notes.append(
+            f"{version}: data {m['training_start']}..{m['training_end']}, {m.get('reason') or ''}"
         )
     console.print(table)
+    for note in notes:
+        console.print(note, highlight=False)
     return 0
 
 
