@@ -28,12 +28,39 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    PageSpec(  # drivers land here: their own orders of the day
+        "app_pages/driver.py",
+        "My orders",
+        ":material/local_shipping:",
+        frozenset({"driver"}),
+        "my-orders",
+        "Driver",
+    ),
     PageSpec("app_pages/overview.py", "Fleet overview", ":material/dashboard:", OFFICE, "overview"),
     PageSpec("app_pages/machine.py", "Machine", ":material/kitchen:", ALL_ROLES, "machine"),
     PageSpec("app_pages/sales.py", "Sales", ":material/payments:", OFFICE, "sales"),
     PageSpec("app_pages/stockouts.py", "Stock-outs", ":material/block:", OFFICE, "stockouts"),
     PageSpec(
         "app_pages/data_quality.py", "Data quality", ":material/rule:", OFFICE, "data-quality"
+    ),
+    PageSpec(
+        "app_pages/recommendations.py",
+        "Recommendations",
+        ":material/auto_awesome:",
+        OFFICE,
+        "recommendations",
+        "Operations",
+    ),
+    PageSpec(
+        "app_pages/visit_plan.py",
+        "Visit plan & orders",
+        ":material/route:",
+        OFFICE,
+        "visit-plan",
+        "Operations",
+    ),
+    PageSpec(
+        "app_pages/models.py", "Models", ":material/model_training:", OFFICE, "models", "Models"
     ),
     PageSpec(
         "app_pages/admin.py", "Admin", ":material/admin_panel_settings:", MANAGERS, "admin", "Admin"

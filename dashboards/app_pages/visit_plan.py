@@ -17,37 +17,67 @@ from operations.services import orders
 from operations.services.visit_orders import PlanOrders, PlanPick, create_orders_from_plan
 
 MAX_REASON = 1000
-PLAN_COLUMNS = ["stop", "asset_number", "location", "score", "need_date", "sold_out_slots",
-                "core_out", "days_since_service", "reasons"]
-PICK_COLUMNS = ["asset_number", "cabinet_index", "slot", "product_id", "product_name",
-                "par_level", "predicted_level", "quantity"]
+PLAN_COLUMNS = [
+    "stop",
+    "asset_number",
+    "location",
+    "score",
+    "need_date",
+    "sold_out_slots",
+    "core_out",
+    "days_since_service",
+    "reasons",
+]
+PICK_COLUMNS = [
+    "asset_number",
+    "cabinet_index",
+    "slot",
+    "product_id",
+    "product_name",
+    "par_level",
+    "predicted_level",
+    "quantity",
+]
 
 
 def _choose_plan(dates: pd.DataFrame) -> tuple[str, str] | None:
     routes = list(dict.fromkeys(dates["route_id"]))
-    names = {r.route_id: f"{r.route_id} · {r.route_name or ''} ({r.driver or 'no driver'})"
-             for r in dates.itertuples()}
+    names = {
+        r.route_id: f"{r.route_id} · {r.route_name or ''} ({r.driver or 'no driver'})"
+        for r in dates.itertuples()
+    }
     cols = st.columns(2)
     route = cols[0].selectbox("Route", routes, format_func=names.get, key="plan_route")
-    days = [str(d) for d in dates.loc[dates["route_id"] == route, "plan_date"]]
+    days = [
+        pd.Timestamp(d).date().isoformat()
+        for d in dates.loc[dates["route_id"] == route, "plan_date"]
+    ]
     day = cols[1].selectbox("Date", days, key="plan_date")
     return (route, day) if route and day else None
 
 
-def _print_view(plan: pd.DataFrame, picks: pd.DataFrame, summary: pd.DataFrame,
-                route: str, day: str) -> None:
+def _print_view(
+    plan: pd.DataFrame, picks: pd.DataFrame, summary: pd.DataFrame, route: str, day: str
+) -> None:
     """Plain markdown tables: what a browser prints cleanly on paper."""
     lines = [f"### Pick list · route {route} · {day}", ""]
     for stop in plan.itertuples():
         mine = picks[(picks["asset_number"] == stop.asset_number) & (picks["quantity"] > 0)]
-        lines += [f"**Stop {stop.stop}: {stop.asset_number}** · {stop.location or ''}", "",
-                  "| cabinet | slot | product | load |", "|---|---|---|---:|"]
-        lines += [f"| {p.cabinet_index} | {p.slot} | {_md(p.product_name)} | {p.quantity} |"
-                  for p in mine.itertuples()]
+        lines += [
+            f"**Stop {stop.stop}: {stop.asset_number}** · {stop.location or ''}",
+            "",
+            "| cabinet | slot | product | load |",
+            "|---|---|---|---:|",
+        ]
+        lines += [
+            f"| {p.cabinet_index} | {p.slot} | {_md(p.product_name)} | {p.quantity} |"
+            for p in mine.itertuples()
+        ]
         lines.append("")
     lines += ["**Whole route, per product**", "", "| product | name | load |", "|---|---|---:|"]
-    lines += [f"| {s.product_id} | {_md(s.product_name)} | {s.quantity} |"
-              for s in summary.itertuples()]
+    lines += [
+        f"| {s.product_id} | {_md(s.product_name)} | {s.quantity} |" for s in summary.itertuples()
+    ]
     st.markdown("\n".join(lines))
 
 
@@ -61,8 +91,12 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
     planned = picks[picks["quantity"] > 0]
     machines = planned["asset_number"].nunique()
     st.markdown(f"**Service orders** · {machines} machines with something to load.")
-    if not st.button(f"Create service orders for {route} on {day}", type="primary",
-                     key="create_orders", disabled=planned.empty):
+    if not st.button(
+        f"Create service orders for {route} on {day}",
+        type="primary",
+        key="create_orders",
+        disabled=planned.empty,
+    ):
         return
     specs = [PlanPick.from_row(row) for row in picks.to_dict("records")]
 
@@ -70,7 +104,8 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
         made = ", ".join(f"#{o.id}" for o in result.created) or "none"
         skipped = "; ".join(f"{asset}: {why}" for asset, why in result.skipped.items())
         return f"Created {len(result.created)} service orders ({made})." + (
-            f" Skipped {skipped}." if skipped else "")
+            f" Skipped {skipped}." if skipped else ""
+        )
 
     actions.perform(
         "create service orders",
@@ -92,9 +127,12 @@ def _plan_tab() -> None:
     route, day = chosen
     plan = data.query("visit_plan", route_id=route, plan_date=day)
     picks = data.query("visit_picks", route_id=route, plan_date=day)
-    summary = (picks.groupby(["product_id", "product_name"], as_index=False)["quantity"].sum()
-               .query("quantity > 0").sort_values(["quantity", "product_id"],
-                                                  ascending=[False, True]))
+    summary = (
+        picks.groupby(["product_id", "product_name"], as_index=False)["quantity"]
+        .sum()
+        .query("quantity > 0")
+        .sort_values(["quantity", "product_id"], ascending=[False, True])
+    )
     cols = st.columns(3)
     cols[0].metric("Machines to visit", len(plan))
     cols[1].metric("Units to load", int(picks["quantity"].sum()))
@@ -105,17 +143,26 @@ def _plan_tab() -> None:
         st.subheader("Machines to visit")
         st.dataframe(plan[PLAN_COLUMNS], hide_index=True, width="stretch")
         st.subheader("Pick list per machine")
-        st.dataframe(picks.loc[picks["quantity"] > 0, PICK_COLUMNS], hide_index=True,
-                     width="stretch")
+        st.dataframe(
+            picks.loc[picks["quantity"] > 0, PICK_COLUMNS], hide_index=True, width="stretch"
+        )
         st.subheader("Whole route, per product")
         st.dataframe(summary, hide_index=True, width="stretch")
     cols = st.columns(2)
-    cols[0].download_button("Pick list per machine (CSV)", picks[PICK_COLUMNS].to_csv(index=False),
-                            file_name=f"picks-{route}-{day}.csv", mime="text/csv",
-                            key="csv_picks")
-    cols[1].download_button("Route per product (CSV)", summary.to_csv(index=False),
-                            file_name=f"route-{route}-{day}.csv", mime="text/csv",
-                            key="csv_route")
+    cols[0].download_button(
+        "Pick list per machine (CSV)",
+        picks[PICK_COLUMNS].to_csv(index=False),
+        file_name=f"picks-{route}-{day}.csv",
+        mime="text/csv",
+        key="csv_picks",
+    )
+    cols[1].download_button(
+        "Route per product (CSV)",
+        summary.to_csv(index=False),
+        file_name=f"route-{route}-{day}.csv",
+        mime="text/csv",
+        key="csv_route",
+    )
     if session.allowed(Action.CREATE_ORDER):
         _create_orders(route, day, picks)
 
@@ -129,10 +176,11 @@ def _filtered(all_orders: list[orders.ServiceOrder]) -> list[orders.ServiceOrder
     driver = cols[2].selectbox("Driver", ["all", *drivers], key="orders_driver")
     day: date | None = cols[3].date_input("Planned date", value=None, key="orders_date")
     return [
-        o for o in all_orders
+        o
+        for o in all_orders
         if (not statuses or o.status in statuses)
-        and (route == "all" or o.route.code == route)
-        and (driver == "all" or (o.driver_username or "") == driver)
+        and route in {"all", o.route.code}
+        and driver in {"all", o.driver_username or ""}
         and (day is None or o.planned_date == day)
     ]
 
@@ -142,8 +190,12 @@ def _manage(shown: list[orders.ServiceOrder]) -> None:
     drafts = [o.id for o in shown if o.status == "draft"]
     if drafts and session.allowed(Action.SCHEDULE_ORDER):
         with st.form("schedule_orders"):
-            chosen = st.multiselect("Draft orders to schedule (released to their drivers)",
-                                    drafts, default=drafts, key="schedule_ids")
+            chosen = st.multiselect(
+                "Draft orders to schedule (released to their drivers)",
+                drafts,
+                default=drafts,
+                key="schedule_ids",
+            )
             if st.form_submit_button("Schedule selected orders", key="schedule_submit"):
                 if not chosen:
                     st.error("Choose at least one order to schedule.")
@@ -179,8 +231,12 @@ def _orders_tab() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     if shown:
         by_id = {o.id: o for o in shown}
-        chosen = st.selectbox("Order details", list(by_id), key="order_detail",
-                              format_func=lambda i: f"#{i} · {by_id[i].status}")
+        chosen = st.selectbox(
+            "Order details",
+            list(by_id),
+            key="order_detail",
+            format_func=lambda i: f"#{i} · {by_id[i].status}",
+        )
         items = order_tables.items_frame(by_id[chosen], labels)
         st.dataframe(items.drop(columns=["cabinet_id"]), hide_index=True, width="stretch")
     _manage(shown)
@@ -192,8 +248,10 @@ def main() -> None:
     st.title("Visit plan and service orders")
     actions.show_outcome()
     day = ui.data_day()
-    st.caption(f"The data's last day: {day or 'no sales yet'}. Plans come from the visit planner "
-               "(service_plan, service_plan_picks); orders from the operational database.")
+    st.caption(
+        f"The data's last day: {day or 'no sales yet'}. Plans come from the visit planner "
+        "(service_plan, service_plan_picks); orders from the operational database."
+    )
     plan_tab, orders_tab = st.tabs(["Visit plan", "Service orders"])
     with plan_tab:
         _plan_tab()

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, text
 
 from operations.permissions import SYSTEM, Actor
-from operations.schema import Base, Cabinet, Device
+from operations.schema import (
+    Base,
+    Cabinet,
+    Device,
+    PlanogramSlot,
+    PlanogramVersion,
+    Product,
+)
 from operations.services import devices, masterdata, orders, planograms, users
 
 PASSWORD = "correct-horse-1"
@@ -136,3 +143,21 @@ def table_contents(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             rows = connection.execute(text(f'SELECT * FROM "{name}"')).all()
             contents[name] = sorted((tuple(row) for row in rows), key=repr)
     return contents
+
+
+def active_slots(engine: Engine, cabinet: int) -> dict[str, tuple[str, int, int, int]]:
+    """The cabinet's active planogram: slot → (product code, capacity, par, price cents)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                PlanogramSlot.slot,
+                Product.code,
+                PlanogramSlot.capacity,
+                PlanogramSlot.par_level,
+                PlanogramSlot.price_cents,
+            )
+            .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
+            .join(Product, PlanogramSlot.product_id == Product.id)
+            .where(PlanogramVersion.cabinet_id == cabinet, PlanogramVersion.is_active)
+        )
+        return {slot: (code, cap, par, price) for slot, code, cap, par, price in rows}

@@ -11,15 +11,13 @@ import json
 from dataclasses import replace
 
 import pytest
-from ops_world import World, table_contents
+from ops_world import World, active_slots, table_contents
 from sqlalchemy import select, text
 
 from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from operations.schema import (
     AuditEntry,
-    PlanogramSlot,
     PlanogramVersion,
-    Product,
     RecommendationDecision,
     ServiceOrder,
 )
@@ -54,23 +52,6 @@ PAR_A1 = RecommendationSpec(
 )
 
 
-def _slots(world: World, cabinet: int) -> dict[str, tuple[str, int, int, int]]:
-    with world.engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                PlanogramSlot.slot,
-                Product.code,
-                PlanogramSlot.capacity,
-                PlanogramSlot.par_level,
-                PlanogramSlot.price_cents,
-            )
-            .join(PlanogramVersion, PlanogramSlot.version_id == PlanogramVersion.id)
-            .join(Product, PlanogramSlot.product_id == Product.id)
-            .where(PlanogramVersion.cabinet_id == cabinet, PlanogramVersion.is_active)
-        )
-        return {slot: (code, cap, par, price) for slot, code, cap, par, price in rows}
-
-
 def test_accept_creates_version_order_and_decisions(world: World) -> None:
     max_, cabinet = world.actors["max"], world.cabinets["A1"]
     done = recommendations.accept_recommendations(
@@ -82,7 +63,7 @@ def test_accept_creates_version_order_and_decisions(world: World) -> None:
         planned_date="2026-12-07",
     )
     # A2 becomes Cola at the Cola master price 1.50; A1 keeps Cola with par 8
-    assert _slots(world, cabinet) == {"A1": ("P1", 8, 8, 150), "A2": ("P1", 9, 7, 150)}
+    assert active_slots(world.engine, cabinet) == {"A1": ("P1", 8, 8, 150), "A2": ("P1", 9, 7, 150)}
     assert done.planogram_version is not None and done.planogram_version.version == 2
     order = done.service_order
     assert order is not None
@@ -143,7 +124,7 @@ def test_a_decided_recommendation_cannot_be_decided_again(world: World) -> None:
 
 def test_reject_records_reason_and_changes_no_planogram(world: World) -> None:
     max_, cabinet = world.actors["max"], world.cabinets["A1"]
-    slots_before = _slots(world, cabinet)
+    slots_before = active_slots(world.engine, cabinet)
     done = recommendations.reject_recommendations(
         world.engine, max_, cabinet, [SWAP_A2], reason="  Kunde möchte Chips 🥔 "
     )
@@ -151,7 +132,7 @@ def test_reject_records_reason_and_changes_no_planogram(world: World) -> None:
         ("rejected", "Kunde möchte Chips 🥔")
     ]
     assert done.planogram_version is None and done.service_order is None
-    assert _slots(world, cabinet) == slots_before
+    assert active_slots(world.engine, cabinet) == slots_before
     with world.engine.connect() as connection:
         entry = connection.execute(
             select(AuditEntry).where(AuditEntry.entity == "recommendation")
@@ -244,15 +225,15 @@ def test_accept_is_atomic_when_the_last_write_fails(world: World) -> None:
 def test_viewer_and_driver_cannot_decide(user: str, world: World) -> None:
     actor, cabinet = world.actors[user], world.cabinets["A1"]
     before = table_contents(world.engine)
-    with pytest.raises(PermissionDenied, match="recommendation.decide"):
+    with pytest.raises(PermissionDenied, match=r"recommendation\.decide"):
         recommendations.accept_recommendations(world.engine, actor, cabinet, [SWAP_A2])
-    with pytest.raises(PermissionDenied, match="recommendation.decide"):
+    with pytest.raises(PermissionDenied, match=r"recommendation\.decide"):
         recommendations.reject_recommendations(world.engine, actor, cabinet, [SWAP_A2], reason="no")
     assert table_contents(world.engine) == before
 
 
 def test_driver_cannot_read_decisions(world: World) -> None:
-    with pytest.raises(PermissionDenied, match="recommendation.read"):
+    with pytest.raises(PermissionDenied, match=r"recommendation\.read"):
         recommendations.list_decisions(world.engine, world.actors["dave"])
 
 

@@ -143,7 +143,7 @@ def test_bad_plans_create_nothing(case: str, world: World) -> None:
 @pytest.mark.parametrize("user", ["vic", "dave"])
 def test_viewer_and_driver_cannot_create_orders_from_a_plan(user: str, world: World) -> None:
     before = table_contents(world.engine)
-    with pytest.raises(PermissionDenied, match="order.create"):
+    with pytest.raises(PermissionDenied, match=r"order\.create"):
         create_orders_from_plan(
             world.engine,
             world.actors[user],
