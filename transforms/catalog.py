@@ -41,6 +41,7 @@ MART_VIEWS: tuple[str, ...] = (
     "fct_daily_sales",
     "fct_slot_sales_by_slot",
     "fct_stockouts",
+    "fleet_clock",
     "slot_status",
     "machine_health",
     "sales_daily_enriched",

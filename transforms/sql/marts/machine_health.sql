@@ -5,7 +5,7 @@
 -- serial). Expected cash in the box: cash sales (CA2 since reset) of the reads after the last
 -- door opening (EA1 EGS, a driver's visit empties the box).
 CREATE OR REPLACE VIEW machine_health AS
-WITH now_ AS (SELECT max(read_at) AS as_of FROM dex_reads),
+WITH now_ AS (SELECT as_of FROM fleet_clock),
 reads AS (
     SELECT
         machine_serial,

@@ -2,7 +2,7 @@
 -- historical data read the same. Units left: the level of the last read (PA108) minus the
 -- slot's recent rate × hours since that read. Rate: units over the last 28 days of intervals.
 CREATE OR REPLACE VIEW slot_status AS
-WITH now_ AS (SELECT max(period_end) AS as_of FROM fct_slot_sales),
+WITH now_ AS (SELECT as_of FROM fleet_clock),
 last AS (
     SELECT * FROM fct_slot_sales
     QUALIFY row_number() OVER (PARTITION BY machine_serial, selection_key ORDER BY period_end DESC) = 1
@@ -22,9 +22,10 @@ estimate AS (
         l.*,
         coalesce(r.daily_rate, 0) AS daily_rate,
         now_.as_of,
-        date_diff('second', l.period_end, now_.as_of) / 3600.0 AS last_read_age_hours,
+        -- a clock set ahead of the fleet's reads no age, not a negative one
+        greatest(date_diff('second', l.period_end, now_.as_of), 0) / 3600.0 AS last_read_age_hours,
         l.current_level - coalesce(r.daily_rate, 0)
-            * date_diff('second', l.period_end, now_.as_of) / 86400.0 AS left_estimate
+            * greatest(date_diff('second', l.period_end, now_.as_of), 0) / 86400.0 AS left_estimate
     FROM last AS l
     CROSS JOIN now_
     LEFT JOIN recent AS r USING (machine_serial, selection_key)
