@@ -6,22 +6,27 @@ not read as zero demand (the censoring correction). The day's and week's shape o
 taken as known (a fleet-wide profile any operator has from payment times); the counters include
 units bought as someone else's substitute, which the operator cannot separate. Products not
 stocked at a machine borrow from other machines (``candidates.fill_absent``); shares follow
-category × appeal (``candidates.category_shares``); the substitute probability is the default.
+category × appeal (``candidates.category_shares``); the substitute probability is estimated from
+how much of the demand a product loses to its stock-outs its category keeps
+(``planogram.substitution``, the same estimator the warehouse context uses), shrunk to a prior.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from models.evaluation.market import PeriodResult
-from models.evaluation.policies import Knowledge
+from models.evaluation.market import PeriodResult, pair_par
+from models.evaluation.policies import Knowledge, current
 from models.evaluation.world import World
 from models.planogram.candidates import category_shares, fill_absent, fit_traffic_appeal
-from models.planogram.types import CabinetContext
+from models.planogram.substitution import (
+    SubstitutionEstimate,
+    estimate_substitution,
+    group_days,
+)
 
 MIN_INSTOCK_DAYS = 2.0
 PRIOR_DAYS = 14.0  # weight of the machine × product model, in days of observation
-DEFAULT_Q = CabinetContext.__dataclass_fields__["substitute_probability"].default
 
 
 def estimate(world: World, warm: PeriodResult) -> Knowledge:
@@ -52,7 +57,25 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     for p, row in shares.items():
         for o, w in row.items():
             share[index[p], index[o]] = w
-    return Knowledge(filled[mi, pi], share, DEFAULT_Q, "sales_estimate")
+    return Knowledge(filled[mi, pi], share, substitution(world, warm).q, "sales_estimate")
+
+
+def substitution(world: World, warm: PeriodResult) -> SubstitutionEstimate:
+    """``q`` from the warm-up's daily counters and stock-outs, per (machine, category) group:
+    units sold by the group's stocked products, and the demand each lost to its own stock-outs
+    (its censoring-corrected rate × the share of the day's demand it was sold out)."""
+
+    stocked = np.flatnonzero(pair_par(world, current(world)) > 0)
+    level = world.hour_weight[: warm.daily_sold.shape[0]].sum(axis=1)  # [day]
+    rate = warm.sold[stocked] / np.maximum(warm.instock_weight[stocked], 1e-9)
+    out_share = np.maximum(level[:, None] - warm.daily_instock[:, stocked], 0.0)
+    units, lost, out = group_days(
+        world.pair_machine[stocked],
+        np.array(world.catalog.category)[world.pair_product[stocked]],
+        warm.daily_sold[:, stocked],
+        rate[None, :] * out_share,
+    )
+    return estimate_substitution(units, lost, np.broadcast_to(level, units.shape), out)
 
 
 def truth(world: World, d0: int, d1: int) -> Knowledge:

@@ -40,6 +40,8 @@ class PeriodResult:
     revenue_cents: float
     loaded_units: int
     visits: int
+    daily_sold: np.ndarray  # [day, pair] units sold (own + substitutes), the counters per day
+    daily_instock: np.ndarray  # [day, pair] share of an average day's demand seen in stock
 
     @property
     def sold(self) -> np.ndarray:
@@ -115,7 +117,8 @@ def run_period(world: World, plan: Plan, d0: int, d1: int) -> PeriodResult:
     n = len(par)
     stock = par.copy()
     demand, sold_own, sub_out, lost, sub_in = (np.zeros(n, dtype=np.int64) for _ in range(5))
-    weight = np.zeros(n)
+    daily_sold = np.zeros((d1 - d0, n), dtype=np.int64)
+    daily_instock = np.zeros((d1 - d0, n))
     loaded = 0
     for d in range(d0, d1):
         for h in range(HOURS):
@@ -127,7 +130,8 @@ def run_period(world: World, plan: Plan, d0: int, d1: int) -> PeriodResult:
             a = a_f + a_l
             sold = np.minimum(a, stock)
             frac = np.where(a > stock, stock / (a + 1.0), 1.0) * (stock > 0)
-            weight += frac * world.hour_weight[d, h]
+            daily_instock[d - d0] += frac * world.hour_weight[d, h]
+            daily_sold[d - d0] += sold
             stock -= sold
             demand += a
             sold_own += sold
@@ -140,6 +144,7 @@ def run_period(world: World, plan: Plan, d0: int, d1: int) -> PeriodResult:
             got, took = _substitute(stock, target, flex_unmet)
             stock -= took
             sub_in += took
+            daily_sold[d - d0] += took
             sub_out += got
             lost += unmet - got
     revenue = float(((sold_own + sub_in) * price).sum())
@@ -152,8 +157,10 @@ def run_period(world: World, plan: Plan, d0: int, d1: int) -> PeriodResult:
         sub_out=sub_out,
         lost=lost,
         sub_in=sub_in,
-        instock_weight=weight,
+        instock_weight=daily_instock.sum(axis=0),
         revenue_cents=revenue,
         loaded_units=loaded,
         visits=n_visits,
+        daily_sold=daily_sold,
+        daily_instock=daily_instock,
     )
