@@ -8,10 +8,6 @@ Demand per machine and product (units per day, all its slots together):
 - ``borrowed`` for a product not sold at the machine: the product's appeal at the other machines
   × this machine's traffic (``candidates.fill_absent``, a multiplicative machine × product fit).
 
-The substitute probability every cabinet uses is estimated from the machines' daily counters and
-stock-outs over ``SUBSTITUTION_WINDOW_DAYS`` (``substitution.py``: how much of what a product loses
-to its stock-outs its category keeps), shrunk toward the simulator's 0.55.
-
 Rules for slot sizes, allowed categories, one cabinet per product and substitution shares are in
 ``models.planogram.candidates``; the service intervals come from ``devices.service_days``.
 """
@@ -33,17 +29,11 @@ from models.planogram.candidates import (
 )
 from models.planogram.expectation import service_intervals
 from models.planogram.settings import PlanogramSettings
-from models.planogram.substitution import (
-    SubstitutionEstimate,
-    estimate_substitution,
-    group_days,
-)
 from models.planogram.types import CabinetContext, CandidateProduct, SlotInfo
 from transforms.catalog import lake_connection
 
 SQL_DIR = Path(__file__).parent / "sql"
 SALES_WINDOW_DAYS = 28
-SUBSTITUTION_WINDOW_DAYS = 56
 
 
 @dataclass(frozen=True)
@@ -53,7 +43,6 @@ class FleetContexts:
     contexts: tuple[CabinetContext, ...]
     demand_source: str  # "forecast" or "sales_estimate" (for products sold at the machine)
     demand_version: str  # the forecast's model_version, or "sales_estimate"
-    substitution: SubstitutionEstimate | None = None  # the substitute probability's estimate
 
 
 def _sql(name: str) -> str:
@@ -71,9 +60,6 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
         if not rates:
             rates = con.execute(_sql("sales_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
             source, version = "sales_estimate", "sales_estimate"
-        days = con.execute(
-            _sql("substitution_days"), {"window": SUBSTITUTION_WINDOW_DAYS}
-        ).fetchall()
     finally:
         con.close()
     catalog = {p[0]: p for p in products}
@@ -88,7 +74,6 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     filled = fill_absent(grid)
     _, appeal = fit_traffic_appeal(grid)
     category = {p: catalog[p][2] for p in pid}
-    subst = _substitution(days, grid_rate=filled, mindex=mindex, pindex=pindex, category=category)
     shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
     by_machine: dict[str, list[tuple]] = defaultdict(list)
     for s in slots:
@@ -142,39 +127,6 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                         allowed[cab] & {c.category for c in cands},
                     ),
                     service_intervals=intervals,
-                    substitute_probability=subst.q,
                 )
             )
-    return FleetContexts(tuple(contexts), source, str(version), subst)
-
-
-def _substitution(
-    days: list[tuple],
-    *,
-    grid_rate: np.ndarray,
-    mindex: dict[str, int],
-    pindex: dict[str, int],
-    category: dict[str, str],
-) -> SubstitutionEstimate:
-    """``q`` from (machine, product, day, units, sold-out share of the day) rows; the lost
-    demand of a product-day is its estimated daily demand × that share (every day weighs 1)."""
-    items: dict[tuple[str, str], int] = {}
-    first: dict[str, object] = {}
-    for serial, product, day, _, _ in days:
-        if serial in mindex and product in pindex:
-            items.setdefault((serial, product), len(items))
-            first[serial] = min(first.get(serial, day), day)
-    units = np.full((SUBSTITUTION_WINDOW_DAYS, len(items)), np.nan)
-    lost = np.full_like(units, np.nan)
-    for serial, product, day, sold, out_days in days:
-        i = items.get((serial, product))
-        if i is None:
-            continue
-        d = (day - first[serial]).days
-        units[d, i] = float(sold)
-        lost[d, i] = float(grid_rate[mindex[serial], pindex[product]]) * float(out_days or 0.0)
-    keys = list(items)
-    g_units, g_lost, g_out = group_days(
-        np.array([k[0] for k in keys]), np.array([category[k[1]] for k in keys]), units, lost
-    )
-    return estimate_substitution(g_units, g_lost, np.ones_like(g_units), g_out)
+    return FleetContexts(tuple(contexts), source, str(version))

@@ -48,13 +48,6 @@ def recommend(settings: Settings, run_id: str, now: datetime | None = None) -> R
     ensure_schemas(settings.lake)  # a first run: the ml views need their schema files
     fleet = build_contexts(settings.lake, plan_settings)
     version = f"{OPTIMISER_VERSION}+{fleet.demand_version}"
-    if fleet.substitution is not None:
-        est = fleet.substitution
-        log.info(
-            "planogram: substitute probability %.2f (data %.2f ± %.2f over %d machine-category "
-            "groups, %d days; prior weight %.0f%%)",
-            est.q, est.data_q, est.data_se, est.groups, est.days, 100 * est.prior_weight,
-        )  # fmt: skip
     pairs: list[tuple[CabinetContext, Proposal]] = []
     failed: list[str] = []
     for ctx in fleet.contexts:
