@@ -19,6 +19,7 @@ from models.evaluation.market import PeriodResult, pair_par
 from models.evaluation.policies import Knowledge, current
 from models.evaluation.world import World
 from models.planogram.candidates import category_shares, fill_absent, fit_traffic_appeal
+from models.planogram.context import SALES_WINDOW_DAYS
 from models.planogram.substitution import (
     SubstitutionEstimate,
     estimate_substitution,
@@ -30,9 +31,13 @@ PRIOR_DAYS = 14.0  # weight of the machine × product model, in days of observat
 
 
 def estimate(world: World, warm: PeriodResult) -> Knowledge:
-    """Rates per pair (units per average day) and shares, from the warm-up only."""
-    observed = warm.instock_weight >= MIN_INSTOCK_DAYS
-    rate = np.where(observed, warm.sold / np.maximum(warm.instock_weight, 1e-9), np.nan)
+    """Rates per pair (units per average day) and shares, from the warm-up only: rates from the
+    last ``SALES_WINDOW_DAYS`` days (the warehouse context's window, so recent launches and fades
+    weigh as they do in production), the substitute probability from the whole warm-up."""
+    sold = warm.daily_sold[-SALES_WINDOW_DAYS:].sum(axis=0)
+    weight = warm.daily_instock[-SALES_WINDOW_DAYS:].sum(axis=0)
+    observed = weight >= MIN_INSTOCK_DAYS
+    rate = np.where(observed, sold / np.maximum(weight, 1e-9), np.nan)
     machines = np.unique(world.pair_machine)
     products = np.unique(world.pair_product)
     mi = np.searchsorted(machines, world.pair_machine)
@@ -43,7 +48,7 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     prior = traffic[mi] * appeal[pi]
     # partial pooling (Gamma-Poisson): the pair's own evidence weighed against the
     # machine × product model with the weight of PRIOR_DAYS days of observation
-    pooled = (warm.sold + PRIOR_DAYS * prior) / (warm.instock_weight + PRIOR_DAYS)
+    pooled = (sold + PRIOR_DAYS * prior) / (weight + PRIOR_DAYS)
     grid[mi, pi] = np.where(observed, pooled, np.nan)
     filled = fill_absent(grid)
     ids = world.catalog.product_id
