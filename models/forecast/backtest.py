@@ -110,6 +110,7 @@ def score_cutoff(
         err=float((fc - y)[instock].sum()),
         actual=float(y[instock].sum()),
         abs_err_all=float(np.abs(y - fc)[life].sum()),
+        err_all=float((fc - y)[life].sum()),
         actual_all=float(y[life].sum()),
         mase_terms=mase_terms(y, fc, instock, scale).tolist(),
         series=int((life.any(axis=1)).sum()),
@@ -118,6 +119,7 @@ def score_cutoff(
         tv = truth[:, span]
         known = life & ~np.isnan(tv)
         sums.abs_err_true = float(np.abs(tv - fc)[known].sum())
+        sums.err_true = float((fc - tv)[known].sum())
         sums.true = float(tv[known].sum())
     m1 = float(((y - fc) ** 2 - fc)[instock].sum())
     m2 = float((fc**2)[instock].sum())

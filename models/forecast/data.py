@@ -3,14 +3,16 @@ lake (``transforms.catalog.lake_connection``): never the warehouse file."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from transforms.catalog import lake_connection
+from transforms.catalog import file_list, lake_connection
 
 SQL_DIR = Path(__file__).parent / "sql"
+_FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
 QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products", "last_reads")
 
 
@@ -18,22 +20,25 @@ QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products", "l
 class SourceFrames:
     """What the features are built from (one frame per query in ``sql/``)."""
 
-    daily_sales: pl.DataFrame  # machine_serial, selection, product_id, sales_date, units
+    # machine_serial, selection, product_id, sales_date, units (+ read_id_end, profile_share:
+    # the interval a day's units come from and the day's share of it, when known)
+    daily_sales: pl.DataFrame
     stockouts: pl.DataFrame  # machine_serial, selection, start_at, end_at
     slots: pl.DataFrame  # the active planogram: machine_serial, cabinet_index, slot, ...
     series_context: pl.DataFrame  # machine_serial, location_id, traffic
     products: pl.DataFrame  # product_id, category
-    last_reads: pl.DataFrame  # machine_serial, last_read_at
+    last_reads: pl.DataFrame  # machine_serial, last_read_at (the last read of each day)
 
 
 def load_sources(lake: Path) -> SourceFrames:
     """Run every query of ``sql/`` over the lake and return the frames."""
     con = lake_connection(lake)
     try:
-        frames = {
-            name: pl.from_arrow(con.sql((SQL_DIR / f"{name}.sql").read_text()).to_arrow_table())
-            for name in QUERIES
-        }
+        frames = {}
+        for name in QUERIES:
+            text = (SQL_DIR / f"{name}.sql").read_text()
+            text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
+            frames[name] = pl.from_arrow(con.sql(text).to_arrow_table())
     finally:
         con.close()
     return SourceFrames(**frames)  # type: ignore[arg-type]

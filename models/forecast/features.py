@@ -16,6 +16,7 @@ from models.forecast.panel import Panel
 FEATURES = (
     "rate7",
     "rate28",
+    "rate84",
     "rate_weekday",
     "raw_mean7",
     "censored_share28",
@@ -70,6 +71,7 @@ def origin_features(panel: Panel, origin: int, horizon: int) -> FeatureRows:
     end = origin + 1
     rate7 = _window_rate(hist, avail, end - 7, end)
     rate28 = _window_rate(hist, avail, end - 28, end)
+    rate84 = _window_rate(hist, avail, end - 84, end)
     life7 = alive[:, max(end - 7, 0) :].sum(axis=1)
     raw7 = np.where(
         life7 > 0, np.nansum(hist[:, max(end - 7, 0) :], axis=1) / np.maximum(life7, 1), np.nan
@@ -104,6 +106,7 @@ def origin_features(panel: Panel, origin: int, horizon: int) -> FeatureRows:
             [
                 rate7,
                 rate28,
+                rate84,
                 rate_wd,
                 raw7,
                 cshare,

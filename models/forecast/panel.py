@@ -65,7 +65,8 @@ def data_last_day(last_reads: pl.DataFrame) -> date:
     clock), less 12 hours. A read in the morning leaves its day incomplete (the day before
     counts); a closing read just before or after midnight counts for the day it closes; a
     device whose clock jumped months ahead does not drag the fleet's "today" along."""
-    times = sorted(last_reads.drop_nulls("last_read_at")["last_read_at"].to_list())
+    per_machine = last_reads.group_by("machine_serial").agg(pl.col("last_read_at").max())
+    times = sorted(per_machine.drop_nulls("last_read_at")["last_read_at"].to_list())
     if not times:
         raise ValueError("dex_reads has no read with a time: no data to forecast from")
     return (times[(len(times) - 1) // 2] - timedelta(hours=12)).date()
@@ -96,9 +97,59 @@ def soldout_hours_per_day(stockouts: pl.DataFrame, first: date, last: date) -> p
     )
 
 
+def respread(parts: pl.DataFrame, hours: pl.DataFrame) -> pl.DataFrame:
+    """Daily units per series from the daily spread's parts, each interval re-spread over the
+    hours its slot was in stock: a day's weight is its profile share times the share of the
+    day in stock (an interval's total is kept exactly). Without interval parts (no
+    ``read_id_end`` column) the days are taken as they are."""
+    key = [*SERIES_KEY, "sales_date"]
+    if "read_id_end" not in parts.columns:
+        return parts.group_by(key).agg(pl.col("units").sum())
+    interval = ["machine_serial", "selection", "read_id_end"]
+    weight = pl.col("profile_share") * (1.0 - pl.col("hours").fill_null(0.0) / 24.0)
+    joined = parts.join(
+        hours.rename({"day": "sales_date"}),
+        on=["machine_serial", "selection", "sales_date"],
+        how="left",
+    ).with_columns(weight.alias("w"))
+    joined = joined.with_columns(
+        pl.col("units").sum().over(interval).alias("total"),
+        pl.col("w").sum().over(interval).alias("wsum"),
+    )
+    units = (
+        pl.when(pl.col("wsum") > 1e-9)
+        .then(pl.col("total") * pl.col("w") / pl.col("wsum"))
+        .otherwise(pl.col("units"))
+    )
+    return joined.group_by(key).agg(units.sum().alias("units"))
+
+
+def machine_ends(src: SourceFrames, daily: pl.DataFrame, last: date) -> pl.DataFrame:
+    """Per machine, the last day its data covers: its last sales day up to ``last``, and not
+    past its last read up to ``last``, less 12 hours (a read in the morning leaves its day
+    incomplete). Days after that are unknown, not zero: a device read weekly has not told us
+    about them yet, and for one whose clock jumped months ahead the days after its last read
+    before the jump hold only the spread of the interval across the jump."""
+    data_end = daily.group_by("machine_serial").agg(pl.col("sales_date").max().alias("data_end"))
+    complete = (
+        src.last_reads.select(
+            "machine_serial",
+            (pl.col("last_read_at") - pl.duration(hours=12)).dt.date().alias("complete"),
+        )
+        .filter(pl.col("complete") <= last)
+        .group_by("machine_serial")
+        .agg(pl.col("complete").max())
+    )
+    return data_end.join(complete, on="machine_serial", how="left").select(
+        "machine_serial",
+        pl.min_horizontal("data_end", "complete", pl.lit(last)).alias("machine_end"),
+    )
+
+
 def _series_frame(src: SourceFrames, daily: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
     """One row per series: its life (first and last day column) and its context. Series of the
-    active planogram live to the last day; current slots without history get an empty life."""
+    active planogram live to their machine's end (:func:`machine_ends`); current slots without
+    history get an empty life."""
     current = src.slots.select(*SERIES_KEY).unique().with_columns(pl.lit(True).alias("is_current"))
     seen = daily.group_by(*SERIES_KEY).agg(
         pl.col("sales_date").min().alias("first_date"),
@@ -108,14 +159,16 @@ def _series_frame(src: SourceFrames, daily: pl.DataFrame, first: date, last: dat
         pl.col("is_current").fill_null(False),
         pl.col("first_date").fill_null(last + timedelta(days=1)),
     )
-    series = series.with_columns(
+    ends = machine_ends(src, daily, last)
+    series = series.join(ends, on="machine_serial", how="left").with_columns(
         pl.when(pl.col("is_current"))
-        .then(pl.lit(last))
-        .otherwise(pl.col("last_date"))
+        .then(pl.col("machine_end").fill_null(pl.lit(last)))
+        .otherwise(pl.min_horizontal("last_date", "machine_end"))
         .alias("last_date")
     )
     return (
-        series.join(src.products, on="product_id", how="left")
+        series.drop("machine_end")
+        .join(src.products, on="product_id", how="left")
         .join(src.series_context, on="machine_serial", how="left")
         .sort(*SERIES_KEY)
         .with_row_index("row")
@@ -132,8 +185,11 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     if src.daily_sales.is_empty():
         raise ValueError("fct_daily_sales is empty: no sales to forecast from")
     last = last_day or data_last_day(src.last_reads)
-    first = max(src.daily_sales["sales_date"].min(), last - timedelta(days=MAX_HISTORY_DAYS - 1))  # type: ignore[operator]
-    daily = src.daily_sales.filter(pl.col("sales_date").is_between(first, last))
+    lo, hi = src.daily_sales["sales_date"].min(), src.daily_sales["sales_date"].max()
+    all_hours = soldout_hours_per_day(src.stockouts, lo, max(hi, last))  # type: ignore[arg-type]
+    daily = respread(src.daily_sales, all_hours)
+    first = max(lo, last - timedelta(days=MAX_HISTORY_DAYS - 1))  # type: ignore[type-var,operator]
+    daily = daily.filter(pl.col("sales_date").is_between(first, last))
     series = _series_frame(src, daily, first, last)
     n, t = series.height, (last - first).days + 1
 
@@ -150,7 +206,7 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     units = np.where(life, units, np.nan)
 
     hours = np.zeros((n, t))
-    per_day = soldout_hours_per_day(src.stockouts, first, last).join(
+    per_day = all_hours.filter(pl.col("day").is_between(first, last)).join(
         series.select("machine_serial", "selection", "row"), on=["machine_serial", "selection"]
     )
     per_day = per_day.with_columns((pl.col("day") - pl.lit(first)).dt.total_days().alias("col"))

@@ -6,7 +6,7 @@ All take ``actual`` and ``forecast`` arrays of the same shape (series × days) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -60,7 +60,9 @@ class ScoreSums:
     err: float = 0.0
     actual: float = 0.0
     abs_err_true: float = 0.0
+    err_true: float = 0.0
     true: float = 0.0
+    err_all: float = 0.0
     abs_err_all: float = 0.0
     actual_all: float = 0.0
     mase_terms: list[float] = field(default_factory=list)
@@ -68,21 +70,14 @@ class ScoreSums:
 
     def add(self, other: ScoreSums) -> None:
         """Add another cutoff's sums."""
-        for name in (
-            "abs_err",
-            "err",
-            "actual",
-            "abs_err_true",
-            "true",
-            "abs_err_all",
-            "actual_all",
-        ):
+        for name in (f.name for f in fields(self) if f.name not in ("mase_terms", "series")):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.mase_terms.extend(other.mase_terms)
         self.series += other.series
 
     def scores(self) -> dict[str, float | None]:
-        """mase, wape, bias (observed, in-stock days), wape_vs_true, wape_all_days."""
+        """mase, wape, bias (observed, in-stock days); wape_vs_true, bias_vs_true (true
+        demand, every day); wape_all_days, bias_all_days (observed, every day)."""
 
         def ratio(a: float, b: float) -> float | None:
             return a / b if b > 0 else None
@@ -92,5 +87,7 @@ class ScoreSums:
             "wape": ratio(self.abs_err, self.actual),
             "bias": ratio(self.err, self.actual),
             "wape_vs_true": ratio(self.abs_err_true, self.true),
+            "bias_vs_true": ratio(self.err_true, self.true),
             "wape_all_days": ratio(self.abs_err_all, self.actual_all),
+            "bias_all_days": ratio(self.err_all, self.actual_all),
         }
