@@ -104,8 +104,11 @@ def test_driver_starts_and_completes_with_delivered_quantities(
         f"delivered_{order_id}_{c}_{s}": q for (c, s), q in planned.items()
     }
     first_key = sorted(planned)[0]
+    first_input = f"delivered_{order_id}_{first_key[0]}_{first_key[1]}"
+    # the inputs themselves refuse negative and absurd quantities (the service re-checks)
+    assert {(n.min, n.max, n.step) for n in inputs.values()} == {(0, 999, 1)}
     delivered = dict(planned) | {first_key: planned[first_key] - 1}
-    inputs[f"delivered_{order_id}_{first_key[0]}_{first_key[1]}"].set_value(delivered[first_key])
+    inputs[first_input].set_value(delivered[first_key])
     app.button(key=f"complete_submit_{order_id}").click().run()
     assert_clean(app)
     assert f"Order #{order_id} completed" in texts(app)
