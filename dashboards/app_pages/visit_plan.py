@@ -91,6 +91,11 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
     planned = picks[picks["quantity"] > 0]
     machines = planned["asset_number"].nunique()
     st.markdown(f"**Service orders** · {machines} machines with something to load.")
+    release = st.toggle(
+        "Schedule at once (release to the driver)",
+        key="schedule_now",
+        help="Otherwise the orders are drafts until scheduled on the Service orders tab.",
+    )
     if not st.button(
         f"Create service orders for {route} on {day}",
         type="primary",
@@ -103,14 +108,15 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
     def outcome(result: PlanOrders) -> str:
         made = ", ".join(f"#{o.id}" for o in result.created) or "none"
         skipped = "; ".join(f"{asset}: {why}" for asset, why in result.skipped.items())
-        return f"Created {len(result.created)} service orders ({made})." + (
+        state = "scheduled" if release else "drafts: schedule them on the Service orders tab"
+        return f"Created {len(result.created)} service orders ({made}; {state})." + (
             f" Skipped {skipped}." if skipped else ""
         )
 
     actions.perform(
         "create service orders",
         lambda: create_orders_from_plan(
-            data.ops_db(), who, route_code=route, planned_date=day, picks=specs
+            data.ops_db(), who, route_code=route, planned_date=day, picks=specs, schedule=release
         ),
         outcome,
     )

@@ -105,11 +105,23 @@ def test_manager_creates_one_order_per_planned_machine(actions_home: ActionsHome
         ).all()
     ids = [row.id for row in made]
     assert len(ids) == len(expected)
-    assert {(row.status, str(row.planned_date)) for row in made} == {("scheduled", day)}
+    assert {(row.status, str(row.planned_date)) for row in made} == {("draft", day)}
     assert _orders_by_asset(home, ids) == expected
-    assert {("create", str(i)) for i in ids} | {("order.schedule", str(i)) for i in ids} <= set(
-        audit
-    )
+    assert {("create", str(i)) for i in ids} <= set(audit)
+    # the drafts are released on the orders tab (all drafts preselected)
+    assert sorted(app.multiselect(key="schedule_ids").value) == ids
+    app.button(key="schedule_submit").click().run()
+    assert_clean(app)
+    assert f"Scheduled orders {', '.join(f'#{i}' for i in ids)}." in texts(app)
+    statuses = {orders.get_order(home.engine, home.actors["manager"], i).status for i in ids}
+    assert statuses == {"scheduled"}
+    with home.engine.connect() as connection:
+        scheduled = connection.execute(
+            select(AuditEntry.entity_key).where(
+                AuditEntry.action == "order.schedule", AuditEntry.actor == "max"
+            )
+        ).all()
+    assert {str(i) for i in ids} <= {row.entity_key for row in scheduled}
     # pressing again creates nothing and says why
     before = table_contents(home.engine)
     app.button(key="create_orders").click().run()
