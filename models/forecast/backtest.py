@@ -18,7 +18,7 @@ import polars as pl
 
 from models.forecast import gbm
 from models.forecast.methods import SIMPLE_METHODS
-from models.forecast.panel import Panel
+from models.forecast.panel import NotEnoughDataError, Panel
 from models.forecast.scores import ScoreSums, mase_terms, seasonal_scale
 
 HORIZON = gbm.HORIZON
@@ -136,10 +136,10 @@ def run_backtest(
     progress: Callable[[str], None] | None = None,
 ) -> BacktestResult:
     """Backtest ``methods`` at the panel's cutoffs. Raises ValueError if there is no cutoff
-    (less than ``MIN_TRAIN_DAYS`` + ``horizon`` days of data)."""
+    (less than ``MIN_TRAIN_DAYS`` + ``horizon`` days of data): NotEnoughDataError."""
     cols = cutoffs(panel, n_cutoffs, horizon)
     if not cols:
-        raise ValueError(
+        raise NotEnoughDataError(
             f"{panel.days} days of data: a backtest needs at least {MIN_TRAIN_DAYS + horizon}"
         )
     tm = truth_matrix(panel, truth)

@@ -11,7 +11,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from models.forecast.features import origin_features
-from models.forecast.panel import Panel
+from models.forecast.panel import NotEnoughDataError, Panel
 
 HORIZON = 14
 ORIGIN_STEP = 7
@@ -55,7 +55,7 @@ def training_rows(
         xs.append(rows.x[keep])
         ys.append(y[keep])
     if not xs:
-        raise ValueError(f"too little history to train: {panel.days} days")
+        raise NotEnoughDataError(f"too little history to train: {panel.days} days")
     return np.vstack(xs), np.concatenate(ys)
 
 

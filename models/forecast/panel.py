@@ -22,6 +22,10 @@ MAX_HISTORY_DAYS = 364  # days of history kept before the data's last day
 SERIES_KEY = ("machine_serial", "selection", "product_id")
 
 
+class NotEnoughDataError(ValueError):
+    """The lake holds too little data to forecast from (or to backtest)."""
+
+
 @dataclass(frozen=True)
 class Panel:
     """Dense daily matrices (series × day) and the series they belong to.
@@ -68,7 +72,7 @@ def data_last_day(last_reads: pl.DataFrame) -> date:
     per_machine = last_reads.group_by("machine_serial").agg(pl.col("last_read_at").max())
     times = sorted(per_machine.drop_nulls("last_read_at")["last_read_at"].to_list())
     if not times:
-        raise ValueError("dex_reads has no read with a time: no data to forecast from")
+        raise NotEnoughDataError("dex_reads has no read with a time: no data to forecast from")
     return (times[(len(times) - 1) // 2] - timedelta(hours=12)).date()
 
 
@@ -183,7 +187,7 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     """The panel of every series up to ``last_day`` (default: :func:`data_last_day`), with at
     most ``MAX_HISTORY_DAYS`` of history. Raises ValueError when there are no sales at all."""
     if src.daily_sales.is_empty():
-        raise ValueError("fct_daily_sales is empty: no sales to forecast from")
+        raise NotEnoughDataError("fct_daily_sales is empty: no sales to forecast from")
     last = last_day or data_last_day(src.last_reads)
     lo, hi = src.daily_sales["sales_date"].min(), src.daily_sales["sales_date"].max()
     all_hours = soldout_hours_per_day(src.stockouts, lo, max(hi, last))  # type: ignore[arg-type]

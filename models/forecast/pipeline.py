@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.forecast.backtest import BacktestResult, run_backtest
+from models.forecast.backtest import MIN_TRAIN_DAYS, BacktestResult, cutoffs, run_backtest
 from models.forecast.data import SourceFrames, load_sources, load_truth
 from models.forecast.methods import seasonal_naive
 from models.forecast.model import DemandModel, fit_model
 from models.forecast.outputs import append_backtest, backtest_table, forecast_table
-from models.forecast.panel import Panel, build_panel
+from models.forecast.panel import NotEnoughDataError, Panel, build_panel
 from models.registry import KIND, Decision, Registry, library_versions, new_version
-from models.tables import dataset_dir
+from models.tables import SCHEMAS, dataset_dir
 from transforms.lake import publish
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class TrainReport:
     fingerprint: str
     series: int
     skipped: str | None = None  # why nothing was trained
+    insufficient: bool = False  # skipped because the data is too short
 
 
 def choose(result: BacktestResult) -> str:
@@ -68,9 +69,17 @@ def train(
     trained when the current model was trained on exactly this data."""
     now = now or datetime.now(UTC)
     lake = home / "lake"
-    src = load_sources(lake)
-    panel = build_panel(src)
     registry = Registry(home)
+    try:
+        panel = build_panel(load_sources(lake))
+        cutoff_count = len(cutoffs(panel))
+        if not cutoff_count:
+            raise NotEnoughDataError(
+                f"{panel.days} days of data: a backtest needs at least {MIN_TRAIN_DAYS + HORIZON}"
+            )
+    except NotEnoughDataError as exc:
+        registry.export(lake)
+        return TrainReport(registry.current(), None, None, None, "", 0, str(exc), True)
     why = needs_training(registry, panel.fingerprint)
     if why is None and not force:
         current = registry.current()
@@ -140,7 +149,13 @@ def forecast(
     now = now or datetime.now(UTC)
     lake = home / "lake"
     src = src or load_sources(lake)
-    panel: Panel = build_panel(src)
+    created_at = now.astimezone(UTC).replace(tzinfo=None)
+    try:
+        panel: Panel = build_panel(src)
+    except NotEnoughDataError as exc:
+        log.warning("no demand forecast: %s", exc)
+        publish(dataset_dir(lake, "demand_forecast"), SCHEMAS["demand_forecast"].empty_table())
+        return ForecastReport(0, src.slots.height, "none", "", "", "")
     registry = Registry(home)
     version = registry.current()
     origin = panel.days - 1
@@ -160,7 +175,7 @@ def forecast(
         dispersion=dispersion,
         method=method,
         version=version,
-        created_at=now.astimezone(UTC).replace(tzinfo=None),
+        created_at=created_at,
     )
     publish(dataset_dir(lake, "demand_forecast"), table)
     dates = table.column("forecast_date")

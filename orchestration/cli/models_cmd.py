@@ -66,6 +66,9 @@ def run_train(args: argparse.Namespace) -> int:
         except (ValueError, FileNotFoundError) as exc:
             err.print(f"[red]cannot train:[/red] {exc}")
             return 1
+    if report.insufficient:
+        err.print(f"[red]cannot train:[/red] {report.skipped}")
+        return 1
     if report.skipped:
         console.print(f"not retrained: {report.skipped}")
         return 0

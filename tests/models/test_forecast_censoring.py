@@ -9,17 +9,19 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
+from models.forecast.backtest import run_backtest
 from models.forecast.data import SourceFrames
 from models.forecast.model import fit_model
-from models.forecast.panel import build_panel
+from models.forecast.panel import NotEnoughDataError, build_panel
 
 DAYS = 70
 START = date(2024, 1, 1)
 PRODUCTS = {f"P{i}": 0.5 + i for i in range(6)}  # base daily rate per product
 
 
-def _fleet(seed: int = 1) -> tuple[SourceFrames, dict[tuple[str, str], float]]:
+def _fleet(seed: int = 1, days: int = DAYS) -> tuple[SourceFrames, dict[tuple[str, str], float]]:
     rng = np.random.default_rng(seed)
     sales, outs, slots, rates = [], [], [], {}
     for m in range(24):
@@ -33,7 +35,7 @@ def _fleet(seed: int = 1) -> tuple[SourceFrames, dict[tuple[str, str], float]]:
                 censored = True
             rates[(serial, selection)] = rate
             slots.append((serial, 1, f"A{s}", selection, product))
-            for d in range(DAYS):
+            for d in range(days):
                 day = START + timedelta(days=d)
                 seen = rng.poisson(rate / 2 if censored else rate)
                 sales.append((serial, selection, product, day, float(seen)))
@@ -66,7 +68,7 @@ def _fleet(seed: int = 1) -> tuple[SourceFrames, dict[tuple[str, str], float]]:
             {
                 "machine_serial": ["M00"],
                 "last_read_at": [
-                    datetime.combine(START + timedelta(days=DAYS), datetime.min.time())
+                    datetime.combine(START + timedelta(days=days), datetime.min.time())
                 ],
             }
         ),
@@ -99,3 +101,20 @@ def test_a_slot_sold_out_every_day_is_forecast_near_its_true_demand() -> None:
     err_fc = np.abs(fc[censored] - truth[censored]).mean()
     err_obs = np.abs(obs[censored] - truth[censored]).mean()
     assert err_fc < 0.5 * err_obs
+
+
+def test_too_short_a_history_is_a_clear_refusal() -> None:
+    src, _ = _fleet(days=30)
+    panel = build_panel(src)
+    assert panel.days == 30
+    with pytest.raises(NotEnoughDataError, match="30 days of data: a backtest needs at least 42"):
+        run_backtest(panel)
+    empty = SourceFrames(
+        src.daily_sales.clear(),
+        *(
+            getattr(src, f)
+            for f in ("stockouts", "slots", "series_context", "products", "last_reads")
+        ),
+    )
+    with pytest.raises(NotEnoughDataError, match="no sales"):
+        build_panel(empty)

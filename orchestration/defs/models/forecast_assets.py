@@ -4,7 +4,7 @@ forecast of every current slot for the next 14 days; plus the weekly forced retr
 import dagster as dg
 
 from models.forecast.data import load_sources
-from models.forecast.panel import build_panel
+from models.forecast.panel import NotEnoughDataError, build_panel
 from models.forecast.pipeline import forecast, train
 from models.registry import BASELINES, Registry
 from models.tables import dataset_dir
@@ -23,7 +23,11 @@ def forecast_features(
     out 2 h or more are censored. Its fingerprint decides whether the model is retrained.
     (Downstream assets rebuild the panel from the lake, about a second, so nothing stale passes
     between them.)"""
-    panel = build_panel(load_sources(cvd.settings().lake))
+    try:
+        panel = build_panel(load_sources(cvd.settings().lake))
+    except NotEnoughDataError as exc:
+        context.log.warning(f"no forecast features: {exc}")
+        return dg.MaterializeResult(metadata={"series": 0, "why": str(exc)})
     life = panel.units == panel.units  # not NaN: inside a series' life
     censored = float(panel.censored[life].mean()) if life.any() else 0.0
     context.log.info(
