@@ -173,3 +173,14 @@ def test_forged_order_creation_is_refused(role: str, actions_home: ActionsHome) 
             home.engine, home.actors[role], route_code=route, planned_date=day, picks=picks
         )
     assert table_contents(home.engine) == before
+
+
+def test_viewer_lists_orders_without_any_action(actions_home: ActionsHome) -> None:
+    """Runs after the tests above made orders: the viewer sees them but no form or button."""
+    app = open_as(actions_home, "viewer", PAGE)
+    assert_clean(app)
+    listed = [frame.value for frame in app.dataframe if "order" in frame.value.columns]
+    assert listed and len(listed[0]) > 0
+    keys = {b.key for b in app.button}
+    assert keys.isdisjoint({"create_orders", "schedule_submit", "cancel_submit"})
+    assert len(app.form) == 0
