@@ -36,6 +36,7 @@ from operations.schema import (
 from operations.services import orders, planograms
 from operations.services.masterdata import get_product
 from operations.services.records import live
+from operations.services.rows import plain_row
 
 CHANGES: tuple[str, ...] = ("swap", "resize", "par")
 SOURCES: tuple[str, ...] = ("optimiser", "ai")
@@ -64,7 +65,7 @@ class RecommendationSpec:
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> RecommendationSpec:
         """Build from a ``planogram_recommendations`` row (extra columns are ignored)."""
-        return cls(**{name: row.get(name) for name in cls.__dataclass_fields__ if name in row})
+        return cls(**plain_row(row, tuple(cls.__dataclass_fields__)))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from operations.permissions import Action, Actor, require
 from operations.schema import Cabinet, Device, ServiceOrder, ServiceOrderCabinet
 from operations.services import orders
 from operations.services.records import live
+from operations.services.rows import plain_row
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class PlanPick:
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> PlanPick:
         """Build from a ``service_plan_picks`` row (extra columns are ignored)."""
-        return cls(row.get("cabinet_id"), row.get("slot"), row.get("quantity"))
+        values = plain_row(row, ("cabinet_id", "slot", "quantity"))
+        return cls(values.get("cabinet_id"), values.get("slot"), values.get("quantity"))
 
 
 @dataclass(frozen=True)

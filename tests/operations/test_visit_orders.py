@@ -6,6 +6,8 @@ Seeded world (ops_world): machines A1 (cabinet slots A1, A2) and A3 (slot A1) on
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from ops_world import World, table_contents
 from sqlalchemy import select
@@ -157,3 +159,14 @@ def test_viewer_and_driver_cannot_create_orders_from_a_plan(user: str, world: Wo
 def test_from_row_reads_the_warehouse_columns() -> None:
     row = {"plan_date": DAY, "cabinet_id": 7, "slot": "B2", "quantity": 4, "product_id": "P1"}
     assert PlanPick.from_row(row) == PlanPick(7, "B2", 4)
+
+
+def test_from_row_takes_data_frame_values_as_they_were_meant() -> None:
+    """A pandas column with a NULL turns whole numbers into floats and NULL into NaN."""
+    frame = pd.DataFrame({"cabinet_id": [7, None], "slot": ["B2", "C1"], "quantity": [4, 2]})
+    rows = frame.to_dict("records")
+    assert PlanPick.from_row(rows[0]) == PlanPick(7, "B2", 4)
+    assert PlanPick.from_row(rows[1]) == PlanPick(None, "C1", 2)
+    assert PlanPick.from_row(
+        {"cabinet_id": np.int64(3), "slot": "A1", "quantity": np.float64(2.5)}
+    ) == PlanPick(3, "A1", 2.5)
