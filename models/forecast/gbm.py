@@ -62,6 +62,8 @@ def training_rows(
 def fit(panel: Panel, last_target: int, horizon: int = HORIZON) -> HistGradientBoostingRegressor:
     """Fit on the panel's data up to column ``last_target``."""
     x, y = training_rows(panel, last_target, horizon)
+    if not len(y) or float(y.sum()) <= 0:  # a Poisson model cannot learn from no sales at all
+        raise NotEnoughDataError(f"no sales in the training window up to day {last_target}")
     if len(y) > MAX_ROWS:
         keep = np.sort(np.random.default_rng(0).choice(len(y), MAX_ROWS, replace=False))
         x, y = x[keep], y[keep]

@@ -92,11 +92,17 @@ def train(
             panel.units.shape[0],
             skipped=f"current model {current} was trained on this data",
         )
-    result = run_backtest(panel, load_truth(home / "truth"), horizon=HORIZON, progress=progress)
-    method = choose(result)
-    if progress:
-        progress(f"fitting {method} on all data")
-    model = fit_model(method, panel, result.dispersion[method])
+    try:  # a window with no sales at all (a new fleet, a clock far off) cannot be learnt from
+        result = run_backtest(panel, load_truth(home / "truth"), horizon=HORIZON, progress=progress)
+        method = choose(result)
+        if progress:
+            progress(f"fitting {method} on all data")
+        model = fit_model(method, panel, result.dispersion[method])
+    except NotEnoughDataError as exc:
+        registry.export(lake)
+        return TrainReport(
+            registry.current(), None, None, None, panel.fingerprint, 0, str(exc), True
+        )
     version = new_version(panel.fingerprint, now)
     current = registry.current()
     current_score = None
