@@ -18,6 +18,7 @@ from orchestration.defs.ingest.schedules import nightly
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.metrics.assets import sales_marts
 from orchestration.defs.metrics.checks import METRICS_CHECKS
+from orchestration.defs.metrics.derived_assets import derived_marts
 from orchestration.defs.models.forecast_assets import (
     demand_forecast,
     demand_model,
@@ -49,6 +50,7 @@ defs = dg.Definitions(
         raw_dex,
         master_data,
         sales_marts,
+        derived_marts,
         forecast_features,
         demand_model,
         demand_forecast,

@@ -14,7 +14,9 @@ from orchestration.defs.ingest.resources import CvdHomeResource
 FORECAST_ASSETS = ("forecast_features", "demand_model", "demand_forecast")
 
 
-@dg.asset(deps=["sales_marts", *MASTER_TABLES], group_name="models", kinds={"polars"})
+@dg.asset(
+    deps=["sales_marts", "derived_marts", *MASTER_TABLES], group_name="models", kinds={"polars"}
+)
 def forecast_features(
     context: dg.AssetExecutionContext, cvd: CvdHomeResource
 ) -> dg.MaterializeResult:

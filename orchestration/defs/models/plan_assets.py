@@ -9,7 +9,7 @@ from orchestration.defs.ingest.resources import CvdHomeResource
 
 # After the demand forecast (orchestration/defs/models/forecast_assets.py), whose rows the
 # projection uses; where it has none for a slot, the plan uses the slot's recent rate and says so.
-PLAN_DEPS = ["sales_marts", "demand_forecast"]
+PLAN_DEPS = ["sales_marts", "derived_marts", "demand_forecast"]
 
 
 @dg.asset(deps=PLAN_DEPS, group_name="models", kinds={"duckdb", "parquet"})

@@ -7,7 +7,7 @@ from orchestration.defs.ingest.resources import CvdHomeResource
 
 # Demand comes from the forecast (ml/demand_forecast); with no forecast rows, from the sales marts
 # with sold-out time removed, and model_version says which.
-RECOMMEND_DEPS = ["sales_marts", "demand_forecast"]
+RECOMMEND_DEPS = ["sales_marts", "derived_marts", "demand_forecast"]
 
 
 @dg.asset(deps=RECOMMEND_DEPS, group_name="models", kinds={"duckdb", "parquet"})

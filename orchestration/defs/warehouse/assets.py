@@ -7,6 +7,7 @@ from orchestration.defs.ingest.assets import MASTER_TABLES
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.ingest.tables import RAW_TABLES
 from transforms.catalog import build_catalog
+from transforms.derived import ensure_derived_schemas
 from transforms.lake import collect_garbage
 
 
@@ -15,6 +16,7 @@ from transforms.lake import collect_garbage
         *RAW_TABLES,
         *MASTER_TABLES,
         "sales_marts",
+        "derived_marts",
         "service_plan",
         "planogram_recommendations",
         "demand_forecast",
@@ -29,6 +31,7 @@ def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     Lake files are immutable versions; ones replaced over an hour ago are deleted here."""
     settings = cvd.settings()
     ensure_schemas(settings.lake)  # model outputs not built yet still get their (empty) views
+    ensure_derived_schemas(settings.lake)  # likewise the derived marts (a run without them)
     views = build_catalog(settings.lake, settings.warehouse)
     # versions replaced more than RETENTION ago can no longer be in use by any open catalog
     removed = collect_garbage(settings.lake)

@@ -1,0 +1,190 @@
+"""Derived marts, materialized once per run after the sales marts so that readers scan files.
+
+``fct_daily_sales`` (the daily parts summed per machine, selection, product and day) is stored by
+month of ``sales_date`` (``lake/marts/fct_daily_sales/sales_month=YYYY-MM/``) and rebuilt only
+for the months whose parts changed: a manifest (``_sources.json``) remembers which version of
+each ``fct_daily_sales_parts`` end month the stored days were summed from, and the days it
+covered, so a run re-sums the days covered by the end months it replaced (old and new), never
+the rest of history.
+
+The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health``,
+``stockout_lost_share``) have small outputs but depend on every interval of a slot (a slot's
+demand rate, its last read), so they are recomputed whole by DuckDB from the lake at every run
+and published as one dataset each (``lake/marts/<name>/``). Their SQL is in ``sql/derived/``;
+the catalog's views are plain ``read_parquet`` over these datasets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow.compute as pc
+
+from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, view_sql
+from transforms.lake import atomic_write_json, current_file, publish, write_schema_file
+from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR
+
+FCT_DAILY_SALES = "fct_daily_sales"
+# computed in this order: each may read the ones before it
+WHOLE_HISTORY: tuple[str, ...] = (
+    "fleet_clock",
+    "fct_stockouts",
+    "slot_status",
+    "machine_health",
+    "stockout_lost_share",
+)
+DERIVED: tuple[str, ...] = (FCT_DAILY_SALES, *WHOLE_HISTORY)
+MANIFEST = "_sources.json"
+_NO_DAYS = (date(1900, 1, 1), date(1900, 1, 1))
+
+
+@dataclass
+class DerivedReport:
+    """What a refresh rebuilt: the sales months re-summed and the rows of each dataset."""
+
+    sales_months: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def dataset(lake: Path, name: str) -> Path:
+    """The folder of derived mart ``name`` below the lake."""
+    return lake / MARTS_DIR / name
+
+
+def derived_sql(name: str, lake: Path) -> str:
+    """The SELECT of derived mart ``name`` with its ``{files:...}`` placeholders resolved."""
+    return view_sql("derived", name, lake)
+
+
+def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the raw views, the master views that exist and
+    ``fct_slot_sales``: everything the derived marts are computed from."""
+    con = duckdb.connect()
+    for name in RAW_VIEWS:
+        con.execute(view_sql("raw", name, lake))
+    for name in MASTER_VIEWS:
+        if (lake / "master" / name).is_dir():
+            con.execute(view_sql("master", name, lake))
+    con.execute(view_sql("marts", FCT_SLOT_SALES, lake))
+    return con
+
+
+def refresh_derived(lake: Path, whole: tuple[str, ...] = WHOLE_HISTORY) -> DerivedReport:
+    """Re-sum the months of ``fct_daily_sales`` whose parts changed, then recompute ``whole``
+    (by default every whole-history mart) and publish each as a new version."""
+    report = DerivedReport()
+    con = source_connection(lake)
+    try:
+        report.sales_months, report.rows[FCT_DAILY_SALES] = _refresh_daily(con, lake)
+        for name in whole:
+            table = con.sql(derived_sql(name, lake)).to_arrow_table()
+            con.register(name, table)  # the next ones read it
+            publish(dataset(lake, name), table)
+            write_schema_file(lake, f"{MARTS_DIR}/{name}", table.schema)
+            report.rows[name] = table.num_rows
+    finally:
+        con.close()
+    return report
+
+
+def ensure_derived_schemas(lake: Path) -> None:
+    """Write the zero-row schema file of every derived mart that has none yet, so the
+    catalog's views resolve before the derived marts are first built."""
+    missing = [n for n in DERIVED if not (dataset(lake, n) / "_schema.parquet").exists()]
+    if not missing:
+        return
+    con = source_connection(lake)
+    try:
+        params = {"first": _NO_DAYS[0], "until": _NO_DAYS[1]}
+        for name in DERIVED:  # in order: later ones read the earlier ones
+            sql = derived_sql(name, lake)
+            relation = con.sql(sql, params=params if name == FCT_DAILY_SALES else None)
+            empty = relation.limit(0).to_arrow_table()
+            con.register(name, empty)
+            if name in missing:
+                write_schema_file(lake, f"{MARTS_DIR}/{name}", empty.schema)
+    finally:
+        con.close()
+
+
+def _months(first: date, last: date) -> list[str]:
+    """Every month (YYYY-MM) from the one of ``first`` to the one of ``last``."""
+    out, year, mon = [], first.year, first.month
+    while (year, mon) <= (last.year, last.month):
+        out.append(f"{year:04d}-{mon:02d}")
+        year, mon = year + mon // 12, mon % 12 + 1
+    return out
+
+
+def _parts_versions(lake: Path) -> dict[str, str]:
+    """The live version (file name) of every end month of the daily parts."""
+    out = {}
+    for path in sorted(dataset(lake, FCT_DAILY_SALES_PARTS).glob("end_month=*")):
+        live = current_file(path)
+        if live is not None and live.exists():
+            out[path.name] = live.name
+    return out
+
+
+def _days_covered(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
+    """First and last ``sales_date`` in one parts file (from its Parquet statistics)."""
+    (row,) = con.execute(
+        "SELECT min(sales_date), max(sales_date) FROM read_parquet($f)", {"f": path.as_posix()}
+    ).fetchall()
+    if row[0] is None:
+        return None
+    return row[0].isoformat(), row[1].isoformat()
+
+
+def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[list[str], int]:
+    """Re-sum the sales months touched by end months whose parts version changed."""
+    root = dataset(lake, FCT_DAILY_SALES)
+    manifest_path = root / MANIFEST
+    try:
+        known: dict[str, dict[str, str]] = json.loads(manifest_path.read_text())
+    except FileNotFoundError:
+        known = {}
+    live = _parts_versions(lake)
+    parts_root = dataset(lake, FCT_DAILY_SALES_PARTS)
+    sources: dict[str, dict[str, str]] = {}
+    touched: list[tuple[str, str]] = []  # (first day, last day) of replaced and new parts
+    for end_month, version in live.items():
+        old = known.get(end_month)
+        if old and old["version"] == version:
+            sources[end_month] = old
+            continue
+        if old and old.get("first"):
+            touched.append((old["first"], old["last"]))
+        covered = _days_covered(con, parts_root / end_month / version)
+        sources[end_month] = {"version": version}
+        if covered:
+            sources[end_month] |= {"first": covered[0], "last": covered[1]}
+            touched.append(covered)
+    for end_month, old in known.items():  # an end month gone from the lake
+        if end_month not in live and old.get("first"):
+            touched.append((old["first"], old["last"]))
+    schema_missing = not (root / "_schema.parquet").exists()
+    if not touched and not schema_missing:
+        return [], 0
+    first = date.fromisoformat(min(t[0] for t in touched)) if touched else _NO_DAYS[0]
+    last = date.fromisoformat(max(t[1] for t in touched)) if touched else _NO_DAYS[0]
+    months = _months(first, last) if touched else []
+    start = first.replace(day=1)
+    until = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+    sql = derived_sql(FCT_DAILY_SALES, lake)
+    table = con.sql(sql, params={"first": start, "until": until}).to_arrow_table()
+    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", table.schema)
+    for month in months:
+        lo = date.fromisoformat(f"{month}-01")
+        hi = (lo + timedelta(days=32)).replace(day=1)
+        days = table["sales_date"]
+        part = table.filter(pc.and_(pc.greater_equal(days, lo), pc.less(days, hi)))
+        folder = root / f"sales_month={month}"
+        if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
+            publish(folder, part)
+    atomic_write_json(manifest_path, sources)
+    return months, table.num_rows
