@@ -9,8 +9,10 @@ starts again, ``--refresh`` re-runs `cvd materialize` on it), prints:
   realistic parameters taken from the warehouse (the busiest machine, a planned route and its
   day, the data's last day and the 28 days before it); target p95 < 300 ms;
 - per page, run end to end under ``streamlit.testing.v1.AppTest`` signed in as a manager with
-  the query cache cleared before every run: p50/p95 of the whole page, and the queries it ran
-  (recorded by wrapping ``run_query``) with their summed time; target p95 < 2 s;
+  the query cache cleared before every run (the worst case: a first visit after a
+  materialization): p50/p95 of the whole page, and the queries it ran (recorded by wrapping
+  ``run_query``) with their summed time; target p95 < 2 s; beside it the same page rerun with
+  its queries cached (what a click on a widget costs);
 - both as ratios to baselines measured in the same run on the same connection path: a
   ``SELECT 1`` (the cost of opening the warehouse read-only) and ``SELECT count(*) FROM
   fct_daily_sales`` (a scan of the biggest mart).
@@ -175,9 +177,10 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
     """Each page a manager may open, end to end under AppTest, caches cleared before each run."""
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415
 
-    for name in list(logging.root.manager.loggerDict):  # "missing ScriptRunContext" noise
-        if name.startswith("streamlit"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    # Clearing the cache between runs, outside a script run, logs "missing ScriptRunContext".
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "ScriptRunContext" not in record.getMessage()
+    )
 
     from dashboards import data  # noqa: PLC0415
     from dashboards.pages import pages_for  # noqa: PLC0415
@@ -209,6 +212,7 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
     app_file = str(ROOT / "dashboards" / "app.py")
     for spec in pages_for("manager"):
         totals: list[float] = []
+        warm: list[float] = []  # the same page again, its queries served by the cache
         query_sums: list[float] = []
         per_query: dict[str, list[float]] = defaultdict(list)
         failed = ""
@@ -230,6 +234,9 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
                 query_sums.append(sum(ms for _, ms in calls))
                 for name, ms in calls:
                     per_query[name].append(ms)
+                t0 = time.perf_counter()
+                app.run()
+                warm.append((time.perf_counter() - t0) * 1000)
         if failed:
             print(f"  {spec.title:22} FAILED: {failed}")
             continue
@@ -238,7 +245,8 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
         flag = "" if p95 < PAGE_TARGET_MS else "   MISSES the 2 s target"
         print(
             f"  {spec.title:22} p50 {p50:8.0f} ms  p95 {p95:8.0f} ms  x{p95 / base_ms:6.1f}  "
-            f"{len(per_query):2} queries, their sum p50 {query_sum:6.0f} ms{flag}"
+            f"{len(per_query):2} queries, their sum p50 {query_sum:6.0f} ms; "
+            f"cached rerun p50 {statistics.median(warm):5.0f} ms{flag}"
         )
         slow = sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1]))[:3]
         print("      slowest: " + ", ".join(f"{n} {statistics.median(v):.0f} ms" for n, v in slow))
