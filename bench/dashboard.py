@@ -158,6 +158,7 @@ def bench_queries(
             variants.append(("realistic", real))
         for label, params in variants:
             try:
+                result_rows = len(data.run_query(warehouse, name, **params))
                 ms = timed(lambda n=name, p=params: data.run_query(warehouse, n, **p), reps)
             except Exception as error:  # report, go on with the others
                 print(f"  {name} ({label}) FAILED: {type(error).__name__}: {error}")
@@ -168,7 +169,8 @@ def bench_queries(
             shown = ", ".join(f"{k}={v}" for k, v in params.items())
             print(
                 f"  {name:24} {label:9} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  "
-                f"x{p95 / base_ms:6.1f}{flag}" + (f"   ({shown})" if shown else "")
+                f"x{p95 / base_ms:6.1f}  {result_rows:7,} rows{flag}"
+                + (f"   ({shown})" if shown else "")
             )
     return rows
 
