@@ -8,8 +8,9 @@ covered, so a run re-sums the days covered by the end months it replaced (old an
 the rest of history.
 
 The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health``,
-``stockout_lost_share``) have small outputs but depend on every interval of a slot (a slot's
-demand rate, its last read), so they are recomputed whole by DuckDB from the lake at every run
+``stockout_lost_share``, and ``revenue_per_machine_day``: machines × days, carrying master data)
+have small outputs but depend on every interval of a slot (a slot's demand rate, its last read)
+or on master data that may change, so they are recomputed whole from the lake at every run
 and published as one dataset each (``lake/marts/<name>/``). Their SQL is in ``sql/derived/``;
 the catalog's views are plain ``read_parquet`` over these datasets.
 """
@@ -36,6 +37,7 @@ WHOLE_HISTORY: tuple[str, ...] = (
     "slot_status",
     "machine_health",
     "stockout_lost_share",
+    "revenue_per_machine_day",
 )
 DERIVED: tuple[str, ...] = (FCT_DAILY_SALES, *WHOLE_HISTORY)
 MANIFEST = "_sources.json"
@@ -80,6 +82,7 @@ def refresh_derived(lake: Path, whole: tuple[str, ...] = WHOLE_HISTORY) -> Deriv
     con = source_connection(lake)
     try:
         report.sales_months, report.rows[FCT_DAILY_SALES] = _refresh_daily(con, lake)
+        con.execute(view_sql("marts", FCT_DAILY_SALES, lake))  # the months just stored
         for name in whole:
             table = con.sql(derived_sql(name, lake)).to_arrow_table()
             con.register(name, table)  # the next ones read it

@@ -1,10 +1,4 @@
--- revenue_per_machine_day: units and revenue per machine and day (machine clock days), from fct_daily_sales.
+-- revenue_per_machine_day: materialized by the derived_marts asset (transforms/derived.py) from
+-- transforms/sql/derived/revenue_per_machine_day.sql once per run; see docs/warehouse.md.
 CREATE OR REPLACE VIEW revenue_per_machine_day AS
-SELECT
-    machine_serial, asset_number, location_id, sales_date,
-    currency,
-    sum(units_sold)::BIGINT AS units_sold,
-    sum(revenue) AS revenue,
-    count(DISTINCT machine_serial)::INTEGER AS machines
-FROM sales_daily_enriched
-GROUP BY ALL;
+SELECT * FROM read_parquet({files:marts/revenue_per_machine_day}, union_by_name = true);
