@@ -1,6 +1,6 @@
 """A real Streamlit server over the shared demo home, and Debian's chromium driven by Playwright.
 
-The home is ``tests/dashboards/conftest.py``'s ``platform_home`` (8 machines, two routes, one
+The home is ``tests/platform_home.py``'s ``platform_home`` (8 machines, two routes, one
 user per role). Screenshots go to ``test-artifacts/screenshots/`` (git-ignored; CI keeps the
 folder as the run's artifacts), the server's log beside them.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli.serve import dashboard_server, stop_all
-from tests.dashboards.conftest import PlatformHome, platform_home  # noqa: F401 (shared fixture)
+from tests.platform_home import PlatformHome
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -51,7 +51,7 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def app_url(platform_home: PlatformHome) -> Iterator[str]:  # noqa: F811 (the imported fixture)
+def app_url(platform_home: PlatformHome) -> Iterator[str]:
     """`streamlit run dashboards/app.py` on a free port over the demo home (as `cvd up` runs it)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (`.ci/run` installs Debian's chromium)")
