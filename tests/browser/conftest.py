@@ -1,13 +1,15 @@
 """A real Streamlit server over the shared demo home, and Debian's chromium driven by Playwright.
 
-The home is ``tests/platform_home.py``'s ``platform_home`` (8 machines, two routes, one
+The home is a copy of ``tests/platform_home.py``'s ``platform_home`` (8 machines, two routes, one
 user per role). Screenshots go to ``test-artifacts/screenshots/`` (git-ignored; CI keeps the
 folder as the run's artifacts), the server's log beside them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -51,7 +53,20 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def app_url(platform_home: PlatformHome) -> Iterator[str]:
+def browser_home(
+    platform_home: PlatformHome, tmp_path_factory: pytest.TempPathFactory
+) -> PlatformHome:
+    """A writable copy of the shared home: the orders the browser creates stay out of the
+    other tests' home."""
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(platform_home.home, home)
+    return dataclasses.replace(
+        platform_home, home=home, database_url=f"sqlite:///{home / 'cvd.sqlite'}"
+    )
+
+
+@pytest.fixture(scope="module")
+def app_url(browser_home: PlatformHome) -> Iterator[str]:
     """`streamlit run dashboards/app.py` on a free port over the demo home (as `cvd up` runs it)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (`.ci/run` installs Debian's chromium)")
@@ -59,8 +74,9 @@ def app_url(platform_home: PlatformHome) -> Iterator[str]:
     server = dashboard_server(_free_port())
     env = {
         **os.environ,
-        "CVD_HOME": str(platform_home.home),
-        "CVD_DATABASE_URL": platform_home.database_url,
+        "CVD_HOME": str(browser_home.home),
+        "CVD_DATABASE_URL": browser_home.database_url,
+        "DAGSTER_HOME": str(browser_home.home / "dagster"),
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
     }
     with (ARTIFACTS / "streamlit.log").open("wb") as log:

@@ -154,7 +154,7 @@ def driver_completes_one_order(page: Page, url: str, shots: Path) -> tuple[int, 
 
 
 def test_manager_plans_and_a_driver_completes_an_order_on_a_phone(
-    platform_home: PlatformHome, app_url: str, browser: Browser, screenshots: Path
+    browser_home: PlatformHome, app_url: str, browser: Browser, screenshots: Path
 ) -> None:
     desktop = browser.new_context(**DESKTOP)
     try:
@@ -171,7 +171,7 @@ def test_manager_plans_and_a_driver_completes_an_order_on_a_phone(
 
     driver, manager = USERS["driver"][0], USERS["manager"][0]
     slot = next(part for part in label.split(" · ") if re.fullmatch(r"[A-Z]{1,2}\d{1,2}", part))
-    with sqlite3.connect(platform_home.home / "cvd.sqlite") as con:
+    with sqlite3.connect(browser_home.home / "cvd.sqlite") as con:
         status, who, day, route = con.execute(
             "SELECT o.status, o.completed_by, o.planned_date, r.code FROM service_orders o "
             "JOIN routes r ON r.id = o.route_id WHERE o.id = ?",
