@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -22,8 +25,8 @@ from tests.dashboards.conftest import USERS, PlatformHome
 ROUTE = "R001"  # driven by USERS["driver"] in the demo home
 WAIT_MS = 60_000
 MAX_SHOT_HEIGHT = 6000
-DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
-PHONE = {
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1400, "height": 1000}}
+PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
     "is_mobile": True,
@@ -153,21 +156,27 @@ def driver_completes_one_order(page: Page, url: str, shots: Path) -> tuple[int, 
     return order_id, label, delivered
 
 
+@contextmanager
+def on_screen(browser: Browser, device: dict[str, Any], failure_shot: Path) -> Iterator[Page]:
+    """A page in a fresh browser context; if the flow fails, the screen as it was is kept."""
+    context = browser.new_context(**device)
+    page = context.new_page()
+    try:
+        yield page
+    except Exception:
+        page.screenshot(path=str(failure_shot), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
 def test_manager_plans_and_a_driver_completes_an_order_on_a_phone(
     browser_home: PlatformHome, app_url: str, browser: Browser, screenshots: Path
 ) -> None:
-    desktop = browser.new_context(**DESKTOP)
-    try:
-        plan_day = manager_creates_and_schedules_orders(desktop.new_page(), app_url, screenshots)
-    finally:
-        desktop.close()
-    phone = browser.new_context(**PHONE)
-    try:
-        order_id, label, delivered = driver_completes_one_order(
-            phone.new_page(), app_url, screenshots
-        )
-    finally:
-        phone.close()
+    with on_screen(browser, DESKTOP, screenshots / "FAILED-manager.png") as page:
+        plan_day = manager_creates_and_schedules_orders(page, app_url, screenshots)
+    with on_screen(browser, PHONE, screenshots / "FAILED-driver.png") as page:
+        order_id, label, delivered = driver_completes_one_order(page, app_url, screenshots)
 
     driver, manager = USERS["driver"][0], USERS["manager"][0]
     slot = next(part for part in label.split(" · ") if re.fullmatch(r"[A-Z]{1,2}\d{1,2}", part))
