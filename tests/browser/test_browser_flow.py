@@ -20,7 +20,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 
 from dashboards.pages import pages_for
-from tests.dashboards.conftest import USERS, PlatformHome
+from tests.platform_home import USERS, PlatformHome
 
 ROUTE = "R001"  # driven by USERS["driver"] in the demo home
 WAIT_MS = 60_000
