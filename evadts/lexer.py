@@ -45,7 +45,7 @@ class RawRead:
     """One transmission's rows (lists of byte elements) with 1-based line numbers."""
 
     rows: list[list[bytes]] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    lines: list[int] | range = field(default_factory=list)  # a range: one contiguous read
     dxs: int | None = None  # index into rows
     st: int | None = None
     se: int | None = None
@@ -154,19 +154,19 @@ class _Grouper:
         assert self.current is not None
         self.current.rows.extend(rows)
         self.current.lines.extend(numbers)
-        if self.bad:
-            for number, text in zip(numbers, texts, strict=True):
-                if number in self.bad:
-                    shown = text[:40].decode("latin-1")
-                    self.current.problems.append(
-                        _problem(
-                            "warning",
-                            "bad_segment_id",
-                            number,
-                            None,
-                            f"not a segment: {shown!r}; kept raw",
-                        )
+        if self.bad and numbers:
+            first, last = numbers[0], numbers[-1]  # ascending: the line numbers of this chunk
+            for number in sorted(n for n in self.bad if first <= n <= last):
+                shown = texts[numbers.index(number)][:40].decode("latin-1")
+                self.current.problems.append(
+                    _problem(
+                        "warning",
+                        "bad_segment_id",
+                        number,
+                        None,
+                        f"not a segment: {shown!r}; kept raw",
                     )
+                )
 
     def envelope(self, seg: bytes, row: list[bytes], number: int) -> None:
         """DXS, ST, SE, G85 or DXE at line ``number``."""
@@ -237,6 +237,7 @@ def _repair_all(
     out_numbers: list[int] = []
     out_texts: list[bytes] = []
     bad: set[int] = set()
+    bad_at: list[int] = []  # their positions in the output
     previous = 0
     for i in suspects:
         out_rows.extend(rows[previous:i])
@@ -253,15 +254,16 @@ def _repair_all(
         for part in parts:
             if _known_id(part[0]) is None and len(parts) == 1:
                 bad.add(number)
+                bad_at.append(len(out_rows))
             out_rows.append([part[0].strip(), *part[1:]])
             out_numbers.append(number)
             out_texts.append(text)
     out_rows.extend(rows[previous:])
     out_numbers.extend(range(previous + 1, len(rows) + 1))
     out_texts.extend(lines[previous:])
-    out_ids = [
-        row[0] if (n not in bad) else b"" for row, n in zip(out_rows, out_numbers, strict=True)
-    ]
+    out_ids = list(map(_FIRST, out_rows))
+    for at in bad_at:
+        out_ids[at] = b""
     return out_rows, out_ids, out_numbers, out_texts, bad, problems
 
 
@@ -271,37 +273,44 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     lines = data.splitlines()
     rows = [line.split(b"*") for line in lines]
     ids = list(map(_FIRST, rows))
+    if (
+        ids[:2] == _HEAD
+        and ids[-3:] == _TAIL
+        and _VALID.issuperset(ids)
+        and ENVELOPE.isdisjoint(ids[2:-3])
+    ):
+        # The common case, decided by C-level scans: no state machine needed. An envelope id
+        # glued inside a line only matters where it bounds another read, and another read
+        # brings its own ST/SE/G85/DXE lines, which would be at line starts: not here.
+        n = len(rows)
+        read = RawRead(rows, range(1, n + 1), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
+        return [read], lines, []
     distinct = set(ids)
     invalid = {seg for seg in distinct - _VALID if _known_id(seg) != seg}
     if len(_VALID) < 4096:
         _VALID.update(distinct - invalid)
-    if (
-        not invalid
-        and ids[:2] == _HEAD
-        and ids[-3:] == _TAIL
-        and ENVELOPE.isdisjoint(ids[2:-3])
-        and data.count(b"DX") == 2
-        and data.count(b"G85") == 1
-    ):
-        # the common case, decided by C-level scans: no state machine needed
-        n = len(rows)
-        read = RawRead(rows, list(range(1, n + 1)), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
-        return [read], lines, []
-    envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
+    special = ENVELOPE | invalid
+    marked = [i for i, seg in enumerate(ids) if seg in special]
+    envelope = [i for i in marked if ids[i] in ENVELOPE]
+    unreadable = [i for i in marked if ids[i] in invalid]  # first element is no segment id
     # An envelope segment glued inside a line shows as more DX/G85 in the bytes than at line
-    # starts (a PA segment glued inside another is split by the decoder, which owns selections).
-    glued = data.count(b"DX") != sum(ids[i][:2] == b"DX" for i in envelope) or data.count(
-        b"G85"
-    ) != sum(ids[i] == b"G85" for i in envelope)
+    # starts and in the unreadable lines, which are repaired anyway (a PA segment glued inside
+    # another is split by the decoder, which owns selections).
+    glued = data.count(b"DX") != sum(ids[i][:2] == b"DX" for i in envelope) + sum(
+        lines[i].count(b"DX") for i in unreadable
+    ) or data.count(b"G85") != sum(ids[i] == b"G85" for i in envelope) + sum(
+        lines[i].count(b"G85") for i in unreadable
+    )
     numbers: Sequence[int] = range(1, len(rows) + 1)
     texts, bad, problems = lines, set(), []
     if invalid or glued:
-        suspects = [
-            i
-            for i, (seg, text) in enumerate(zip(ids, lines, strict=True))
-            if seg in invalid
-            or (glued and seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
-        ]
+        suspects = unreadable
+        if glued:
+            suspects = [
+                i
+                for i, (seg, text) in enumerate(zip(ids, lines, strict=True))
+                if seg in invalid or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
+            ]
         rows, ids, numbers, texts, bad, problems = _repair_all(rows, ids, lines, suspects)
         envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
     grouper = _Grouper(enveloped=b"DXS*" in data or b"ST*" in data, bad=bad)
