@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import itemgetter
 
 from evadts.model import Problem
@@ -58,6 +59,11 @@ class RawRead:
         self.rows.append(row)
         self.lines.append(line)
         return len(self.rows) - 1
+
+
+def _positions(ids: list[bytes], wanted: frozenset[bytes] | set[bytes]) -> list[int]:
+    """Indexes of the ids in ``wanted``, by C-level iteration (no Python loop per line)."""
+    return list(compress(range(len(ids)), map(wanted.__contains__, ids)))
 
 
 def _problem(severity: str, code: str, line: int | None, segment: str | None, msg: str) -> Problem:
@@ -290,7 +296,7 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     if len(_VALID) < 4096:
         _VALID.update(distinct - invalid)
     special = ENVELOPE | invalid
-    marked = [i for i, seg in enumerate(ids) if seg in special]
+    marked = _positions(ids, special)
     envelope = [i for i in marked if ids[i] in ENVELOPE]
     unreadable = [i for i in marked if ids[i] in invalid]  # first element is no segment id
     # An envelope segment glued inside a line shows as more DX/G85 in the bytes than at line
@@ -312,7 +318,7 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
                 if seg in invalid or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
             ]
         rows, ids, numbers, texts, bad, problems = _repair_all(rows, ids, lines, suspects)
-        envelope = [i for i, seg in enumerate(ids) if seg in ENVELOPE]
+        envelope = _positions(ids, ENVELOPE)
     grouper = _Grouper(enveloped=b"DXS*" in data or b"ST*" in data, bad=bad)
     reads = grouper.run(rows, ids, envelope, numbers, texts)
     if bad:  # a "read" made only of lines that are not segments is text, not DEX
