@@ -95,6 +95,11 @@ def stop_all(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float 
         if _group_alive(proc.pid):
             _signal_group(proc.pid, signal.SIGKILL)
         proc.wait()
+        # killed members of the group can outlive the leader for a moment (until they are
+        # reaped): return only when the whole group is gone, so the ports are free again
+        settle = time.monotonic() + 10.0
+        while _group_alive(proc.pid) and time.monotonic() < settle:
+            time.sleep(0.05)
 
 
 def serve(
