@@ -23,15 +23,26 @@ MAX_CODE = 64
 MAX_NAME = 200
 
 
-def code(field: str, value: object, *, max_length: int = MAX_CODE) -> str:
-    """An identifier: letters, digits and ``. _ / -``, starting with a letter or digit."""
+def _text(
+    field: str, value: object, max_length: int, *, required: bool = True, nfc: bool = False
+) -> str:
+    """``value`` as stripped text (NFC-normalised if asked), refused when it is not text, is
+    empty (where required) or longer than ``max_length``: what every text check starts with."""
     if not isinstance(value, str):
         raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
     cleaned = value.strip()
-    if not cleaned:
+    if nfc:
+        cleaned = unicodedata.normalize("NFC", cleaned)
+    if required and not cleaned:
         raise ValidationError(field, value, "must not be empty")
     if len(cleaned) > max_length:
         raise ValidationError(field, value, f"longer than {max_length} characters")
+    return cleaned
+
+
+def code(field: str, value: object, *, max_length: int = MAX_CODE) -> str:
+    """An identifier: letters, digits and ``. _ / -``, starting with a letter or digit."""
+    cleaned = _text(field, value, max_length)
     if not CODE_PATTERN.fullmatch(cleaned):
         raise ValidationError(
             field, value, "may hold only letters, digits and . _ / - (starting with letter/digit)"
@@ -41,13 +52,7 @@ def code(field: str, value: object, *, max_length: int = MAX_CODE) -> str:
 
 def dex_serial(field: str, value: object) -> str:
     """A DEX serial as machines send it (ID101): printable ASCII, inner spaces allowed."""
-    if not isinstance(value, str):
-        raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
-    cleaned = value.strip()
-    if not cleaned:
-        raise ValidationError(field, value, "must not be empty")
-    if len(cleaned) > MAX_CODE:
-        raise ValidationError(field, value, f"longer than {MAX_CODE} characters")
+    cleaned = _text(field, value, MAX_CODE)
     if not all(" " <= ch <= "~" for ch in cleaned):
         raise ValidationError(field, value, "may hold only printable ASCII characters")
     return cleaned
@@ -55,13 +60,7 @@ def dex_serial(field: str, value: object) -> str:
 
 def username(field: str, value: object) -> str:
     """A user name: lower-case letters, digits and ``. _ -``, starting with a letter or digit."""
-    if not isinstance(value, str):
-        raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
-    cleaned = value.strip()
-    if not cleaned:
-        raise ValidationError(field, value, "must not be empty")
-    if len(cleaned) > MAX_CODE:
-        raise ValidationError(field, value, f"longer than {MAX_CODE} characters")
+    cleaned = _text(field, value, MAX_CODE)
     if not USERNAME_PATTERN.fullmatch(cleaned):
         raise ValidationError(
             field,
@@ -73,13 +72,7 @@ def username(field: str, value: object) -> str:
 
 def name(field: str, value: object, *, max_length: int = MAX_NAME, required: bool = True) -> str:
     """Display text: printable Unicode, no control characters, none of ``< > ; { } ` \\``."""
-    if not isinstance(value, str):
-        raise ValidationError(field, value, f"must be text, not {type(value).__name__}")
-    cleaned = unicodedata.normalize("NFC", value.strip())
-    if required and not cleaned:
-        raise ValidationError(field, value, "must not be empty")
-    if len(cleaned) > max_length:
-        raise ValidationError(field, value, f"longer than {max_length} characters")
+    cleaned = _text(field, value, max_length, required=required, nfc=True)
     if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
         raise ValidationError(field, value, "contains control characters")
     bad = sorted(FORBIDDEN_IN_TEXT.intersection(cleaned))
