@@ -25,9 +25,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.compute as pc
 
-from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, view_sql
+from transforms.catalog import view_sql
 from transforms.lake import atomic_write_json, current_file, publish, write_schema_file
-from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR
+from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR, raw_connection
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -63,14 +63,9 @@ def derived_sql(name: str, lake: Path) -> str:
 
 
 def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the raw views, the master views that exist and
+    """The raw views, the master views that exist (:func:`transforms.marts.raw_connection`) and
     ``fct_slot_sales``: everything the derived marts are computed from."""
-    con = duckdb.connect()
-    for name in RAW_VIEWS:
-        con.execute(view_sql("raw", name, lake))
-    for name in MASTER_VIEWS:
-        if (lake / "master" / name).is_dir():
-            con.execute(view_sql("master", name, lake))
+    con = raw_connection(lake)
     con.execute(view_sql("marts", FCT_SLOT_SALES, lake))
     return con
 

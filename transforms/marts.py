@@ -57,7 +57,7 @@ def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
     for name in RAW_VIEWS:
         con.execute(view_sql("raw", name, lake))
     for name in MASTER_VIEWS:
-        if (lake / "master" / f"{name}.parquet").exists():
+        if (lake / "master" / name).is_dir():  # a dataset folder once master data is synced
             con.execute(view_sql("master", name, lake))
     return con
 
