@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.forecast.backtest import MIN_TRAIN_DAYS, BacktestResult, cutoffs, run_backtest
+from models.forecast.backtest import HORIZON, BacktestResult, run_backtest
 from models.forecast.data import SourceFrames, load_sources, load_truth
 from models.forecast.methods import seasonal_naive
 from models.forecast.model import DemandModel, fit_model
@@ -22,7 +22,6 @@ from transforms.lake import publish
 
 log = logging.getLogger(__name__)
 CANDIDATES = ("croston", "sba", "tsb", "gbm")  # methods that may become the model
-HORIZON = 14
 
 
 @dataclass
@@ -72,11 +71,6 @@ def train(
     registry = Registry(home)
     try:
         panel = build_panel(load_sources(lake))
-        cutoff_count = len(cutoffs(panel))
-        if not cutoff_count:
-            raise NotEnoughDataError(
-                f"{panel.days} days of data: a backtest needs at least {MIN_TRAIN_DAYS + HORIZON}"
-            )
     except NotEnoughDataError as exc:
         registry.export(lake)
         return TrainReport(registry.current(), None, None, None, "", 0, str(exc), True)
@@ -92,7 +86,9 @@ def train(
             panel.units.shape[0],
             skipped=f"current model {current} was trained on this data",
         )
-    try:  # a window with no sales at all (a new fleet, a clock far off) cannot be learnt from
+    # too short for a backtest, or a window with no sales at all (a new fleet, a clock far
+    # off): nothing can be learnt
+    try:
         result = run_backtest(panel, load_truth(home / "truth"), horizon=HORIZON, progress=progress)
         method = choose(result)
         if progress:
