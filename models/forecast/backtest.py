@@ -10,7 +10,7 @@ on every day, censored or not; ``wape_all_days`` compares with observed sales on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -82,11 +82,9 @@ class BacktestResult:
 
     rows: list[CutoffScore]
     overall: dict[str, dict[str, float | None]]
-    series: dict[str, int]
     dispersion: dict[str, float]
     cutoffs: list[date]
     censored_share: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def score_cutoff(
@@ -159,12 +157,10 @@ def run_backtest(
             pooled[method].add(sums)
             moments[method][0] += m1
             moments[method][1] += m2
-    life = ~np.isnan(panel.units)
     return BacktestResult(
         rows=rows,
         overall={m: s.scores() for m, s in pooled.items()},
-        series={m: s.series for m, s in pooled.items()},
         dispersion={m: max(0.0, a / b) if b > 0 else 0.0 for m, (a, b) in moments.items()},
         cutoffs=[panel.date_of(c) for c in cols],
-        censored_share=float(panel.censored[life].mean()) if life.any() else 0.0,
+        censored_share=panel.censored_share,
     )

@@ -55,6 +55,12 @@ class Panel:
         return self.soldout_hours >= CENSOR_HOURS
 
     @property
+    def censored_share(self) -> float:
+        """Share of the days inside the series' lives that are censored."""
+        life = ~np.isnan(self.units)
+        return float(self.censored[life].mean()) if life.any() else 0.0
+
+    @property
     def available(self) -> np.ndarray:
         """Share of each day the slot was in stock (0..1)."""
         return 1.0 - np.clip(self.soldout_hours, 0.0, 24.0) / 24.0

@@ -30,8 +30,7 @@ def forecast_features(
     except NotEnoughDataError as exc:
         context.log.warning(f"no forecast features: {exc}")
         return dg.MaterializeResult(metadata={"series": 0, "why": str(exc)})
-    life = panel.units == panel.units  # not NaN: inside a series' life
-    censored = float(panel.censored[life].mean()) if life.any() else 0.0
+    censored = panel.censored_share
     context.log.info(
         f"panel: {panel.units.shape[0]} series x {panel.days} days up to {panel.last_day}, "
         f"{censored:.1%} of days censored"
