@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 
 from transforms.catalog import file_list
-from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR, raw_connection
+from transforms.derived import source_connection
+from transforms.marts import FCT_DAILY_SALES_PARTS, MARTS_DIR
 
 NO_NEGATIVE_SALES = "no_negative_sales"
 DAILY_EQUALS_INTERVAL = "daily_totals_equal_interval_totals"
@@ -68,14 +69,16 @@ CHECK_SQL: dict[str, str] = {
 
 
 def marts_connection(lake: Path) -> duckdb.DuckDBPyConnection:
-    """Raw views plus the materialized marts, read straight from the lake."""
-    con = raw_connection(lake)
-    for table in (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS):
-        files = file_list(lake, f"{MARTS_DIR}/{table}")
-        # table names are our constants and the file list is quoted by file_list
-        con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet({files}, union_by_name = true)"  # noqa: S608
-        )
+    """Raw views plus the materialized marts, read straight from the lake: the derived marts'
+    sources (with the catalog's ``fct_slot_sales`` view) and ``fct_daily_sales_parts``, which
+    has no catalog view."""
+    con = source_connection(lake)
+    files = file_list(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES_PARTS}")
+    # the table name is our constant and the file list is quoted by file_list
+    con.execute(
+        f"CREATE VIEW {FCT_DAILY_SALES_PARTS} AS "  # noqa: S608
+        f"SELECT * FROM read_parquet({files}, union_by_name = true)"
+    )
     return con
 
 
