@@ -20,9 +20,8 @@ DERIVED_MARTS = dg.AssetKey("derived_marts")
 def derived_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.MaterializeResult:
     """``fct_daily_sales`` (the daily parts summed, stored by month of ``sales_date``; only the
     months whose parts the run replaced are summed again) and the whole-history marts
-    ``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health`` and
-    ``stockout_lost_share``, recomputed from the lake and published as files, so the warehouse
-    views and the model assets read them instead of computing them per query."""
+    (``transforms.derived.WHOLE_HISTORY``), recomputed from the lake and published as files, so
+    the warehouse views and the model assets read them instead of computing them per query."""
     report = refresh_derived(cvd.settings().lake)
     context.log.info(
         f"derived marts: fct_daily_sales months re-summed {report.sales_months or 'none'}; "
