@@ -14,7 +14,7 @@ pass them in as :class:`RecommendationSpec` (see :meth:`RecommendationSpec.from_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +27,6 @@ from operations.permissions import Action, Actor, require
 from operations.schema import (
     Cabinet,
     Device,
-    DeviceAlias,
     PlanogramVersion,
     RecommendationDecision,
     ServiceOrder,
@@ -129,13 +128,6 @@ def _clean(spec: object, cabinet: Cabinet) -> _Clean:
     )
 
 
-def _serials(session: Session, device: Device) -> set[str]:
-    aliases = session.scalars(
-        select(DeviceAlias.dex_serial).where(DeviceAlias.device_id == device.id)
-    )
-    return {s for s in [device.dex_serial, *aliases] if s}
-
-
 def _validated(
     session: Session, cabinet_id: object, recommendations: Sequence[RecommendationSpec]
 ) -> tuple[Cabinet, Device, list[_Clean]]:
@@ -148,7 +140,7 @@ def _validated(
     if not recommendations:
         raise ValidationError("recommendations", [], "choose at least one recommendation")
     cleaned = [_clean(spec, cabinet) for spec in recommendations]
-    serials = _serials(session, device)
+    serials = {device.dex_serial, *(alias.dex_serial for alias in device.aliases)}
     seen_ids: set[str] = set()
     seen_slots: set[str] = set()
     for rec in cleaned:
@@ -202,27 +194,23 @@ def _new_slots(
                 f"for {rec.current_product_code}: it is stale, wait for the next run"
             )
         product = get_product(session, rec.recommended_product_code)
-        changed[rec.slot] = planograms.SlotSpec(
-            slot=rec.slot,
-            selection=current.selection,
+        changed[rec.slot] = replace(
+            current,
             product_code=product.code,
             capacity=rec.capacity,
             par_level=rec.par_level,
-            price=f"{product.price_cents / 100:.2f}",
+            price_cents=product.price_cents,
         )
     return [
-        changed.get(
+        planograms.SlotSpec(
             row.slot,
-            planograms.SlotSpec(
-                row.slot,
-                row.selection,
-                row.product_code,
-                row.capacity,
-                row.par_level,
-                f"{row.price_cents / 100:.2f}",
-            ),
+            row.selection,
+            row.product_code,
+            row.capacity,
+            row.par_level,
+            f"{row.price_cents / 100:.2f}",
         )
-        for row in active
+        for row in (changed.get(row.slot, row) for row in active)
     ]
 
 
