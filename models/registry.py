@@ -68,6 +68,15 @@ def decide(
     return Decision(True, f"WAPE {candidate:.4f} beats {base}{versus}")
 
 
+def decide_for(meta: dict[str, Any], current: float | None) -> Decision:
+    """:func:`decide` on a model's metadata: its method's backtest WAPE against the baselines'
+    (``meta['scores']``) and the current model's score."""
+    scores = meta["scores"]
+    return decide(
+        scores[meta["method"]]["wape"], {b: scores[b]["wape"] for b in BASELINES}, current
+    )
+
+
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries a model depends on."""
     found = {"python": platform.python_version()}
@@ -157,12 +166,7 @@ class Registry:
     ) -> Decision:
         """Store a new model and promote it if :func:`decide` says so; else store it as
         'rejected' with the reason. ``meta['scores']`` holds the backtest per method."""
-        scores = meta["scores"]
-        decision = decide(
-            scores[meta["method"]]["wape"],
-            {b: scores[b]["wape"] for b in BASELINES},
-            current_score,
-        )
+        decision = decide_for(meta, current_score)
         meta = {
             **meta,
             "status": "candidate" if decision.promote else "rejected",

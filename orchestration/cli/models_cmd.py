@@ -136,7 +136,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_promote(args: argparse.Namespace) -> int:
     """Promote a stored version if it beats the current one and the baselines on the same
     cutoffs (or with --force); the registry's lake table is republished."""
-    from models.registry import BASELINES, Registry, decide  # noqa: PLC0415
+    from models.registry import Registry, decide_for  # noqa: PLC0415
     from orchestration.settings import load_settings  # noqa: PLC0415
 
     settings = load_settings(args.home)
@@ -150,8 +150,6 @@ def run_promote(args: argparse.Namespace) -> int:
     if current == args.version:
         console.print(f"{args.version} is already current")
         return 0
-    own = meta["scores"][meta["method"]]["wape"]
-    baselines = {b: meta["scores"][b]["wape"] for b in BASELINES}
     current_score = None
     if current is not None:
         cur = registry.metadata(current)
@@ -162,7 +160,7 @@ def run_promote(args: argparse.Namespace) -> int:
             )
             return 1
         current_score = cur["scores"][cur["method"]]["wape"]
-    decision = decide(own, baselines, current_score)
+    decision = decide_for(meta, current_score)
     if not decision.promote and not args.force:
         err.print(f"[red]refused:[/red] {decision.reason} (use --force to promote anyway)")
         return 1
