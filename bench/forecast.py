@@ -26,7 +26,7 @@ import polars as pl
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from models.forecast.backtest import cutoffs, run_backtest  # noqa: E402
+from models.forecast.backtest import HORIZON, cutoffs, run_backtest, truth_matrix  # noqa: E402
 from models.forecast.data import load_sources, load_truth  # noqa: E402
 from models.forecast.model import fit_model, interval  # noqa: E402
 from models.forecast.panel import Panel, build_panel  # noqa: E402
@@ -34,7 +34,6 @@ from models.forecast.pipeline import choose  # noqa: E402
 from orchestration.cli import main as cvd  # noqa: E402
 
 WORK = Path(__file__).parent / ".work"
-HORIZON = 14
 
 
 def home_for(machines: int, days: int, seed: int) -> Path:
@@ -76,8 +75,6 @@ def coverage(panel: Panel, home: Path, method: str, dispersion: float) -> float 
     realised = pl.read_parquet(
         home / "truth" / "slot_day.parquet", columns=["serial", "selection", "date", "demand_units"]
     ).rename({"serial": "machine_serial", "date": "sales_date", "demand_units": "true_demand"})
-    from models.forecast.backtest import truth_matrix  # noqa: PLC0415
-
     actual = truth_matrix(panel, realised)
     assert actual is not None
     window = actual[:, origin + 1 : origin + 1 + HORIZON]
