@@ -14,11 +14,11 @@ from models.tables import SCHEMAS
 from models.visits.plan import MachineResult, pick_quantity
 from models.visits.route import Stop, order_stops
 from models.visits.rules import VisitRules
-from models.visits.state import FORECAST, FleetState
+from models.visits.state import FALLBACK, FORECAST, FleetState
 
 SOURCE_TEXT = {
     FORECAST: "levels projected with the demand forecast",
-    "slot_rate": "levels projected with each slot's recent sales rate (no forecast yet)",
+    FALLBACK: "levels projected with each slot's recent sales rate (no forecast yet)",
 }
 
 
@@ -30,9 +30,12 @@ class PlanTables:
     scores: pa.Table
     plan: pa.Table
     picks: pa.Table
+    projection: str  # FORECAST when any machine's levels used the demand forecast, else FALLBACK
 
 
-def _score_rows(state: FleetState, results: list[MachineResult]) -> list[dict[str, object]]:
+def _score_rows(
+    state: FleetState, results: list[MachineResult], plan_date: date
+) -> list[dict[str, object]]:
     machines = state.machines.set_index("machine_serial")
     rows = []
     for r in results:
@@ -52,7 +55,7 @@ def _score_rows(state: FleetState, results: list[MachineResult]) -> list[dict[st
                 "asset_number": m["asset_number"],
                 "route_id": m["route_id"],
                 "score": round(float(s.score[0]), 2),
-                "needs_visit": r.planned and r.why_planned.startswith("needs"),
+                "needs_visit": r.need_date is not None and r.need_date <= plan_date,
                 "need_date": r.need_date,
                 "sold_out_slots": int(s.sold_out[0]),
                 "share_depleted": round(float(s.share_depleted[0]), 4),
@@ -152,9 +155,12 @@ def build_tables(
     plan = _route_rows(state, results, plan_date)
     return PlanTables(
         plan_date=plan_date,
-        scores=pa.Table.from_pylist(_score_rows(state, results), schema=SCHEMAS["service_scores"]),
+        scores=pa.Table.from_pylist(
+            _score_rows(state, results, plan_date), schema=SCHEMAS["service_scores"]
+        ),
         plan=pa.Table.from_pylist(plan, schema=SCHEMAS["service_plan"]),
         picks=pa.Table.from_pylist(
             _pick_rows(state, plan, results, rules), schema=SCHEMAS["service_plan_picks"]
         ),
+        projection=FORECAST if any(r.source == FORECAST for r in results) else FALLBACK,
     )

@@ -67,7 +67,6 @@ def _report(state: FleetState, tables: PlanTables) -> PlanReport:
     routes: dict[str, int] = {}
     for route in tables.plan.column("route_id").to_pylist():
         routes[str(route)] = routes.get(str(route), 0) + 1
-    reasons = " ".join(tables.scores.column("reasons").to_pylist())
     return PlanReport(
         plan_date=tables.plan_date,
         as_of=state.as_of.isoformat(),
@@ -75,5 +74,5 @@ def _report(state: FleetState, tables: PlanTables) -> PlanReport:
         needing_visit=sum(bool(v) for v in tables.scores.column("needs_visit").to_pylist()),
         planned_per_route=routes,
         units_to_pick=sum(tables.picks.column("quantity").to_pylist()),
-        projection="demand_forecast" if "demand forecast" in reasons else "slot_rate",
+        projection=tables.projection,
     )
