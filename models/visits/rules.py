@@ -65,10 +65,10 @@ def _coerce(path: Path, key: str, default: Any, value: Any) -> Any:
         if not isinstance(value, bool):
             raise RulesError(path, key, f"expected true or false, got {value!r}")
         return value
-    if isinstance(default, int | float) and not isinstance(default, bool):
+    if isinstance(default, int | float):  # a bool default returned above
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise RulesError(path, key, f"expected a number, got {value!r}")
-        if isinstance(default, int) and not isinstance(default, bool) and value != int(value):
+        if isinstance(default, int) and value != int(value):
             raise RulesError(path, key, f"expected a whole number, got {value!r}")
         if value < 0:
             raise RulesError(path, key, f"must not be negative, got {value!r}")
