@@ -47,6 +47,11 @@ class Settings:
         return self.home / "warehouse.duckdb"
 
     @property
+    def dagster_home(self) -> Path:
+        """``DAGSTER_HOME`` of CVD's runs: their records and asset-check results."""
+        return self.home / "dagster"
+
+    @property
     def master_data(self) -> Path:
         """Master-data CSVs written by the simulator (`cvd demo-data`)."""
         return self.home / "master-data"

@@ -16,7 +16,7 @@ from orchestration.ingest import requeue
 
 
 def _runs() -> None:
-    home = str(data.settings().home / "dagster")
+    home = str(data.settings().dagster_home)
     st.subheader("Recent runs")
     runs = dagster_status.recent_runs(home)
     if not ui.empty_note(runs, "No Dagster runs recorded in this home yet."):

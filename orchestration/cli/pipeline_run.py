@@ -27,7 +27,7 @@ DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 def prepare_environment(settings: Settings) -> None:
     """Point Dagster and the definitions at this home (run history lives in it)."""
-    dagster_home = settings.home / "dagster"
+    dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     if not config.exists():
