@@ -15,13 +15,15 @@ from ops_world import World, active_slots, table_contents
 from sqlalchemy import select, text
 
 from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from operations.permissions import SYSTEM
 from operations.schema import (
     AuditEntry,
+    Device,
     PlanogramVersion,
     RecommendationDecision,
     ServiceOrder,
 )
-from operations.services import planograms, recommendations
+from operations.services import devices, planograms, recommendations
 from operations.services.recommendations import RecommendationSpec
 
 SWAP_A2 = RecommendationSpec(
@@ -189,6 +191,18 @@ def test_bad_recommendations_change_nothing(case: str, world: World) -> None:
             world.engine, world.actors["max"], world.cabinets["A1"], [PAR_A1, spec]
         )
     assert table_contents(world.engine) == before
+
+
+def test_a_recommendation_under_an_alias_serial_is_for_the_same_machine(world: World) -> None:
+    max_, cabinet = world.actors["max"], world.cabinets["A1"]
+    with world.engine.connect() as connection:
+        device_id = connection.scalar(select(Device.id).where(Device.asset_number == "A1"))
+    devices.add_serial_alias(world.engine, SYSTEM, device_id, "S-A1-NEW")
+    done = recommendations.accept_recommendations(
+        world.engine, max_, cabinet, [replace(PAR_A1, machine_serial="S-A1-NEW")]
+    )
+    assert [d.machine_serial for d in done.decisions] == ["S-A1-NEW"]
+    assert active_slots(world.engine, cabinet)["A1"] == ("P1", 8, 8, 150)
 
 
 def test_same_slot_twice_and_empty_selection_are_refused(world: World) -> None:
