@@ -12,7 +12,7 @@ import duckdb
 
 from transforms.catalog import file_list
 from transforms.derived import source_connection
-from transforms.marts import FCT_DAILY_SALES_PARTS, MARTS_DIR
+from transforms.marts import FCT_DAILY_SALES_PARTS, MARTS_DIR, model_sql
 
 NO_NEGATIVE_SALES = "no_negative_sales"
 DAILY_EQUALS_INTERVAL = "daily_totals_equal_interval_totals"
@@ -34,25 +34,13 @@ CHECK_SQL: dict[str, str] = {
         FULL JOIN d USING (machine_serial, read_id_end, selection_key)
         WHERE d.units IS DISTINCT FROM s.units_sold
            OR d.minor IS DISTINCT FROM CAST(s.revenue * power(10, d.decimals) AS BIGINT)""",
+    # the chain order is the model's own (sql/models/read_chain.sql), so the two cannot drift
     EVERY_READ_IN_ONE_INTERVAL: """
-        WITH placeable AS (  -- the chain order of sql/models/fct_slot_sales.sql
-            SELECT *, bool_and(init_at IS NOT NULL AND reads_since_init IS NOT NULL)
-                          OVER (PARTITION BY machine_serial) AS counted
-            FROM dex_reads WHERE read_at IS NOT NULL
-        ),
-        placed AS (
-            SELECT read_id, machine_serial,
-                   row_number() OVER (
-                       PARTITION BY machine_serial
-                       ORDER BY CASE WHEN counted THEN init_at END,
-                                CASE WHEN counted THEN reads_since_init END,
-                                read_at, reads_since_init, read_id) AS n
-            FROM placeable
-        ),
+        WITH {read_chain},
         expected AS (  -- every selection of every placed read but a machine's first ends one
             SELECT c.read_id, coalesce(c.selection, '#' || c.position) AS selection_key
             FROM dex_selection_counters AS c JOIN placed AS p USING (read_id)
-            WHERE p.n > 1
+            WHERE p.chain_n > 1
         ),
         ends AS (
             SELECT read_id_end AS read_id, selection_key, count(*) AS k
@@ -64,7 +52,7 @@ CHECK_SQL: dict[str, str] = {
         )
         SELECT (SELECT count(*) FROM expected FULL JOIN ends USING (read_id, selection_key)
                 WHERE ends.k IS DISTINCT FROM 1 OR expected.read_id IS NULL)
-             + (SELECT count(*) FROM starts)""",
+             + (SELECT count(*) FROM starts)""".replace("{read_chain}", model_sql("read_chain")),
 }
 
 

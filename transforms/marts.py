@@ -63,8 +63,12 @@ def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
 
 
 def model_sql(name: str) -> str:
-    """The SELECT of a model under ``sql/models``."""
-    return (SQL_DIR / "models" / f"{name}.sql").read_text()
+    """The SQL of ``sql/models/<name>.sql``, its ``{read_chain}`` replaced by the CTEs of
+    ``read_chain.sql`` (the order of a machine's reads, shared with transforms/checks.py)."""
+    text = (SQL_DIR / "models" / f"{name}.sql").read_text()
+    if "{read_chain}" in text:
+        text = text.replace("{read_chain}", model_sql("read_chain"))
+    return text
 
 
 def _month(d: date | datetime) -> str:

@@ -2,21 +2,9 @@
 -- for the intervals whose END read lies in [$window_start, $window_end) (machine clock).
 -- Runs on the catalog's raw views (dex_reads is already de-duplicated). Rules: DEX_NOTES.md,
 -- "Sales between two reads"; docs/metrics.md explains every branch.
-WITH placeable AS (
-    -- reads without a read time cannot be placed and open or close no interval; a machine whose
-    -- every read carries EA4 and EA301 is "counted": its reads are chained by the board's own
-    -- count, which a clock set backwards cannot reorder
-    SELECT
-        *,
-        bool_and(init_at IS NOT NULL AND reads_since_init IS NOT NULL)
-            OVER (PARTITION BY machine_serial) AS counted
-    FROM dex_reads
-    WHERE read_at IS NOT NULL
-),
+WITH {read_chain},
 chain AS (
-    -- every placeable read of every machine in the order it was taken: per board (EA4, in
-    -- init-time order) by reads since init (EA301), then machine clock; machines without EA3/EA4
-    -- everywhere in machine-clock order (ties: EA301, then id)
+    -- every placeable read with the one before it in its machine's chain (read_chain.sql)
     SELECT
         read_id,
         machine_serial,
@@ -29,14 +17,8 @@ chain AS (
         lag(read_at) OVER w AS prev_read_at,
         lag(init_at) OVER w AS prev_init_at,
         lag(reads_since_init) OVER w AS prev_reads_since_init
-    FROM placeable
-    WINDOW w AS (
-        PARTITION BY machine_serial
-        ORDER BY
-            CASE WHEN counted THEN init_at END,
-            CASE WHEN counted THEN reads_since_init END,
-            read_at, reads_since_init, read_id
-    )
+    FROM placed
+    WINDOW w AS (PARTITION BY machine_serial ORDER BY chain_n)
 ),
 ends AS (
     SELECT *
