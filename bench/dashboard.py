@@ -277,11 +277,7 @@ def main() -> None:
     scan = percentiles(
         timed(baseline(warehouse, "SELECT count(*) FROM fct_daily_sales"), args.reps)
     )
-    (rows,) = (
-        duckdb.connect(str(warehouse), read_only=True)
-        .execute("SELECT count(*) FROM fct_daily_sales")
-        .fetchone()
-    )
+    rows = int(baseline(warehouse, "SELECT count(*) FROM fct_daily_sales")().iloc[0, 0])
     print(
         f"\nwarehouse: {args.machines} machines x {args.days} days, fct_daily_sales {rows:,} rows"
     )
