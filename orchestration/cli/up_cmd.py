@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestration.cli import main
-from orchestration.settings import load_settings
+from orchestration.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from orchestration.cli.demo_users import Credential
@@ -44,10 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
-def _never_received(home: Path) -> bool:
-    inbox, archive = home / "inbox", home / "archive"
+def _never_received(settings: Settings) -> bool:
+    from orchestration.ingest.receive import arrival_days  # noqa: PLC0415
+
+    inbox = settings.inbox
     empty_inbox = not inbox.is_dir() or not any(inbox.iterdir())
-    return empty_inbox and not (archive / "days").is_dir()
+    return empty_inbox and not arrival_days(settings.archive)
 
 
 def _print_credentials(credentials: Sequence[Credential]) -> None:
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"CVD home: [bold]{home}[/bold]")
     db.upgrade(settings.database_url)
     console.print(f"operational database at head: {settings.database_url}")
-    if _never_received(settings.home):
+    if _never_received(settings):
         console.print(
             f"nothing received yet: demo data for {args.machines} machines x {args.days} days"
         )
