@@ -17,7 +17,7 @@ import anthropic
 
 from models.ai.client import CallOutcome, call_messages, make_client
 from models.ai.config import AIConfig, load_ai_config
-from models.ai.expectation import ExpectFn, Layout, estimate_weekly_by_slot, optimiser_expectation
+from models.ai.expectation import ExpectFn, Layout, expect_by_slot
 from models.ai.prompt import build_request
 from models.ai.schema import TOOL_NAME, MalformedAnswerError, Review, parse_review
 from models.ai.usage import CallUsage, UsageLedger, log_call, usage_from_response
@@ -41,8 +41,8 @@ def refine(
     """Ask Claude to review ``proposal``; return the refined proposal or the original with a status.
 
     ``client`` defaults to one built from ``settings.anthropic_api_key``; ``config`` to the
-    ``CVD_AI_*`` environment; ``expect`` to the optimiser's expectation function if it exists,
-    else the reviewer's own estimate for the slots it changed. Every call is added to ``ledger``.
+    ``CVD_AI_*`` environment; ``expect`` to the optimiser's model (``expect_by_slot``). Every
+    call is added to ``ledger``.
     """
     config = config or load_ai_config()
     if not settings.anthropic_api_key:
@@ -129,11 +129,7 @@ def _apply(
 ) -> Proposal:
     before = {a.slot: a for a in proposal.assignments}
     layout: Layout = {d.slot: (d.product_id, d.capacity, d.par_level) for d in review.slots}
-    expect = expect or optimiser_expectation()
-    if expect is not None:
-        figures = dict(expect(context, layout))
-    else:
-        figures = _fallback_figures(context, proposal, layout)
+    figures = dict((expect or expect_by_slot)(context, layout))
     selection = {s.slot: s.selection for s in context.slots}
     assignments = tuple(
         SlotAssignment(
@@ -175,29 +171,3 @@ def _key(assignment: SlotAssignment | None) -> tuple[str, int, int] | None:
     if assignment is None:
         return None
     return (assignment.product_id, assignment.capacity, assignment.par_level)
-
-
-def _fallback_figures(
-    context: CabinetContext, proposal: Proposal, layout: Layout
-) -> dict[str, tuple[float, float]]:
-    """Optimiser figures for untouched slots; the reviewer's estimate for the affected ones.
-
-    A slot is affected when its product, capacity or par changed, or when it holds a product
-    whose facings changed elsewhere (its share of that product's sales moves).
-    """
-    before = {a.slot: a for a in proposal.assignments}
-    changed = {slot for slot, value in layout.items() if _key(before.get(slot)) != value}
-    touched_products = {layout[s][0] for s in changed} | {
-        before[s].product_id for s in changed if s in before
-    }
-    estimate = estimate_weekly_by_slot(context, layout)
-    figures = {}
-    for slot, (product_id, _capacity, _par) in layout.items():
-        if slot in changed or product_id in touched_products or slot not in before:
-            figures[slot] = estimate[slot]
-        else:
-            figures[slot] = (
-                before[slot].expected_weekly_units,
-                before[slot].expected_weekly_revenue_cents,
-            )
-    return figures

@@ -72,25 +72,6 @@ def test_good_answer_is_validated_and_applied_with_the_optimisers_expectation(tm
     assert [c.status for c in ledger.calls] == ["ok"]
 
 
-def test_without_the_optimisers_model_only_affected_slots_are_reestimated(tmp_path, monkeypatch):
-    monkeypatch.setattr(review, "optimiser_expectation", lambda: None)
-    result = _refine(FakeAPI((200, fixture("refine_ok.json"))), tmp_path)
-
-    by_slot = {a.slot: a for a in result.assignments}
-    # A2 changed (cola -> water, par 8): 1.0/day × 7 days = 7 < par 8 -> 7 a week, 7 × 150 cents.
-    assert (by_slot["A2"].expected_weekly_units, by_slot["A2"].expected_weekly_revenue_cents) == (
-        7.0, 1050.0,
-    )  # fmt: skip
-    # A1 unchanged itself but cola lost its second facing: 3.0 × 7 = 21 > par 9 -> 9, 1800 cents.
-    assert (by_slot["A1"].expected_weekly_units, by_slot["A1"].expected_weekly_revenue_cents) == (
-        9.0, 1800.0,
-    )  # fmt: skip
-    # A3, A4, B1 untouched: the optimiser's own figures stand
-    assert by_slot["A3"].expected_weekly_units == 12.9
-    assert by_slot["A4"].expected_weekly_revenue_cents == 1298.0
-    assert by_slot["B1"].expected_weekly_units == 5.4
-
-
 def test_request_carries_the_schema_the_cache_breakpoint_and_the_cabinet(tmp_path):
     api = FakeAPI((200, fixture("refine_ok.json")))
     _refine(api, tmp_path, model="claude-haiku-4-5")
