@@ -1,14 +1,24 @@
-"""Physical limits of a slot: product sizes in order and the units a spiral holds per size."""
+"""Physical limits of a slot: product sizes in order and the units a spiral holds per size.
+
+One table each: the size order is the optimiser's (``models.planogram.model.SIZE_RANK``), the
+capacities the simulator's (``models.simulation.catalog.SIZE_CAPACITY``; its spirals are the
+fleet's)."""
 
 from __future__ import annotations
 
-from models.simulation.catalog import SIZE_CAPACITY as _SIZE_CAPACITY
+from models.planogram.model import SIZE_RANK
+from models.simulation.catalog import SIZE_CAPACITY
 
-SIZE_ORDER: tuple[str, ...] = ("S", "M", "L")
-# The simulator's spirals are the fleet's spirals: one table for both.
-SIZE_CAPACITY: dict[str, int] = dict(_SIZE_CAPACITY)
+__all__ = ["SIZE_CAPACITY", "SIZE_ORDER", "fits"]
+
+SIZE_ORDER: tuple[str, ...] = tuple(SIZE_RANK)
 
 
 def fits(product_size: str, slot_size_class: str) -> bool:
-    """A product fits a slot when its size is not larger than the slot's size class."""
-    return SIZE_ORDER.index(product_size) <= SIZE_ORDER.index(slot_size_class)
+    """A product fits a slot when both sizes are known and the product's is not larger than the
+    slot's size class."""
+    return (
+        product_size in SIZE_RANK
+        and slot_size_class in SIZE_RANK
+        and SIZE_RANK[product_size] <= SIZE_RANK[slot_size_class]
+    )

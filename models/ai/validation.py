@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from models.ai.limits import SIZE_CAPACITY, SIZE_ORDER, fits
+from models.ai.limits import SIZE_CAPACITY, fits
 from models.ai.schema import EMPTY_SLOT, Review
 from models.planogram.types import CabinetContext
 
@@ -32,7 +32,7 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
         if product is None:
             problems.append(f"slot {d.slot}: product {d.product_id} is not a candidate")
             continue
-        if slot is not None and not _size_fits(product.size, slot.size_class):
+        if slot is not None and not fits(product.size, slot.size_class):
             problems.append(
                 f"slot {d.slot}: product {d.product_id} (size {product.size}) does not fit "
                 f"a size-{slot.size_class} slot"
@@ -50,14 +50,6 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
 
     problems += _constraint_problems(context, review)
     return problems
-
-
-def _size_fits(product_size: str, slot_size_class: str) -> bool:
-    return (
-        product_size in SIZE_ORDER
-        and slot_size_class in SIZE_ORDER
-        and fits(product_size, slot_size_class)
-    )
 
 
 def _constraint_problems(context: CabinetContext, review: Review) -> list[str]:
