@@ -32,8 +32,8 @@ class PlanogramSettings:
     """Fleet-wide constraint settings; ``for_cabinet`` turns them into a cabinet's."""
 
     objective: str = "revenue"
-    default_max_facings: int = 3
-    par_share: float = 0.85
+    default_max_facings: int = Constraints.default_max_facings
+    par_share: float = Constraints.par_share
     keep_categories: bool = True
     core_products: frozenset[str] = frozenset()
     min_facings: dict[str, int] = field(default_factory=dict)
@@ -73,8 +73,8 @@ def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -
     if objective not in OBJECTIVES:
         raise _bad(path, "objective", f"{objective!r} is not one of {', '.join(OBJECTIVES)}")
     try:
-        max_f = int(raw.get("default_max_facings", 3))  # type: ignore[arg-type]
-        share = float(raw.get("par_share", 0.85))  # type: ignore[arg-type]
+        max_f = int(raw.get("default_max_facings", PlanogramSettings.default_max_facings))  # type: ignore[arg-type]
+        share = float(raw.get("par_share", PlanogramSettings.par_share))  # type: ignore[arg-type]
         mins = {str(k): int(v) for k, v in dict(raw.get("min_facings", {})).items()}  # type: ignore[call-overload]
         maxs = {str(k): int(v) for k, v in dict(raw.get("max_facings", {})).items()}  # type: ignore[call-overload]
     except (TypeError, ValueError) as exc:
