@@ -5,7 +5,8 @@ estimated as units sold / the share of demand time the product was in stock: sol
 not read as zero demand (the censoring correction). The day's and week's shape of demand is
 taken as known (a fleet-wide profile any operator has from payment times); the counters include
 units bought as someone else's substitute, which the operator cannot separate. Products not
-stocked at a machine borrow from other machines (``candidates.fill_absent``); shares follow
+stocked at a machine borrow from other machines, products no machine stocks from their category
+(``candidates.fill_absent``); shares follow
 category × appeal (``candidates.category_shares``); the substitute probability is estimated from
 how much of the demand a product loses to its stock-outs its category keeps
 (``planogram.substitution``, the same estimator the warehouse context uses), shrunk to a prior.
@@ -18,7 +19,7 @@ import numpy as np
 from models.evaluation.market import PeriodResult, pair_par
 from models.evaluation.policies import Knowledge, current
 from models.evaluation.world import World
-from models.planogram.candidates import category_shares, fill_absent, fit_traffic_appeal
+from models.planogram.candidates import category_shares, fill_absent, product_appeal
 from models.planogram.context import SALES_WINDOW_DAYS
 from models.planogram.substitution import (
     SubstitutionEstimate,
@@ -44,13 +45,14 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     pi = np.searchsorted(products, world.pair_product)
     grid = np.full((len(machines), len(products)), np.nan)
     grid[mi, pi] = rate
-    traffic, appeal = fit_traffic_appeal(grid)
+    categories = [world.catalog.category[p] for p in products]
+    traffic, appeal, _ = product_appeal(grid, categories)
     prior = traffic[mi] * appeal[pi]
     # partial pooling (Gamma-Poisson): the pair's own evidence weighed against the
     # machine × product model with the weight of PRIOR_DAYS days of observation
     pooled = (sold + PRIOR_DAYS * prior) / (weight + PRIOR_DAYS)
     grid[mi, pi] = np.where(observed, pooled, np.nan)
-    filled = fill_absent(grid)
+    filled = fill_absent(grid, categories)
     ids = world.catalog.product_id
     cat = {ids[p]: world.catalog.category[p] for p in products}
     shares = category_shares(

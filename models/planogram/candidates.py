@@ -12,6 +12,10 @@ measures the same rules the pipeline applies:
 - **Borrowed demand** (``fill_absent``): a multiplicative model ``rate[m, p] = traffic[m] ×
   appeal[p]`` fitted to the rates observed where a product is stocked (alternating sums), which
   gives an absent product the demand it has at other machines scaled by this machine's traffic.
+- **Untried products** (``product_appeal``): a product of the catalog that no machine has sold
+  (new to the fleet) borrows the appeal of a typical product of its category: the median
+  appeal of the category's observed products (``UNTRIED_QUANTILE``). Without it such a product
+  would count as selling nothing and never be tried, however well it might sell.
 - **Substitution shares** (``category_shares``): DEX does not reveal substitution, so shares
   follow the simulator's rule: same category, proportional to the product's appeal.
 """
@@ -27,6 +31,7 @@ from models.planogram.model import SIZE_RANK
 
 RANK_SIZE = {v: k for k, v in SIZE_RANK.items()}
 FIT_ROUNDS = 20
+UNTRIED_QUANTILE = 0.5  # which of the category's observed appeals an untried product gets
 
 
 def row_size_classes(slots: Sequence[str], sizes: Sequence[str | None]) -> list[str]:
@@ -83,10 +88,32 @@ def fit_traffic_appeal(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return traffic, appeal
 
 
-def fill_absent(observed: np.ndarray) -> np.ndarray:
-    """Fill NaN cells of a [machine, product] rate matrix with ``traffic[m] × appeal[p]``
-    (``fit_traffic_appeal``); a product observed nowhere gets 0. Observed cells are kept."""
+def product_appeal(
+    observed: np.ndarray, category: Sequence[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``traffic[m]``, ``appeal[p]`` (``fit_traffic_appeal``) and ``untried[p]``: the products
+    observed at no machine. With ``category`` (per product column) an untried product gets the
+    ``UNTRIED_QUANTILE`` of the appeals of its category's observed products (0 when the
+    category has none); without it, 0."""
     traffic, appeal = fit_traffic_appeal(observed)
+    untried = np.isnan(observed).all(axis=0)
+    if category is not None and untried.any():
+        cats = np.asarray(category)
+        if cats.shape != (observed.shape[1],):
+            raise ValueError(f"category: {cats.shape[0]} entries for {observed.shape[1]} products")
+        appeal = appeal.copy()
+        for c in np.unique(cats[untried]):
+            known = appeal[(cats == c) & ~untried]
+            if len(known):
+                appeal[(cats == c) & untried] = float(np.quantile(known, UNTRIED_QUANTILE))
+    return traffic, appeal, untried
+
+
+def fill_absent(observed: np.ndarray, category: Sequence[str] | None = None) -> np.ndarray:
+    """Fill NaN cells of a [machine, product] rate matrix with ``traffic[m] × appeal[p]``
+    (``product_appeal``: an untried product borrows its category's typical appeal when
+    ``category`` is given, else gets 0). Observed cells are kept."""
+    traffic, appeal, _ = product_appeal(observed, category)
     return np.where(np.isnan(observed), traffic[:, None] * appeal[None, :], observed)
 
 

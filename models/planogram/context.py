@@ -6,7 +6,9 @@ Demand per machine and product (units per day, all its slots together):
 - ``sales_estimate`` otherwise: units sold over each machine's last 28 days of data divided by
   the days the product was in stock (``fct_stockouts``), so sell-outs are not read as low demand;
 - ``borrowed`` for a product not sold at the machine: the product's appeal at the other machines
-  × this machine's traffic (``candidates.fill_absent``, a multiplicative machine × product fit).
+  × this machine's traffic (``candidates.fill_absent``, a multiplicative machine × product fit);
+- ``untried`` for a product of the catalog no machine has sold: the typical appeal of its
+  category's products × this machine's traffic (``candidates.product_appeal``).
 
 Rules for slot sizes, allowed categories, one cabinet per product and substitution shares are in
 ``models.planogram.candidates``; the service intervals come from ``devices.service_days``.
@@ -24,7 +26,7 @@ from models.planogram.candidates import (
     assign_cabinets,
     category_shares,
     fill_absent,
-    fit_traffic_appeal,
+    product_appeal,
     row_size_classes,
 )
 from models.planogram.expectation import service_intervals
@@ -49,6 +51,15 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text()
 
 
+def _demand_source(
+    source: str, grid: np.ndarray, untried: np.ndarray, machine: int, product: int
+) -> str:
+    """Where a candidate's demand comes from (the module docstring's names)."""
+    if not np.isnan(grid[machine, product]):
+        return source
+    return "untried" if untried[product] else "borrowed"
+
+
 def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     """The context of every cabinet of every machine with a current planogram."""
     con = lake_connection(lake, ("raw", "master", "marts", "ml"))
@@ -71,9 +82,10 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     for r in rates:
         if r[0] in mindex and r[1] in pindex and r[2] is not None:
             grid[mindex[r[0]], pindex[r[1]]] = max(0.0, float(r[2]))
-    filled = fill_absent(grid)
-    _, appeal = fit_traffic_appeal(grid)
     category = {p: catalog[p][2] for p in pid}
+    categories = [category[p] for p in pid]
+    filled = fill_absent(grid, categories)
+    _, appeal, untried = product_appeal(grid, categories)
     shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
     by_machine: dict[str, list[tuple]] = defaultdict(list)
     for s in slots:
@@ -108,7 +120,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                     price_cents=int(catalog[p][4]),
                     cost_cents=int(catalog[p][5] or 0),
                     daily_demand=float(filled[m, pindex[p]]),
-                    demand_source=source if not np.isnan(grid[m, pindex[p]]) else "borrowed",
+                    demand_source=_demand_source(source, grid, untried, m, pindex[p]),
                     substitutes={o: w for o, w in shares[p].items() if o in where},
                 )
                 for p in machine_products

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 SOURCE_NOTE = {
     "borrowed": "demand borrowed from similar machines",
+    "untried": "new to the fleet: demand assumed typical of its category",
     "sales_estimate": "demand estimated from sales here, corrected for sold-out time",
     "forecast": "forecast",
 }

@@ -50,6 +50,21 @@ def test_fill_absent_uses_traffic_times_appeal() -> None:
     assert filled[0, 0] == 1.0
 
 
+def test_untried_products_borrow_their_category_typical_appeal() -> None:
+    # rates 1, 2 at machine 0 and 2 at machine 1: machine 1 has twice the traffic, so it would
+    # sell 2 of P0 and 4 of P1; P2 (category A, sold nowhere) gets the median of those, 3 at
+    # machine 1 and 1.5 at machine 0; P3's category B has no observed product: 0
+    observed = np.array([[1.0, 2.0, np.nan, np.nan], [2.0, np.nan, np.nan, np.nan]])
+    filled = fill_absent(observed, ["A", "A", "A", "B"])
+    assert filled[1, 1] == pytest.approx(4.0)
+    assert filled[:, 2] == pytest.approx([1.5, 3.0])
+    assert filled[:, 3].tolist() == [0.0, 0.0]
+    # without categories an untried product is not guessed
+    assert fill_absent(observed)[:, 2].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="category"):
+        fill_absent(observed, ["A", "B"])
+
+
 def _product(
     pid: str, lam: float, price: int, *, size: str = "M", category: str = "Snack", subs=None
 ):
