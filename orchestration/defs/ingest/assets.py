@@ -11,9 +11,10 @@ from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
-from orchestration.ingest.receive import iter_day_markers, receive_inbox
+from orchestration.ingest.days import build_days
+from orchestration.ingest.receive import receive_inbox
 from orchestration.ingest.stale import write_manifest
-from orchestration.ingest.tables import RAW_TABLES, SCHEMAS, DayResult, build_day
+from orchestration.ingest.tables import RAW_TABLES, SCHEMAS
 from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
@@ -30,6 +31,7 @@ ARROW_TYPES: dict[type, pa.DataType] = {
 }
 MASTER_TABLES: tuple[str, ...] = tuple(masterdata.export_columns())
 
+RAW_DEX = dg.AssetKey("raw_dex")
 RAW_DESCRIPTIONS = {
     "dex_files": "One row per file received: name, size, SHA-256, arrival time, status, reason.",
     "dex_reads": "One row per usable read: machine, read time, integrity verdict, currency.",
@@ -38,6 +40,7 @@ RAW_DESCRIPTIONS = {
     "dex_events": "EA1/EA2/EA7 events per read.",
     "quarantine": "Files and reads that cannot be used, each with a machine-readable reason.",
 }
+RAW_TABLES_MD = "\n".join(f"- `{t}`: {d}" for t, d in RAW_DESCRIPTIONS.items())
 
 
 @dg.asset(key=INBOX, group_name="ingest", kinds={"python"})
@@ -89,28 +92,25 @@ def _known_serials(url: str) -> set[str]:
         engine.dispose()
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            t,
-            deps=[INBOX],
-            group_name="raw",
-            description=RAW_DESCRIPTIONS[t],
-            kinds={"parquet", "duckdb"},
-        )
-        for t in RAW_TABLES
-    ],
+@dg.asset(
+    key=RAW_DEX,
+    deps=[INBOX],
+    group_name="raw",
     partitions_def=ARRIVAL_DAYS,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    can_subset=False,
+    kinds={"parquet", "duckdb"},
+    metadata={"tables": dg.MetadataValue.md(RAW_TABLES_MD)},
 )
 def raw_dex(
     context: dg.AssetExecutionContext,
     cvd: CvdHomeResource,
     operational_db: OperationalDatabaseResource,
-) -> object:
-    """Parse every file of each arrival day in the run and rewrite that day's partition of the
-    raw tables; unusable files and reads go to quarantine with their reasons."""
+) -> dg.MaterializeResult:
+    """The raw DEX tables of each arrival day in the run (``dex_files``, ``dex_reads``,
+    ``dex_selection_counters``, ``dex_payment_totals``, ``dex_events``, ``quarantine``): every
+    file parsed and that day's partition of each table rewritten; unusable files and reads go
+    to quarantine with their reasons. One asset for the six tables, because they are written
+    together from the same parse, and Dagster records an event per asset and partition."""
     settings = cvd.settings()
     totals = dict.fromkeys(RAW_TABLES, 0)
     files = reads = quarantined = new_devices = 0
@@ -118,45 +118,42 @@ def raw_dex(
     known = _known_serials(operational_db.url)
     for t in RAW_TABLES:
         lake.write_schema_file(settings.lake, t, SCHEMAS[t])
-    for n, day in enumerate(context.partition_keys, start=1):
-        markers = list(iter_day_markers(settings.archive, day))
-        result: DayResult = build_day(settings.archive, day)
-        for name, table in result.tables().items():
-            lake.publish(lake.partition_dir(settings.lake, name, day), table)
-            totals[name] += table.num_rows
-        for sha, record in result.quarantined.items():
+    days = list(context.partition_keys)
+    for n, built in enumerate(build_days(settings.archive, settings.lake, days), start=1):
+        for name, count in built.rows.items():
+            totals[name] += count
+        for sha, record in built.quarantined.items():
             lake.atomic_write_json(settings.quarantine / f"{sha}.json", record)
-        new_devices += _register_unknown(operational_db.url, result.serials, known, context.log)
-        write_manifest(settings.lake, day, markers)
+        new_devices += _register_unknown(operational_db.url, built.serials, known, context.log)
+        write_manifest(settings.lake, built.day, built.markers)  # last: the day is now built
         files, reads, quarantined = (
-            files + result.files,
-            reads + result.reads,
-            quarantined + len(result.quarantined),
+            files + built.files,
+            reads + built.reads,
+            quarantined + len(built.quarantined),
         )
         context.log.info(
-            f"day {day} ({n}/{len(context.partition_keys)}): {result.files} files, "
-            f"{result.reads} reads, {len(result.quarantined)} files with quarantined data"
+            f"day {built.day} ({n}/{len(days)}): {built.files} files, "
+            f"{built.reads} reads, {len(built.quarantined)} files with quarantined data"
         )
     elapsed = time.perf_counter() - started
-    for t in RAW_TABLES:
-        metadata: dict[str, object] = {
-            "rows_written": totals[t],
-            "days": len(context.partition_keys),
+    return dg.MaterializeResult(
+        metadata={
+            "days": len(days),
+            "files": files,
+            "reads": reads,
+            "files_with_quarantined_data": quarantined,
+            "unknown_serials_registered": new_devices,
+            "files_per_second": round(files / max(elapsed, 1e-9), 1),
+            **{f"rows_{t}": totals[t] for t in RAW_TABLES},
         }
-        if t == "dex_files":
-            metadata |= {"files": files, "files_per_second": round(files / max(elapsed, 1e-9), 1)}
-        if t == "dex_reads":
-            metadata |= {"reads": reads, "unknown_serials_registered": new_devices}
-        if t == "quarantine":
-            metadata |= {"files_with_quarantined_data": quarantined}
-        yield dg.MaterializeResult(asset_key=t, metadata=metadata)
+    )
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             t,
-            deps=list(RAW_TABLES),
+            deps=[RAW_DEX],
             group_name="master",
             description=f"Master data from the operational database: {t}.",
             kinds={"parquet", "sqlite"},

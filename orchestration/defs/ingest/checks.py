@@ -1,5 +1,6 @@
 """Data checks on the raw tables: SQL invariants on every table, and a Great Expectations suite
-as a blocking check on ``dex_selection_counters``. Results show in the Dagster UI."""
+on ``dex_selection_counters``, all blocking checks of the ``raw_dex`` asset that writes them,
+named ``<table>__<check>``. Results show in the Dagster UI."""
 
 import os
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.ingest.tables import RAW_TABLES
 from transforms.lake import current_files, partition_path, schema_path
@@ -140,7 +142,9 @@ def run_days(context: dg.AssetCheckExecutionContext) -> list[str] | None:
 
 
 def _make_sql_check(table: str, name: str, sql: str, description: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=table, name=name, description=description, blocking=True)
+    @dg.asset_check(
+        asset=RAW_DEX, name=f"{table}__{name}", description=f"{table}: {description}", blocking=True
+    )
     def _check(context: dg.AssetCheckExecutionContext, cvd: CvdHomeResource) -> dg.AssetCheckResult:
         days = run_days(context)
         offending = run_sql_check(cvd.settings().lake, sql, days)
@@ -200,8 +204,8 @@ def expectations_on_counters(frame: pd.DataFrame) -> tuple[bool, dict[str, objec
 
 
 @dg.asset_check(
-    asset="dex_selection_counters",
-    name="great_expectations_suite",
+    asset=RAW_DEX,
+    name="dex_selection_counters__great_expectations_suite",
     blocking=True,
     description="Great Expectations suite on the counter rows written by this run.",
 )

@@ -2,10 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import MASTER_TABLES
+from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.checks import run_days
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.ingest.tables import RAW_TABLES
 from transforms.marts import refresh_marts
 
 SALES_MARTS = dg.AssetKey("sales_marts")
@@ -13,7 +12,7 @@ SALES_MARTS = dg.AssetKey("sales_marts")
 
 @dg.asset(
     key=SALES_MARTS,
-    deps=[*RAW_TABLES, *MASTER_TABLES],
+    deps=[RAW_DEX, *MASTER_TABLES],
     group_name="marts",
     kinds={"duckdb", "polars", "parquet"},
 )

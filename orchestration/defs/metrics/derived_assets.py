@@ -2,10 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import MASTER_TABLES
+from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.metrics.assets import SALES_MARTS
-from orchestration.ingest.tables import RAW_TABLES
 from transforms.derived import refresh_derived
 
 DERIVED_MARTS = dg.AssetKey("derived_marts")
@@ -13,7 +12,7 @@ DERIVED_MARTS = dg.AssetKey("derived_marts")
 
 @dg.asset(
     key=DERIVED_MARTS,
-    deps=[SALES_MARTS, *RAW_TABLES, *MASTER_TABLES],
+    deps=[SALES_MARTS, RAW_DEX, *MASTER_TABLES],
     group_name="marts",
     kinds={"duckdb", "parquet"},
 )

@@ -3,9 +3,8 @@
 import dagster as dg
 
 from models.tables import ensure_schemas
-from orchestration.defs.ingest.assets import MASTER_TABLES
+from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.ingest.tables import RAW_TABLES
 from transforms.catalog import build_catalog
 from transforms.derived import ensure_derived_schemas
 from transforms.lake import collect_garbage
@@ -13,7 +12,7 @@ from transforms.lake import collect_garbage
 
 @dg.asset(
     deps=[
-        *RAW_TABLES,
+        RAW_DEX,
         *MASTER_TABLES,
         "sales_marts",
         "derived_marts",
