@@ -6,10 +6,11 @@ not read as zero demand (the censoring correction). The day's and week's shape o
 taken as known (a fleet-wide profile any operator has from payment times); the counters include
 units bought as someone else's substitute, which the operator cannot separate. Products not
 stocked at a machine borrow from other machines, products no machine stocks from their category
-(``candidates.fill_absent``); shares follow
-category × appeal (``candidates.category_shares``); the substitute probability is estimated from
+(``candidates.fill_absent``); shares follow category × appeal (``candidates.category_shares``).
+The substitute probability is the pipeline's: the warehouse context leaves it at
+``CabinetContext``'s default (0.55), so policy (c) does too. ``substitution`` estimates it from
 how much of the demand a product loses to its stock-outs its category keeps
-(``planogram.substitution``, the same estimator the warehouse context uses), shrunk to a prior.
+(``planogram.substitution``), which the pipeline does not use yet (docs/models.md says why).
 """
 
 from __future__ import annotations
@@ -19,39 +20,38 @@ import numpy as np
 from models.evaluation.market import PeriodResult, pair_par
 from models.evaluation.policies import Knowledge, current
 from models.evaluation.world import World
-from models.planogram.candidates import category_shares, fill_absent, product_appeal
+from models.planogram.candidates import (
+    category_shares,
+    fill_absent,
+    pooled_rates,
+    product_appeal,
+)
 from models.planogram.context import SALES_WINDOW_DAYS
 from models.planogram.substitution import (
     SubstitutionEstimate,
     estimate_substitution,
     group_days,
 )
-
-MIN_INSTOCK_DAYS = 2.0
-PRIOR_DAYS = 14.0  # weight of the machine × product model, in days of observation
+from models.planogram.types import CabinetContext
 
 
 def estimate(world: World, warm: PeriodResult) -> Knowledge:
     """Rates per pair (units per average day) and shares, from the warm-up only: rates from the
     last ``SALES_WINDOW_DAYS`` days (the warehouse context's window, so recent launches and fades
-    weigh as they do in production), the substitute probability from the whole warm-up."""
-    sold = warm.daily_sold[-SALES_WINDOW_DAYS:].sum(axis=0)
-    weight = warm.daily_instock[-SALES_WINDOW_DAYS:].sum(axis=0)
-    observed = weight >= MIN_INSTOCK_DAYS
-    rate = np.where(observed, sold / np.maximum(weight, 1e-9), np.nan)
+    weigh as they do in production), pooled toward the machine × product model by empirical
+    Bayes (``candidates.pooled_rates``, as the context does); the pipeline's substitute
+    probability."""
     machines = np.unique(world.pair_machine)
     products = np.unique(world.pair_product)
     mi = np.searchsorted(machines, world.pair_machine)
     pi = np.searchsorted(products, world.pair_product)
-    grid = np.full((len(machines), len(products)), np.nan)
-    grid[mi, pi] = rate
+    units = np.full((len(machines), len(products)), np.nan)
+    exposure = np.full_like(units, np.nan)
+    units[mi, pi] = warm.daily_sold[-SALES_WINDOW_DAYS:].sum(axis=0)
+    exposure[mi, pi] = warm.daily_instock[-SALES_WINDOW_DAYS:].sum(axis=0)
+    grid, _ = pooled_rates(units, exposure)
     categories = [world.catalog.category[p] for p in products]
-    traffic, appeal, _ = product_appeal(grid, categories)
-    prior = traffic[mi] * appeal[pi]
-    # partial pooling (Gamma-Poisson): the pair's own evidence weighed against the
-    # machine × product model with the weight of PRIOR_DAYS days of observation
-    pooled = (sold + PRIOR_DAYS * prior) / (weight + PRIOR_DAYS)
-    grid[mi, pi] = np.where(observed, pooled, np.nan)
+    _, appeal, _ = product_appeal(grid, categories)
     filled = fill_absent(grid, categories)
     ids = world.catalog.product_id
     cat = {ids[p]: world.catalog.category[p] for p in products}
@@ -64,7 +64,8 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     for p, row in shares.items():
         for o, w in row.items():
             share[index[p], index[o]] = w
-    return Knowledge(filled[mi, pi], share, substitution(world, warm).q, "sales_estimate")
+    q = CabinetContext.substitute_probability
+    return Knowledge(filled[mi, pi], share, q, "sales_estimate")
 
 
 def substitution(world: World, warm: PeriodResult) -> SubstitutionEstimate:

@@ -12,6 +12,10 @@ measures the same rules the pipeline applies:
 - **Borrowed demand** (``fill_absent``): a multiplicative model ``rate[m, p] = traffic[m] ×
   appeal[p]`` fitted to the rates observed where a product is stocked (alternating sums), which
   gives an absent product the demand it has at other machines scaled by this machine's traffic.
+- **Pooled rates** (``pooled_rates``): a pair's own censoring-corrected rate (units over in-stock
+  days) is noisy after a few weeks; it is combined with the machine × product model's rate by
+  empirical Bayes (Gamma-Poisson): how far pairs truly differ from the model is estimated from
+  how much more their rates scatter around it than Poisson counts would.
 - **Untried products** (``product_appeal``): a product of the catalog that no machine has sold
   (new to the fleet) borrows the appeal of a typical product of its category: the median
   appeal of the category's observed products (``UNTRIED_QUANTILE``). Without it such a product
@@ -32,6 +36,10 @@ from models.planogram.model import SIZE_RANK
 RANK_SIZE = {v: k for k, v in SIZE_RANK.items()}
 FIT_ROUNDS = 20
 UNTRIED_QUANTILE = 0.5  # which of the category's observed appeals an untried product gets
+MIN_EXPOSURE_DAYS = 2.0  # in-stock days below which a pair counts as not observed
+# The smallest relative variance of a pair's rate around traffic × appeal that pooling assumes:
+# the model is never trusted more than to a 10% standard deviation, whatever the data say.
+MIN_RELATIVE_VARIANCE = 0.01
 
 
 def row_size_classes(slots: Sequence[str], sizes: Sequence[str | None]) -> list[str]:
@@ -86,6 +94,36 @@ def fit_traffic_appeal(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if scale > 0:
             traffic, appeal = np.where(rows, traffic / scale, 1.0), appeal * scale
     return traffic, appeal
+
+
+def pooled_rates(units: np.ndarray, exposure: np.ndarray) -> tuple[np.ndarray, float]:
+    """Empirical-Bayes rates of a [machine, product] grid from units sold and in-stock days
+    (NaN or under ``MIN_EXPOSURE_DAYS``: not observed, NaN in the result), and the relative
+    variance used.
+
+    A pair's rate is ``μ·θ`` with ``μ = traffic × appeal`` (``fit_traffic_appeal`` on the raw
+    rates) and ``θ ~ Gamma(mean 1, variance τ²)``; units over ``e`` days are Poisson, so
+    ``E[(u − μe)²] = μe + τ²(μe)²`` gives ``τ² = Σ[(u − μe)² − μe] / Σ(μe)²`` (at least
+    ``MIN_RELATIVE_VARIANCE``), and the posterior mean is ``(u + 1/τ²) / (e + 1/(τ²μ))``: a
+    pair's own evidence weighed against the model with the weight of ``1/(τ²μ)`` days."""
+    u = np.asarray(units, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    if u.shape != e.shape or u.ndim != 2:
+        raise ValueError(
+            f"units {u.shape} and exposure {e.shape} must be one [machine, product] shape"
+        )
+    seen = ~np.isnan(u) & ~np.isnan(e) & (e >= MIN_EXPOSURE_DAYS)
+    raw = np.where(seen, u / np.where(seen, e, 1.0), np.nan)
+    traffic, appeal = fit_traffic_appeal(raw)
+    mu = np.maximum(traffic[:, None] * appeal[None, :], 1e-9)
+    expect = np.where(seen, mu * e, 0.0)
+    spread = np.where(seen, (np.nan_to_num(u) - expect) ** 2 - expect, 0.0)
+    scale = float((expect**2).sum())
+    tau2 = max(MIN_RELATIVE_VARIANCE, float(spread.sum()) / scale if scale > 0 else np.inf)
+    if not np.isfinite(tau2):
+        return raw, tau2
+    post = (np.nan_to_num(u) + 1.0 / tau2) / (np.nan_to_num(e) + 1.0 / (tau2 * mu))
+    return np.where(seen, post, np.nan), tau2
 
 
 def product_appeal(

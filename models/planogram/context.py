@@ -4,7 +4,8 @@ Demand per machine and product (units per day, all its slots together):
 
 - ``forecast``: the mean of ``ml/demand_forecast`` over its 14 days, when that table has rows;
 - ``sales_estimate`` otherwise: units sold over each machine's last 28 days of data divided by
-  the days the product was in stock (``fct_stockouts``), so sell-outs are not read as low demand;
+  the days the product was in stock (``fct_stockouts``), so sell-outs are not read as low demand,
+  pooled toward the machine × product model (``candidates.pooled_rates``, empirical Bayes);
 - ``borrowed`` for a product not sold at the machine: the product's appeal at the other machines
   × this machine's traffic (``candidates.fill_absent``, a multiplicative machine × product fit);
 - ``untried`` for a product of the catalog no machine has sold: the typical appeal of its
@@ -16,6 +17,7 @@ Rules for slot sizes, allowed categories, one cabinet per product and substituti
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from models.planogram.candidates import (
     assign_cabinets,
     category_shares,
     fill_absent,
+    pooled_rates,
     product_appeal,
     row_size_classes,
 )
@@ -36,6 +39,7 @@ from transforms.catalog import lake_connection
 
 SQL_DIR = Path(__file__).parent / "sql"
 SALES_WINDOW_DAYS = 28
+log = logging.getLogger("cvd.models.planogram")
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,15 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     machines = sorted({s[0] for s in slots})
     mindex = {m: i for i, m in enumerate(machines)}
     grid = np.full((len(machines), len(pid)), np.nan)
+    exposure = np.full_like(grid, np.nan)
     for r in rates:
         if r[0] in mindex and r[1] in pindex and r[2] is not None:
             grid[mindex[r[0]], pindex[r[1]]] = max(0.0, float(r[2]))
+            if source == "sales_estimate" and r[3] is not None:
+                exposure[mindex[r[0]], pindex[r[1]]] = float(r[3])
+    if source == "sales_estimate":  # own rates are noisy: pool them (a forecast already is)
+        grid, tau2 = pooled_rates(grid * exposure, exposure)
+        log.info("planogram: sales rates pooled, relative variance %.3f", tau2)
     category = {p: catalog[p][2] for p in pid}
     categories = [category[p] for p in pid]
     filled = fill_absent(grid, categories)
