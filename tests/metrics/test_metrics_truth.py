@@ -24,7 +24,7 @@ def _truth(home: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
     con = duckdb.connect()
     try:
         con.execute(f"CREATE VIEW t AS SELECT * FROM '{home / 'truth' / 'interval_sales.parquet'}'")
-        for name in ("slot_day", "stockouts", "reads"):
+        for name in ("slot_day", "stockouts", "reads", "events"):
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM '{home / 'truth' / name}.parquet'")
         return con.execute(sql).fetchall()
     finally:
@@ -117,27 +117,110 @@ def test_daily_sales_add_up_and_follow_truth(fleet: dict[str, object]) -> None:
         assert total and error / total <= bound, (is_telemetry, error, total)
 
 
+# The truth's episodes with their times on the device's clock (what DEX and our marts speak):
+# the offset of the device's last read at or before the moment, plus any clock jump between
+# that read and the moment; `pa5_read` says whether the first read after the sell-out arrived
+# usable (then its PA5 gives the start, else nothing in the DEX does).
+TRUTH_EPISODES = """
+WITH r AS (
+    SELECT serial, read_at, usable_as_delivered,
+           date_diff('second', read_at, machine_time) AS offset_s
+    FROM reads
+),
+j AS (
+    SELECT serial, "at" AS jump_at, CAST(new_value AS BIGINT) - CAST(old_value AS BIGINT) AS by_s
+    FROM events WHERE kind = 'clock_jump'
+),
+e AS (
+    SELECT s.serial, s.selection, s.start_at, s.end_at, a.read_at AS a_at, a.offset_s AS a_off,
+           b.read_at AS b_at, b.offset_s AS b_off, n.usable_as_delivered AS pa5_read
+    FROM stockouts AS s
+    ASOF LEFT JOIN r AS a ON a.serial = s.serial AND a.read_at <= s.start_at
+    ASOF LEFT JOIN r AS b ON b.serial = s.serial AND b.read_at <= s.end_at
+    ASOF LEFT JOIN r AS n ON n.serial = s.serial AND n.read_at > s.start_at
+)
+SELECT serial, selection,
+    start_at + to_seconds(a_off + coalesce((SELECT sum(by_s) FROM j
+        WHERE j.serial = e.serial AND j.jump_at > e.a_at AND j.jump_at <= e.start_at), 0)),
+    end_at + to_seconds(b_off + coalesce((SELECT sum(by_s) FROM j
+        WHERE j.serial = e.serial AND j.jump_at > e.b_at AND j.jump_at <= e.end_at), 0)),
+    pa5_read
+FROM e
+"""
+
+
 def test_stockouts_match_truth(fleet: dict[str, object]) -> None:
+    """Every true episode is found, per machine and selection, and nothing else; its start is
+    PA5's to the minute wherever the read after the sell-out arrived, else an estimate inside
+    the window the reads leave; its end is the refill to the minute (docs/metrics.md)."""
     home = fleet["home"]
     assert isinstance(home, Path)
-    truth = _truth(home, "SELECT serial, selection, start_at FROM stockouts")
-    ours = query(
-        home, "SELECT machine_serial, selection, start_at, start_source FROM fct_stockouts"
+    truth: dict[tuple[str, str], list[tuple]] = {}  # type: ignore[type-arg]
+    for serial, selection, *rest in _truth(home, TRUTH_EPISODES):
+        truth.setdefault((serial, selection), []).append(tuple(rest))
+    ours: dict[tuple[str, str], list[tuple]] = {}  # type: ignore[type-arg]
+    for serial, selection, *rest in query(
+        home,
+        "SELECT machine_serial, selection, start_at, end_at, start_source, start_after, "
+        "start_before FROM fct_stockouts",
+    ):
+        ours.setdefault((serial, selection), []).append(tuple(rest))
+    counts = {k: len(v) for k, v in ours.items()}
+    assert counts == {k: len(v) for k, v in truth.items()}
+    minute = 60.0
+    sources = set()
+    for slot, episodes in truth.items():
+        pairs = zip(sorted(episodes, key=lambda e: e[0]), sorted(ours[slot]), strict=True)
+        for (t_start, t_end, pa5_read), (start, end, source, after, before) in pairs:
+            sources.add(source)
+            assert source == ("PA5" if pa5_read else "estimated"), (slot, t_start, start)
+            if source == "PA5":
+                assert abs((start - t_start).total_seconds()) <= minute, (slot, t_start, start)
+            else:
+                assert after <= t_start <= before, (slot, t_start, after, before)
+                assert after <= start <= before, (slot, start, after, before)
+            assert (end is None) == (t_end is None), (slot, t_start, t_end, end)
+            if end is not None:
+                assert abs((end - t_end).total_seconds()) <= minute, (slot, t_end, end)
+    # the quirks the comparison is meant to exercise are really in the data: sell-outs whose
+    # PA5 went with a damaged read, episodes still open at the end of the run
+    assert sources == {"PA5", "estimated"}
+    assert any(e[1] is None for v in truth.values() for e in v)
+
+
+def test_stockout_lost_demand_matches_truth(fleet: dict[str, object]) -> None:
+    """PA503 counts the customers who chose a sold-out selection since the previous read: a
+    slot whose every sold-out minute a PA503 covers has its lost demand (walked away or took
+    a substitute) exactly; elsewhere the slot's demand rate fills the uncounted minutes, and
+    the total is within 10 % of the truth (docs/metrics.md)."""
+    home = fleet["home"]
+    assert isinstance(home, Path)
+    truth = {
+        (serial, selection): lost
+        for serial, selection, lost in _truth(
+            home,
+            "SELECT serial, selection, sum(lost_units + substituted_out) FROM slot_day "
+            "GROUP BY ALL HAVING sum(stockout_minutes) > 0",
+        )
+    }
+    rows = query(
+        home,
+        "SELECT machine_serial, selection, sum(est_lost_units), sum(counted_lost_units), "
+        "sum(uncounted_minutes) FROM fct_stockouts GROUP BY ALL",
     )
-
-    def near(a: tuple, b: tuple) -> bool:  # type: ignore[type-arg]
-        return a[0] == b[0] and a[1] == b[1] and abs((a[2] - b[2]).total_seconds()) < 3600
-
-    # PA5 gives the start to the hour: 95 % of PA5 episodes are true ones, and 90 % of true
-    # episodes are found (the rest sold out and were refilled between two reads, or PA5 kept
-    # only the last of two sell-outs in one interval)
-    pa5 = [o for o in ours if o[3] == "PA5"]
-    assert sum(any(near(o, t) for t in truth) for o in pa5) >= 0.95 * len(pa5)
-    assert sum(any(near(t, o) for o in ours) for t in truth) >= 0.90 * len(truth)
-    # lost demand (customers who walked away or took a substitute) within 30 %
-    (est,) = query(home, "SELECT sum(est_lost_units) FROM fct_stockouts")[0]
-    (lost,) = _truth(home, "SELECT sum(lost_units + substituted_out) FROM slot_day")[0]
-    assert abs(est - lost) <= 0.30 * lost, (est, lost)
+    assert {(serial, selection) for serial, selection, *_ in rows} == set(truth)
+    counted = [
+        (serial, selection, est, truth[serial, selection])
+        for serial, selection, est, _, gap in rows
+        if gap == 0
+    ]
+    assert counted and all(est == lost for *_, est, lost in counted), counted
+    for serial, selection, _, units, _ in rows:  # what PA503 counted is part of what was lost
+        assert units <= truth[serial, selection], (serial, selection)
+    assert any(gap > 0 for *_, gap in rows)
+    est = sum(r[2] for r in rows)
+    lost = sum(truth.values())
+    assert abs(est - lost) <= 0.10 * lost, (est, lost)
 
 
 def test_other_marts_answer(fleet: dict[str, object]) -> None:
