@@ -5,16 +5,14 @@ Each lake holds one machine, one selection; every expected value is worked out i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.ingest.tables import SCHEMAS, DayResult
-from transforms import lake
+from orchestration.ingest.tables import DayResult
+from tests.metrics.raw_rows import INIT, add_read, write_day
 from transforms.checks import CHECK_SQL, marts_connection, run_check
 from transforms.marts import refresh_marts
-
-INIT = datetime(2025, 1, 1)
 
 
 def _lake(tmp_path: Path, reads: list[dict]) -> Path:  # type: ignore[type-arg]
@@ -22,19 +20,12 @@ def _lake(tmp_path: Path, reads: list[dict]) -> Path:  # type: ignore[type-arg]
     with the counters of selection "11" (the other keys)."""
     day = DayResult()
     for n, r in enumerate(reads):
-        read_id = f"r{n}"
-        day.add(
-            "dex_reads",
-            read_id=read_id,
-            sha256=f"s{n}",
-            read_index=0,
-            machine_serial="M1",
-            read_at=r["read_at"],
+        read_id = add_read(
+            day,
+            n,
+            r["read_at"],
             init_at=r.get("init_at", INIT),
             reads_since_init=r.get("reads_since_init", n + 1),
-            received_at=datetime(2025, 3, 1, tzinfo=UTC),
-            currency="USD",
-            decimals=2,
         )
         counters = {
             k: v for k, v in r.items() if k not in ("read_at", "init_at", "reads_since_init")
@@ -49,9 +40,7 @@ def _lake(tmp_path: Path, reads: list[dict]) -> Path:  # type: ignore[type-arg]
             product_id="P1",
             **counters,
         )
-    for name, table in day.tables().items():
-        lake.write_table(lake.partition_path(tmp_path, name, "2025-03-01"), table)
-        lake.write_schema_file(tmp_path, name, SCHEMAS[name])
+    write_day(tmp_path, day)
     refresh_marts(tmp_path)
     return tmp_path
 
