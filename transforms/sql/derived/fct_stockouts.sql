@@ -231,7 +231,8 @@ estimated AS (
 placed AS MATERIALIZED (
     SELECT
         s.*,
-        coalesce(s.sold_out_at, e.start_at, s.start_after) AS start_at,
+        -- a window the device clock was set back in has no order: its end read's time
+        coalesce(s.sold_out_at, e.start_at, s.start_before) AS start_at,
         CASE WHEN s.sold_out_at IS NOT NULL THEN 'PA5' ELSE 'estimated' END AS start_source,
         s.machine_serial || '|' || s.selection_key || '|' || s.read_id_end || '|' || s.kind
             AS episode_id
@@ -315,7 +316,7 @@ SELECT
     product_id,
     start_at,
     start_source,
-    start_after,
+    CASE WHEN start_after <= start_before THEN start_after END AS start_after,
     start_before,
     ended_at AS end_at,
     ended_at IS NULL AS ongoing,
