@@ -1,10 +1,12 @@
 -- fct_stockouts: sold-out episodes per slot, from the intervals of fct_slot_sales and the levels
--- (PA108), standard fill (PA105), sold-out time and count (PA501-503) of their two reads, and
--- EA3's previous-read time. docs/metrics.md, "Stock-outs", explains every rule; in short:
+-- (PA108), standard fill (PA105), sold-out time and count (PA501-503) of their two reads, EA3's
+-- previous-read time and the door openings (EA1 EGS). docs/metrics.md, "Stock-outs", explains
+-- every rule; in short:
 --   stock added in an interval = level at the end + units sold + test and free vends - level at
---   the start; above 0, the slot was refilled right after the machine's previous read (EA3:
---   the start read, or a visit read we never received). A refill adds standard fill minus the
---   level it found, so stock added = standard fill means the slot was empty when refilled.
+--   the start. A refill follows a visit read: the start read when it was a visit (or no read is
+--   missing), else a read we never received (EA3 of the end read dates it). A refill adds
+--   standard fill minus the level it finds, so stock added = standard fill means the slot was
+--   empty when refilled.
 --   An episode is SEEN when an interval ends at level 0 (or with PA5) without having started
 --   empty and unrefilled; HIDDEN when an interval starting above 0 was refilled from empty at an
 --   unreceived visit (its PA5 went with that read). It ends at the first refill after its start.
