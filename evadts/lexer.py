@@ -8,9 +8,9 @@ leaves every element as bytes; field decoding happens later and only on demand.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress, islice, repeat
 from operator import itemgetter
 
 from evadts.model import Problem
@@ -22,11 +22,18 @@ _GLUED_ID = re.compile(rb"(DXS|DXE|G85|PA[1-8])$")
 _GLUED_INSIDE = re.compile(rb"[^*](PA[1-8]|DXS|DXE|G85)\*")
 
 ENVELOPE = frozenset({b"DXS", b"ST", b"SE", b"G85", b"DXE"})
-_VALID: set[bytes] = set()  # ids already seen to be well-formed, as sent
+# Ids already seen to be well-formed non-envelope segment ids, as sent, mapped to False: the
+# lookup ``_CONTENT.get(seg, True)`` is True exactly for the rows that need a closer look.
+_CONTENT: dict[bytes, bool] = {}
+_CONTENT_SET: set[bytes] = set()  # the same ids, for C-level subset tests
+_CONTENT_LIMIT = 4096
+_CLOSER_LOOK = _CONTENT.get
+_TRUE = repeat(True)  # the lookup's default, one per row (map stops with the rows)
 _FIRST = itemgetter(0)
 # The layout of nearly every file: one read, DXS ST ... G85 SE DXE, nothing before or after.
 _HEAD = [b"DXS", b"ST"]
 _TAIL = [b"G85", b"SE", b"DXE"]
+_MARK = {b"DXS": "dxs", b"ST": "st", b"SE": "se", b"G85": "g85", b"DXE": "dxe"}  # RawRead fields
 
 
 def _known_id(raw: bytes, cache: dict[bytes, bytes | None] = {}) -> bytes | None:  # noqa: B006
@@ -46,24 +53,13 @@ class RawRead:
     """One transmission's rows (lists of byte elements) with 1-based line numbers."""
 
     rows: list[list[bytes]] = field(default_factory=list)
-    lines: list[int] | range = field(default_factory=list)  # a range: one contiguous read
+    lines: list[int] | range = field(default_factory=list)  # a range when no line was split
     dxs: int | None = None  # index into rows
     st: int | None = None
     se: int | None = None
     g85: int | None = None
     dxe: int | None = None
     problems: list[Problem] = field(default_factory=list)
-
-    def add(self, row: list[bytes], line: int) -> int:
-        """Append a row and return its index."""
-        self.rows.append(row)
-        self.lines.append(line)
-        return len(self.rows) - 1
-
-
-def _positions(ids: list[bytes], wanted: frozenset[bytes] | set[bytes]) -> list[int]:
-    """Indexes of the ids in ``wanted``, by C-level iteration (no Python loop per line)."""
-    return list(compress(range(len(ids)), map(wanted.__contains__, ids)))
 
 
 def _problem(severity: str, code: str, line: int | None, segment: str | None, msg: str) -> Problem:
@@ -132,145 +128,259 @@ def split_glued_inside(
 
 
 class _Grouper:
-    """The state machine that groups segments into reads. Only envelope segments (DXS, ST, SE,
-    G85, DXE) are looked at one by one; the runs of segments between them move as slices."""
+    """The state machine that groups rows into reads. Only envelope rows (DXS, ST, SE, G85, DXE)
+    are looked at one by one; a read is a contiguous run of rows, cut out as one slice."""
 
-    def __init__(self, enveloped: bool, bad: set[int]) -> None:
+    def __init__(
+        self,
+        enveloped: bool,
+        rows: list[list[bytes]],
+        numbers: Sequence[int],
+        texts: list[bytes],
+        bad_at: list[int],
+    ) -> None:
         # In a file with an envelope, lines outside DXS/ST ... SE/DXE are headers and trailers;
         # in a bare file (segments only) the first segment starts the one read there is.
         self.enveloped = enveloped
-        self.bad = bad  # line numbers whose first element is not a segment id
+        self.rows, self.numbers, self.texts = rows, numbers, texts
+        self.bad_at = bad_at  # ascending positions of rows whose first element is no segment id
         self.reads: list[RawRead] = []
-        self.current: RawRead | None = None
-        self.closed = True  # no read open
+        self.start: int | None = None  # first row of the open read; None: no read open
+        self.marks: dict[str, int] = {}  # the open read's envelope rows, relative to start
+        self.problems: list[Problem] = []  # the open read's
         self.file_problems: list[Problem] = []
 
-    def content(self, rows: list[list[bytes]], numbers: Sequence[int], texts: list[bytes]) -> None:
-        """Non-envelope rows: into the open read, a new bare read, or reported as text outside
-        any read."""
-        if self.closed:
+    def _open(self, at: int) -> None:
+        self.start, self.marks, self.problems = at, {}, []
+
+    def _close(self, end: int) -> None:
+        """The open read ends before row ``end``."""
+        start = self.start
+        assert start is not None
+        self.reads.append(
+            RawRead(
+                self.rows[start:end], self.numbers[start:end], problems=self.problems, **self.marks
+            )
+        )
+        self.start = None
+
+    def content(self, first: int, end: int) -> None:
+        """Rows ``first`` to ``end`` (exclusive), none of them envelope: into the open read, a
+        new bare read, or reported as text outside any read."""
+        numbers, texts = self.numbers, self.texts
+        if self.start is None:
             if self.enveloped:
-                for number, text in zip(numbers, texts, strict=True):
-                    shown = text[:40].decode("latin-1")
+                for k in range(first, end):
+                    shown = texts[k][:40].decode("latin-1")
                     self.file_problems.append(
-                        _problem("info", "trailer", number, None, f"outside any read: {shown!r}")
+                        _problem(
+                            "info", "trailer", numbers[k], None, f"outside any read: {shown!r}"
+                        )
                     )
                 return
-            self.current, self.closed = RawRead(), False
-        assert self.current is not None
-        self.current.rows.extend(rows)
-        self.current.lines.extend(numbers)
-        if self.bad and numbers:
-            first, last = numbers[0], numbers[-1]  # ascending: the line numbers of this chunk
-            for number in sorted(n for n in self.bad if first <= n <= last):
-                shown = texts[numbers.index(number)][:40].decode("latin-1")
-                self.current.problems.append(
+            self._open(first)
+        for k in self.bad_at:
+            if first <= k < end:
+                shown = texts[k][:40].decode("latin-1")
+                self.problems.append(
                     _problem(
                         "warning",
                         "bad_segment_id",
-                        number,
+                        numbers[k],
                         None,
                         f"not a segment: {shown!r}; kept raw",
                     )
                 )
 
-    def envelope(self, seg: bytes, row: list[bytes], number: int) -> None:
-        """DXS, ST, SE, G85 or DXE at line ``number``."""
-        current = self.current
-        if seg == b"DXS" or (
-            seg == b"ST" and (current is None or self.closed or current.st is not None)
-        ):
-            if current is not None and not self.closed:
-                self.reads.append(current)
-            current, self.closed = RawRead(), False
-            self.current = current
-        elif self.closed:
-            if seg != b"ST":
-                name = seg.decode()
-                self.file_problems.append(
-                    _problem(
-                        "warning", "stray_segment", number, name, f"{name} outside any read ignored"
-                    )
+    def envelope(self, seg: bytes, at: int) -> None:
+        """DXS, ST, SE, G85 or DXE at row ``at``."""
+        if seg == b"DXS" or (seg == b"ST" and (self.start is None or "st" in self.marks)):
+            if self.start is not None:
+                self._close(at)
+            self._open(at)
+        elif self.start is None:
+            name = seg.decode()
+            self.file_problems.append(
+                _problem(
+                    "warning",
+                    "stray_segment",
+                    self.numbers[at],
+                    name,
+                    f"{name} outside any read ignored",
                 )
-                return
-            current, self.closed = RawRead(), False
-            self.current = current
-        assert current is not None
-        index = current.add(row, number)
-        if seg == b"DXS":
-            current.dxs = index
-        elif seg == b"ST":
-            current.st = index
-        elif seg == b"SE":
-            current.se = index
-        elif seg == b"G85":
-            current.g85 = index
-        else:
-            current.dxe = index
-            self.reads.append(current)
-            self.closed = True
+            )
+            return
+        self.marks[_MARK[seg]] = at - self.start  # type: ignore[operator]
+        if seg == b"DXE":
+            self._close(at + 1)
 
-    def run(
-        self,
-        rows: list[list[bytes]],
-        ids: list[bytes],
-        envelope: list[int],
-        numbers: Sequence[int],
-        texts: list[bytes],
-    ) -> list[RawRead]:
-        """Group all rows (``envelope``: the indexes of envelope rows); returns the reads."""
+    def run(self, ids: list[bytes], envelope: list[int]) -> list[RawRead]:
+        """Group all rows (``envelope``: the positions of envelope rows); returns the reads."""
         previous = 0
         for i in envelope:
             if i > previous:
-                self.content(rows[previous:i], numbers[previous:i], texts[previous:i])
-            self.envelope(ids[i], rows[i], numbers[i])
+                self.content(previous, i)
+            self.envelope(ids[i], i)
             previous = i + 1
-        if previous < len(rows):
-            self.content(rows[previous:], numbers[previous:], texts[previous:])
-        if self.current is not None and not self.closed:
-            self.reads.append(self.current)
+        end = len(self.rows)
+        if previous < end:
+            self.content(previous, end)
+        if self.start is not None:
+            self._close(end)
         return self.reads
 
 
-def _repair_all(
-    rows: list[list[bytes]], ids: list[bytes], lines: list[bytes], suspects: list[int]
-) -> tuple[list[list[bytes]], list[bytes], list[int], list[bytes], set[int], list[Problem]]:
-    """Rebuild the row list with the suspect rows (0-based) repaired: wrappers removed, glued
-    lines split, blank lines dropped. Returns rows, ids, line numbers, texts, the numbers of
-    rows that stay unreadable, and the problems found."""
+def _repair_rows(
+    rows: list[list[bytes]],
+    ids: list[bytes],
+    lines: list[bytes],
+    envelope: list[int],
+    suspects: list[int],
+) -> tuple[
+    list[list[bytes]], list[bytes], Sequence[int], list[bytes], list[int], list[int], list[Problem]
+]:
+    """Repair the suspect rows (0-based positions): wrappers removed, glued lines split, blank
+    lines dropped. Returns rows, ids, line numbers, texts, envelope positions, the positions of
+    rows that stay unreadable, and the problems found. When every suspect stays one row (the
+    usual case), the lists are patched in place and the line numbers stay a range."""
     problems: list[Problem] = []
-    out_rows: list[list[bytes]] = []
-    out_numbers: list[int] = []
-    out_texts: list[bytes] = []
-    bad: set[int] = set()
-    bad_at: list[int] = []  # their positions in the output
-    previous = 0
+    edits: list[tuple[int, list[list[bytes]]]] = []  # no parts: a blank line, dropped
+    in_place = True
     for i in suspects:
-        out_rows.extend(rows[previous:i])
-        out_numbers.extend(range(previous + 1, i + 1))
-        out_texts.extend(lines[previous:i])
-        previous = i + 1
         row, text, number = rows[i], lines[i], i + 1
         if not text.strip():
-            continue  # blank line or padding
+            edits.append((i, []))  # blank line or padding
+            in_place = False
+            continue
         if _known_id(row[0]) is None:
             parts = _repair(row, text, number, problems)
         else:
             parts = split_glued_inside([row[0].strip(), *row[1:]], text, number, problems)
+        for k, part in enumerate(parts):
+            parts[k] = [part[0].strip(), *part[1:]]
+        in_place = in_place and len(parts) == 1
+        edits.append((i, parts))
+    numbers: Sequence[int] = range(1, len(rows) + 1)
+    texts = lines
+    bad_at: list[int] = []
+    added: list[int] = []  # positions of envelope rows made by the repair
+    if in_place:
+        for i, (part,) in edits:
+            rows[i] = part
+            if _known_id(part[0]) is None:
+                ids[i] = b""
+                bad_at.append(i)
+            else:
+                ids[i] = part[0]
+                if part[0] in ENVELOPE:
+                    added.append(i)
+        return rows, ids, numbers, texts, sorted(envelope + added), bad_at, problems
+    out_rows: list[list[bytes]] = []
+    out_ids: list[bytes] = []
+    out_numbers: list[int] = []
+    out_texts: list[bytes] = []
+    out_envelope: list[int] = []
+    previous = 0
+    for i, parts in edits:
+        shift = len(out_rows) - previous
+        out_envelope.extend(e + shift for e in envelope if previous <= e < i)
+        out_rows.extend(rows[previous:i])
+        out_ids.extend(ids[previous:i])
+        out_numbers.extend(range(previous + 1, i + 1))
+        out_texts.extend(lines[previous:i])
+        previous = i + 1
         for part in parts:
             if _known_id(part[0]) is None and len(parts) == 1:
-                bad.add(number)
                 bad_at.append(len(out_rows))
-            out_rows.append([part[0].strip(), *part[1:]])
-            out_numbers.append(number)
-            out_texts.append(text)
+                out_ids.append(b"")
+            else:
+                if part[0] in ENVELOPE:
+                    out_envelope.append(len(out_rows))
+                out_ids.append(part[0])
+            out_rows.append(part)
+            out_numbers.append(i + 1)
+            out_texts.append(lines[i])
+    shift = len(out_rows) - previous
+    out_envelope.extend(e + shift for e in envelope if e >= previous)
     out_rows.extend(rows[previous:])
+    out_ids.extend(ids[previous:])
     out_numbers.extend(range(previous + 1, len(rows) + 1))
     out_texts.extend(lines[previous:])
-    out_ids = list(map(_FIRST, out_rows))
-    for at in bad_at:
-        out_ids[at] = b""
-    return out_rows, out_ids, out_numbers, out_texts, bad, problems
+    return out_rows, out_ids, out_numbers, out_texts, out_envelope, bad_at, problems
+
+
+def _classify(ids: list[bytes]) -> tuple[list[int], list[int]]:
+    """The positions of envelope rows and of rows whose first element is no segment id.
+
+    Nearly every file is a few lines, ST, known content ids, G85, a few lines: when the rows
+    between the first ST and a G85 near the end are all known content ids (one C-level set
+    scan), only the rows outside them are
+    looked at in Python. Otherwise every row is looked up (one C-level dictionary lookup per row)
+    and only rows with an id not seen before are looked at in Python (their id remembered when
+    it is well-formed). Either way the answer is the same: the first is a shortcut."""
+    n = len(ids)
+    candidates: Iterable[int] | None = None
+    st = ids.index(b"ST") if b"ST" in ids else n
+    g85 = next((k for k in range(n - 1, max(st, n - 8), -1) if ids[k] == b"G85"), st)
+    if st < g85 and _CONTENT_SET.issuperset(islice(ids, st + 1, g85)):
+        candidates = chain(range(st + 1), range(g85, n))
+    if candidates is None:
+        candidates = compress(range(n), map(_CLOSER_LOOK, ids, _TRUE))
+    envelope: list[int] = []
+    unreadable: list[int] = []
+    for i in candidates:
+        seg = ids[i]
+        if seg in ENVELOPE:
+            envelope.append(i)
+        elif seg in _CONTENT_SET:
+            continue
+        elif _known_id(seg) == seg:
+            if len(_CONTENT) < _CONTENT_LIMIT:
+                _CONTENT[seg] = False
+                _CONTENT_SET.add(seg)
+        else:
+            unreadable.append(i)
+    return envelope, unreadable
+
+
+def _occurrences(data: bytes, anchor: bytes, offset: int, needle: bytes) -> int:
+    """How often ``needle`` occurs in ``data``, found through its byte ``anchor`` (at
+    ``offset`` in the needle) with memchr-speed single-byte search; ``bytes.count`` of a
+    several-byte needle walks every byte far more slowly. Falls back to it for a common anchor."""
+    found = 0
+    at = data.find(anchor, offset)
+    for _ in range(64):
+        if at < 0:
+            return found
+        if data.startswith(needle, at - offset):
+            found += 1
+        at = data.find(anchor, at + 1)
+    return data.count(needle)
+
+
+def _glued(
+    data: bytes, ids: list[bytes], lines: list[bytes], envelope: list[int], unreadable: list[int]
+) -> bool:
+    """True when an envelope segment is glued inside a line: more DX/G85 in the bytes than at
+    line starts and in the unreadable lines (which are repaired anyway; a PA segment glued inside
+    another is split by the decoder, which owns selections)."""
+    dx = g85 = 0
+    for i in envelope:
+        dx += ids[i][:2] == b"DX"
+        g85 += ids[i] == b"G85"
+    for i in unreadable:
+        dx += lines[i].count(b"DX")
+        g85 += lines[i].count(b"G85")
+    return _occurrences(data, b"X", 1, b"DX") != dx or _occurrences(data, b"G", 0, b"G85") != g85
+
+
+def _one_read(rows: list[list[bytes]]) -> RawRead:
+    """The read of a file laid out DXS ST ... G85 SE DXE with nothing else at line starts: no
+    state machine needed. An envelope id glued inside a line only matters where it bounds
+    another read, and another read brings its own ST/SE/G85/DXE lines, which would be at line
+    starts: not here."""
+    n = len(rows)
+    return RawRead(rows, range(1, n + 1), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
 
 
 def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]:
@@ -278,51 +388,50 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     covers the bytes as received) and file-level problems (trailers, stray lines)."""
     lines = data.splitlines()
     rows = [line.split(b"*") for line in lines]
-    ids = list(map(_FIRST, rows))
+    n = len(rows)
+    # The common case, DXS ST <known content ids> G85 SE DXE, decided by one C-level scan;
+    # _classify below finds it too when an id is new, so the shortcut never changes the answer.
     if (
-        ids[:2] == _HEAD
-        and ids[-3:] == _TAIL
-        and _VALID.issuperset(ids)
-        and ENVELOPE.isdisjoint(ids[2:-3])
+        n >= 5
+        and rows[0][0] == b"DXS"
+        and rows[1][0] == b"ST"
+        and rows[-3][0] == b"G85"
+        and rows[-2][0] == b"SE"
+        and rows[-1][0] == b"DXE"
+        and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, 2, n - 3)))
     ):
-        # The common case, decided by C-level scans: no state machine needed. An envelope id
-        # glued inside a line only matters where it bounds another read, and another read
-        # brings its own ST/SE/G85/DXE lines, which would be at line starts: not here.
-        n = len(rows)
-        read = RawRead(rows, range(1, n + 1), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
-        return [read], lines, []
-    distinct = set(ids)
-    invalid = {seg for seg in distinct - _VALID if _known_id(seg) != seg}
-    if len(_VALID) < 4096:
-        _VALID.update(distinct - invalid)
-    special = ENVELOPE | invalid
-    marked = _positions(ids, special)
-    envelope = [i for i in marked if ids[i] in ENVELOPE]
-    unreadable = [i for i in marked if ids[i] in invalid]  # first element is no segment id
-    # An envelope segment glued inside a line shows as more DX/G85 in the bytes than at line
-    # starts and in the unreadable lines, which are repaired anyway (a PA segment glued inside
-    # another is split by the decoder, which owns selections).
-    glued = data.count(b"DX") != sum(ids[i][:2] == b"DX" for i in envelope) + sum(
-        lines[i].count(b"DX") for i in unreadable
-    ) or data.count(b"G85") != sum(ids[i] == b"G85" for i in envelope) + sum(
-        lines[i].count(b"G85") for i in unreadable
-    )
-    numbers: Sequence[int] = range(1, len(rows) + 1)
-    texts, bad, problems = lines, set(), []
-    if invalid or glued:
+        return [_one_read(rows)], lines, []
+    ids = list(map(_FIRST, rows))
+    envelope, unreadable = _classify(ids)
+    if (
+        not unreadable
+        and envelope == [0, 1, n - 3, n - 2, n - 1]
+        and ids[:2] == _HEAD
+        and ids[n - 3 :] == _TAIL
+    ):
+        return [_one_read(rows)], lines, []
+    glued = _glued(data, ids, lines, envelope, unreadable)
+    numbers: Sequence[int] = range(1, n + 1)
+    texts: list[bytes] = lines
+    bad_at: list[int] = []
+    problems: list[Problem] = []
+    if unreadable or glued:
         suspects = unreadable
         if glued:
+            bad_ids = {ids[i] for i in unreadable}
             suspects = [
                 i
                 for i, (seg, text) in enumerate(zip(ids, lines, strict=True))
-                if seg in invalid or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
+                if seg in bad_ids or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
             ]
-        rows, ids, numbers, texts, bad, problems = _repair_all(rows, ids, lines, suspects)
-        envelope = _positions(ids, ENVELOPE)
-    grouper = _Grouper(enveloped=b"DXS*" in data or b"ST*" in data, bad=bad)
-    reads = grouper.run(rows, ids, envelope, numbers, texts)
-    if bad:  # a "read" made only of lines that are not segments is text, not DEX
-        text_only = [r for r in reads if all(n in bad for n in r.lines)]
+        rows, ids, numbers, texts, envelope, bad_at, problems = _repair_rows(
+            rows, ids, lines, envelope, suspects
+        )
+    grouper = _Grouper(b"DXS*" in data or b"ST*" in data, rows, numbers, texts, bad_at)
+    reads = grouper.run(ids, envelope)
+    if bad_at:  # a "read" made only of lines that are not segments is text, not DEX
+        bad_numbers = {numbers[k] for k in bad_at}
+        text_only = [r for r in reads if all(n in bad_numbers for n in r.lines)]
         for r in text_only:
             grouper.file_problems.extend(r.problems)
         reads = [r for r in reads if r not in text_only]

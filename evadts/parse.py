@@ -186,13 +186,14 @@ def parse(
     ``source`` names the file in problems and output. ``reference_time`` (default: now) is what
     a read time in the future is judged against.
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"evadts.parse takes bytes, not {type(data).__name__}")
-    data = bytes(data)
-    if not data.strip():
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"evadts.parse takes bytes, not {type(data).__name__}")
+        data = bytes(data)
+    if not data or data.isspace():
         problem = Problem("error", "empty_file", None, None, None, "the file is empty")
         return ParseResult([], source, [problem])
-    if b"\x00" in data[:_BINARY_SAMPLE]:  # cheap first look; the full one below
+    if data.find(b"\x00", 0, _BINARY_SAMPLE) >= 0:  # cheap first look; the full one below
         problem = Problem("error", "binary_file", None, None, None, "the file holds NUL bytes")
         return ParseResult([], source, [problem])
     raws, lines, file_problems = split_reads(data)

@@ -3,6 +3,9 @@ follow from how each input is built here (handmade.seal computes its own CRC).""
 
 from __future__ import annotations
 
+import random
+import string
+
 import evadts
 from tests.evadts.handmade import BODY, seal
 
@@ -81,6 +84,20 @@ def test_pa_glued_inside_a_line_is_attached_to_its_selection() -> None:
     read = evadts.parse(seal(body)).reads[0]
     assert read.verified  # the CRC covers the bytes as received
     assert read.selection("1").paid_vends_total == 5
+
+
+def test_same_bytes_parse_the_same_the_first_time_and_after() -> None:
+    # A segment id never seen before plus a DXE glued inside a content line: the lexer's
+    # memory of ids seen must not decide the answer. The layout at line starts is one read
+    # (DXS ST ... G85 SE DXE), so the glued DXE does not end it and the CRC, computed here over
+    # the line as written, verifies.
+    new_id = "Q" + random.choice(string.ascii_uppercase) + str(random.randrange(10, 100))
+    body = ["ST*001*0001", "ID1*ONCE", f"{new_id}*1*2", "PA1*1*100", "PA2*3*300DXE*1*1"]
+    data = seal(body)
+    first, second = evadts.parse(data), evadts.parse(data)
+    assert len(first.reads) == 1 and first.reads[0].verified
+    assert first.problems == second.problems
+    assert first.reads[0].integrity == second.reads[0].integrity
 
 
 def test_bare_segments_without_envelope() -> None:
