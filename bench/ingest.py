@@ -72,7 +72,7 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
         prepare_environment,
         run_resources,
     )
-    from orchestration.defs.ingest.schedules import range_tags  # noqa: PLC0415
+    from orchestration.defs.ingest.schedules import days_tags, range_tags  # noqa: PLC0415
     from orchestration.ingest.receive import receive_inbox  # noqa: PLC0415
     from orchestration.ingest.stale import contiguous_blocks, stale_days  # noqa: PLC0415
     from orchestration.settings import load_settings  # noqa: PLC0415
@@ -101,20 +101,21 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
     everything = [*defs.assets, *defs.asset_checks]  # type: ignore[misc]
     marts = [dg.AssetKey("sales_marts"), dg.AssetKey("derived_marts")]
     graph = defs.resolve_asset_graph()
-    ingest = [  # raw tables and master data: the models (issue 7) are not ingestion
-        k for k in graph.get_all_asset_keys() if graph.get(k).group_name in ("raw", "master")
-    ]
+    raw = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "raw"]
+    master = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "master"]
     transform_s = 0.0
     for first, last in contiguous_blocks(stale_days(settings.archive, settings.lake)):
-        # ingestion: raw tables, their checks, master data
-        result = dg.materialize(
-            everything,
-            instance=instance,
-            selection=ingest,
-            resources=run_resources(settings),
-            tags=range_tags(first, last),
-        )
-        assert result.success
+        # ingestion: the raw partitions and their checks, then master data (as `cvd materialize`
+        # runs them: a ranged run for the partitions, an unpartitioned one for the rest)
+        for selection, tags in ((raw, range_tags(first, last)), (master, days_tags(first, last))):
+            result = dg.materialize(
+                everything,
+                instance=instance,
+                selection=selection,
+                resources=run_resources(settings),
+                tags=tags,
+            )
+            assert result.success
         # the sales marts over the same arrival days (issue 6's transform time)
         t0 = time.perf_counter()
         result = dg.materialize(
@@ -122,7 +123,7 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
             instance=instance,
             selection=[*marts, dg.AssetKey("warehouse")],
             resources=run_resources(settings),
-            tags=range_tags(first, last),
+            tags=days_tags(first, last),
         )
         assert result.success
         transform_s += time.perf_counter() - t0
@@ -242,7 +243,11 @@ def main() -> None:
         f"build (parse, lake, checks, master data): {y['build_s']:.1f} s"
     )
     print(f"ratio ingestion/parse alone (throughput): {parse_s / y['total_s']:.3f}   target >= 0.4")
-    print(f"ratio ingestion/parse+decode:             {decode_s / y['total_s']:.3f}")
+    print(
+        f"ratio ingestion/parse+decode:             {decode_s / y['total_s']:.3f}   "
+        "(evadts.parse lexes and checks the CRC; fields are decoded on first access, so\n"
+        "                                                  parse+decode is what an eager parse does)"
+    )
     print(
         f"\npeak memory: quarter ({q['files']} files) {q['peak_mb']:.0f} MB, "
         f"year ({y['files']} files) {y['peak_mb']:.0f} MB, ratio {y['peak_mb'] / q['peak_mb']:.2f}"

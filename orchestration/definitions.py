@@ -11,7 +11,7 @@ import os
 import dagster as dg
 
 from orchestration.defs.ingest.assets import inbox, master_data, raw_dex
-from orchestration.defs.ingest.checks import SQL_ASSET_CHECKS, counters_expectations
+from orchestration.defs.ingest.checks import counters_expectations, raw_sql_checks
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.defs.ingest.schedules import nightly
@@ -58,7 +58,7 @@ defs = dg.Definitions(
         planogram_recommendations,
         warehouse,
     ],
-    asset_checks=[*SQL_ASSET_CHECKS, counters_expectations, *METRICS_CHECKS],
+    asset_checks=[raw_sql_checks, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
     sensors=[inbox_sensor],
     schedules=[nightly, weekly_model_training],

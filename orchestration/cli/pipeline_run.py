@@ -102,15 +102,16 @@ def run_materialize(args: argparse.Namespace) -> int:
     are out of date (or those asked for), refresh master data and swap the catalog."""
     from operations import db  # noqa: PLC0415
     from orchestration.definitions import defs  # noqa: PLC0415
-    from orchestration.defs.ingest.schedules import range_tags  # noqa: PLC0415
+    from orchestration.defs.ingest.schedules import days_tags, range_tags  # noqa: PLC0415
 
     settings = load_settings(args.home)
     prepare_environment(settings)
     db.upgrade(settings.database_url)
     instance = dg.DagsterInstance.get()
     graph = defs.resolve_asset_graph()
-    everything = list(graph.get_all_asset_keys())
-    after_inbox = [k for k in everything if k != dg.AssetKey("inbox")]
+    after_inbox = [k for k in graph.get_all_asset_keys() if k != dg.AssetKey("inbox")]
+    partitioned = [k for k in after_inbox if graph.get(k).is_partitioned]
+    rest = [k for k in after_inbox if not graph.get(k).is_partitioned]
     results = [
         _run(
             defs,
@@ -128,16 +129,27 @@ def run_materialize(args: argparse.Namespace) -> int:
     else:
         days = stale_days(settings.archive, settings.lake)
     blocks = contiguous_blocks(days)
-    console.print(f"arrival days to build: {len(days)} in {len(blocks)} run(s)")
+    console.print(f"arrival days to build: {len(days)} in {len(blocks)} block(s)")
     for first, last in blocks:
         label = f"days {first}..{last}" if first != last else f"day {first}"
-        results.append(
-            _run(
-                defs, instance, after_inbox, range_tags(first, last), label=label, settings=settings
-            )
+        # two runs: the raw partitions of the block, then (if their blocking checks passed)
+        # everything unpartitioned, told which days changed
+        raw = _run(
+            defs, instance, partitioned, range_tags(first, last), label=label, settings=settings
         )
+        results.append(raw)
+        if raw.success:
+            results.append(
+                _run(
+                    defs,
+                    instance,
+                    rest,
+                    days_tags(first, last),
+                    label=f"marts, models and catalog for {label}",
+                    settings=settings,
+                )
+            )
     if not blocks:
-        rest = [k for k in after_inbox if not graph.get(k).is_partitioned]
         results.append(
             _run(defs, instance, rest, None, label="master data and catalog", settings=settings)
         )

@@ -9,13 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from orchestration.defs.ingest.checks import SQL_CHECKS, expectations_on_counters, run_sql_check
+from orchestration.defs.ingest.checks import expectations_on_counters, offending_rows
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.ingest.tables import SCHEMAS, DayResult
 from transforms import lake
-
-CHECK_SQL = {(table, name): sql for table, name, sql, _ in SQL_CHECKS}
 
 
 def _lake_with(tmp_path: Path, counters: list[dict]) -> Path:  # type: ignore[type-arg]
@@ -44,16 +42,12 @@ def test_negative_counter_and_duplicate_key_are_caught(tmp_path: Path) -> None:
         "paid_vends_total": 5,
         "paid_value_total": Decimal("6.25"),
     }
-    lake_dir = _lake_with(tmp_path / "ok", [good])
-    assert (
-        run_sql_check(lake_dir, CHECK_SQL["dex_selection_counters", "counters_non_negative"]) == 0
-    )
-    bad = _lake_with(tmp_path / "bad", [good, {**good, "paid_vends_total": -1}])
-    assert run_sql_check(bad, CHECK_SQL["dex_selection_counters", "counters_non_negative"]) == 1
-    assert (
-        run_sql_check(bad, CHECK_SQL["dex_selection_counters", "one_row_per_read_and_selection"])
-        == 1
-    )
+    ok = offending_rows(_lake_with(tmp_path / "ok", [good]))
+    assert set(ok.values()) == {0}  # a well-formed read and counter row break nothing
+    bad = offending_rows(_lake_with(tmp_path / "bad", [good, {**good, "paid_vends_total": -1}]))
+    assert bad["dex_selection_counters", "counters_non_negative"] == 1
+    assert bad["dex_selection_counters", "one_row_per_read_and_selection"] == 1
+    assert sum(bad.values()) == 2  # and nothing else
 
 
 def test_great_expectations_suite_fails_on_a_negative_count() -> None:

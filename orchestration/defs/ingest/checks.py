@@ -13,6 +13,7 @@ import pandas as pd
 
 from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.ingest.schedules import DAYS_FIRST_TAG, DAYS_LAST_TAG
 from orchestration.ingest.tables import RAW_TABLES
 from transforms.lake import current_files, partition_path, schema_path
 
@@ -121,42 +122,52 @@ def lake_connection(
         con.close()
 
 
-def run_sql_check(lake: Path, sql: str, days: list[str] | None = None) -> int:
-    """The number of rows that break the invariant ``sql`` counts, in the partitions of ``days``
-    (every partition is checked when it is written, so the whole table holds by induction and
-    adding a day costs a check of that day only)."""
+def offending_rows(lake: Path, days: list[str] | None = None) -> dict[tuple[str, str], int]:
+    """For each (table, check) of :data:`SQL_CHECKS`, the number of rows that break it in the
+    partitions of ``days`` (every partition is checked when it is written, so the whole table
+    holds by induction and adding a day costs a check of that day only)."""
     with lake_connection(lake, days) as con:
-        row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+        counts = {}
+        for table, name, sql, _ in SQL_CHECKS:
+            row = con.execute(sql).fetchone()
+            counts[table, name] = int(row[0]) if row else 0
+    return counts
 
 
 def run_days(context: dg.AssetCheckExecutionContext) -> list[str] | None:
-    """The arrival days the current run wrote, from its partition tags (None: all of them)."""
+    """The arrival days the current run wrote (or, for the marts' run, the run before it wrote),
+    from its partition or ``cvd/arrival_days_*`` tags (None: all of them)."""
     tags = context.run.tags
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
+    start = tags.get("dagster/asset_partition_range_start") or tags.get(DAYS_FIRST_TAG)
+    end = tags.get("dagster/asset_partition_range_end") or tags.get(DAYS_LAST_TAG)
     if start and end:
         return [d.date().isoformat() for d in pd.date_range(start, end, freq="D")]
     partition = tags.get("dagster/partition")
     return [partition] if partition else None
 
 
-def _make_sql_check(table: str, name: str, sql: str, description: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=RAW_DEX, name=f"{table}__{name}", description=f"{table}: {description}", blocking=True
-    )
-    def _check(context: dg.AssetCheckExecutionContext, cvd: CvdHomeResource) -> dg.AssetCheckResult:
-        days = run_days(context)
-        offending = run_sql_check(cvd.settings().lake, sql, days)
-        return dg.AssetCheckResult(
+@dg.multi_asset_check(
+    name="raw_sql_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            f"{table}__{name}", asset=RAW_DEX, description=f"{table}: {what}", blocking=True
+        )
+        for table, name, _, what in SQL_CHECKS
+    ],
+)
+def raw_sql_checks(
+    context: dg.AssetCheckExecutionContext, cvd: CvdHomeResource
+) -> Iterator[dg.AssetCheckResult]:
+    """Every SQL invariant of :data:`SQL_CHECKS` on the partitions the run wrote, over one
+    connection (the views over a year of partitions are built once, not once per check)."""
+    days = run_days(context)
+    for (table, name), offending in offending_rows(cvd.settings().lake, days).items():
+        yield dg.AssetCheckResult(
+            asset_key=RAW_DEX,
+            check_name=f"{table}__{name}",
             passed=offending == 0,
             metadata={"offending_rows": offending, "days_checked": len(days) if days else "all"},
         )
-
-    return _check
-
-
-SQL_ASSET_CHECKS = [_make_sql_check(*spec) for spec in SQL_CHECKS]
 
 
 def expectations_on_counters(frame: pd.DataFrame) -> tuple[bool, dict[str, object]]:
