@@ -35,21 +35,22 @@ from models.planogram.substitution import (
 from models.planogram.types import CabinetContext
 
 
-def estimate(world: World, warm: PeriodResult) -> Knowledge:
-    """Rates per pair (units per average day) and shares, from the warm-up only: rates from the
-    last ``SALES_WINDOW_DAYS`` days (the warehouse context's window, so recent launches and fades
-    weigh as they do in production), pooled toward the machine × product model by empirical
-    Bayes (``candidates.pooled_rates``, as the context does); the pipeline's substitute
-    probability."""
+def _grid_index(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Machines and products of the [machine, product] grid, and each pair's row and column."""
     machines = np.unique(world.pair_machine)
     products = np.unique(world.pair_product)
     mi = np.searchsorted(machines, world.pair_machine)
     pi = np.searchsorted(products, world.pair_product)
-    units = np.full((len(machines), len(products)), np.nan)
-    exposure = np.full_like(units, np.nan)
-    units[mi, pi] = warm.daily_sold[-SALES_WINDOW_DAYS:].sum(axis=0)
-    exposure[mi, pi] = warm.daily_instock[-SALES_WINDOW_DAYS:].sum(axis=0)
-    grid, _ = pooled_rates(units, exposure)
+    return machines, products, mi, pi
+
+
+def knowledge(world: World, rate: np.ndarray, source: str) -> Knowledge:
+    """What the warehouse context makes of per-pair rates (NaN: not observed): absent and
+    untried products filled (``candidates.fill_absent``), shares by category × appeal, the
+    pipeline's substitute probability."""
+    machines, products, mi, pi = _grid_index(world)
+    grid = np.full((len(machines), len(products)), np.nan)
+    grid[mi, pi] = rate
     categories = [world.catalog.category[p] for p in products]
     _, appeal, _ = product_appeal(grid, categories)
     filled = fill_absent(grid, categories)
@@ -64,8 +65,21 @@ def estimate(world: World, warm: PeriodResult) -> Knowledge:
     for p, row in shares.items():
         for o, w in row.items():
             share[index[p], index[o]] = w
-    q = CabinetContext.substitute_probability
-    return Knowledge(filled[mi, pi], share, q, "sales_estimate")
+    return Knowledge(filled[mi, pi], share, CabinetContext.substitute_probability, source)
+
+
+def estimate(world: World, warm: PeriodResult) -> Knowledge:
+    """The context's sales-estimate path (no forecast): rates per pair (units per average day)
+    from the warm-up's last ``SALES_WINDOW_DAYS`` days (the context's window, so recent launches
+    and fades weigh as they do in production), pooled toward the machine × product model by
+    empirical Bayes (``candidates.pooled_rates``, as the context does)."""
+    machines, products, mi, pi = _grid_index(world)
+    units = np.full((len(machines), len(products)), np.nan)
+    exposure = np.full_like(units, np.nan)
+    units[mi, pi] = warm.daily_sold[-SALES_WINDOW_DAYS:].sum(axis=0)
+    exposure[mi, pi] = warm.daily_instock[-SALES_WINDOW_DAYS:].sum(axis=0)
+    grid, _ = pooled_rates(units, exposure)
+    return knowledge(world, grid[mi, pi], "sales_estimate")
 
 
 def substitution(world: World, warm: PeriodResult) -> SubstitutionEstimate:

@@ -9,6 +9,7 @@ import numpy as np
 from scipy import stats
 
 from models.evaluation.estimate import estimate, truth
+from models.evaluation.forecast import forecast_knowledge
 from models.evaluation.market import PeriodResult, pair_par, run_period
 from models.evaluation.policies import current, optimised, proportional
 from models.evaluation.world import Regime, make_world
@@ -17,6 +18,8 @@ POLICIES = ("current", "proportional", "ours", "oracle")
 # Not a policy: the oracle told nothing about products no machine stocked in the warm-up (their
 # rates 0), to show how much of the gap (a)→(d) products new to the fleet make.
 TRIED_ORACLE = "oracle_tried"
+# Nor this: policy (c) with the context's fallback when there is no forecast (sales estimate).
+SALES_ESTIMATE = "ours_sales_estimate"
 CENTS = 100.0
 
 
@@ -30,27 +33,32 @@ class PolicyRun:
     lost: int
     demand: int
     units_per_visit: float
+    note: str = ""  # for ours: the forecast method it planned with
 
 
 def run_seed(
     regime: Regime, seed: int, machines: int, warmup_days: int, eval_days: int
 ) -> dict[str, PolicyRun]:
-    """All policies (and ``TRIED_ORACLE``) on one seed's world (common random numbers)."""
+    """All policies (and the diagnostics ``TRIED_ORACLE``, ``SALES_ESTIMATE``) on one seed's
+    world (common random numbers); ours plans with the demand forecast (``evaluation.forecast``)."""
     world = make_world(machines, warmup_days + eval_days, seed, regime)
     warm = run_period(world, current(world), 0, warmup_days)
     oracle = truth(world, warmup_days, warmup_days + eval_days)
     tried = np.isin(world.pair_product, world.pair_product[pair_par(world, current(world)) > 0])
+    fc = forecast_knowledge(world, warm)
     plans = {
         "current": current(world),
         "proportional": proportional(world, warm.sold),
-        "ours": optimised(world, estimate(world, warm)),
+        "ours": optimised(world, fc.knowledge),
         "oracle": optimised(world, oracle),
         TRIED_ORACLE: optimised(world, replace(oracle, rate=np.where(tried, oracle.rate, 0.0))),
+        SALES_ESTIMATE: optimised(world, estimate(world, warm)),
     }
     out = {}
     for name, plan in plans.items():
         r = run_period(world, plan, warmup_days, warmup_days + eval_days)
         out[name] = _summary(name, r)
+    out["ours"] = replace(out["ours"], note=fc.method)
     return out
 
 

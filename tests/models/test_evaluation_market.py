@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from models.evaluation.estimate import estimate, truth
+from models.evaluation.forecast import forecast_knowledge, market_panel
 from models.evaluation.market import pair_par, run_period
 from models.evaluation.policies import apportion, current, optimised, proportional
 from models.evaluation.world import Regime, make_world
@@ -50,3 +51,21 @@ def test_apportion_hand_case() -> None:
     assert apportion(10, np.array([3.0, 1.0, 0.0])).tolist() == [8, 2, 0]
     # more selling products than slots: the best ones keep one facing each
     assert apportion(2, np.array([1.0, 5.0, 3.0])).tolist() == [0, 1, 1]
+
+
+def test_forecast_policy_sees_the_warm_up_counters() -> None:
+    # policy (c) plans with the pipeline's forecast: its panel is the warm-up's counters per
+    # stocked pair, sold-out hours only where the pair lost in-stock time, and it needs a
+    # backtest's worth of days (28 + 14)
+    world = make_world(machines=3, days=49, seed=5, regime=Regime("tight", 3.0, 0.6))
+    warm = run_period(world, current(world), 0, 42)
+    panel, stocked = market_panel(world, warm)
+    assert np.array_equal(panel.units.sum(axis=1), warm.sold[stocked])
+    level = world.hour_weight[:42].sum(axis=1)
+    full = np.isclose(warm.daily_instock[:, stocked].T, level[None, :])
+    assert (panel.soldout_hours[full] < 1e-6).all()
+    assert (panel.soldout_hours[~full] > 0).all() and (panel.soldout_hours <= 24).all()
+    assert panel.censored.any()  # the regime sells out
+    fc = forecast_knowledge(world, warm)
+    assert np.isfinite(fc.knowledge.rate).all() and (fc.knowledge.rate >= 0).all()
+    assert fc.knowledge.rate[stocked].sum() > 0
