@@ -171,7 +171,7 @@ seen AS (
       AND NOT (i.sold_out_at IS NOT NULL AND i.sold_out_at IS NOT DISTINCT FROM p.sold_out_at)
       AND (i.level_start IS NOT NULL OR i.sold_out_at IS NOT NULL OR i.units_sold > 0)
 ),
-starts AS (
+starts AS MATERIALIZED (
     SELECT
         'seen' AS kind, machine_serial, selection_key, selection, product_id, read_id_end,
         CASE WHEN sold_out_at IS NOT NULL THEN sold_out_at ELSE window_from END AS start_after,
