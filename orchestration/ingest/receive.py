@@ -18,14 +18,17 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from transforms.lake import atomic_write_json
 
 CHUNK = 1 << 20
 BATCH = 500  # files archived between two syncs (and inbox removals)
+RECEIVE_THREADS = 4
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 
@@ -151,24 +154,44 @@ def receive_file(
     if record.exists():
         delivery, outcome = Delivery.load(record), "already_recorded"
     else:
-        if first.exists() and Delivery.load(first).delivery_id == delivery_id:
-            delivery = Delivery.load(first)  # a crash came between the two records
-        else:
-            at = (now or datetime.now(UTC)).astimezone(UTC)
-            delivery = Delivery(
-                delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat()
-            )
-        if not first.exists():
-            atomic_write_json(first, asdict(delivery), durable=durable)
+        at = (now or datetime.now(UTC)).astimezone(UTC)
+        delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
         atomic_write_json(record, asdict(delivery), durable=durable)
-        outcome = "received" if Delivery.load(first).delivery_id == delivery_id else "duplicate"
-    marker = day_index(archive, delivery.received_date) / delivery_id
-    if not marker.exists():
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        outcome = "received"
+    try:
+        # the first delivery of these bytes is a hard link to its record: creating a link is
+        # atomic and fails if it exists, so of two receivers of the same bytes exactly one wins
+        os.link(record, first)
+    except FileExistsError:
+        earlier = Delivery.load(first)
+        if earlier.delivery_id != delivery_id:
+            outcome = "duplicate" if outcome == "received" else outcome
+        elif outcome == "received":  # an older version wrote first, then crashed
+            delivery = earlier
+            atomic_write_json(record, asdict(delivery), durable=durable)
+    _touch(day_index(archive, delivery.received_date) / delivery_id)
     if remove:
         path.unlink()
     return delivery, outcome
+
+
+def _touch(marker: Path) -> None:
+    """Create the empty file ``marker`` (and its folder) if it is not there yet."""
+    try:
+        marker.touch()
+    except FileNotFoundError:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+
+
+def _receive_one(
+    path: Path, *, inbox: Path, archive: Path, now: datetime | None
+) -> tuple[Path, Delivery, str] | None:
+    try:
+        delivery, outcome = receive_file(path, inbox, archive, now=now, durable=False, remove=False)
+    except FileNotFoundError:
+        return None  # another receiver (the sensor's run, a cron job) took it first
+    return path, delivery, outcome
 
 
 def receive_inbox(
@@ -178,31 +201,34 @@ def receive_inbox(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReceiveReport:
-    """Archive every file in the inbox; returns counts and the arrival days touched."""
+    """Archive every file in the inbox; returns counts and the arrival days touched.
+
+    Files are received by a few threads (the work is file-system calls, which release the
+    GIL; :func:`receive_file` is safe to run concurrently), in batches: after each batch one
+    sync, then the inbox copies are removed."""
     report = ReceiveReport()
     files = inbox_files(inbox)
-    taken: list[Path] = []
-    for done, path in enumerate(files, start=1):
-        try:
-            delivery, outcome = receive_file(
-                path, inbox, archive, now=now, durable=False, remove=False
-            )
-        except FileNotFoundError:
-            continue  # another receiver (the sensor's run, a cron job) took it first
-        taken.append(path)
-        if len(taken) >= BATCH or done == len(files):
+    receive = partial(_receive_one, inbox=inbox, archive=archive, now=now)
+    done = 0
+    with ThreadPoolExecutor(RECEIVE_THREADS) as pool:
+        for start in range(0, len(files), BATCH):
+            taken: list[Path] = []
+            for got in pool.map(receive, files[start : start + BATCH]):
+                done += 1
+                if got is not None:
+                    path, delivery, outcome = got
+                    taken.append(path)
+                    report.bytes += delivery.size
+                    report.days.add(delivery.received_date)
+                    if outcome == "received":
+                        report.received += 1
+                    elif outcome == "duplicate":
+                        report.duplicates += 1
+                    else:
+                        report.already_recorded += 1
+                if progress:
+                    progress(done, len(files))
             _sync_then_remove(taken)
-        report.bytes += delivery.size
-        report.days.add(delivery.received_date)
-        if outcome == "received":
-            report.received += 1
-        elif outcome == "duplicate":
-            report.duplicates += 1
-        else:
-            report.already_recorded += 1
-        if progress:
-            progress(done, len(files))
-    _sync_then_remove(taken)
     _remove_empty_dirs(inbox)
     return report
 
