@@ -211,13 +211,28 @@ windows AS (
     ) AS w USING (machine_serial, selection_key, read_id_end, kind)
 ),
 targets AS (
+    -- the sell-out is the k-th sale, Gamma(k, rate) in demand hours, known to fall inside the
+    -- window (U demand hours): its mean given that, (k/rate) P(k+1, rate U) / P(k, rate U)
+    -- (P: the regularized lower incomplete gamma); without a rate, k/(k+1) of the window
     SELECT
         *,
-        c_from + least(
-            (c_to - c_from) * coalesce(units_to_sell, 1) / (coalesce(units_to_sell, 1) + 1.0),
-            coalesce(units_to_sell / nullif(units_per_hour, 0), c_to - c_from)
+        c_from + coalesce(
+            CASE WHEN gamma_k > 1e-9 THEN k / units_per_hour * gamma_k1 / gamma_k END,
+            (c_to - c_from) * k / (k + 1.0)
         ) AS target
-    FROM windows
+    FROM (
+        SELECT
+            *,
+            1 - list_sum([exp(-x + j * ln(x) - lgamma(j + 1)) for j in range(0, k)]) AS gamma_k,
+            1 - list_sum([exp(-x + j * ln(x) - lgamma(j + 1)) for j in range(0, k + 1)])
+                AS gamma_k1
+        FROM (
+            SELECT *, greatest(coalesce(units_to_sell, 1), 1)::INTEGER AS k,
+                CASE WHEN units_per_hour > 0 AND c_to > c_from
+                    THEN units_per_hour * (c_to - c_from) END AS x
+            FROM windows
+        )
+    )
 ),
 estimated AS (
     SELECT
