@@ -31,8 +31,7 @@ _CLOSER_LOOK = _CONTENT.get
 _TRUE = repeat(True)  # the lookup's default, one per row (map stops with the rows)
 _FIRST = itemgetter(0)
 # The layout of nearly every file: one read, DXS ST ... G85 SE DXE, nothing before or after.
-_HEAD = [b"DXS", b"ST"]
-_TAIL = [b"G85", b"SE", b"DXE"]
+_EDGE = 16  # how far from either end _classify looks for ST and G85
 _MARK = {b"DXS": "dxs", b"ST": "st", b"SE": "se", b"G85": "g85", b"DXE": "dxe"}  # RawRead fields
 
 
@@ -214,13 +213,14 @@ class _Grouper:
         if seg == b"DXE":
             self._close(at + 1)
 
-    def run(self, ids: list[bytes], envelope: list[int]) -> list[RawRead]:
+    def run(self, envelope: list[int]) -> list[RawRead]:
         """Group all rows (``envelope``: the positions of envelope rows); returns the reads."""
         previous = 0
+        rows = self.rows
         for i in envelope:
             if i > previous:
                 self.content(previous, i)
-            self.envelope(ids[i], i)
+            self.envelope(rows[i][0], i)
             previous = i + 1
         end = len(self.rows)
         if previous < end:
@@ -231,52 +231,45 @@ class _Grouper:
 
 
 def _repair_rows(
-    rows: list[list[bytes]],
-    ids: list[bytes],
-    lines: list[bytes],
-    envelope: list[int],
-    suspects: list[int],
-) -> tuple[
-    list[list[bytes]], list[bytes], Sequence[int], list[bytes], list[int], list[int], list[Problem]
-]:
+    rows: list[list[bytes]], lines: list[bytes], envelope: list[int], suspects: list[int]
+) -> tuple[list[list[bytes]], Sequence[int], list[bytes], list[int], list[int], list[Problem]]:
     """Repair the suspect rows (0-based positions): wrappers removed, glued lines split, blank
-    lines dropped. Returns rows, ids, line numbers, texts, envelope positions, the positions of
-    rows that stay unreadable, and the problems found. When every suspect stays one row (the
-    usual case), the lists are patched in place and the line numbers stay a range."""
+    lines dropped. Returns rows, line numbers, texts, envelope positions, the positions of rows
+    that stay unreadable, and the problems found. When every suspect stays one row (the usual
+    case), the rows are patched in place and the line numbers stay a range."""
     problems: list[Problem] = []
     edits: list[tuple[int, list[list[bytes]]]] = []  # no parts: a blank line, dropped
     in_place = True
     for i in suspects:
-        row, text, number = rows[i], lines[i], i + 1
-        if not text.strip():
+        row, text = rows[i], lines[i]
+        if not text or text.isspace():
             edits.append((i, []))  # blank line or padding
             in_place = False
             continue
         if _known_id(row[0]) is None:
-            parts = _repair(row, text, number, problems)
+            parts = _repair(row, text, i + 1, problems)
         else:
-            parts = split_glued_inside([row[0].strip(), *row[1:]], text, number, problems)
-        for k, part in enumerate(parts):
-            parts[k] = [part[0].strip(), *part[1:]]
-        in_place = in_place and len(parts) == 1
+            parts = split_glued_inside([row[0].strip(), *row[1:]], text, i + 1, problems)
+        if len(parts) == 1:
+            part = parts[0]
+            parts[0] = [part[0].strip(), *part[1:]]
+        else:
+            in_place = False
+            parts = [[part[0].strip(), *part[1:]] for part in parts]
         edits.append((i, parts))
-    numbers: Sequence[int] = range(1, len(rows) + 1)
-    texts = lines
     bad_at: list[int] = []
-    added: list[int] = []  # positions of envelope rows made by the repair
     if in_place:
+        added: list[int] = []  # positions of envelope rows made by the repair
         for i, (part,) in edits:
             rows[i] = part
             if _known_id(part[0]) is None:
-                ids[i] = b""
                 bad_at.append(i)
-            else:
-                ids[i] = part[0]
-                if part[0] in ENVELOPE:
-                    added.append(i)
-        return rows, ids, numbers, texts, sorted(envelope + added), bad_at, problems
+            elif part[0] in ENVELOPE:
+                added.append(i)
+        if added:
+            envelope = sorted(envelope + added)
+        return rows, range(1, len(rows) + 1), lines, envelope, bad_at, problems
     out_rows: list[list[bytes]] = []
-    out_ids: list[bytes] = []
     out_numbers: list[int] = []
     out_texts: list[bytes] = []
     out_envelope: list[int] = []
@@ -285,51 +278,54 @@ def _repair_rows(
         shift = len(out_rows) - previous
         out_envelope.extend(e + shift for e in envelope if previous <= e < i)
         out_rows.extend(rows[previous:i])
-        out_ids.extend(ids[previous:i])
         out_numbers.extend(range(previous + 1, i + 1))
         out_texts.extend(lines[previous:i])
         previous = i + 1
         for part in parts:
             if _known_id(part[0]) is None and len(parts) == 1:
                 bad_at.append(len(out_rows))
-                out_ids.append(b"")
-            else:
-                if part[0] in ENVELOPE:
-                    out_envelope.append(len(out_rows))
-                out_ids.append(part[0])
+            elif part[0] in ENVELOPE:
+                out_envelope.append(len(out_rows))
             out_rows.append(part)
             out_numbers.append(i + 1)
             out_texts.append(lines[i])
     shift = len(out_rows) - previous
     out_envelope.extend(e + shift for e in envelope if e >= previous)
     out_rows.extend(rows[previous:])
-    out_ids.extend(ids[previous:])
     out_numbers.extend(range(previous + 1, len(rows) + 1))
     out_texts.extend(lines[previous:])
-    return out_rows, out_ids, out_numbers, out_texts, out_envelope, bad_at, problems
+    return out_rows, out_numbers, out_texts, out_envelope, bad_at, problems
 
 
-def _classify(ids: list[bytes]) -> tuple[list[int], list[int]]:
+def _classify(rows: list[list[bytes]]) -> tuple[list[int], list[int]]:
     """The positions of envelope rows and of rows whose first element is no segment id.
 
     Nearly every file is a few lines, ST, known content ids, G85, a few lines: when the rows
-    between the first ST and a G85 near the end are all known content ids (one C-level set
-    scan), only the rows outside them are
-    looked at in Python. Otherwise every row is looked up (one C-level dictionary lookup per row)
-    and only rows with an id not seen before are looked at in Python (their id remembered when
-    it is well-formed). Either way the answer is the same: the first is a shortcut."""
-    n = len(ids)
-    candidates: Iterable[int] | None = None
-    st = ids.index(b"ST") if b"ST" in ids else n
-    g85 = next((k for k in range(n - 1, max(st, n - 8), -1) if ids[k] == b"G85"), st)
-    if st < g85 and _CONTENT_SET.issuperset(islice(ids, st + 1, g85)):
+    between an ST near the start and a G85 near the end are all known content ids (one C-level
+    set scan), only the rows outside them are looked at in Python. Otherwise every row is looked
+    up (one C-level dictionary lookup per row) and only rows with an id not seen before are
+    looked at in Python (their id remembered when it is well-formed). Either way the answer is
+    the same: the first is a shortcut."""
+    n = len(rows)
+    edge = min(n, _EDGE)
+    st, g85 = n, -1
+    for k in range(edge):
+        if rows[k][0] == b"ST":
+            st = k
+            break
+    for k in range(n - 1, n - 1 - edge, -1):
+        if rows[k][0] == b"G85":
+            g85 = k
+            break
+    candidates: Iterable[int]
+    if st < g85 and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, st + 1, g85))):
         candidates = chain(range(st + 1), range(g85, n))
-    if candidates is None:
-        candidates = compress(range(n), map(_CLOSER_LOOK, ids, _TRUE))
+    else:
+        candidates = compress(range(n), map(_CLOSER_LOOK, map(_FIRST, rows), _TRUE))
     envelope: list[int] = []
     unreadable: list[int] = []
     for i in candidates:
-        seg = ids[i]
+        seg = rows[i][0]
         if seg in ENVELOPE:
             envelope.append(i)
         elif seg in _CONTENT_SET:
@@ -359,19 +355,36 @@ def _occurrences(data: bytes, anchor: bytes, offset: int, needle: bytes) -> int:
 
 
 def _glued(
-    data: bytes, ids: list[bytes], lines: list[bytes], envelope: list[int], unreadable: list[int]
+    data: bytes,
+    rows: list[list[bytes]],
+    lines: list[bytes],
+    envelope: list[int],
+    unreadable: list[int],
 ) -> bool:
     """True when an envelope segment is glued inside a line: more DX/G85 in the bytes than at
     line starts and in the unreadable lines (which are repaired anyway; a PA segment glued inside
     another is split by the decoder, which owns selections)."""
     dx = g85 = 0
     for i in envelope:
-        dx += ids[i][:2] == b"DX"
-        g85 += ids[i] == b"G85"
+        seg = rows[i][0]
+        dx += seg[:2] == b"DX"
+        g85 += seg == b"G85"
     for i in unreadable:
         dx += lines[i].count(b"DX")
         g85 += lines[i].count(b"G85")
     return _occurrences(data, b"X", 1, b"DX") != dx or _occurrences(data, b"G", 0, b"G85") != g85
+
+
+def _layout(rows: list[list[bytes]]) -> bool:
+    """True when the rows start DXS ST and end G85 SE DXE (what lies between is not looked at)."""
+    return (
+        len(rows) >= 5
+        and rows[0][0] == b"DXS"
+        and rows[1][0] == b"ST"
+        and rows[-3][0] == b"G85"
+        and rows[-2][0] == b"SE"
+        and rows[-1][0] == b"DXE"
+    )
 
 
 def _one_read(rows: list[list[bytes]]) -> RawRead:
@@ -391,26 +404,12 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     n = len(rows)
     # The common case, DXS ST <known content ids> G85 SE DXE, decided by one C-level scan;
     # _classify below finds it too when an id is new, so the shortcut never changes the answer.
-    if (
-        n >= 5
-        and rows[0][0] == b"DXS"
-        and rows[1][0] == b"ST"
-        and rows[-3][0] == b"G85"
-        and rows[-2][0] == b"SE"
-        and rows[-1][0] == b"DXE"
-        and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, 2, n - 3)))
-    ):
+    if _layout(rows) and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, 2, n - 3))):
         return [_one_read(rows)], lines, []
-    ids = list(map(_FIRST, rows))
-    envelope, unreadable = _classify(ids)
-    if (
-        not unreadable
-        and envelope == [0, 1, n - 3, n - 2, n - 1]
-        and ids[:2] == _HEAD
-        and ids[n - 3 :] == _TAIL
-    ):
+    envelope, unreadable = _classify(rows)
+    if not unreadable and envelope == [0, 1, n - 3, n - 2, n - 1] and _layout(rows):
         return [_one_read(rows)], lines, []
-    glued = _glued(data, ids, lines, envelope, unreadable)
+    glued = _glued(data, rows, lines, envelope, unreadable)
     numbers: Sequence[int] = range(1, n + 1)
     texts: list[bytes] = lines
     bad_at: list[int] = []
@@ -418,18 +417,21 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     if unreadable or glued:
         suspects = unreadable
         if glued:
-            bad_ids = {ids[i] for i in unreadable}
+            bad_ids = {rows[i][0] for i in unreadable}
             suspects = [
                 i
-                for i, (seg, text) in enumerate(zip(ids, lines, strict=True))
-                if seg in bad_ids or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
+                for i, (row, text) in enumerate(zip(rows, lines, strict=True))
+                if row[0] in bad_ids
+                or (row[0] not in ENVELOPE and (b"DX" in text or b"G85" in text))
             ]
-        rows, ids, numbers, texts, envelope, bad_at, problems = _repair_rows(
-            rows, ids, lines, envelope, suspects
+        rows, numbers, texts, envelope, bad_at, problems = _repair_rows(
+            rows, lines, envelope, suspects
         )
     grouper = _Grouper(b"DXS*" in data or b"ST*" in data, rows, numbers, texts, bad_at)
-    reads = grouper.run(ids, envelope)
-    if bad_at:  # a "read" made only of lines that are not segments is text, not DEX
+    reads = grouper.run(envelope)
+    # A "read" made only of lines that are not segments is text, not DEX. (In a file with an
+    # envelope every read starts at an envelope row, so there it cannot happen.)
+    if bad_at and not grouper.enveloped:
         bad_numbers = {numbers[k] for k in bad_at}
         text_only = [r for r in reads if all(n in bad_numbers for n in r.lines)]
         for r in text_only:
@@ -437,6 +439,11 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
         reads = [r for r in reads if r not in text_only]
     # Repair problems belong to the read whose lines they are on, else to the file.
     for problem in problems:
-        owner = next((r for r in reads if r.lines[0] <= (problem.line or 0) <= r.lines[-1]), None)
-        (owner.problems if owner else grouper.file_problems).append(problem)
+        line = problem.line or 0
+        for r in reads:
+            if r.lines[0] <= line <= r.lines[-1]:
+                r.problems.append(problem)
+                break
+        else:
+            grouper.file_problems.append(problem)
     return reads, lines, grouper.file_problems
