@@ -198,3 +198,39 @@ def test_an_episode_open_at_the_last_read_is_ongoing(tmp_path: Path) -> None:
     ])  # fmt: skip
     assert [(r["end_at"], r["ongoing"], r["duration_minutes"], r["est_lost_units"])
             for r in rows] == [(None, True, 1320.0, 1.0)]  # fmt: skip
+
+
+def test_estimated_start_is_the_gamma_mean_inside_the_window(tmp_path: Path) -> None:
+    # Reads every 12 h from 1 Feb 00:00; selection 12 (capacity 100) tops the machine up to 12
+    # units in every interval: every hour is one demand hour. Selection 11 (par 8):
+    #   r0 -> r1: 6 sold, level 8 -> 2                                   in stock
+    #   r1 -> r2: EA3 says the previous read was 1 Feb 18:00 (unreceived; r1 no visit), 5 sold,
+    #             level 5: added 5 + 5 - 2 = 8 = par there -> sold out in 12:00 .. 18:00
+    #   r2 -> r3: 4 sold, level 1                                        in stock
+    # rate = (6 + 4) / 24 h = 5/12; k = 2 units, window U = 6 h, x = rate U = 2.5:
+    # P(2, 2.5) = 1 - e^-2.5 (1 + 2.5) = 0.712703, P(3, 2.5) = 1 - e^-2.5 (1 + 2.5 + 3.125)
+    # = 0.456187; mean = (2 / (5/12)) x 0.456187 / 0.712703 = 3.072386 h -> 1 Feb 15:04:20.6;
+    # lost = 5/12 x (6 - 3.072386) h = 1.22 (nothing counted), over 175.7 min
+    plan = [(0, 8, 0, 100), (6, 2, 6, 94), (11, 5, 13, 87), (15, 1, 21, 79)]
+    reads = []
+    for n, (paid11, level11, paid12, level12) in enumerate(plan):
+        read = {
+            "read_at": datetime(2025, 2, 1) + (n * 12) * (d(1, 1) - d(1, 0)),
+            "selections": {"11": sel(paid11, level11),
+                           "12": {"paid_vends_total": paid12, "current_level": level12,
+                                  "capacity": 100, "standard_fill": 90}},
+        }  # fmt: skip
+        if n == 2:
+            read |= {"previous_read_at": d(1, 18), "reads_since_init": 4}
+        if n == 3:
+            read["reads_since_init"] = 5
+        reads.append(read)
+    rows = _stockouts(tmp_path, reads)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["start_source"], row["start_after"], row["start_before"], row["end_at"]) == (
+        "estimated", d(1, 12), d(1, 18), d(1, 18))  # fmt: skip
+    assert abs((row["start_at"] - d(1, 15, 4)).total_seconds() - 20.6) < 1
+    assert row["demand_units_per_hour"] == pytest.approx(5 / 12)
+    assert (row["counted_lost_units"], row["est_lost_units"]) == (0, 1.22)
+    assert row["uncounted_minutes"] == pytest.approx(175.7, abs=0.05)
