@@ -119,6 +119,7 @@ def raw_dex(
     for t in RAW_TABLES:
         lake.write_schema_file(settings.lake, t, SCHEMAS[t])
     days = list(context.partition_keys)
+    every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
     for n, built in enumerate(build_days(settings.archive, settings.lake, days), start=1):
         for name, count in built.rows.items():
             totals[name] += count
@@ -131,10 +132,11 @@ def raw_dex(
             reads + built.reads,
             quarantined + len(built.quarantined),
         )
-        context.log.info(
-            f"day {built.day} ({n}/{len(days)}): {built.files} files, "
-            f"{built.reads} reads, {len(built.quarantined)} files with quarantined data"
-        )
+        if n % every == 0 or n == len(days):
+            context.log.info(
+                f"{n}/{len(days)} days built, up to {built.day}: {files} files, {reads} reads, "
+                f"{quarantined} files with quarantined data"
+            )
     elapsed = time.perf_counter() - started
     return dg.MaterializeResult(
         metadata={
