@@ -18,7 +18,7 @@ from evadts.model import Problem
 # A segment id: two letters and one or two digits, or one of the envelope ids.
 _ID_PATTERN = re.compile(rb"[A-Z]{2}[0-9]{1,2}|DXS|DXE|ST|SE|G85|LS|LE")
 # An id glued onto the end of a cut-off segment ("EADXS", "CA1*MAPA2*...").
-_GLUED_ID = re.compile(rb"(DXS|DXE|G85|PA[1-8])$")
+_GLUED_ENDS = (b"DXS", b"DXE", b"G85", *(b"PA%d" % k for k in range(1, 9)))
 _GLUED_INSIDE = re.compile(rb"[^*](PA[1-8]|DXS|DXE|G85)\*")
 
 ENVELOPE = frozenset({b"DXS", b"ST", b"SE", b"G85", b"DXE"})
@@ -84,9 +84,8 @@ def _repair(
                 )
             )
             return [[tail, *row[1:]]]
-    match = _GLUED_ID.search(head)
-    if match and match.start() > 0:
-        fragment, seg_id = head[: match.start()], head[match.start() :]
+    if head.endswith(_GLUED_ENDS) and len(head) > 3:  # every id that glues on is 3 bytes
+        fragment, seg_id = head[:-3], head[-3:]
         problems.append(
             _problem(
                 "warning",
@@ -274,23 +273,31 @@ def _repair_rows(
     out_texts: list[bytes] = []
     out_envelope: list[int] = []
     previous = 0
+    pending = iter(envelope)  # envelope rows are never suspects: they move with the rows
+    next_envelope = next(pending, None)
     for i, parts in edits:
-        shift = len(out_rows) - previous
-        out_envelope.extend(e + shift for e in envelope if previous <= e < i)
-        out_rows.extend(rows[previous:i])
-        out_numbers.extend(range(previous + 1, i + 1))
-        out_texts.extend(lines[previous:i])
+        if i > previous:  # the untouched rows before this one
+            shift = len(out_rows) - previous
+            while next_envelope is not None and next_envelope < i:
+                out_envelope.append(next_envelope + shift)
+                next_envelope = next(pending, None)
+            out_rows.extend(rows[previous:i])
+            out_numbers.extend(range(previous + 1, i + 1))
+            out_texts.extend(lines[previous:i])
         previous = i + 1
+        single = len(parts) == 1
         for part in parts:
-            if _known_id(part[0]) is None and len(parts) == 1:
+            if single and _known_id(part[0]) is None:
                 bad_at.append(len(out_rows))
             elif part[0] in ENVELOPE:
                 out_envelope.append(len(out_rows))
             out_rows.append(part)
-            out_numbers.append(i + 1)
+            out_numbers.append(previous)
             out_texts.append(lines[i])
     shift = len(out_rows) - previous
-    out_envelope.extend(e + shift for e in envelope if e >= previous)
+    if next_envelope is not None:
+        out_envelope.append(next_envelope + shift)
+        out_envelope.extend(e + shift for e in pending)
     out_rows.extend(rows[previous:])
     out_numbers.extend(range(previous + 1, len(rows) + 1))
     out_texts.extend(lines[previous:])
