@@ -400,7 +400,7 @@ def _one_read(rows: list[list[bytes]]) -> RawRead:
     another read, and another read brings its own ST/SE/G85/DXE lines, which would be at line
     starts: not here."""
     n = len(rows)
-    return RawRead(rows, range(1, n + 1), dxs=0, st=1, se=n - 2, g85=n - 3, dxe=n - 1)
+    return RawRead(rows, range(1, n + 1), 0, 1, n - 2, n - 3, n - 1, [])  # dxs st se g85 dxe
 
 
 def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]:

@@ -197,7 +197,9 @@ def parse(
         problem = Problem("error", "binary_file", None, None, None, "the file holds NUL bytes")
         return ParseResult([], source, [problem])
     raws, lines, file_problems = split_reads(data)
-    clean = raws and not file_problems and not any(r.problems for r in raws)
+    clean = bool(raws) and not file_problems
+    for raw in raws:
+        clean = clean and not raw.problems
     # Only a file that did not split cleanly into reads can be binary; check it then.
     if not clean and _looks_binary(data):
         problem = Problem(
@@ -208,14 +210,14 @@ def parse(
     for index, raw in enumerate(raws):
         integrity, problems = _integrity(raw, lines)
         read = object.__new__(Read)
-        read.__dict__.update(
-            integrity=integrity,
-            source=source,
-            index=index,
-            first_line=raw.lines[0],
-            last_line=raw.lines[-1],
-            _decoder=make_decoder(raw, raw.problems + problems, reference_time),
-        )
+        read.__dict__ = {
+            "integrity": integrity,
+            "source": source,
+            "index": index,
+            "first_line": raw.lines[0],
+            "last_line": raw.lines[-1],
+            "_decoder": make_decoder(raw, raw.problems + problems, reference_time),
+        }
         reads.append(read)
     if not reads:
         file_problems.append(
