@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice, repeat
-from operator import itemgetter
 
 from evadts.model import Problem
 
@@ -29,7 +28,6 @@ _CONTENT_SET: set[bytes] = set()  # the same ids, for C-level subset tests
 _CONTENT_LIMIT = 4096
 _CLOSER_LOOK = _CONTENT.get
 _TRUE = repeat(True)  # the lookup's default, one per row (map stops with the rows)
-_FIRST = itemgetter(0)
 # The layout of nearly every file: one read, DXS ST ... G85 SE DXE, nothing before or after.
 _EDGE = 16  # how far from either end _classify looks for ST and G85
 _MARK = {b"DXS": "dxs", b"ST": "st", b"SE": "se", b"G85": "g85", b"DXE": "dxe"}  # RawRead fields
@@ -49,9 +47,11 @@ def _known_id(raw: bytes, cache: dict[bytes, bytes | None] = {}) -> bytes | None
 
 @dataclass
 class RawRead:
-    """One transmission's rows (lists of byte elements) with 1-based line numbers."""
+    """One transmission's rows with 1-based line numbers. A row is kept as its bytes (the
+    elements joined by ``*``, after repair); :attr:`rows` splits them into elements on first
+    use, which only decoding needs."""
 
-    rows: list[list[bytes]] = field(default_factory=list)
+    texts: list[bytes] = field(default_factory=list)
     lines: list[int] | range = field(default_factory=list)  # a range when no line was split
     dxs: int | None = None  # index into rows
     st: int | None = None
@@ -59,6 +59,18 @@ class RawRead:
     g85: int | None = None
     dxe: int | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[list[bytes]]:
+        """Every row as its list of byte elements (split once, then kept)."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self.__dict__["_rows"] = [text.split(b"*") for text in self.texts]
+        return rows
+
+    def row(self, index: int) -> list[bytes]:
+        """Row ``index`` as its list of byte elements."""
+        return self.texts[index].split(b"*")
 
 
 def _problem(severity: str, code: str, line: int | None, segment: str | None, msg: str) -> Problem:
@@ -132,7 +144,9 @@ class _Grouper:
     def __init__(
         self,
         enveloped: bool,
-        rows: list[list[bytes]],
+        heads: list[bytes],
+        segments: list[bytes],
+        *,
         numbers: Sequence[int],
         texts: list[bytes],
         bad_at: list[int],
@@ -140,7 +154,8 @@ class _Grouper:
         # In a file with an envelope, lines outside DXS/ST ... SE/DXE are headers and trailers;
         # in a bare file (segments only) the first segment starts the one read there is.
         self.enveloped = enveloped
-        self.rows, self.numbers, self.texts = rows, numbers, texts
+        self.heads, self.segments = heads, segments  # each row's id, and the row as bytes
+        self.numbers, self.texts = numbers, texts  # its line number and that line as received
         self.bad_at = bad_at  # ascending positions of rows whose first element is no segment id
         self.reads: list[RawRead] = []
         self.start: int | None = None  # first row of the open read; None: no read open
@@ -157,7 +172,10 @@ class _Grouper:
         assert start is not None
         self.reads.append(
             RawRead(
-                self.rows[start:end], self.numbers[start:end], problems=self.problems, **self.marks
+                self.segments[start:end],
+                self.numbers[start:end],
+                problems=self.problems,
+                **self.marks,
             )
         )
         self.start = None
@@ -215,13 +233,13 @@ class _Grouper:
     def run(self, envelope: list[int]) -> list[RawRead]:
         """Group all rows (``envelope``: the positions of envelope rows); returns the reads."""
         previous = 0
-        rows = self.rows
+        heads = self.heads
         for i in envelope:
             if i > previous:
                 self.content(previous, i)
-            self.envelope(rows[i][0], i)
+            self.envelope(heads[i], i)
             previous = i + 1
-        end = len(self.rows)
+        end = len(heads)
         if previous < end:
             self.content(previous, end)
         if self.start is not None:
@@ -230,21 +248,25 @@ class _Grouper:
 
 
 def _repair_rows(
-    rows: list[list[bytes]], lines: list[bytes], envelope: list[int], suspects: list[int]
-) -> tuple[list[list[bytes]], Sequence[int], list[bytes], list[int], list[int], list[Problem]]:
+    lines: list[bytes], heads: list[bytes], envelope: list[int], suspects: list[int]
+) -> tuple[
+    list[bytes], list[bytes], Sequence[int], list[bytes], list[int], list[int], list[Problem]
+]:
     """Repair the suspect rows (0-based positions): wrappers removed, glued lines split, blank
-    lines dropped. Returns rows, line numbers, texts, envelope positions, the positions of rows
-    that stay unreadable, and the problems found. When every suspect stays one row (the usual
-    case), the rows are patched in place and the line numbers stay a range."""
+    lines dropped. Returns the rows as bytes, their ids, line numbers, texts, envelope positions,
+    the positions of rows that stay unreadable, and the problems found. When every suspect stays
+    one row (the usual case), copies of the lists are patched and the line numbers stay a
+    range."""
     problems: list[Problem] = []
     edits: list[tuple[int, list[list[bytes]]]] = []  # no parts: a blank line, dropped
     in_place = True
     for i in suspects:
-        row, text = rows[i], lines[i]
+        text = lines[i]
         if not text or text.isspace():
             edits.append((i, []))  # blank line or padding
             in_place = False
             continue
+        row = text.split(b"*")
         if _known_id(row[0]) is None:
             parts = _repair(row, text, i + 1, problems)
         else:
@@ -258,17 +280,20 @@ def _repair_rows(
         edits.append((i, parts))
     bad_at: list[int] = []
     if in_place:
+        segments = list(lines)
         added: list[int] = []  # positions of envelope rows made by the repair
         for i, (part,) in edits:
-            rows[i] = part
+            segments[i] = b"*".join(part)
+            heads[i] = part[0]
             if _known_id(part[0]) is None:
                 bad_at.append(i)
             elif part[0] in ENVELOPE:
                 added.append(i)
         if added:
             envelope = sorted(envelope + added)
-        return rows, range(1, len(rows) + 1), lines, envelope, bad_at, problems
-    out_rows: list[list[bytes]] = []
+        return segments, heads, range(1, len(lines) + 1), lines, envelope, bad_at, problems
+    out_segments: list[bytes] = []
+    out_heads: list[bytes] = []
     out_numbers: list[int] = []
     out_texts: list[bytes] = []
     out_envelope: list[int] = []
@@ -277,34 +302,37 @@ def _repair_rows(
     next_envelope = next(pending, None)
     for i, parts in edits:
         if i > previous:  # the untouched rows before this one
-            shift = len(out_rows) - previous
+            shift = len(out_segments) - previous
             while next_envelope is not None and next_envelope < i:
                 out_envelope.append(next_envelope + shift)
                 next_envelope = next(pending, None)
-            out_rows.extend(rows[previous:i])
+            out_segments.extend(lines[previous:i])
+            out_heads.extend(heads[previous:i])
             out_numbers.extend(range(previous + 1, i + 1))
             out_texts.extend(lines[previous:i])
         previous = i + 1
         single = len(parts) == 1
         for part in parts:
             if single and _known_id(part[0]) is None:
-                bad_at.append(len(out_rows))
+                bad_at.append(len(out_segments))
             elif part[0] in ENVELOPE:
-                out_envelope.append(len(out_rows))
-            out_rows.append(part)
+                out_envelope.append(len(out_segments))
+            out_segments.append(b"*".join(part))
+            out_heads.append(part[0])
             out_numbers.append(previous)
             out_texts.append(lines[i])
-    shift = len(out_rows) - previous
+    shift = len(out_segments) - previous
     if next_envelope is not None:
         out_envelope.append(next_envelope + shift)
         out_envelope.extend(e + shift for e in pending)
-    out_rows.extend(rows[previous:])
-    out_numbers.extend(range(previous + 1, len(rows) + 1))
+    out_segments.extend(lines[previous:])
+    out_heads.extend(heads[previous:])
+    out_numbers.extend(range(previous + 1, len(lines) + 1))
     out_texts.extend(lines[previous:])
-    return out_rows, out_numbers, out_texts, out_envelope, bad_at, problems
+    return out_segments, out_heads, out_numbers, out_texts, out_envelope, bad_at, problems
 
 
-def _classify(rows: list[list[bytes]]) -> tuple[list[int], list[int]]:
+def _classify(heads: list[bytes]) -> tuple[list[int], list[int]]:
     """The positions of envelope rows and of rows whose first element is no segment id.
 
     Nearly every file is a few lines, ST, known content ids, G85, a few lines: when the rows
@@ -313,26 +341,26 @@ def _classify(rows: list[list[bytes]]) -> tuple[list[int], list[int]]:
     up (one C-level dictionary lookup per row) and only rows with an id not seen before are
     looked at in Python (their id remembered when it is well-formed). Either way the answer is
     the same: the first is a shortcut."""
-    n = len(rows)
+    n = len(heads)
     edge = min(n, _EDGE)
     st, g85 = n, -1
     for k in range(edge):
-        if rows[k][0] == b"ST":
+        if heads[k] == b"ST":
             st = k
             break
     for k in range(n - 1, n - 1 - edge, -1):
-        if rows[k][0] == b"G85":
+        if heads[k] == b"G85":
             g85 = k
             break
     candidates: Iterable[int]
-    if st < g85 and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, st + 1, g85))):
+    if st < g85 and _CONTENT_SET.issuperset(islice(heads, st + 1, g85)):
         candidates = chain(range(st + 1), range(g85, n))
     else:
-        candidates = compress(range(n), map(_CLOSER_LOOK, map(_FIRST, rows), _TRUE))
+        candidates = compress(range(n), map(_CLOSER_LOOK, heads, _TRUE))
     envelope: list[int] = []
     unreadable: list[int] = []
     for i in candidates:
-        seg = rows[i][0]
+        seg = heads[i]
         if seg in ENVELOPE:
             envelope.append(i)
         elif seg in _CONTENT_SET:
@@ -362,18 +390,14 @@ def _occurrences(data: bytes, anchor: bytes, offset: int, needle: bytes) -> int:
 
 
 def _glued(
-    data: bytes,
-    rows: list[list[bytes]],
-    lines: list[bytes],
-    envelope: list[int],
-    unreadable: list[int],
+    data: bytes, heads: list[bytes], lines: list[bytes], envelope: list[int], unreadable: list[int]
 ) -> bool:
     """True when an envelope segment is glued inside a line: more DX/G85 in the bytes than at
     line starts and in the unreadable lines (which are repaired anyway; a PA segment glued inside
     another is split by the decoder, which owns selections)."""
     dx = g85 = 0
     for i in envelope:
-        seg = rows[i][0]
+        seg = heads[i]
         dx += seg[:2] == b"DX"
         g85 += seg == b"G85"
     for i in unreadable:
@@ -382,41 +406,43 @@ def _glued(
     return _occurrences(data, b"X", 1, b"DX") != dx or _occurrences(data, b"G", 0, b"G85") != g85
 
 
-def _layout(rows: list[list[bytes]]) -> bool:
-    """True when the rows start DXS ST and end G85 SE DXE (what lies between is not looked at)."""
+def _layout(heads: list[bytes]) -> bool:
+    """True when the ids start DXS ST and end G85 SE DXE (what lies between is not looked at)."""
     return (
-        len(rows) >= 5
-        and rows[0][0] == b"DXS"
-        and rows[1][0] == b"ST"
-        and rows[-3][0] == b"G85"
-        and rows[-2][0] == b"SE"
-        and rows[-1][0] == b"DXE"
+        len(heads) >= 5
+        and heads[0] == b"DXS"
+        and heads[1] == b"ST"
+        and heads[-3] == b"G85"
+        and heads[-2] == b"SE"
+        and heads[-1] == b"DXE"
     )
 
 
-def _one_read(rows: list[list[bytes]]) -> RawRead:
+def _one_read(lines: list[bytes]) -> RawRead:
     """The read of a file laid out DXS ST ... G85 SE DXE with nothing else at line starts: no
     state machine needed. An envelope id glued inside a line only matters where it bounds
     another read, and another read brings its own ST/SE/G85/DXE lines, which would be at line
     starts: not here."""
-    n = len(rows)
-    return RawRead(rows, range(1, n + 1), 0, 1, n - 2, n - 3, n - 1, [])  # dxs st se g85 dxe
+    n = len(lines)
+    return RawRead(lines, range(1, n + 1), 0, 1, n - 2, n - 3, n - 1, [])  # dxs st se g85 dxe
 
 
 def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]:
     """Split ``data`` into transmissions. Returns the reads, the file's lines (for the CRC, which
     covers the bytes as received) and file-level problems (trailers, stray lines)."""
     lines = data.splitlines()
-    rows = [line.split(b"*") for line in lines]
-    n = len(rows)
+    # Each line's segment id; the elements are split only when a read is decoded.
+    heads = [line.split(b"*", 1)[0] for line in lines]
+    n = len(heads)
     # The common case, DXS ST <known content ids> G85 SE DXE, decided by one C-level scan;
     # _classify below finds it too when an id is new, so the shortcut never changes the answer.
-    if _layout(rows) and _CONTENT_SET.issuperset(map(_FIRST, islice(rows, 2, n - 3))):
-        return [_one_read(rows)], lines, []
-    envelope, unreadable = _classify(rows)
-    if not unreadable and envelope == [0, 1, n - 3, n - 2, n - 1] and _layout(rows):
-        return [_one_read(rows)], lines, []
-    glued = _glued(data, rows, lines, envelope, unreadable)
+    if _layout(heads) and _CONTENT_SET.issuperset(islice(heads, 2, n - 3)):
+        return [_one_read(lines)], lines, []
+    envelope, unreadable = _classify(heads)
+    if not unreadable and envelope == [0, 1, n - 3, n - 2, n - 1] and _layout(heads):
+        return [_one_read(lines)], lines, []
+    glued = _glued(data, heads, lines, envelope, unreadable)
+    segments: list[bytes] = lines
     numbers: Sequence[int] = range(1, n + 1)
     texts: list[bytes] = lines
     bad_at: list[int] = []
@@ -424,17 +450,17 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     if unreadable or glued:
         suspects = unreadable
         if glued:
-            bad_ids = {rows[i][0] for i in unreadable}
+            bad_ids = {heads[i] for i in unreadable}
             suspects = [
                 i
-                for i, (row, text) in enumerate(zip(rows, lines, strict=True))
-                if row[0] in bad_ids
-                or (row[0] not in ENVELOPE and (b"DX" in text or b"G85" in text))
+                for i, (seg, text) in enumerate(zip(heads, lines, strict=True))
+                if seg in bad_ids or (seg not in ENVELOPE and (b"DX" in text or b"G85" in text))
             ]
-        rows, numbers, texts, envelope, bad_at, problems = _repair_rows(
-            rows, lines, envelope, suspects
+        segments, heads, numbers, texts, envelope, bad_at, problems = _repair_rows(
+            lines, heads, envelope, suspects
         )
-    grouper = _Grouper(b"DXS*" in data or b"ST*" in data, rows, numbers, texts, bad_at)
+    enveloped = b"DXS*" in data or b"ST*" in data
+    grouper = _Grouper(enveloped, heads, segments, numbers=numbers, texts=texts, bad_at=bad_at)
     reads = grouper.run(envelope)
     # A "read" made only of lines that are not segments is text, not DEX. (In a file with an
     # envelope every read starts at an envelope row, so there it cannot happen.)

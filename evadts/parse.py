@@ -30,7 +30,7 @@ def _integrity(raw: RawRead, lines: list[bytes]) -> tuple[Integrity, list[Proble
     first_line = raw.lines[0]
     if raw.g85 is not None:
         integ.crc_present = True
-        g85_row = raw.rows[raw.g85]
+        g85_row = raw.row(raw.g85)
         g85_line = raw.lines[raw.g85]
         written = g85_row[1].strip().decode("latin-1") if len(g85_row) > 1 else ""
         integ.crc_expected = written or None
@@ -105,7 +105,7 @@ def _integrity(raw: RawRead, lines: list[bytes]) -> tuple[Integrity, list[Proble
             )
         )
     if raw.se is not None:
-        se_row, se_line = raw.rows[raw.se], raw.lines[raw.se]
+        se_row, se_line = raw.row(raw.se), raw.lines[raw.se]
         start = raw.st if raw.st is not None else 0
         integ.se_counted = raw.se - start + 1
         declared = se_row[1].strip() if len(se_row) > 1 else b""
