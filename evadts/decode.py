@@ -45,23 +45,24 @@ def make_decoder(
     return decode
 
 
-def _segment(row: list[bytes], line: int) -> Segment:
-    """A raw row as a Segment of text elements (Latin-1: every byte is a character)."""
-    text = b"*".join(row).decode("latin-1")
-    if "^" in text:
+def _segment(text: bytes, line: int) -> Segment:
+    """A raw row (its bytes, elements joined by ``*``) as a Segment of text elements (Latin-1:
+    every byte is a character)."""
+    decoded = text.decode("latin-1")
+    elements = decoded.split("*")
+    if "^" in decoded:
         return Segment(
             line,
-            row[0].strip().decode("latin-1"),
-            tuple(unescape(e.decode("latin-1")) for e in row[1:]),
+            text.partition(b"*")[0].strip().decode("latin-1"),
+            tuple(unescape(e) for e in elements[1:]),
         )
-    elements = text.split("*")
     return Segment(line, elements[0].strip(), tuple(elements[1:]))
 
 
 class _Decoder:
     def __init__(self, raw: RawRead, problems: list[Problem], reference: datetime | None) -> None:
         self.problems = list(problems)
-        self.segments = [_segment(row, line) for row, line in self._unglued(raw)]
+        self.segments = [_segment(text, line) for text, line in self._unglued(raw)]
         self.reference = reference or datetime.now()
         self.decimals = 2
         self.machine = Machine()
@@ -78,15 +79,16 @@ class _Decoder:
         self.time_line: dict[str, int] = {}
         self.init_at: datetime | None = None
 
-    def _unglued(self, raw: RawRead) -> Iterator[tuple[list[bytes], int]]:
+    def _unglued(self, raw: RawRead) -> Iterator[tuple[bytes, int]]:
         """The rows, with a PA segment glued inside another line (``CA1*MAPA2*0*0``: the line
         was cut and the next one joined it) split back out."""
-        for row, line in zip(raw.rows, raw.lines, strict=True):
-            if row[0][:2] != b"PA" and any(b"PA" in element for element in row[1:]):
-                for part in split_glued_inside(row, b"*".join(row), line, self.problems):
-                    yield part, line
+        for text, line in zip(raw.texts, raw.lines, strict=True):
+            head, _, rest = text.partition(b"*")
+            if head[:2] != b"PA" and b"PA" in rest:  # "PA" cannot span a "*"
+                for part in split_glued_inside(text.split(b"*"), text, line, self.problems):
+                    yield b"*".join(part), line
             else:
-                yield row, line
+                yield text, line
 
     # -- element access ------------------------------------------------------------------------
 
