@@ -1,8 +1,10 @@
 """The structural pass: bytes to lines to segments, grouped into transmissions.
 
-This is the hot path of :func:`evadts.parse`. It splits the file exactly once, recognises segment
-ids, repairs what the field breaks (handheld wrappers, glued lines), groups segments into reads and
-leaves every element as bytes; field decoding happens later and only on demand.
+This is the hot path of :func:`evadts.parse`. It splits the file into lines once, takes each
+line's segment id, repairs what the field breaks (handheld wrappers, glued lines) and groups the
+rows into reads, each row kept as its bytes. Splitting rows into elements and decoding fields
+happen later and only on demand. Per row, only C-level work is done (split, one set or dictionary
+lookup); Python looks only at envelope rows and rows that need repair.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ _CONTENT_SET: set[bytes] = set()  # the same ids, for C-level subset tests
 _CONTENT_LIMIT = 4096
 _CLOSER_LOOK = _CONTENT.get
 _TRUE = repeat(True)  # the lookup's default, one per row (map stops with the rows)
-# The layout of nearly every file: one read, DXS ST ... G85 SE DXE, nothing before or after.
 _EDGE = 16  # how far from either end _classify looks for ST and G85
 _MARK = {b"DXS": "dxs", b"ST": "st", b"SE": "se", b"G85": "g85", b"DXE": "dxe"}  # RawRead fields
 
@@ -48,8 +49,8 @@ def _known_id(raw: bytes, cache: dict[bytes, bytes | None] = {}) -> bytes | None
 @dataclass
 class RawRead:
     """One transmission's rows with 1-based line numbers. A row is kept as its bytes (the
-    elements joined by ``*``, after repair); :attr:`rows` splits them into elements on first
-    use, which only decoding needs."""
+    elements joined by ``*``, after repair): only decoding needs the elements, and it reads
+    them from the text."""
 
     texts: list[bytes] = field(default_factory=list)
     lines: list[int] | range = field(default_factory=list)  # a range when no line was split
@@ -59,14 +60,6 @@ class RawRead:
     g85: int | None = None
     dxe: int | None = None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def rows(self) -> list[list[bytes]]:
-        """Every row as its list of byte elements (split once, then kept)."""
-        rows = self.__dict__.get("_rows")
-        if rows is None:
-            rows = self.__dict__["_rows"] = [text.split(b"*") for text in self.texts]
-        return rows
 
     def row(self, index: int) -> list[bytes]:
         """Row ``index`` as its list of byte elements."""
