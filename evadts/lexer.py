@@ -3,8 +3,8 @@
 This is the hot path of :func:`evadts.parse`. It splits the file into lines once, takes each
 line's segment id, repairs what the field breaks (handheld wrappers, glued lines) and groups the
 rows into reads, each row kept as its bytes. Splitting rows into elements and decoding fields
-happen later and only on demand. Per row, only C-level work is done (split, one set or dictionary
-lookup); Python looks only at envelope rows and rows that need repair.
+happen later and only on demand. Per row there is one split at the first ``*`` and one set (or
+dictionary) lookup; only envelope rows and rows that need repair get more.
 """
 
 from __future__ import annotations
