@@ -6,12 +6,16 @@ stock-out (or outside the series' life) are left out of training."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from models.forecast.features import origin_features
+from models.forecast.features import FEATURES, origin_features
 from models.forecast.panel import NotEnoughDataError, Panel
+
+log = logging.getLogger(__name__)
 
 HORIZON = 14
 ORIGIN_STEP = 7
@@ -59,14 +63,42 @@ def training_rows(
     return np.vstack(xs), np.concatenate(ys)
 
 
+# Why a feature can be unknown on every row, for the log
+UNKNOWN_HINTS = {
+    "traffic": "no machine has a location with a traffic level (master data not imported?)",
+}
+
+
+def without_unknown_features(x: np.ndarray, panel: Panel, last_target: int) -> np.ndarray:
+    """``x`` with every feature that is NaN on all rows set to 0, so the model cannot split on
+    it (scikit-learn's binning fails on a column with no value at all, "window shape cannot be
+    larger than input array shape"). Logs which features and why."""
+    unknown = np.isnan(x).all(axis=0)
+    if not unknown.any():
+        return x
+    names = [FEATURES[i] for i in np.flatnonzero(unknown)]
+    why = "; ".join(f"{n}: {UNKNOWN_HINTS.get(n, 'no series has a value')}" for n in names)
+    log.warning(
+        "gbm with targets up to %s: %s unknown on every training row, trained without (%s)",
+        panel.date_of(last_target),
+        ", ".join(names),
+        why,
+    )
+    x = x.copy()
+    x[:, unknown] = 0.0
+    return x
+
+
 def fit(panel: Panel, last_target: int, horizon: int = HORIZON) -> HistGradientBoostingRegressor:
-    """Fit on the panel's data up to column ``last_target``."""
+    """Fit on the panel's data up to column ``last_target``. A feature no training row has
+    (e.g. traffic before the locations are imported) is left out of the splits."""
     x, y = training_rows(panel, last_target, horizon)
     if not len(y) or float(y.sum()) <= 0:  # a Poisson model cannot learn from no sales at all
         raise NotEnoughDataError(f"no sales in the training window up to day {last_target}")
     if len(y) > MAX_ROWS:
         keep = np.sort(np.random.default_rng(0).choice(len(y), MAX_ROWS, replace=False))
         x, y = x[keep], y[keep]
+    x = without_unknown_features(x, panel, last_target)
     with threadpool_limits(THREADS):
         return make_estimator().fit(x, y)
 
