@@ -37,7 +37,6 @@ class MarketForecast:
 
     knowledge: Knowledge
     method: str  # the method forecast with ("seasonal_naive" if the chosen one was rejected)
-    promoted: bool
 
 
 def market_panel(world: World, warm: PeriodResult) -> tuple[Panel, np.ndarray]:
@@ -80,4 +79,4 @@ def forecast_knowledge(world: World, warm: PeriodResult) -> MarketForecast:
         expected = seasonal_naive(panel.units[:, : origin + 1], HORIZON)
     rate = np.full(len(world.pair_machine), np.nan)
     rate[stocked] = expected.mean(axis=1)
-    return MarketForecast(knowledge(world, rate, "forecast"), method, decision.promote)
+    return MarketForecast(knowledge(world, rate, "forecast"), method)
