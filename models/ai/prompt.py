@@ -30,8 +30,8 @@ What you receive (JSON in the user turn):
 - `candidates`: the products allowed in this cabinet with category, size, price and cost in
   cents, and `daily_demand`: the forecast uncensored demand in units per day at this machine
   (what would sell if the product never sold out). `demand_source` says whether the figure is the
-  machine's own forecast or borrowed from similar products or locations (less certain), and
-  `untried` marks a product no machine of the fleet has sold yet, whose figure is only the
+  machine's own forecast or borrowed from similar products or locations (less certain); its
+  value `untried` marks a product no machine of the fleet has sold yet, whose figure is only the
   typical demand of its category (the least certain: a trial, not a sure gain).
   `substitutes` gives, for up to three other products, the share of this product's customers who
   buy that product instead when this one is missing.
