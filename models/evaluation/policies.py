@@ -2,8 +2,9 @@
 
 (a) ``current``: keep the planogram. (b) ``proportional``: the products a cabinet holds now, with
 facings (capacity) proportional to their observed sales, every product that sold keeping one.
-(c) ``optimised`` with rates estimated from the warm-up's observations (``estimate``), substitution
-shares from category and appeal and the default substitute probability. (d) the same optimiser
+(c) ``optimised`` with the pipeline's demand forecast trained on the warm-up's counters
+(``evaluation.forecast``), substitution shares from category and appeal and the default
+substitute probability, as the warehouse context plans. (d) the same optimiser
 with the true mean rates of the evaluation period, the true shares and probability: the oracle.
 """
 
