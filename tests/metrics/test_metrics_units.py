@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orchestration.ingest.tables import DayResult
-from tests.metrics.raw_rows import INIT, add_read, write_day
+from tests.metrics.raw_rows import add_read, write_day
 from transforms.checks import CHECK_SQL, marts_connection, run_check
 from transforms.marts import refresh_marts
 
@@ -20,16 +20,9 @@ def _lake(tmp_path: Path, reads: list[dict]) -> Path:  # type: ignore[type-arg]
     with the counters of selection "11" (the other keys)."""
     day = DayResult()
     for n, r in enumerate(reads):
-        read_id = add_read(
-            day,
-            n,
-            r["read_at"],
-            init_at=r.get("init_at", INIT),
-            reads_since_init=r.get("reads_since_init", n + 1),
-        )
-        counters = {
-            k: v for k, v in r.items() if k not in ("read_at", "init_at", "reads_since_init")
-        }
+        header = ("init_at", "reads_since_init")  # add_read's defaults unless given
+        read_id = add_read(day, n, r["read_at"], **{k: r[k] for k in header if k in r})
+        counters = {k: v for k, v in r.items() if k != "read_at" and k not in header}
         day.add(
             "dex_selection_counters",
             read_id=read_id,
