@@ -151,13 +151,14 @@ def receive_file(
     delivery_id = _delivery_id(relative, stat, sha)
     record = delivery_path(archive, delivery_id)
     first = first_delivery_path(archive, sha)
-    if record.exists():
-        delivery, outcome = Delivery.load(record), "already_recorded"
-    else:
-        at = (now or datetime.now(UTC)).astimezone(UTC)
-        delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
-        atomic_write_json(record, asdict(delivery), durable=durable)
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
+    # of two receivers of the same inbox file (the sensor's run, a cron job) exactly one
+    # creates the record; the other uses it, so both index the delivery under the same day
+    if not record.exists() and _create_once(record, asdict(delivery), durable=durable):
         outcome = "received"
+    else:
+        delivery, outcome = Delivery.load(record), "already_recorded"
     try:
         # the first delivery of these bytes is a hard link to its record: creating a link is
         # atomic and fails if it exists, so of two receivers of the same bytes exactly one wins
@@ -166,13 +167,34 @@ def receive_file(
         earlier = Delivery.load(first)
         if earlier.delivery_id != delivery_id:
             outcome = "duplicate" if outcome == "received" else outcome
-        elif outcome == "received":  # an older version wrote first, then crashed
+        elif earlier != delivery:  # an older version wrote first, then crashed
             delivery = earlier
             atomic_write_json(record, asdict(delivery), durable=durable)
     _touch(day_index(archive, delivery.received_date) / delivery_id)
     if remove:
         path.unlink()
     return delivery, outcome
+
+
+def _create_once(path: Path, doc: dict[str, object], *, durable: bool) -> bool:
+    """Create ``path`` holding ``doc`` as JSON unless it exists; True if this call created it.
+    Atomic: the document is written whole to a temporary file, then hard-linked into place
+    (a link fails if the name exists), so readers never see half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(doc, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink()
+    return True
 
 
 def _touch(marker: Path) -> None:

@@ -51,17 +51,21 @@ def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None
     archive = tmp_path / "archive"
     (path,) = inbox.iterdir()
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(
+        got = list(
             pool.map(
-                lambda _: receive_file(path, inbox, archive, durable=False, remove=False)[1],
+                lambda _: receive_file(path, inbox, archive, durable=False, remove=False),
                 range(8),
             )
         )
-    # the same inbox file is one delivery; whoever came second found it recorded
-    assert outcomes.count("received") >= 1
-    assert set(outcomes) <= {"received", "already_recorded"}
+    # the same inbox file is one delivery; exactly one receiver recorded it, the others found
+    # it recorded and used that record (same arrival time, so the same day)
+    outcomes = [outcome for _, outcome in got]
+    assert sorted(outcomes) == ["already_recorded"] * 7 + ["received"]
     (record,) = (archive / "deliveries").iterdir()
     delivery = Delivery.load(record)
+    assert all(d == delivery for d, _ in got)
+    (day,) = arrival_days(archive)
+    assert [m.name for m in (archive / "days" / day).iterdir()] == [delivery.delivery_id]
     # the first-delivery record and the delivery record agree (same arrival time too)
     assert Delivery.load(first_delivery_path(archive, delivery.sha256)) == delivery
 
