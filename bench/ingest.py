@@ -106,6 +106,7 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
     raw = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "raw"]
     master = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "master"]
     blocks = contiguous_blocks(stale_days(settings.archive, settings.lake))
+    workers_peak_mb = 0.0
     for first, last in blocks:
         # ingestion: the raw partitions and their checks, then master data (as `cvd materialize`
         # runs them: a ranged run for the partitions, an unpartitioned one for the rest)
@@ -118,16 +119,13 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
                 tags=tags,
             )
             assert result.success
+            for event in result.asset_materializations_for_node("raw_dex"):
+                workers_peak_mb = max(workers_peak_mb, event.metadata["parse_peak_mb"].value)
     done = time.perf_counter()
-    # ingestion's peak: the largest of this process and its parse workers (processes of their
-    # own), read before the marts run in this process
-    peak_mb = (
-        max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        )
-        / 1024
-    )
+    # ingestion's peak: the largest of this process and its parse workers, read before the
+    # marts run in this process. The workers report their own: they are the forkserver's
+    # children, so RUSAGE_CHILDREN of this process never counts them.
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, workers_peak_mb)
     transform_s = 0.0
     for first, last in blocks:
         # the sales marts over the same arrival days (issue 6's transform time)

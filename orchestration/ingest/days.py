@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class BuiltDay:
     rows: dict[str, int]  # table -> rows published
     quarantined: dict[str, dict[str, Any]]  # sha -> quarantine record
     serials: dict[str, datetime]  # serial -> first arrival
+    peak_mb: float  # the peak memory so far of the process that built it
 
 
 def default_workers() -> int:
@@ -52,8 +54,10 @@ def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
     for name, table in result.tables().items():
         lake.publish(lake.partition_dir(lake_dir, name, day), table)
         rows[name] = table.num_rows
+    # a worker's peak is not in its parent's RUSAGE_CHILDREN (it is the forkserver's child)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return BuiltDay(
-        day, markers, result.files, result.reads, rows, result.quarantined, result.serials
+        day, markers, result.files, result.reads, rows, result.quarantined, result.serials, peak_mb
     )
 
 

@@ -114,6 +114,7 @@ def raw_dex(
     settings = cvd.settings()
     totals = dict.fromkeys(RAW_TABLES, 0)
     files = reads = quarantined = new_devices = 0
+    peak_mb = 0.0
     started = time.perf_counter()
     known = _known_serials(operational_db.url)
     for t in RAW_TABLES:
@@ -121,6 +122,7 @@ def raw_dex(
     days = list(context.partition_keys)
     every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
     for n, built in enumerate(build_days(settings.archive, settings.lake, days), start=1):
+        peak_mb = max(peak_mb, built.peak_mb)
         for name, count in built.rows.items():
             totals[name] += count
         for sha, record in built.quarantined.items():
@@ -146,6 +148,7 @@ def raw_dex(
             "files_with_quarantined_data": quarantined,
             "unknown_serials_registered": new_devices,
             "files_per_second": round(files / max(elapsed, 1e-9), 1),
+            "parse_peak_mb": round(peak_mb, 1),
             **{f"rows_{t}": totals[t] for t in RAW_TABLES},
         }
     )
