@@ -212,6 +212,8 @@ def _receive_one(
     try:
         delivery, outcome = receive_file(path, inbox, archive, now=now, durable=False, remove=False)
     except FileNotFoundError:
+        if path.exists():
+            raise  # not a file taken by another receiver: something is missing in the archive
         return None  # another receiver (the sensor's run, a cron job) took it first
     return path, delivery, outcome
 
