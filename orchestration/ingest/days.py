@@ -66,8 +66,11 @@ def build_days(
 ) -> Iterator[BuiltDay]:
     """Build every day of ``days``, yielding each as it is done, in the order of ``days``.
 
-    Worker processes are forked only when there are several days and several workers; a
-    single day (the sensor's usual run) is built in this process."""
+    Worker processes are started only when there are several days and several workers; a
+    single day (the sensor's usual run) is built in this process. The workers come from a
+    forkserver, which imports the calling program's main script again: a script that calls
+    this (through ``cvd materialize`` or Dagster, whose entry points are guarded) must keep its
+    top-level code under ``if __name__ == "__main__":``."""
     workers = min(workers or default_workers(), len(days))
     if workers <= 1:
         for day in days:
