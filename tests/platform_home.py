@@ -10,7 +10,6 @@ damaged byte (quarantined: CRC mismatch). Then the real `cvd import master-data`
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +85,6 @@ def _damage_one_file(inbox: Path) -> str:
 def platform_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformHome]:
     """A materialized 8-machine demo home with users per role; CVD_HOME etc. point at it."""
     home = tmp_path_factory.mktemp("dashboards") / "home"
-    saved = {k: os.environ.get(k) for k in ("CVD_HOME", "CVD_DATABASE_URL", "DAGSTER_HOME")}
     auth.use_fast_hashing_for_tests()
     assert (
         cvd("demo-data", "--machines", "8", "--days", "45", "--seed", "11", "--home", str(home))
@@ -95,23 +93,21 @@ def platform_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform
     route_serials = _second_route(home / "master-data")
     damaged = _damage_one_file(home / "inbox")
     url = f"sqlite:///{home / 'cvd.sqlite'}"
-    os.environ["CVD_HOME"] = str(home)
-    os.environ["CVD_DATABASE_URL"] = url
-    assert cvd("db", "upgrade", "--home", str(home)) == 0
-    assert cvd("import", "master-data", "--home", str(home)) == 0
-    assert cvd("materialize", "--home", str(home)) == 0
-    engine = operations_db.connect(url)
-    for username, password in [*USERS.values()]:
-        role = next(r for r, (u, _) in USERS.items() if u == username)
-        add_user(engine, SYSTEM, username=username, role=role, password=password)
-    add_user(engine, SYSTEM, username=OTHER_DRIVER[0], role="driver", password=OTHER_DRIVER[1])
-    engine.dispose()
-    # the environment is set per test by `platform_env`, never left behind for other folders
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    # the environment is set per test by `platform_env`: what building the home sets (the CLI sets
+    # DAGSTER_HOME too) is undone on leaving, never left behind for other folders
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CVD_HOME", str(home))
+        env.setenv("CVD_DATABASE_URL", url)
+        env.setenv("DAGSTER_HOME", str(home / "dagster"))
+        assert cvd("db", "upgrade", "--home", str(home)) == 0
+        assert cvd("import", "master-data", "--home", str(home)) == 0
+        assert cvd("materialize", "--home", str(home)) == 0
+        engine = operations_db.connect(url)
+        for username, password in [*USERS.values()]:
+            role = next(r for r, (u, _) in USERS.items() if u == username)
+            add_user(engine, SYSTEM, username=username, role=role, password=password)
+        add_user(engine, SYSTEM, username=OTHER_DRIVER[0], role="driver", password=OTHER_DRIVER[1])
+        engine.dispose()
     yield PlatformHome(home, url, route_serials, damaged)
 
 

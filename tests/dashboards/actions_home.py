@@ -14,7 +14,6 @@ The visit plan (``service_plan``, ``service_plan_picks``) is the real pipeline's
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -216,23 +215,19 @@ def actions_home_fixture(
     _models(lake)
     build_catalog(lake, home / "warehouse.duckdb")
     url = f"sqlite:///{home / 'cvd.sqlite'}"
-    saved = {k: os.environ.get(k) for k in ("CVD_HOME", "CVD_DATABASE_URL")}
-    os.environ["CVD_HOME"], os.environ["CVD_DATABASE_URL"] = str(home), url
-    engine = operations_db.connect(url)
-    with engine.connect() as connection:
-        users = connection.execute(
-            select(User.username, User.role, User.id).where(
-                User.username.in_([name for name, _ in USERS.values()])
-            )
-        ).all()
-    actors = {role: Actor(name, role, uid) for name, role, uid in users}
-    yield ActionsHome(home, url, engine, actors, recs)
-    engine.dispose()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CVD_HOME", str(home))
+        env.setenv("CVD_DATABASE_URL", url)
+        engine = operations_db.connect(url)
+        with engine.connect() as connection:
+            users = connection.execute(
+                select(User.username, User.role, User.id).where(
+                    User.username.in_([name for name, _ in USERS.values()])
+                )
+            ).all()
+        actors = {role: Actor(name, role, uid) for name, role, uid in users}
+        yield ActionsHome(home, url, engine, actors, recs)
+        engine.dispose()
 
 
 def open_page(home: ActionsHome, username: str, password: str, page: str) -> AppTest:
