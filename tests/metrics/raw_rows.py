@@ -32,8 +32,8 @@ def add_read(day: DayResult, n: int, read_at: datetime, **fields: Any) -> str:
     return read_id
 
 
-def write_day(root: Path, day: DayResult) -> None:
-    """Write ``day`` as the lake's one raw partition, with every table's schema file."""
+def write_day(root: Path, day: DayResult, arrival: str = "2025-03-01") -> None:
+    """Write ``day`` as the lake's raw partition of ``arrival``, with every table's schema file."""
     for name, table in day.tables().items():
-        lake.write_table(lake.partition_path(root, name, "2025-03-01"), table)
+        lake.write_table(lake.partition_path(root, name, arrival), table)
         lake.write_schema_file(root, name, SCHEMAS[name])

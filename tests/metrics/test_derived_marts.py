@@ -16,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.tables import SCHEMAS, DayResult
+from orchestration.ingest.tables import DayResult
+from tests.metrics.raw_rows import write_day
 from transforms import lake
 from transforms.checks import marts_connection
 from transforms.derived import FCT_DAILY_SALES, dataset, derived_sql, refresh_derived
@@ -37,9 +38,7 @@ def _arrive(root: Path, day: str, reads: list[tuple[datetime, int, int]]) -> Non
         result.add("dex_selection_counters", **common, position=1, selection="11",
                    product_id="P1", paid_vends_total=vends,
                    paid_value_total=Decimal(vends) * Decimal("1.50"))  # fmt: skip
-    for name, table in result.tables().items():
-        lake.write_table(lake.partition_path(root, name, day), table)
-        lake.write_schema_file(root, name, SCHEMAS[name])
+    write_day(root, result, day)
 
 
 def _stored(root: Path) -> list[tuple]:  # type: ignore[type-arg]
