@@ -27,9 +27,14 @@ LEGACY_FILE = "part.parquet"
 RETENTION = timedelta(hours=1)  # how long a replaced version stays for readers still on it
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, durable: bool = True, exclusive: bool = False
+) -> bool:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-    ``durable=False`` leaves the fsync to the caller (who syncs a whole batch at once)."""
+    ``durable=False`` leaves the fsync to the caller (who syncs a whole batch at once).
+    ``exclusive=True`` creates ``path`` only if no file has that name (a hard link, which fails
+    if the name exists, so of several concurrent writers exactly one wins). Returns whether
+    ``path`` was written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -38,16 +43,27 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        if not exclusive:
+            Path(tmp).replace(path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink()
+        return True
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_json(path: Path, doc: Any, *, durable: bool = True) -> None:
-    """Atomically write ``doc`` as pretty JSON."""
+def atomic_write_json(
+    path: Path, doc: Any, *, durable: bool = True, exclusive: bool = False
+) -> bool:
+    """Atomically write ``doc`` as pretty JSON (see :func:`atomic_write_bytes`)."""
     text = json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
-    atomic_write_bytes(path, text.encode(), durable=durable)
+    return atomic_write_bytes(path, text.encode(), durable=durable, exclusive=exclusive)
 
 
 def write_table(path: Path, table: pa.Table) -> None:

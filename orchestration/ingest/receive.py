@@ -155,7 +155,9 @@ def receive_file(
     delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
     # of two receivers of the same inbox file (the sensor's run, a cron job) exactly one
     # creates the record; the other uses it, so both index the delivery under the same day
-    if not record.exists() and _create_once(record, asdict(delivery), durable=durable):
+    if not record.exists() and atomic_write_json(
+        record, asdict(delivery), durable=durable, exclusive=True
+    ):
         outcome = "received"
     else:
         delivery, outcome = Delivery.load(record), "already_recorded"
@@ -174,27 +176,6 @@ def receive_file(
     if remove:
         path.unlink()
     return delivery, outcome
-
-
-def _create_once(path: Path, doc: dict[str, object], *, durable: bool) -> bool:
-    """Create ``path`` holding ``doc`` as JSON unless it exists; True if this call created it.
-    Atomic: the document is written whole to a temporary file, then hard-linked into place
-    (a link fails if the name exists), so readers never see half a record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(doc, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
-        Path(tmp).unlink()
-    return True
 
 
 def _touch(marker: Path) -> None:
