@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from orchestration.ingest.ledger import arrival_days
 from orchestration.ingest.stale import contiguous_blocks, stale_days
 from orchestration.settings import Settings, load_settings
 
@@ -125,7 +126,7 @@ def run_materialize(args: argparse.Namespace) -> int:
     if args.day:
         days = list(args.day)
     elif args.rebuild:
-        days = sorted(p.name for p in (settings.archive / "days").glob("*"))
+        days = arrival_days(settings.archive)
     else:
         days = stale_days(settings.archive, settings.lake)
     blocks = contiguous_blocks(days)

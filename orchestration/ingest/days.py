@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.receive import iter_day_markers
+from orchestration.ingest.ledger import delivery_ids_of_day
 from orchestration.ingest.tables import build_day
 from transforms import lake
 
@@ -48,7 +48,7 @@ def default_workers() -> int:
 
 def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
     """Parse the deliveries of ``day`` and publish its partition of every raw table."""
-    markers = list(iter_day_markers(archive, day))
+    markers = delivery_ids_of_day(archive, day)
     result = build_day(archive, day)
     rows = {}
     for name, table in result.tables().items():

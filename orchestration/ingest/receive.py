@@ -3,51 +3,59 @@
 Layout under ``$CVD_HOME/archive``:
 
 - ``<sha[:2]>/<sha>.dex``: the bytes, exactly as received, never deleted.
-- ``<sha[:2]>/<sha>.first.json``: the first delivery of those bytes (later ones are duplicates).
-- ``deliveries/<delivery_id>.json``: one per file received (name, size, sha, time, day).
-- ``days/<YYYY-MM-DD>/<delivery_id>``: the index of what arrived on a day (a lake partition).
+- ``ledger.sqlite``: one row per delivery (name, size, sha, time, arrival day) and the first
+  delivery of each content (later ones are duplicates); see :mod:`orchestration.ingest.ledger`.
 
-Each step is idempotent, so a crash at any point followed by a rerun neither loses a file nor
-records it twice: the inbox file is removed only after all of the above exist.
+A batch of inbox files is archived (each a hard link of the inbox file under its hash, so no byte
+is copied where the inbox and the archive share a file system), synced to disk once, recorded in
+the ledger in one transaction, and only then removed from the inbox. Each step is idempotent, so a
+crash at any point followed by a rerun neither loses a file nor records it twice.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from transforms.lake import atomic_write_json
+from orchestration.ingest.ledger import (
+    Delivery,
+    arrival_days,
+    deliveries_of_day,
+    delivery_ids_of_day,
+    first_delivery,
+    open_ledger,
+    record,
+)
+
+__all__ = [
+    "Delivery",
+    "ReceiveReport",
+    "arrival_days",
+    "blob_path",
+    "deliveries_of_day",
+    "delivery_ids_of_day",
+    "first_delivery",
+    "inbox_files",
+    "receive_file",
+    "receive_inbox",
+]
 
 CHUNK = 1 << 20
-BATCH = 500  # files archived between two syncs (and inbox removals)
+# link(2) errors meaning "this file cannot be linked here", so the file is copied instead
+_NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
+BATCH = 500  # files archived between two syncs (one ledger transaction each)
 RECEIVE_THREADS = 4
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One file received: what it was called, what it held, when it came."""
-
-    delivery_id: str
-    sha256: str
-    original_name: str
-    size: int
-    received_at: str  # ISO 8601, UTC
-    received_date: str  # YYYY-MM-DD, the lake partition
-
-    @classmethod
-    def load(cls, path: Path) -> Delivery:
-        """Read a delivery record."""
-        return cls(**json.loads(path.read_text()))
 
 
 @dataclass
@@ -66,21 +74,6 @@ def blob_path(archive: Path, sha: str) -> Path:
     return archive / sha[:2] / f"{sha}.dex"
 
 
-def first_delivery_path(archive: Path, sha: str) -> Path:
-    """The record of the first delivery of the bytes ``sha``."""
-    return archive / sha[:2] / f"{sha}.first.json"
-
-
-def delivery_path(archive: Path, delivery_id: str) -> Path:
-    """The record of one delivery."""
-    return archive / "deliveries" / f"{delivery_id}.json"
-
-
-def day_index(archive: Path, day: str) -> Path:
-    """The folder listing the deliveries that arrived on ``day``."""
-    return archive / "days" / day
-
-
 def inbox_files(inbox: Path) -> list[Path]:
     """Files waiting in the inbox (any depth), oldest name first; in-flight uploads skipped."""
     if not inbox.is_dir():
@@ -95,8 +88,7 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
     """Copy ``path`` into the archive while hashing it; returns (sha256, size). Memory stays
-    bounded by one chunk whatever the file's size."""
-    archive.mkdir(parents=True, exist_ok=True)
+    bounded by one chunk whatever the file's size. Used where the inbox cannot be linked."""
     digest = hashlib.sha256()
     size = 0
     fd, tmp = tempfile.mkstemp(dir=archive, prefix=".incoming.", suffix=".tmp")
@@ -109,27 +101,96 @@ def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, i
             if durable:
                 dst.flush()
                 os.fsync(dst.fileno())
-        sha = digest.hexdigest()
-        target = blob_path(archive, sha)
-        if target.exists():
-            Path(tmp).unlink()
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            Path(tmp).replace(target)
-        return sha, size
+        return _settle(Path(tmp), archive, digest.hexdigest()), size
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
+    """Archive ``path`` by hard-linking it (no copy, no new file): first under a private name,
+    so that the bytes hashed are the bytes kept even if the inbox name is replaced meanwhile.
+    Raises ``OSError`` where a link is impossible (another file system); the caller copies."""
+    tmp = archive / f".incoming.{uuid.uuid4().hex}.tmp"
+    os.link(path, tmp)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with tmp.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+            if durable:
+                os.fsync(src.fileno())
+        return _settle(tmp, archive, digest.hexdigest()), size
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _settle(tmp: Path, archive: Path, sha: str) -> str:
+    """Move the archived temp file to its content address (or drop it: those bytes are there)."""
+    target = blob_path(archive, sha)
+    if target.exists():
+        tmp.unlink()
+        return sha
+    try:
+        tmp.replace(target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.replace(target)
+    return sha
+
+
+def _archive(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
+    """Archive ``path``: a hard link where the inbox and the archive share a file system (the
+    usual case, and no bytes are written), a copy elsewhere."""
+    try:
+        return _archive_link(path, archive, durable=durable)
+    except FileNotFoundError:
+        if not archive.is_dir():
+            archive.mkdir(parents=True, exist_ok=True)
+            return _archive(path, archive, durable=durable)
+        raise
+    except OSError as error:
+        if error.errno not in _NO_LINK:
+            raise
+        return _archive_stream(path, archive, durable=durable)
+
+
 def _delivery_id(relative_name: str, stat: os.stat_result, sha: str) -> str:
     """Stable for one inbox file across reruns (a crash leaves the very same file behind), and
-    new for a new copy of the same bytes under the same name (another inode, another ctime)."""
-    key = (
-        f"{relative_name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0"
-        f"{stat.st_ino}\0{sha}"
-    ).encode()
+    new for a new copy of the same bytes under the same name (another inode or mtime). Not the
+    ctime: archiving links the file, which changes its ctime. (A copy with the same name, bytes
+    and mtime that reuses the inode of the one before counts as that same delivery.)"""
+    key = f"{relative_name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}\0{sha}".encode()
     return hashlib.sha256(key).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class _Archived:
+    """An inbox file whose bytes are in the archive, not yet recorded."""
+
+    path: Path
+    delivery: Delivery
+
+
+def _archive_one(
+    path: Path, inbox: Path, archive: Path, *, now: datetime | None, durable: bool
+) -> _Archived | None:
+    """Archive one inbox file (not yet recorded); None if another receiver took it first."""
+    relative = path.relative_to(inbox).as_posix()
+    try:
+        stat = path.stat()
+        sha, size = _archive(path, archive, durable=durable)
+    except FileNotFoundError:
+        if path.exists():
+            raise  # not a file taken by another receiver: something is missing in the archive
+        return None  # another receiver (the sensor's run, a cron job) took it first
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    delivery_id = _delivery_id(relative, stat, sha)
+    delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
+    return _Archived(path, delivery)
 
 
 def receive_file(
@@ -143,60 +204,17 @@ def receive_file(
 ) -> tuple[Delivery, str]:
     """Archive one inbox file and record its delivery; returns it and what happened
     (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last.
-
-    ``durable=False, remove=False`` is for batches: the caller syncs once, then removes."""
-    relative = path.relative_to(inbox).as_posix()
-    stat = path.stat()
-    sha, size = _archive_stream(path, archive, durable=durable)
-    delivery_id = _delivery_id(relative, stat, sha)
-    record = delivery_path(archive, delivery_id)
-    first = first_delivery_path(archive, sha)
-    at = (now or datetime.now(UTC)).astimezone(UTC)
-    delivery = Delivery(delivery_id, sha, relative, size, at.isoformat(), at.date().isoformat())
-    # of two receivers of the same inbox file (the sensor's run, a cron job) exactly one
-    # creates the record; the other uses it, so both index the delivery under the same day
-    if not record.exists() and atomic_write_json(
-        record, asdict(delivery), durable=durable, exclusive=True
-    ):
-        outcome = "received"
-    else:
-        delivery, outcome = Delivery.load(record), "already_recorded"
-    try:
-        # the first delivery of these bytes is a hard link to its record: creating a link is
-        # atomic and fails if it exists, so of two receivers of the same bytes exactly one wins
-        os.link(record, first)
-    except FileExistsError:
-        earlier = Delivery.load(first)
-        if earlier.delivery_id != delivery_id:
-            outcome = "duplicate" if outcome == "received" else outcome
-        elif earlier != delivery:  # an older version wrote first, then crashed
-            delivery = earlier
-            atomic_write_json(record, asdict(delivery), durable=durable)
-    _touch(day_index(archive, delivery.received_date) / delivery_id)
+    (:func:`receive_inbox` does the same for a whole inbox, a batch at a time.)"""
+    archived = _archive_one(path, inbox, archive, now=now, durable=durable)
+    if archived is None:
+        raise FileNotFoundError(path)
+    if durable:
+        os.sync()
+    with open_ledger(archive) as con:
+        ((delivery, outcome),) = record(con, [archived.delivery])
     if remove:
         path.unlink()
     return delivery, outcome
-
-
-def _touch(marker: Path) -> None:
-    """Create the empty file ``marker`` (and its folder) if it is not there yet."""
-    try:
-        marker.touch()
-    except FileNotFoundError:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-
-
-def _receive_one(
-    path: Path, *, inbox: Path, archive: Path, now: datetime | None
-) -> tuple[Path, Delivery, str] | None:
-    try:
-        delivery, outcome = receive_file(path, inbox, archive, now=now, durable=False, remove=False)
-    except FileNotFoundError:
-        if path.exists():
-            raise  # not a file taken by another receiver: something is missing in the archive
-        return None  # another receiver (the sensor's run, a cron job) took it first
-    return path, delivery, outcome
 
 
 def receive_inbox(
@@ -208,69 +226,40 @@ def receive_inbox(
 ) -> ReceiveReport:
     """Archive every file in the inbox; returns counts and the arrival days touched.
 
-    Files are received by a few threads (the work is file-system calls, which release the
-    GIL; :func:`receive_file` is safe to run concurrently), in batches: after each batch one
-    sync, then the inbox copies are removed."""
+    Batch by batch: a few threads archive the files (hashing and linking, file-system calls
+    that release the GIL), one sync puts the batch on disk, one ledger transaction records it,
+    and then the inbox copies are removed."""
     report = ReceiveReport()
     files = inbox_files(inbox)
-    receive = partial(_receive_one, inbox=inbox, archive=archive, now=now)
+    if not files:
+        return report
+    archive.mkdir(parents=True, exist_ok=True)
+    take = partial(_archive_one, inbox=inbox, archive=archive, now=now, durable=False)
     done = 0
-    with ThreadPoolExecutor(RECEIVE_THREADS) as pool:
+    with ThreadPoolExecutor(RECEIVE_THREADS) as pool, open_ledger(archive) as con:
         for start in range(0, len(files), BATCH):
-            taken: list[Path] = []
-            for got in pool.map(receive, files[start : start + BATCH]):
-                done += 1
-                if got is not None:
-                    path, delivery, outcome = got
-                    taken.append(path)
-                    report.bytes += delivery.size
-                    report.days.add(delivery.received_date)
-                    if outcome == "received":
-                        report.received += 1
-                    elif outcome == "duplicate":
-                        report.duplicates += 1
-                    else:
-                        report.already_recorded += 1
-                if progress:
-                    progress(done, len(files))
-            _sync_then_remove(taken)
+            archived = [got for got in pool.map(take, files[start : start + BATCH]) if got]
+            if archived:
+                os.sync()  # the batch's bytes are on disk before the ledger names them
+            recorded = record(con, [a.delivery for a in archived])
+            for (delivery, outcome), item in zip(recorded, archived, strict=True):
+                report.bytes += delivery.size
+                report.days.add(delivery.received_date)
+                if outcome == "received":
+                    report.received += 1
+                elif outcome == "duplicate":
+                    report.duplicates += 1
+                else:
+                    report.already_recorded += 1
+                item.path.unlink(missing_ok=True)  # recorded (the commit is synced): let go
+            done += len(files[start : start + BATCH])
+            if progress:
+                progress(done, len(files))
     _remove_empty_dirs(inbox)
     return report
-
-
-def _sync_then_remove(taken: list[Path]) -> None:
-    """Flush everything archived so far to disk once, then let go of the inbox copies."""
-    if not taken:
-        return
-    os.sync()
-    for path in taken:
-        path.unlink(missing_ok=True)
-    taken.clear()
 
 
 def _remove_empty_dirs(inbox: Path) -> None:
     for folder in sorted((p for p in inbox.rglob("*") if p.is_dir()), reverse=True):
         if not any(folder.iterdir()):
             folder.rmdir()
-
-
-def deliveries_of_day(archive: Path, day: str) -> list[Delivery]:
-    """Every delivery that arrived on ``day``, in a stable order (time, then id)."""
-    folder = day_index(archive, day)
-    if not folder.is_dir():
-        return []
-    found = [Delivery.load(delivery_path(archive, marker.name)) for marker in folder.iterdir()]
-    return sorted(found, key=lambda d: (d.received_at, d.delivery_id))
-
-
-def arrival_days(archive: Path) -> list[str]:
-    """Every day on which something arrived, oldest first."""
-    folder = archive / "days"
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-
-
-def iter_day_markers(archive: Path, day: str) -> Iterator[str]:
-    """The delivery ids indexed under ``day``."""
-    folder = day_index(archive, day)
-    if folder.is_dir():
-        yield from sorted(p.name for p in folder.iterdir())

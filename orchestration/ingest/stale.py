@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.ingest.receive import arrival_days, iter_day_markers
+from orchestration.ingest.ledger import delivery_ids_by_day
 from transforms.lake import atomic_write_json
 
 # Bump when the raw tables change shape or meaning: every day is rebuilt once.
@@ -28,10 +28,9 @@ def write_manifest(lake: Path, day: str, delivery_ids: list[str]) -> None:
 def stale_days(archive: Path, lake: Path) -> list[str]:
     """Arrival days whose deliveries differ from what their partition was built from."""
     stale = []
-    for day in arrival_days(archive):
+    for day, current in delivery_ids_by_day(archive).items():
         path = manifest_path(lake, day)
         built = json.loads(path.read_text()) if path.exists() else None
-        current = sorted(iter_day_markers(archive, day))
         if (
             built is None
             or built.get("format") != RAW_FORMAT_VERSION

@@ -17,12 +17,8 @@ import pyarrow as pa
 import evadts
 import evadts.jsonout
 from evadts.model import CounterSet, Read, Selection
-from orchestration.ingest.receive import (
-    Delivery,
-    blob_path,
-    deliveries_of_day,
-    first_delivery_path,
-)
+from orchestration.ingest.ledger import Delivery, deliveries_of_day
+from orchestration.ingest.receive import blob_path
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
 MONEY = pa.decimal128(20, 4)
@@ -360,10 +356,9 @@ def _read_reason(read: Read) -> tuple[str, str]:
 def build_day(archive: Path, day: str) -> DayResult:
     """Parse every delivery of arrival day ``day`` into raw rows and quarantine records."""
     result = DayResult()
-    for delivery in deliveries_of_day(archive, day):
+    for delivery, first in deliveries_of_day(archive, day):
         result.files += 1
         received = datetime.fromisoformat(delivery.received_at)
-        first = Delivery.load(first_delivery_path(archive, delivery.sha256))
         file_row = {
             "delivery_id": delivery.delivery_id,
             "sha256": delivery.sha256,

@@ -61,11 +61,9 @@ def test_kill_minus_nine_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     )
     # wait until the run is under way (files being archived), then kill it without warning
     deadline = time.monotonic() + 120
-    archive = home / "archive" / "deliveries"
-    while time.monotonic() < deadline and not (
-        archive.is_dir() and len(list(archive.iterdir())) > files_given // 3
-    ):
-        time.sleep(0.05)
+    archive = home / "archive"
+    while time.monotonic() < deadline and len(list(archive.glob("??/*.dex"))) <= files_given // 3:
+        time.sleep(0.01)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
+from orchestration.ingest.ledger import delivery_ids_of_day, ledger_path
 from orchestration.ingest.receive import (
-    Delivery,
     arrival_days,
     blob_path,
     deliveries_of_day,
-    delivery_path,
-    first_delivery_path,
+    first_delivery,
     receive_file,
     receive_inbox,
 )
@@ -24,8 +27,17 @@ def _inbox(root: Path, copies: int, distinct: int) -> Path:
     inbox.mkdir(parents=True)
     for n in range(distinct):
         for c in range(copies):
-            (inbox / f"m{n:03d}_copy{c}.dex").write_bytes(f"DXS*{n}\r\nST*001*0001\r\n".encode())
+            (inbox / f"m{n:03d}_copy{c}.dex").write_bytes(_bytes(n))
     return inbox
+
+
+def _bytes(n: int) -> bytes:
+    return f"DXS*{n}\r\nST*001*0001\r\n".encode()
+
+
+def _ledger_rows(archive: Path, table: str) -> int:
+    with closing(sqlite3.connect(ledger_path(archive))) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(tmp_path: Path) -> None:
@@ -38,12 +50,16 @@ def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(tmp_path: Path
     deliveries = deliveries_of_day(archive, day)
     assert len(deliveries) == 120
     for n in range(40):
-        data = f"DXS*{n}\r\nST*001*0001\r\n".encode()
-        sha = hashlib.sha256(data).hexdigest()
-        assert blob_path(archive, sha).read_bytes() == data
-        first = Delivery.load(first_delivery_path(archive, sha))
-        assert first.original_name.startswith(f"m{n:03d}_copy")
-        assert sum(d.sha256 == sha for d in deliveries) == 3
+        sha = hashlib.sha256(_bytes(n)).hexdigest()
+        assert blob_path(archive, sha).read_bytes() == _bytes(n)
+        first = first_delivery(archive, sha)
+        assert first is not None and first.original_name.startswith(f"m{n:03d}_copy")
+        copies = [(d, f) for d, f in deliveries if d.sha256 == sha]
+        assert len(copies) == 3 and all(f == first for _, f in copies)
+    assert (_ledger_rows(archive, "deliveries"), _ledger_rows(archive, "firsts")) == (120, 40)
+    # nothing but the blobs and the ledger: no temp file left behind
+    leftovers = {p.name for p in archive.rglob("*") if p.is_file() and p.suffix != ".dex"}
+    assert leftovers <= {"ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"}
 
 
 def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None:
@@ -61,27 +77,77 @@ def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None
     # it recorded and used that record (same arrival time, so the same day)
     outcomes = [outcome for _, outcome in got]
     assert sorted(outcomes) == ["already_recorded"] * 7 + ["received"]
-    (record,) = (archive / "deliveries").iterdir()
-    delivery = Delivery.load(record)
+    delivery = got[0][0]
     assert all(d == delivery for d, _ in got)
+    assert _ledger_rows(archive, "deliveries") == 1
     (day,) = arrival_days(archive)
-    assert [m.name for m in (archive / "days" / day).iterdir()] == [delivery.delivery_id]
-    # the first-delivery record and the delivery record agree (same arrival time too)
-    assert Delivery.load(first_delivery_path(archive, delivery.sha256)) == delivery
+    assert delivery_ids_of_day(archive, day) == [delivery.delivery_id]
+    assert first_delivery(archive, delivery.sha256) == delivery
+    assert blob_path(archive, delivery.sha256).read_bytes() == path.read_bytes()
 
 
-def test_a_record_written_before_a_crash_is_completed_on_the_rerun(tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path, copies=1, distinct=1)
+def test_a_crash_before_or_after_the_record_is_completed_on_the_rerun(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path, copies=1, distinct=2)
     archive = tmp_path / "archive"
-    (path,) = inbox.iterdir()
-    delivery, _ = receive_file(path, inbox, archive, durable=False, remove=False)
-    # the crash: the first-delivery link and the day's index entry were never made
-    first = first_delivery_path(archive, delivery.sha256)
-    first.unlink()
-    marker = archive / "days" / delivery.received_date / delivery.delivery_id
-    marker.unlink()
-    again, outcome = receive_file(path, inbox, archive)
-    assert outcome == "already_recorded" and again == delivery
-    assert json.loads(first.read_text())["delivery_id"] == delivery.delivery_id
-    assert marker.exists() and not path.exists()
-    assert first.samefile(delivery_path(archive, delivery.delivery_id))
+    _before, after = sorted(inbox.iterdir())
+    # crash after the ledger's commit, before the inbox copy was removed
+    delivery, outcome = receive_file(after, inbox, archive, remove=False)
+    assert outcome == "received"
+    # crash after archiving the bytes, before recording them: the blob is there, no record
+    blob = blob_path(archive, hashlib.sha256(_bytes(0)).hexdigest())
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    blob.write_bytes(_bytes(0))
+    report = receive_inbox(inbox, archive)  # the rerun
+    assert (report.received, report.duplicates, report.already_recorded) == (1, 0, 1)
+    assert not any(inbox.iterdir())
+    (day,) = arrival_days(archive)
+    recorded = [d for d, _ in deliveries_of_day(archive, day)]
+    assert len(recorded) == 2 and delivery in recorded  # recorded once, first record kept
+    assert blob.read_bytes() == _bytes(0)
+
+
+def test_an_inbox_on_another_file_system_is_copied(tmp_path: Path, monkeypatch) -> None:
+    inbox = _inbox(tmp_path, copies=1, distinct=3)
+    archive = tmp_path / "archive"
+    real_link = os.link
+
+    def link(src, dst, *args, **kwargs):  # what link(2) answers across file systems
+        if Path(src).parent == inbox:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    report = receive_inbox(inbox, archive)
+    assert report.received == 3 and not any(inbox.iterdir())
+    for n in range(3):
+        blob = blob_path(archive, hashlib.sha256(_bytes(n)).hexdigest())
+        assert blob.read_bytes() == _bytes(n)
+
+
+def test_an_archive_of_json_records_is_imported(tmp_path: Path) -> None:
+    """Archives written before the ledger: one JSON record per delivery, a first-delivery link,
+    a day marker. Their deliveries stay known, so the same bytes again are a duplicate."""
+    archive = tmp_path / "archive"
+    sha = hashlib.sha256(_bytes(7)).hexdigest()
+    blob_path(archive, sha).parent.mkdir(parents=True)
+    blob_path(archive, sha).write_bytes(_bytes(7))
+    doc = {
+        "delivery_id": "a" * 24,
+        "sha256": sha,
+        "original_name": "old.dex",
+        "size": len(_bytes(7)),
+        "received_at": "2026-03-01T12:00:00+00:00",
+        "received_date": "2026-03-01",
+    }
+    (archive / "deliveries").mkdir()
+    record = archive / "deliveries" / f"{'a' * 24}.json"
+    record.write_text(json.dumps(doc))
+    os.link(record, archive / sha[:2] / f"{sha}.first.json")
+    assert arrival_days(archive) == ["2026-03-01"]
+    (old, first) = deliveries_of_day(archive, "2026-03-01")[0]
+    assert old == first and old.original_name == "old.dex"
+    inbox = _inbox(tmp_path, copies=0, distinct=0)
+    (inbox / "again.dex").write_bytes(_bytes(7))
+    report = receive_inbox(inbox, archive)
+    assert (report.received, report.duplicates) == (0, 1)
+    assert arrival_days(archive)[0] == "2026-03-01"
