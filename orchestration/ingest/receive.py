@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 
 from orchestration.ingest.ledger import (
     Delivery,
@@ -109,11 +110,13 @@ def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, i
 
 def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
     """Archive ``path`` by hard-linking it (no copy, no new file): first under a private name,
-    so that the bytes hashed are the bytes kept even if the inbox name is replaced meanwhile.
-    Raises ``OSError`` where a link is impossible (another file system); the caller copies."""
+    so that the bytes hashed are the bytes kept even if the inbox name is replaced meanwhile,
+    and read-only. Raises ``OSError`` where a link is impossible (another file system); the
+    caller copies."""
     tmp = archive / f".incoming.{uuid.uuid4().hex}.tmp"
-    os.link(path, tmp)
+    os.link(path, tmp, follow_symlinks=False)
     try:
+        tmp.chmod(0o444)
         digest = hashlib.sha256()
         size = 0
         with tmp.open("rb") as src:
@@ -126,6 +129,13 @@ def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _linkable(stat: os.stat_result) -> bool:
+    """Whether the inbox file may become the archived blob itself: a regular file (not a
+    symlink) that we own and that has no other name, so nothing outside the inbox can change
+    the archived bytes later. Anything else is copied."""
+    return S_ISREG(stat.st_mode) and stat.st_nlink == 1 and stat.st_uid == os.geteuid()
 
 
 def _settle(tmp: Path, archive: Path, sha: str) -> str:
@@ -143,8 +153,10 @@ def _settle(tmp: Path, archive: Path, sha: str) -> str:
 
 
 def _archive(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
-    """Archive ``path``: a hard link where the inbox and the archive share a file system (the
-    usual case, and no bytes are written), a copy elsewhere."""
+    """Archive ``path``: a hard link where that is safe and the inbox and the archive share a
+    file system (the usual case, and no bytes are written), a copy elsewhere."""
+    if not _linkable(path.lstat()):
+        return _archive_stream(path, archive, durable=durable)
     try:
         return _archive_link(path, archive, durable=durable)
     except FileNotFoundError:

@@ -151,3 +151,33 @@ def test_an_archive_of_json_records_is_imported(tmp_path: Path) -> None:
     report = receive_inbox(inbox, archive)
     assert (report.received, report.duplicates) == (0, 1)
     assert arrival_days(archive)[0] == "2026-03-01"
+
+
+def test_a_file_with_another_name_outside_the_inbox_is_copied_not_linked(tmp_path: Path) -> None:
+    """An uploader that hard-links or symlinks its own file into the inbox keeps a way to change
+    it; the archive must not share those bytes."""
+    inbox = _inbox(tmp_path, copies=0, distinct=0)
+    archive = tmp_path / "archive"
+    outside = tmp_path / "uploader"
+    outside.mkdir()
+    (outside / "linked.dex").write_bytes(_bytes(1))
+    os.link(outside / "linked.dex", inbox / "linked.dex")
+    (outside / "pointed.dex").write_bytes(_bytes(2))
+    (inbox / "pointed.dex").symlink_to(outside / "pointed.dex")
+    report = receive_inbox(inbox, archive)
+    assert report.received == 2 and not any(inbox.iterdir())
+    (outside / "linked.dex").write_bytes(b"changed later")
+    (outside / "pointed.dex").write_bytes(b"changed later")
+    for n in (1, 2):
+        assert blob_path(archive, hashlib.sha256(_bytes(n)).hexdigest()).read_bytes() == _bytes(n)
+
+
+def test_a_received_file_is_the_blob_itself_and_read_only(tmp_path: Path) -> None:
+    inbox = _inbox(tmp_path, copies=1, distinct=1)
+    archive = tmp_path / "archive"
+    (path,) = inbox.iterdir()
+    inode = path.stat().st_ino
+    receive_inbox(inbox, archive)
+    blob = blob_path(archive, hashlib.sha256(_bytes(0)).hexdigest())
+    assert blob.stat().st_ino == inode  # linked: no byte copied
+    assert blob.stat().st_mode & 0o222 == 0
