@@ -14,10 +14,12 @@ crash at any point followed by a rerun neither loses a file nor records it twice
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +57,7 @@ CHUNK = 1 << 20
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
 BATCH = 500  # files archived between two syncs (one ledger transaction each)
 RECEIVE_THREADS = 4
+STALE_TEMP_S = 3600.0  # a temp file in the archive older than this was left by a crash
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 
@@ -246,6 +249,7 @@ def receive_inbox(
     if not files:
         return report
     archive.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(archive)
     take = partial(_archive_one, inbox=inbox, archive=archive, now=now, durable=False)
     done = 0
     with ThreadPoolExecutor(RECEIVE_THREADS) as pool, open_ledger(archive) as con:
@@ -269,6 +273,17 @@ def receive_inbox(
                 progress(done, len(files))
     _remove_empty_dirs(inbox)
     return report
+
+
+def _remove_stale_temps(archive: Path) -> None:
+    """Drop temp names a killed receiver left in the archive (a copy or a second name of an
+    inbox file that is still in the inbox, or already archived): older than an hour, so never
+    one a running receiver is using."""
+    cutoff = time.time() - STALE_TEMP_S
+    for tmp in archive.glob(".incoming.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if tmp.lstat().st_ctime < cutoff:  # ctime: a link or a chmod renews it, mtime not
+                tmp.unlink()
 
 
 def _remove_empty_dirs(inbox: Path) -> None:

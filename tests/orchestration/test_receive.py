@@ -7,10 +7,12 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
+from orchestration.ingest import receive
 from orchestration.ingest.ledger import delivery_ids_of_day, ledger_path
 from orchestration.ingest.receive import (
     arrival_days,
@@ -181,3 +183,20 @@ def test_a_received_file_is_the_blob_itself_and_read_only(tmp_path: Path) -> Non
     blob = blob_path(archive, hashlib.sha256(_bytes(0)).hexdigest())
     assert blob.stat().st_ino == inode  # linked: no byte copied
     assert blob.stat().st_mode & 0o222 == 0
+
+
+def test_temp_files_a_killed_receiver_left_are_removed_once_old(
+    tmp_path: Path, monkeypatch
+) -> None:
+    inbox = _inbox(tmp_path, copies=1, distinct=1)
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    left = archive / ".incoming.0123abcd.tmp"
+    left.write_bytes(b"half a copy")
+    receive_inbox(inbox, archive)
+    assert left.exists()  # young: it may belong to a receiver still running
+    (inbox / "next.dex").write_bytes(_bytes(5))
+    monkeypatch.setattr(receive, "STALE_TEMP_S", 0.0)
+    time.sleep(0.01)
+    receive_inbox(inbox, archive)
+    assert not left.exists()
