@@ -15,7 +15,7 @@ from orchestration.defs.ingest.checks import counters_expectations, raw_sql_chec
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.defs.ingest.schedules import nightly
-from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.defs.ingest.sensors import build_after_days, inbox_sensor
 from orchestration.defs.metrics.assets import sales_marts
 from orchestration.defs.metrics.checks import METRICS_CHECKS
 from orchestration.defs.metrics.derived_assets import derived_marts
@@ -60,7 +60,7 @@ defs = dg.Definitions(
     ],
     asset_checks=[raw_sql_checks, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, build_after_days],
     schedules=[nightly, weekly_model_training],
     resources=RESOURCES,
 )

@@ -13,7 +13,12 @@ import pandas as pd
 
 from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.defs.ingest.schedules import DAYS_FIRST_TAG, DAYS_LAST_TAG
+from orchestration.defs.ingest.schedules import (
+    DAYS_FIRST_TAG,
+    DAYS_LAST_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+)
 from orchestration.ingest.tables import RAW_TABLES
 from transforms.lake import current_files, partition_path, schema_path
 
@@ -138,8 +143,8 @@ def run_days(context: dg.AssetCheckExecutionContext) -> list[str] | None:
     """The arrival days the current run wrote (or, for the marts' run, the run before it wrote),
     from its partition or ``cvd/arrival_days_*`` tags (None: all of them)."""
     tags = context.run.tags
-    start = tags.get("dagster/asset_partition_range_start") or tags.get(DAYS_FIRST_TAG)
-    end = tags.get("dagster/asset_partition_range_end") or tags.get(DAYS_LAST_TAG)
+    start = tags.get(RANGE_START_TAG) or tags.get(DAYS_FIRST_TAG)
+    end = tags.get(RANGE_END_TAG) or tags.get(DAYS_LAST_TAG)
     if start and end:
         return [d.date().isoformat() for d in pd.date_range(start, end, freq="D")]
     partition = tags.get("dagster/partition")

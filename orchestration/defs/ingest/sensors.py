@@ -5,8 +5,16 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.ingest.schedules import (
+    DAYS_STAGE,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    STAGE_TAG,
+    days_tags,
+)
 from orchestration.ingest.receive import inbox_files
 
 
@@ -26,3 +34,32 @@ def inbox_sensor(context: dg.SensorEvaluationContext, cvd: CvdHomeResource) -> o
     today = datetime.now(UTC).date().isoformat()
     context.log.info(f"{len(files)} files waiting in the inbox")
     return dg.RunRequest(run_key=f"inbox-{fingerprint.hexdigest()[:20]}", partition_key=today)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job],
+    request_job=ingest_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def build_after_days(context: dg.RunStatusSensorContext) -> object:
+    """After a run that rebuilt only the raw partitions of several arrival days (the nightly
+    schedule's catch-up), ask for the rest of the graph over those days in one unpartitioned
+    run: master data, marts, models and the catalog."""
+    run = context.dagster_run
+    if run.tags.get(STAGE_TAG) != DAYS_STAGE:
+        return dg.SkipReason(f"run {run.run_id} was not an arrival-days stage")
+    first, last = run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]
+    return dg.RunRequest(
+        run_key=f"build-after-{run.run_id}",
+        asset_selection=build_stage_keys(),
+        tags=days_tags(first, last),
+    )
+
+
+def build_stage_keys() -> list[dg.AssetKey]:
+    """Every asset but the inbox and the raw partitions: what follows an arrival-days stage."""
+    from orchestration.definitions import defs  # noqa: PLC0415 (the definitions import this module)
+
+    keys = defs.resolve_asset_graph().get_all_asset_keys()
+    return sorted(k for k in keys if k not in (RAW_DEX, dg.AssetKey("inbox")))

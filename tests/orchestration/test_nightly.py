@@ -1,0 +1,146 @@
+"""The nightly schedule's catch-up, run for real: several stale arrival days become a run of the
+raw partitions over the range and then, started by the run-status sensor when it succeeds, one
+unpartitioned run of everything else (as `cvd materialize` does it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from operations import db
+from orchestration.cli.pipeline_run import run_resources
+from orchestration.definitions import defs
+from orchestration.defs.ingest.jobs import ingest_job
+from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.ingest.schedules import nightly
+from orchestration.defs.ingest.sensors import build_after_days
+from orchestration.ingest.receive import receive_inbox
+from orchestration.ingest.stale import stale_days
+from orchestration.settings import load_settings
+from tests.orchestration.pipeline import demo, query
+
+ARRIVAL_DAYS = ("2026-03-02", "2026-03-03", "2026-03-04")
+
+
+def _received_over_three_days(home: Path) -> dict[str, int]:
+    """Demo files received in three lots, one per arrival day; files per day."""
+    inbox = home / "inbox"
+    files = sorted(inbox.iterdir())
+    lots = [files[k :: len(ARRIVAL_DAYS)] for k in range(len(ARRIVAL_DAYS))]
+    parked = home / "parked"
+    parked.mkdir()
+    for path in files:
+        path.rename(parked / path.name)
+    counts = {}
+    for day, lot in zip(ARRIVAL_DAYS, lots, strict=True):
+        for path in lot:
+            (parked / path.name).rename(inbox / path.name)
+        noon = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+        report = receive_inbox(inbox, home / "archive", now=noon)
+        counts[day] = report.received + report.duplicates
+    return counts
+
+
+def _run(
+    instance: dg.DagsterInstance, request: dg.RunRequest, home: Path
+) -> dg.ExecuteInProcessResult:
+    """Execute a run request as the daemon would: the job's asset subset, with its tags (the
+    project's definitions, with resources for this home)."""
+    here = dg.Definitions(
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=[ingest_job],
+        resources=run_resources(load_settings(home)),
+    )
+    job = here.resolve_job_def(ingest_job.name)
+    return job.execute_in_process(
+        instance=instance, asset_selection=request.asset_selection, tags=request.tags
+    )
+
+
+def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    demo(home, machines=3, days=8)
+    monkeypatch.setenv("CVD_HOME", str(home))
+    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+    settings = load_settings(home)
+    db.upgrade(settings.database_url)
+    counts = _received_over_three_days(home)
+    assert stale_days(settings.archive, settings.lake) == list(ARRIVAL_DAYS)
+
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 3, 5, 2, tzinfo=UTC),
+            resources={"cvd": CvdHomeResource(home=str(home))},
+        )
+        (days_run,) = nightly(context)
+        assert days_run.asset_selection == [dg.AssetKey("raw_dex")]
+        assert days_run.tags["dagster/asset_partition_range_start"] == ARRIVAL_DAYS[0]
+        assert days_run.tags["dagster/asset_partition_range_end"] == ARRIVAL_DAYS[-1]
+        raw = _run(instance, days_run, home)
+        assert raw.success
+        # the raw partitions of the three days were rebuilt, and nothing else ran
+        materialized = raw.get_asset_materialization_events()
+        assert {e.asset_key for e in materialized} == {dg.AssetKey("raw_dex")}
+        assert sorted(e.partition for e in materialized) == list(ARRIVAL_DAYS)
+        # with raw_dex's checks, the blocking Great Expectations suite among them
+        checks = {e.asset_check_key.name: e.passed for e in raw.get_asset_check_evaluations()}
+        assert checks["dex_selection_counters__great_expectations_suite"]
+        assert len(checks) > 10 and all(checks.values())
+        assert stale_days(settings.archive, settings.lake) == []
+
+        sensor_context = dg.build_run_status_sensor_context(
+            sensor_name="build_after_days",
+            dagster_instance=instance,
+            dagster_run=raw.dagster_run,
+            dagster_event=raw.get_run_success_event(),
+        )
+        build_request = build_after_days(sensor_context)
+        assert isinstance(build_request, dg.RunRequest)
+        assert dg.AssetKey("raw_dex") not in build_request.asset_selection
+        assert dg.AssetKey("warehouse") in build_request.asset_selection
+        assert build_request.tags["cvd/arrival_days_first"] == ARRIVAL_DAYS[0]
+        assert build_request.tags["cvd/arrival_days_last"] == ARRIVAL_DAYS[-1]
+        build = _run(instance, build_request, home)
+        assert build.success
+        # the build run is not a stage: it starts nothing further
+        after_build = dg.build_run_status_sensor_context(
+            sensor_name="build_after_days",
+            dagster_instance=instance,
+            dagster_run=build.dagster_run,
+            dagster_event=build.get_run_success_event(),
+        )
+        assert isinstance(build_after_days(after_build), dg.SkipReason)
+
+    # every file received is in the warehouse the build run swapped in, under its arrival day
+    rows = query(
+        home,
+        "SELECT CAST(received_at AS DATE)::VARCHAR, count(*) FROM dex_files GROUP BY 1 ORDER BY 1",
+    )
+    assert dict(rows) == counts
+    (sales,) = query(home, "SELECT count(*) FROM fct_daily_sales")[0]
+    assert sales > 0
+
+
+def test_a_single_stale_day_is_one_run_of_the_whole_graph(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "one.dex").write_bytes(b"DXS*1\r\nST*001*0001\r\n")
+    receive_inbox(inbox, home / "archive", now=datetime(2026, 3, 2, 12, tzinfo=UTC))
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 3, 3, 2, tzinfo=UTC),
+            resources={"cvd": CvdHomeResource(home=str(home))},
+        )
+        (request,) = nightly(context)
+    assert request.asset_selection is None  # the whole graph
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
+    assert "cvd/stage" not in request.tags
