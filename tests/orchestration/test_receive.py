@@ -6,7 +6,10 @@ import errno
 import hashlib
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -200,3 +203,39 @@ def test_temp_files_a_killed_receiver_left_are_removed_once_old(
     time.sleep(0.01)
     receive_inbox(inbox, archive)
     assert not left.exists()
+
+
+def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    """A real receiver process killed without warning part way through a large inbox; a second
+    pass then records every file exactly once, with its bytes, and empties the inbox."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    given = 3000
+    for n in range(given):
+        (inbox / f"f{n:05d}.dex").write_bytes(_bytes(n))
+    archive = tmp_path / "archive"
+    code = (
+        "import sys; from pathlib import Path; "
+        "from orchestration.ingest.receive import receive_inbox; "
+        "receive_inbox(Path(sys.argv[1]), Path(sys.argv[2]))"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code, str(inbox), str(archive)])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(archive.glob("??/*.dex"))) < given // 3:
+        time.sleep(0.005)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait() == -signal.SIGKILL
+    left = len(list(inbox.iterdir()))
+    assert 0 < left < given  # killed part way: some files taken, some not
+    report = receive_inbox(inbox, archive)
+    assert not any(inbox.iterdir())
+    # each file left behind is either recorded before the kill or received now, never both
+    assert (report.received + report.already_recorded, report.duplicates) == (left, 0)
+    (day,) = arrival_days(archive)
+    recorded = deliveries_of_day(archive, day)
+    names = sorted(d.original_name for d, _ in recorded)
+    assert names == [f"f{n:05d}.dex" for n in range(given)]  # each file once, none lost
+    for delivery, first in recorded:
+        assert first == delivery  # all different bytes: each its own first delivery
+        n = int(delivery.original_name[1:6])
+        assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(n)
