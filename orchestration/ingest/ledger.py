@@ -184,10 +184,16 @@ def delivery(archive: Path, delivery_id: str) -> Delivery | None:
 
 def _import_json_records(con: sqlite3.Connection, archive: Path) -> None:
     """Import an older archive's per-delivery JSON records once (they stay where they are)."""
-    if con.execute("SELECT 1 FROM meta WHERE key = 'json_records_imported'").fetchone():
+    imported = "SELECT 1 FROM meta WHERE key = 'json_records_imported'"
+    if con.execute(imported).fetchone():
         return
     con.execute("BEGIN IMMEDIATE")
     try:
+        # asked again under the write lock: another process (a receiver, a build worker) may
+        # have imported while this one waited for the lock
+        if con.execute(imported).fetchone():
+            con.execute("COMMIT")
+            return
         for path in sorted((archive / "deliveries").glob("*.json")):
             doc = json.loads(path.read_text())
             con.execute(

@@ -16,7 +16,7 @@ from contextlib import closing
 from pathlib import Path
 
 from orchestration.ingest import receive
-from orchestration.ingest.ledger import delivery_ids_of_day, ledger_path
+from orchestration.ingest.ledger import SCHEMA, delivery_ids_of_day, ledger_path
 from orchestration.ingest.receive import (
     arrival_days,
     blob_path,
@@ -239,3 +239,31 @@ def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_pa
         assert first == delivery  # all different bytes: each its own first delivery
         n = int(delivery.original_name[1:6])
         assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(n)
+
+
+def test_two_processes_opening_an_archive_of_json_records_import_it_once(tmp_path: Path) -> None:
+    """Of two processes that both find the JSON records not yet imported, the one that waited
+    for the other's import must not import again (nor fail on the marker that says so)."""
+    archive = tmp_path / "archive"
+    (archive / "deliveries").mkdir(parents=True)
+    doc = {
+        "delivery_id": "b" * 24,
+        "sha256": hashlib.sha256(_bytes(3)).hexdigest(),
+        "original_name": "old.dex",
+        "size": len(_bytes(3)),
+        "received_at": "2026-03-01T12:00:00+00:00",
+        "received_date": "2026-03-01",
+    }
+    (archive / "deliveries" / f"{'b' * 24}.json").write_text(json.dumps(doc))
+    with closing(sqlite3.connect(ledger_path(archive), isolation_level=None)) as first:
+        first.execute("PRAGMA journal_mode=WAL")
+        first.executescript(SCHEMA)
+        first.execute("BEGIN IMMEDIATE")  # the first process, importing: holds the write lock
+        with ThreadPoolExecutor(1) as pool:
+            # the second one finds nothing imported yet and waits for the lock
+            second = pool.submit(delivery_ids_of_day, archive, "2026-03-01")
+            time.sleep(0.5)
+            first.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)", tuple(doc.values()))
+            first.execute("INSERT INTO meta (key, value) VALUES ('json_records_imported', 'yes')")
+            first.execute("COMMIT")
+            assert second.result(timeout=60) == ["b" * 24]
