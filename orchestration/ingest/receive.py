@@ -156,17 +156,13 @@ def _settle(tmp: Path, archive: Path, sha: str) -> str:
 
 
 def _archive(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
-    """Archive ``path``: a hard link where that is safe and the inbox and the archive share a
-    file system (the usual case, and no bytes are written), a copy elsewhere."""
+    """Archive ``path`` (into an existing ``archive``): a hard link where that is safe and the
+    inbox and the archive share a file system (the usual case, and no bytes are written), a
+    copy elsewhere."""
     if not _linkable(path.lstat()):
         return _archive_stream(path, archive, durable=durable)
     try:
         return _archive_link(path, archive, durable=durable)
-    except FileNotFoundError:
-        if not archive.is_dir():
-            archive.mkdir(parents=True, exist_ok=True)
-            return _archive(path, archive, durable=durable)
-        raise
     except OSError as error:
         if error.errno not in _NO_LINK:
             raise
@@ -220,6 +216,7 @@ def receive_file(
     """Archive one inbox file and record its delivery; returns it and what happened
     (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last.
     (:func:`receive_inbox` does the same for a whole inbox, a batch at a time.)"""
+    archive.mkdir(parents=True, exist_ok=True)
     archived = _archive_one(path, inbox, archive, now=now, durable=durable)
     if archived is None:
         raise FileNotFoundError(path)

@@ -267,3 +267,15 @@ def test_two_processes_opening_an_archive_of_json_records_import_it_once(tmp_pat
             first.execute("INSERT INTO meta (key, value) VALUES ('json_records_imported', 'yes')")
             first.execute("COMMIT")
             assert second.result(timeout=60) == ["b" * 24]
+
+
+def test_receive_file_creates_the_archive_for_a_file_it_copies(tmp_path: Path) -> None:
+    """A file that cannot be linked (another name outside the inbox) into an archive that does
+    not exist yet: copied, as it was before linking existed."""
+    inbox = _inbox(tmp_path, copies=0, distinct=0)
+    (tmp_path / "outside.dex").write_bytes(_bytes(4))
+    os.link(tmp_path / "outside.dex", inbox / "a.dex")
+    archive = tmp_path / "archive"
+    delivery, outcome = receive_file(inbox / "a.dex", inbox, archive)
+    assert outcome == "received" and not (inbox / "a.dex").exists()
+    assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(4)
