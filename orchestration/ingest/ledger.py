@@ -77,12 +77,8 @@ def open_ledger(archive: Path) -> Iterator[sqlite3.Connection]:
 @contextmanager
 def _reading(archive: Path) -> Iterator[sqlite3.Connection | None]:
     """A connection for queries; None where nothing was ever received (no ledger yet)."""
-    path = ledger_path(archive)
-    if not path.exists():
-        if (archive / "deliveries").is_dir():  # an older archive: import it first
-            with open_ledger(archive) as con:
-                yield con
-            return
+    # an older archive without a ledger yet is imported first (by open_ledger)
+    if not ledger_path(archive).exists() and not (archive / "deliveries").is_dir():
         yield None
         return
     with open_ledger(archive) as con:
@@ -169,17 +165,6 @@ def first_delivery(archive: Path, sha: str) -> Delivery | None:
             return None
         row = con.execute("SELECT delivery_id FROM firsts WHERE sha256 = ?", (sha,)).fetchone()
         return _get(con, row[0]) if row else None
-
-
-def delivery(archive: Path, delivery_id: str) -> Delivery | None:
-    """The delivery ``delivery_id`` (None if never recorded)."""
-    with _reading(archive) as con:
-        if con is None:
-            return None
-        found = con.execute(
-            "SELECT 1 FROM deliveries WHERE delivery_id = ?", (delivery_id,)
-        ).fetchone()
-        return _get(con, delivery_id) if found else None
 
 
 def _import_json_records(con: sqlite3.Connection, archive: Path) -> None:
