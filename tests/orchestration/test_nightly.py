@@ -40,7 +40,8 @@ def _received_over_three_days(home: Path) -> dict[str, int]:
             (parked / path.name).rename(inbox / path.name)
         noon = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
         report = receive_inbox(inbox, home / "archive", now=noon)
-        counts[day] = report.received + report.duplicates
+        assert report.received + report.duplicates == len(lot)
+        counts[day] = len(lot)
     return counts
 
 
