@@ -4,6 +4,9 @@ unpartitioned run of everything else (as `cvd materialize` does it)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import dagster as dg
 import pytest
 
 from operations import db
-from orchestration.cli.pipeline_run import run_resources
+from orchestration.cli.pipeline_run import prepare_environment, run_resources
 from orchestration.definitions import defs
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
@@ -45,18 +48,32 @@ def _received_over_three_days(home: Path) -> dict[str, int]:
     return counts
 
 
-def _run(
-    instance: dg.DagsterInstance, request: dg.RunRequest, home: Path
-) -> dg.ExecuteInProcessResult:
-    """Execute a run request as the daemon would: the job's asset subset, with its tags (the
-    project's definitions, with resources for this home)."""
-    here = dg.Definitions(
+@contextmanager
+def _home_instance(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.DagsterInstance]:
+    """The home's own Dagster instance, reached as the CLI and the daemon reach it (through
+    DAGSTER_HOME; the environment is restored afterwards). A temporary instance of Dagster's
+    test helpers leaves a dead storage reference behind that breaks later runs in the process."""
+    for name in ("CVD_HOME", "DAGSTER_HOME", "GX_ANALYTICS_ENABLED"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    prepare_environment(load_settings(home))
+    yield dg.DagsterInstance.get()
+
+
+def _definitions(home: Path) -> dg.Definitions:
+    """The project's assets, checks and job, with resources for this home."""
+    return dg.Definitions(
         assets=defs.assets,
         asset_checks=defs.asset_checks,
         jobs=[ingest_job],
         resources=run_resources(load_settings(home)),
     )
-    job = here.resolve_job_def(ingest_job.name)
+
+
+def _run(
+    instance: dg.DagsterInstance, request: dg.RunRequest, home: Path
+) -> dg.ExecuteInProcessResult:
+    """Execute a run request as the daemon would: the job's asset subset, with its tags."""
+    job = _definitions(home).resolve_job_def(ingest_job.name)
     return job.execute_in_process(
         instance=instance, asset_selection=request.asset_selection, tags=request.tags
     )
@@ -67,14 +84,12 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
 ) -> None:
     home = tmp_path / "home"
     demo(home, machines=3, days=8)
-    monkeypatch.setenv("CVD_HOME", str(home))
-    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
     settings = load_settings(home)
     db.upgrade(settings.database_url)
     counts = _received_over_three_days(home)
     assert stale_days(settings.archive, settings.lake) == list(ARRIVAL_DAYS)
 
-    with dg.instance_for_test() as instance:
+    with _home_instance(home, monkeypatch) as instance:
         context = dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=datetime(2026, 3, 5, 2, tzinfo=UTC),
@@ -101,6 +116,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
             dagster_instance=instance,
             dagster_run=raw.dagster_run,
             dagster_event=raw.get_run_success_event(),
+            repository_def=_definitions(home).get_repository_def(),
         )
         build_request = build_after_days(sensor_context)
         assert isinstance(build_request, dg.RunRequest)
@@ -116,6 +132,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
             dagster_instance=instance,
             dagster_run=build.dagster_run,
             dagster_event=build.get_run_success_event(),
+            repository_def=_definitions(home).get_repository_def(),
         )
         assert isinstance(build_after_days(after_build), dg.SkipReason)
 
@@ -129,13 +146,15 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
     assert sales > 0
 
 
-def test_a_single_stale_day_is_one_run_of_the_whole_graph(tmp_path: Path) -> None:
+def test_a_single_stale_day_is_one_run_of_the_whole_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     inbox = home / "inbox"
     inbox.mkdir(parents=True)
     (inbox / "one.dex").write_bytes(b"DXS*1\r\nST*001*0001\r\n")
     receive_inbox(inbox, home / "archive", now=datetime(2026, 3, 2, 12, tzinfo=UTC))
-    with dg.instance_for_test() as instance:
+    with _home_instance(home, monkeypatch) as instance:
         context = dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=datetime(2026, 3, 3, 2, tzinfo=UTC),

@@ -52,14 +52,17 @@ def build_after_days(context: dg.RunStatusSensorContext) -> object:
     first, last = run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]
     return dg.RunRequest(
         run_key=f"build-after-{run.run_id}",
-        asset_selection=build_stage_keys(),
+        asset_selection=build_stage_keys(context.repository_def),
         tags=days_tags(first, last),
     )
 
 
-def build_stage_keys() -> list[dg.AssetKey]:
-    """Every asset but the inbox and the raw partitions: what follows an arrival-days stage."""
-    from orchestration.definitions import defs  # noqa: PLC0415 (the definitions import this module)
+def build_stage_keys(repository: dg.RepositoryDefinition | None) -> list[dg.AssetKey]:
+    """Every asset but the inbox and the raw partitions: what follows an arrival-days stage
+    (from the code location's definitions, which the daemon gives the sensor)."""
+    if repository is None:
+        from orchestration.definitions import defs  # noqa: PLC0415 (it imports this module)
 
-    keys = defs.resolve_asset_graph().get_all_asset_keys()
+        repository = defs.get_repository_def()
+    keys = repository.asset_graph.get_all_asset_keys()
     return sorted(k for k in keys if k not in (RAW_DEX, dg.AssetKey("inbox")))
