@@ -74,7 +74,11 @@ def requeue(
             raise ValidationError("file", record["original_name"], "the fixed copy is too large")
         settings.inbox.mkdir(parents=True, exist_ok=True)
         target = settings.inbox / f"requeued-{Path(record['original_name']).name}"
-        target.write_bytes(fixed)
+        # written under an in-flight name, then renamed: a receiver running meanwhile never
+        # takes (and hard-links into the archive) a file whose bytes are still being written
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(fixed)
+        partial.replace(target)
     else:
         day = record["received_at"][:10]
     with transaction(db) as session:
