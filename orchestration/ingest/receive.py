@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
+import signal
 import tempfile
 import time
 import uuid
@@ -111,23 +113,49 @@ def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, i
         raise
 
 
+class _InUseError(Exception):
+    """The inbox file is open in another process (maybe still being written): copy it."""
+
+
 def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
-    """Archive ``path`` by hard-linking it (no copy, no new file): first under a private name,
-    so that the bytes hashed are the bytes kept even if the inbox name is replaced meanwhile,
-    and read-only. Raises ``OSError`` where a link is impossible (another file system); the
-    caller copies."""
+    """Archive ``path`` by hard-linking it (no copy, no new file), read-only, under a private
+    name until it is settled at its hash.
+
+    Only while no other process has the file open: a write lease (``F_SETLEASE``) is granted
+    only then, and while it is held an open by anyone else waits. So no writer can still be
+    adding bytes after they were hashed; a file someone has open is copied instead (raises
+    :class:`_InUseError`). Raises ``OSError`` where a link is impossible (another file system)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        try:
+            # an open elsewhere while the lease is held waits for it, and the kernel signals the
+            # holder: with SIGURG, which is ignored by default (SIGIO would end the process)
+            fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+        except OSError as error:  # EAGAIN: open elsewhere; EINVAL: no leases on this system
+            raise _InUseError(path) from error
+        try:
+            return _link_leased(path, fd, archive, durable=durable)
+        finally:
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    finally:
+        os.close(fd)
+
+
+def _link_leased(path: Path, fd: int, archive: Path, *, durable: bool) -> tuple[str, int]:
     tmp = archive / f".incoming.{uuid.uuid4().hex}.tmp"
     os.link(path, tmp, follow_symlinks=False)
     try:
+        if tmp.lstat().st_ino != os.fstat(fd).st_ino:  # the name was replaced since the open
+            raise _InUseError(path)
         tmp.chmod(0o444)
         digest = hashlib.sha256()
         size = 0
-        with tmp.open("rb") as src:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-            if durable:
-                os.fsync(src.fileno())
+        while chunk := os.read(fd, CHUNK):  # the leased descriptor: opening again would
+            digest.update(chunk)  # break the lease
+            size += len(chunk)
+        if durable:
+            os.fsync(fd)
         return _settle(tmp, archive, digest.hexdigest()), size
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -163,6 +191,8 @@ def _archive(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
         return _archive_stream(path, archive, durable=durable)
     try:
         return _archive_link(path, archive, durable=durable)
+    except _InUseError:
+        return _archive_stream(path, archive, durable=durable)
     except OSError as error:
         if error.errno not in _NO_LINK:
             raise

@@ -279,3 +279,36 @@ def test_receive_file_creates_the_archive_for_a_file_it_copies(tmp_path: Path) -
     delivery, outcome = receive_file(inbox / "a.dex", inbox, archive)
     assert outcome == "received" and not (inbox / "a.dex").exists()
     assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(4)
+
+
+def test_a_file_still_open_in_a_writer_is_copied_and_later_writes_do_not_reach_the_archive(
+    tmp_path: Path,
+) -> None:
+    """An uploader that writes in place (no .part name) and still has the file open: linking
+    it would let its next write change bytes already archived under their hash."""
+    inbox = _inbox(tmp_path, copies=0, distinct=0)
+    archive = tmp_path / "archive"
+    path = inbox / "uploading.dex"
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; f = open(sys.argv[1], 'ab', buffering=0); f.write(b'DXS*1\\r\\n'); "
+            "print('ready', flush=True); sys.stdin.readline(); f.write(b'ST*001*0001\\r\\n')",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+        inode = path.stat().st_ino
+        report = receive_inbox(inbox, archive)
+    finally:
+        writer.communicate("go\n", timeout=30)
+    assert report.received == 1 and not path.exists()
+    (blob,) = archive.glob("??/*.dex")
+    assert blob.stat().st_ino != inode  # copied, not linked
+    assert blob.read_bytes() == b"DXS*1\r\n"  # what was there when it was received
+    assert blob.stem == hashlib.sha256(blob.read_bytes()).hexdigest()
