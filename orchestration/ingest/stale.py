@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,6 +39,34 @@ def stale_days(archive: Path, lake: Path) -> list[str]:
         ):
             stale.append(day)
     return stale
+
+
+MARTS_RECORD = "_marts_built_from.json"  # beside the manifests; not a day
+
+
+def manifest_fingerprints(lake: Path) -> dict[str, str]:
+    """Every built arrival day with a fingerprint of its manifest (what it was built from)."""
+    folder = lake / "_manifests"
+    if not folder.is_dir():
+        return {}
+    return {
+        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+        for path in sorted(folder.glob("????-??-??.json"))
+    }
+
+
+def days_marts_missed(lake: Path, fingerprints: dict[str, str]) -> list[str]:
+    """Built days the sales marts were not refreshed from since they were built: a run that
+    rebuilt the raw partitions and then never reached the marts (its follow-up failed, was
+    switched off or killed). The next marts refresh takes them in, whatever days its run had."""
+    path = lake / "_manifests" / MARTS_RECORD
+    done = json.loads(path.read_text()) if path.exists() else {}
+    return [day for day, fingerprint in fingerprints.items() if done.get(day) != fingerprint]
+
+
+def record_marts_built(lake: Path, fingerprints: dict[str, str]) -> None:
+    """After a marts refresh: the days (as fingerprinted before it started) it covered."""
+    atomic_write_json(lake / "_manifests" / MARTS_RECORD, fingerprints)
 
 
 def contiguous_blocks(days: list[str]) -> list[tuple[str, str]]:

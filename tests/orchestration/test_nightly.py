@@ -5,12 +5,14 @@ unpartitioned run of everything else (as `cvd materialize` does it)."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from operations import db
@@ -18,12 +20,12 @@ from orchestration.cli.pipeline_run import prepare_environment, run_resources
 from orchestration.definitions import defs
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.defs.ingest.schedules import nightly
+from orchestration.defs.ingest.schedules import nightly, nightly_request
 from orchestration.defs.ingest.sensors import build_after_days
 from orchestration.ingest.receive import receive_inbox
 from orchestration.ingest.stale import stale_days
 from orchestration.settings import load_settings
-from tests.orchestration.pipeline import demo, query
+from tests.orchestration.pipeline import cvd, demo, query
 
 ARRIVAL_DAYS = ("2026-03-02", "2026-03-03", "2026-03-04")
 
@@ -164,3 +166,55 @@ def test_a_single_stale_day_is_one_run_of_the_whole_graph(
     assert request.asset_selection is None  # the whole graph
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
     assert "cvd/stage" not in request.tags
+
+
+def _receive_by_month(home: Path) -> None:
+    """The demo's January files received over three days, its February files on a fourth."""
+    arrivals = pl.read_parquet(home / "truth" / "deliveries.parquet")
+    inbox = home / "inbox"
+    parked = home / "parked"
+    parked.mkdir()
+    for path in inbox.iterdir():
+        path.rename(parked / path.name)
+    january = arrivals.filter(pl.col("arrival_date").dt.month() == 1)["file_name"].to_list()
+    february = arrivals.filter(pl.col("arrival_date").dt.month() == 2)["file_name"].to_list()
+    assert january and february
+    lots = [sorted(january)[k :: len(ARRIVAL_DAYS)] for k in range(len(ARRIVAL_DAYS))]
+    for day, names in [*zip(ARRIVAL_DAYS, lots, strict=True), ("2026-03-05", february)]:
+        for name in names:
+            if (parked / name).exists():
+                (parked / name).rename(inbox / name)
+        noon = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+        receive_inbox(inbox, home / "archive", now=noon)
+
+
+SALES_SQL = """
+SELECT machine_serial, selection, period_start, period_end, units_sold, revenue
+FROM fct_slot_sales ORDER BY ALL
+"""
+
+
+def test_days_whose_build_run_never_came_are_taken_in_by_the_next_marts_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-up's raw run succeeded, its build run never ran (sensor off, a crash): the
+    next run covers only a later day, and its marts refresh must still take in the earlier
+    days, or their months stay empty. Expected: a clean run over the same files."""
+    source = tmp_path / "source"
+    demo(source, machines=3, days=40)
+    homes = {}
+    for name in ("interrupted", "clean"):
+        home = tmp_path / name
+        shutil.copytree(source, home)
+        _receive_by_month(home)
+        homes[name] = home
+    home = homes["interrupted"]
+    db.upgrade(load_settings(home).database_url)
+    with _home_instance(home, monkeypatch) as instance:
+        days_run = nightly_request("2026-03-05", ARRIVAL_DAYS[0], ARRIVAL_DAYS[-1])
+        assert _run(instance, days_run, home).success  # and no build run after it
+    assert cvd("materialize", "--home", str(home), "--day", "2026-03-05") == 0
+    assert cvd("materialize", "--home", str(homes["clean"])) == 0
+    interrupted, clean = (query(h, SALES_SQL) for h in (home, homes["clean"]))
+    assert clean and {1, 2} <= {r[3].month for r in clean}  # both months have sales
+    assert interrupted == clean
