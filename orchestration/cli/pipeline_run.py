@@ -103,16 +103,13 @@ def run_materialize(args: argparse.Namespace) -> int:
     are out of date (or those asked for), refresh master data and swap the catalog."""
     from operations import db  # noqa: PLC0415
     from orchestration.definitions import defs  # noqa: PLC0415
-    from orchestration.defs.ingest.schedules import days_tags, range_tags  # noqa: PLC0415
+    from orchestration.defs.ingest.schedules import days_tags, range_tags, stages  # noqa: PLC0415
 
     settings = load_settings(args.home)
     prepare_environment(settings)
     db.upgrade(settings.database_url)
     instance = dg.DagsterInstance.get()
-    graph = defs.resolve_asset_graph()
-    after_inbox = [k for k in graph.get_all_asset_keys() if k != dg.AssetKey("inbox")]
-    partitioned = [k for k in after_inbox if graph.get(k).is_partitioned]
-    rest = [k for k in after_inbox if not graph.get(k).is_partitioned]
+    partitioned, rest = stages(defs.resolve_asset_graph())
     results = [
         _run(
             defs,

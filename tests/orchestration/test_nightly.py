@@ -96,6 +96,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
             instance=instance,
             scheduled_execution_time=datetime(2026, 3, 5, 2, tzinfo=UTC),
             resources={"cvd": CvdHomeResource(home=str(home))},
+            repository_def=_definitions(home).get_repository_def(),
         )
         (days_run,) = nightly(context)
         assert days_run.asset_selection == [dg.AssetKey("raw_dex")]
@@ -161,6 +162,7 @@ def test_a_single_stale_day_is_one_run_of_the_whole_graph(
             instance=instance,
             scheduled_execution_time=datetime(2026, 3, 3, 2, tzinfo=UTC),
             resources={"cvd": CvdHomeResource(home=str(home))},
+            repository_def=_definitions(home).get_repository_def(),
         )
         (request,) = nightly(context)
     assert request.asset_selection is None  # the whole graph
@@ -211,7 +213,8 @@ def test_days_whose_build_run_never_came_are_taken_in_by_the_next_marts_refresh(
     home = homes["interrupted"]
     db.upgrade(load_settings(home).database_url)
     with _home_instance(home, monkeypatch) as instance:
-        days_run = nightly_request("2026-03-05", ARRIVAL_DAYS[0], ARRIVAL_DAYS[-1])
+        raw = [dg.AssetKey("raw_dex")]
+        days_run = nightly_request("2026-03-05", ARRIVAL_DAYS[0], ARRIVAL_DAYS[-1], raw)
         assert _run(instance, days_run, home).success  # and no build run after it
     assert cvd("materialize", "--home", str(home), "--day", "2026-03-05") == 0
     assert cvd("materialize", "--home", str(homes["clean"])) == 0

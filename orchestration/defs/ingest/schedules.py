@@ -1,11 +1,17 @@
 """The nightly schedule: rebuild every arrival day that is out of date, then the warehouse."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
-from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.ingest.stale import contiguous_blocks, stale_days
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
 DAYS_FIRST_TAG, DAYS_LAST_TAG = "cvd/arrival_days_first", "cvd/arrival_days_last"
 RANGE_START_TAG, RANGE_END_TAG = (
@@ -16,6 +22,31 @@ RANGE_START_TAG, RANGE_END_TAG = (
 # succeeds, the sensor ``build_after_days`` asks for the unpartitioned rest (marts, models,
 # catalog) over the same days.
 STAGE_TAG, DAYS_STAGE = "cvd/stage", "arrival_days"
+
+
+def stages(graph: BaseAssetGraph) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    """The assets after the inbox, split as a multi-day rebuild runs them (``cvd materialize``
+    and the nightly catch-up alike): the partitioned ones (one ranged run), then the rest (one
+    unpartitioned run told the days)."""
+    after_inbox = sorted(k for k in graph.get_all_asset_keys() if k != dg.AssetKey("inbox"))
+    partitioned = [k for k in after_inbox if graph.get(k).is_partitioned]
+    return partitioned, [k for k in after_inbox if not graph.get(k).is_partitioned]
+
+
+def project_graph(
+    context: dg.ScheduleEvaluationContext | dg.RunStatusSensorContext,
+) -> BaseAssetGraph:
+    """The asset graph of the code location (the daemon gives it to schedules and sensors),
+    else (a context built by hand) of the project's definitions."""
+    try:
+        repository = context.repository_def
+    except dg.DagsterInvariantViolationError:  # a schedule context built without one
+        repository = None
+    if repository is None:
+        from orchestration.definitions import defs  # noqa: PLC0415 (it imports this module)
+
+        repository = defs.get_repository_def()
+    return repository.asset_graph
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
@@ -45,16 +76,20 @@ def nightly(context: dg.ScheduleEvaluationContext, cvd: CvdHomeResource) -> obje
     settings = cvd.settings()
     night = context.scheduled_execution_time.date().isoformat()
     blocks = contiguous_blocks(stale_days(settings.archive, settings.lake)) or [(night, night)]
-    return [nightly_request(night, first, last) for first, last in blocks]
+    partitioned, _ = stages(project_graph(context))
+    return [nightly_request(night, first, last, partitioned) for first, last in blocks]
 
 
-def nightly_request(night: str, first: str, last: str) -> dg.RunRequest:
-    """The run the nightly schedule asks for to rebuild the arrival days ``first``..``last``."""
+def nightly_request(
+    night: str, first: str, last: str, partitioned: list[dg.AssetKey]
+) -> dg.RunRequest:
+    """The run the nightly schedule asks for to rebuild the arrival days ``first``..``last``:
+    the whole graph for one day, the ``partitioned`` assets (the raw tables) for several."""
     run_key = f"nightly-{night}-{first}-{last}"
     if first == last:
         return dg.RunRequest(run_key=run_key, tags=range_tags(first, last))
     return dg.RunRequest(
         run_key=run_key,
-        asset_selection=[RAW_DEX],
+        asset_selection=partitioned,
         tags={**range_tags(first, last), STAGE_TAG: DAYS_STAGE},
     )

@@ -1,11 +1,11 @@
-"""The inbox sensor: new files in ``$CVD_HOME/inbox`` start an ingestion run."""
+"""The sensors: new files in ``$CVD_HOME/inbox`` start an ingestion run; a catch-up's raw run
+starts the run of the rest of the graph."""
 
 import hashlib
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import (
@@ -14,6 +14,8 @@ from orchestration.defs.ingest.schedules import (
     RANGE_START_TAG,
     STAGE_TAG,
     days_tags,
+    project_graph,
+    stages,
 )
 from orchestration.ingest.receive import inbox_files
 
@@ -52,17 +54,6 @@ def build_after_days(context: dg.RunStatusSensorContext) -> object:
     first, last = run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]
     return dg.RunRequest(
         run_key=f"build-after-{run.run_id}",
-        asset_selection=build_stage_keys(context.repository_def),
+        asset_selection=stages(project_graph(context))[1],
         tags=days_tags(first, last),
     )
-
-
-def build_stage_keys(repository: dg.RepositoryDefinition | None) -> list[dg.AssetKey]:
-    """Every asset but the inbox and the raw partitions: what follows an arrival-days stage
-    (from the code location's definitions, which the daemon gives the sensor)."""
-    if repository is None:
-        from orchestration.definitions import defs  # noqa: PLC0415 (it imports this module)
-
-        repository = defs.get_repository_def()
-    keys = repository.asset_graph.get_all_asset_keys()
-    return sorted(k for k in keys if k not in (RAW_DEX, dg.AssetKey("inbox")))
