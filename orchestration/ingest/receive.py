@@ -59,6 +59,7 @@ CHUNK = 1 << 20
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
 BATCH = 500  # files archived between two syncs (one ledger transaction each)
 RECEIVE_THREADS = 4
+_LEASES = hasattr(fcntl, "F_SETLEASE") and hasattr(fcntl, "F_SETSIG")  # Linux only
 STALE_TEMP_S = 3600.0  # a temp file in the archive older than this was left by a crash
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
@@ -127,6 +128,8 @@ def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int
     :class:`_InUseError`). Raises ``OSError`` where a link is impossible (another file system)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
+        if not _LEASES:
+            raise _InUseError(path)  # no way to know nobody else has it open: copy
         try:
             # an open elsewhere while the lease is held waits for it, and the kernel signals the
             # holder: with SIGURG, which is ignored by default (SIGIO would end the process)
