@@ -71,6 +71,17 @@ def _definitions(home: Path) -> dg.Definitions:
     )
 
 
+def _nightly(instance: dg.DagsterInstance, home: Path, at: datetime) -> list[dg.RunRequest]:
+    """What the nightly schedule asks for at ``at``, evaluated as the daemon evaluates it."""
+    context = dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=at,
+        resources={"cvd": CvdHomeResource(home=str(home))},
+        repository_def=_definitions(home).get_repository_def(),
+    )
+    return nightly(context)  # type: ignore[return-value]
+
+
 def _run(
     instance: dg.DagsterInstance, request: dg.RunRequest, home: Path
 ) -> dg.ExecuteInProcessResult:
@@ -92,13 +103,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
     assert stale_days(settings.archive, settings.lake) == list(ARRIVAL_DAYS)
 
     with _home_instance(home, monkeypatch) as instance:
-        context = dg.build_schedule_context(
-            instance=instance,
-            scheduled_execution_time=datetime(2026, 3, 5, 2, tzinfo=UTC),
-            resources={"cvd": CvdHomeResource(home=str(home))},
-            repository_def=_definitions(home).get_repository_def(),
-        )
-        (days_run,) = nightly(context)
+        (days_run,) = _nightly(instance, home, datetime(2026, 3, 5, 2, tzinfo=UTC))
         assert days_run.asset_selection == [dg.AssetKey("raw_dex")]
         assert days_run.tags["dagster/asset_partition_range_start"] == ARRIVAL_DAYS[0]
         assert days_run.tags["dagster/asset_partition_range_end"] == ARRIVAL_DAYS[-1]
@@ -158,13 +163,7 @@ def test_a_single_stale_day_is_one_run_of_the_whole_graph(
     (inbox / "one.dex").write_bytes(b"DXS*1\r\nST*001*0001\r\n")
     receive_inbox(inbox, home / "archive", now=datetime(2026, 3, 2, 12, tzinfo=UTC))
     with _home_instance(home, monkeypatch) as instance:
-        context = dg.build_schedule_context(
-            instance=instance,
-            scheduled_execution_time=datetime(2026, 3, 3, 2, tzinfo=UTC),
-            resources={"cvd": CvdHomeResource(home=str(home))},
-            repository_def=_definitions(home).get_repository_def(),
-        )
-        (request,) = nightly(context)
+        (request,) = _nightly(instance, home, datetime(2026, 3, 3, 2, tzinfo=UTC))
     assert request.asset_selection is None  # the whole graph
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
     assert "cvd/stage" not in request.tags
