@@ -82,6 +82,20 @@ def _nightly(instance: dg.DagsterInstance, home: Path, at: datetime) -> list[dg.
     return nightly(context)  # type: ignore[return-value]
 
 
+def _after_success(
+    instance: dg.DagsterInstance, run: dg.ExecuteInProcessResult, home: Path
+) -> object:
+    """What ``build_after_days`` asks for when ``run`` succeeds, evaluated as the daemon would."""
+    context = dg.build_run_status_sensor_context(
+        sensor_name="build_after_days",
+        dagster_instance=instance,
+        dagster_run=run.dagster_run,
+        dagster_event=run.get_run_success_event(),
+        repository_def=_definitions(home).get_repository_def(),
+    )
+    return build_after_days(context)
+
+
 def _run(
     instance: dg.DagsterInstance, request: dg.RunRequest, home: Path
 ) -> dg.ExecuteInProcessResult:
@@ -119,14 +133,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
         assert len(checks) > 10 and all(checks.values())
         assert stale_days(settings.archive, settings.lake) == []
 
-        sensor_context = dg.build_run_status_sensor_context(
-            sensor_name="build_after_days",
-            dagster_instance=instance,
-            dagster_run=raw.dagster_run,
-            dagster_event=raw.get_run_success_event(),
-            repository_def=_definitions(home).get_repository_def(),
-        )
-        build_request = build_after_days(sensor_context)
+        build_request = _after_success(instance, raw, home)
         assert isinstance(build_request, dg.RunRequest)
         assert dg.AssetKey("raw_dex") not in build_request.asset_selection
         assert dg.AssetKey("warehouse") in build_request.asset_selection
@@ -135,14 +142,7 @@ def test_a_multi_day_catch_up_is_a_raw_run_then_a_build_run(
         build = _run(instance, build_request, home)
         assert build.success
         # the build run is not a stage: it starts nothing further
-        after_build = dg.build_run_status_sensor_context(
-            sensor_name="build_after_days",
-            dagster_instance=instance,
-            dagster_run=build.dagster_run,
-            dagster_event=build.get_run_success_event(),
-            repository_def=_definitions(home).get_repository_def(),
-        )
-        assert isinstance(build_after_days(after_build), dg.SkipReason)
+        assert isinstance(_after_success(instance, build, home), dg.SkipReason)
 
     # every file received is in the warehouse the build run swapped in, under its arrival day
     rows = query(
