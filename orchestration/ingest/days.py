@@ -20,7 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.ledger import delivery_ids_of_day
 from orchestration.ingest.tables import build_day
 from transforms import lake
 
@@ -33,12 +32,16 @@ class BuiltDay:
 
     day: str
     markers: list[str]  # the deliveries the partition was built from
-    files: int
     reads: int
     rows: dict[str, int]  # table -> rows published
     quarantined: dict[str, dict[str, Any]]  # sha -> quarantine record
     serials: dict[str, datetime]  # serial -> first arrival
     peak_mb: float  # the peak memory so far of the process that built it
+
+    @property
+    def files(self) -> int:
+        """Files (deliveries) the day was built from."""
+        return len(self.markers)
 
 
 def default_workers() -> int:
@@ -48,7 +51,6 @@ def default_workers() -> int:
 
 def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
     """Parse the deliveries of ``day`` and publish its partition of every raw table."""
-    markers = delivery_ids_of_day(archive, day)
     result = build_day(archive, day)
     rows = {}
     for name, table in result.tables().items():
@@ -57,7 +59,13 @@ def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
     # a worker's peak is not in its parent's RUSAGE_CHILDREN (it is the forkserver's child)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return BuiltDay(
-        day, markers, result.files, result.reads, rows, result.quarantined, result.serials, peak_mb
+        day,
+        sorted(result.delivery_ids),
+        result.reads,
+        rows,
+        result.quarantined,
+        result.serials,
+        peak_mb,
     )
 
 

@@ -146,8 +146,13 @@ class DayResult:
     )
     quarantined: dict[str, dict[str, Any]] = field(default_factory=dict)  # sha -> record
     serials: dict[str, datetime] = field(default_factory=dict)  # serial -> first arrival
-    files: int = 0
+    delivery_ids: list[str] = field(default_factory=list)  # what the day was built from
     reads: int = 0
+
+    @property
+    def files(self) -> int:
+        """Files (deliveries) of the day."""
+        return len(self.delivery_ids)
 
     def add(self, table: str, **values: Any) -> None:
         """Append one row (columns not given are null)."""
@@ -357,7 +362,7 @@ def build_day(archive: Path, day: str) -> DayResult:
     """Parse every delivery of arrival day ``day`` into raw rows and quarantine records."""
     result = DayResult()
     for delivery, first in deliveries_of_day(archive, day):
-        result.files += 1
+        result.delivery_ids.append(delivery.delivery_id)
         received = datetime.fromisoformat(delivery.received_at)
         file_row = {
             "delivery_id": delivery.delivery_id,
