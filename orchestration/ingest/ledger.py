@@ -128,15 +128,6 @@ def deliveries_of_day(archive: Path, day: str) -> list[tuple[Delivery, Delivery]
     return [(Delivery(*row[:6]), Delivery(*row[6:])) for row in rows]
 
 
-def delivery_ids_of_day(archive: Path, day: str) -> list[str]:
-    """The ids of the deliveries that arrived on ``day``, sorted."""
-    with _reading(archive) as con:
-        if con is None:
-            return []
-        query = "SELECT delivery_id FROM deliveries WHERE received_date = ? ORDER BY delivery_id"
-        return [row[0] for row in con.execute(query, (day,))]
-
-
 def delivery_ids_by_day(archive: Path) -> dict[str, list[str]]:
     """Every arrival day, oldest first, with the sorted ids of what arrived on it."""
     by_day: dict[str, list[str]] = {}
@@ -156,15 +147,6 @@ def arrival_days(archive: Path) -> list[str]:
             return []
         query = "SELECT DISTINCT received_date FROM deliveries ORDER BY received_date"
         return [row[0] for row in con.execute(query)]
-
-
-def first_delivery(archive: Path, sha: str) -> Delivery | None:
-    """The first delivery of the bytes ``sha`` (None if never received)."""
-    with _reading(archive) as con:
-        if con is None:
-            return None
-        row = con.execute("SELECT delivery_id FROM firsts WHERE sha256 = ?", (sha,)).fetchone()
-        return _get(con, row[0]) if row else None
 
 
 def _import_json_records(con: sqlite3.Connection, archive: Path) -> None:

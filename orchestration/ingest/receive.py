@@ -35,8 +35,6 @@ from orchestration.ingest.ledger import (
     Delivery,
     arrival_days,
     deliveries_of_day,
-    delivery_ids_of_day,
-    first_delivery,
     open_ledger,
     record,
 )
@@ -47,8 +45,6 @@ __all__ = [
     "arrival_days",
     "blob_path",
     "deliveries_of_day",
-    "delivery_ids_of_day",
-    "first_delivery",
     "inbox_files",
     "receive_file",
     "receive_inbox",
@@ -59,7 +55,8 @@ CHUNK = 1 << 20
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
 BATCH = 500  # files archived between two syncs (one ledger transaction each)
 RECEIVE_THREADS = 4
-_LEASES = hasattr(fcntl, "F_SETLEASE") and hasattr(fcntl, "F_SETSIG")  # Linux only
+# Linux only; without leases nothing proves no one else has a file open, so files are copied
+_LEASES = hasattr(fcntl, "F_SETLEASE") and hasattr(fcntl, "F_SETSIG")
 STALE_TEMP_S = 3600.0  # a temp file in the archive older than this was left by a crash
 # Names an uploader uses while a file is still being written: not ours yet.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
@@ -93,7 +90,7 @@ def inbox_files(inbox: Path) -> list[Path]:
     return sorted(found)
 
 
-def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
+def _archive_stream(path: Path, archive: Path) -> tuple[str, int]:
     """Copy ``path`` into the archive while hashing it; returns (sha256, size). Memory stays
     bounded by one chunk whatever the file's size. Used where the inbox cannot be linked."""
     digest = hashlib.sha256()
@@ -105,9 +102,6 @@ def _archive_stream(path: Path, archive: Path, *, durable: bool) -> tuple[str, i
                 digest.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-            if durable:
-                dst.flush()
-                os.fsync(dst.fileno())
         return _settle(Path(tmp), archive, digest.hexdigest()), size
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -118,7 +112,7 @@ class _InUseError(Exception):
     """The inbox file is open in another process (maybe still being written): copy it."""
 
 
-def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
+def _archive_link(path: Path, archive: Path) -> tuple[str, int]:
     """Archive ``path`` by hard-linking it (no copy, no new file), read-only, under a private
     name until it is settled at its hash.
 
@@ -128,8 +122,6 @@ def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int
     :class:`_InUseError`). Raises ``OSError`` where a link is impossible (another file system)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
-        if not _LEASES:
-            raise _InUseError(path)  # no way to know nobody else has it open: copy
         try:
             # an open elsewhere while the lease is held waits for it, and the kernel signals the
             # holder: with SIGURG, which is ignored by default (SIGIO would end the process)
@@ -138,14 +130,14 @@ def _archive_link(path: Path, archive: Path, *, durable: bool) -> tuple[str, int
         except OSError as error:  # EAGAIN: open elsewhere; EINVAL: no leases on this system
             raise _InUseError(path) from error
         try:
-            return _link_leased(path, fd, archive, durable=durable)
+            return _link_leased(path, fd, archive)
         finally:
             fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
     finally:
         os.close(fd)
 
 
-def _link_leased(path: Path, fd: int, archive: Path, *, durable: bool) -> tuple[str, int]:
+def _link_leased(path: Path, fd: int, archive: Path) -> tuple[str, int]:
     tmp = archive / f".incoming.{uuid.uuid4().hex}.tmp"
     os.link(path, tmp, follow_symlinks=False)
     try:
@@ -157,8 +149,6 @@ def _link_leased(path: Path, fd: int, archive: Path, *, durable: bool) -> tuple[
         while chunk := os.read(fd, CHUNK):  # the leased descriptor: opening again would
             digest.update(chunk)  # break the lease
             size += len(chunk)
-        if durable:
-            os.fsync(fd)
         return _settle(tmp, archive, digest.hexdigest()), size
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -186,20 +176,19 @@ def _settle(tmp: Path, archive: Path, sha: str) -> str:
     return sha
 
 
-def _archive(path: Path, archive: Path, *, durable: bool) -> tuple[str, int]:
-    """Archive ``path`` (into an existing ``archive``): a hard link where that is safe and the
-    inbox and the archive share a file system (the usual case, and no bytes are written), a
-    copy elsewhere."""
-    if not _linkable(path.lstat()):
-        return _archive_stream(path, archive, durable=durable)
-    try:
-        return _archive_link(path, archive, durable=durable)
-    except _InUseError:
-        return _archive_stream(path, archive, durable=durable)
-    except OSError as error:
-        if error.errno not in _NO_LINK:
-            raise
-        return _archive_stream(path, archive, durable=durable)
+def _archive(path: Path, archive: Path) -> tuple[str, int]:
+    """Archive ``path`` (into an existing ``archive``; the caller syncs): a hard link where that
+    is safe and the inbox and the archive share a file system (the usual case, and no bytes
+    are written), a copy elsewhere."""
+    if _LEASES and _linkable(path.lstat()):
+        try:
+            return _archive_link(path, archive)
+        except _InUseError:
+            pass
+        except OSError as error:
+            if error.errno not in _NO_LINK:
+                raise
+    return _archive_stream(path, archive)
 
 
 def _delivery_id(relative_name: str, stat: os.stat_result, sha: str) -> str:
@@ -220,13 +209,13 @@ class _Archived:
 
 
 def _archive_one(
-    path: Path, inbox: Path, archive: Path, *, now: datetime | None, durable: bool
+    path: Path, inbox: Path, archive: Path, *, now: datetime | None
 ) -> _Archived | None:
     """Archive one inbox file (not yet recorded); None if another receiver took it first."""
     relative = path.relative_to(inbox).as_posix()
     try:
         stat = path.stat()
-        sha, size = _archive(path, archive, durable=durable)
+        sha, size = _archive(path, archive)
     except FileNotFoundError:
         if path.exists():
             raise  # not a file taken by another receiver: something is missing in the archive
@@ -250,7 +239,7 @@ def receive_file(
     (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last.
     (:func:`receive_inbox` does the same for a whole inbox, a batch at a time.)"""
     archive.mkdir(parents=True, exist_ok=True)
-    archived = _archive_one(path, inbox, archive, now=now, durable=durable)
+    archived = _archive_one(path, inbox, archive, now=now)
     if archived is None:
         raise FileNotFoundError(path)
     if durable:
@@ -280,7 +269,7 @@ def receive_inbox(
         return report
     archive.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(archive)
-    take = partial(_archive_one, inbox=inbox, archive=archive, now=now, durable=False)
+    take = partial(_archive_one, inbox=inbox, archive=archive, now=now)
     done = 0
     with ThreadPoolExecutor(RECEIVE_THREADS) as pool, open_ledger(archive) as con:
         for start in range(0, len(files), BATCH):

@@ -16,12 +16,11 @@ from contextlib import closing
 from pathlib import Path
 
 from orchestration.ingest import receive
-from orchestration.ingest.ledger import SCHEMA, delivery_ids_of_day, ledger_path
+from orchestration.ingest.ledger import SCHEMA, ledger_path
 from orchestration.ingest.receive import (
     arrival_days,
     blob_path,
     deliveries_of_day,
-    first_delivery,
     receive_file,
     receive_inbox,
 )
@@ -57,10 +56,11 @@ def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(tmp_path: Path
     for n in range(40):
         sha = hashlib.sha256(_bytes(n)).hexdigest()
         assert blob_path(archive, sha).read_bytes() == _bytes(n)
-        first = first_delivery(archive, sha)
-        assert first is not None and first.original_name.startswith(f"m{n:03d}_copy")
         copies = [(d, f) for d, f in deliveries if d.sha256 == sha]
-        assert len(copies) == 3 and all(f == first for _, f in copies)
+        firsts = {f for _, f in copies}
+        assert len(copies) == 3 and len(firsts) == 1  # all three name the same first one
+        (first,) = firsts
+        assert first in {d for d, _ in copies} and first.original_name.startswith(f"m{n:03d}")
     assert (_ledger_rows(archive, "deliveries"), _ledger_rows(archive, "firsts")) == (120, 40)
     # nothing but the blobs and the ledger: no temp file left behind
     leftovers = {p.name for p in archive.rglob("*") if p.is_file() and p.suffix != ".dex"}
@@ -86,8 +86,7 @@ def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None
     assert all(d == delivery for d, _ in got)
     assert _ledger_rows(archive, "deliveries") == 1
     (day,) = arrival_days(archive)
-    assert delivery_ids_of_day(archive, day) == [delivery.delivery_id]
-    assert first_delivery(archive, delivery.sha256) == delivery
+    assert deliveries_of_day(archive, day) == [(delivery, delivery)]  # its own first delivery
     assert blob_path(archive, delivery.sha256).read_bytes() == path.read_bytes()
 
 
@@ -261,12 +260,12 @@ def test_two_processes_opening_an_archive_of_json_records_import_it_once(tmp_pat
         first.execute("BEGIN IMMEDIATE")  # the first process, importing: holds the write lock
         with ThreadPoolExecutor(1) as pool:
             # the second one finds nothing imported yet and waits for the lock
-            second = pool.submit(delivery_ids_of_day, archive, "2026-03-01")
+            second = pool.submit(arrival_days, archive)
             time.sleep(0.5)
             first.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)", tuple(doc.values()))
             first.execute("INSERT INTO meta (key, value) VALUES ('json_records_imported', 'yes')")
             first.execute("COMMIT")
-            assert second.result(timeout=60) == ["b" * 24]
+            assert second.result(timeout=60) == ["2026-03-01"]
 
 
 def test_receive_file_creates_the_archive_for_a_file_it_copies(tmp_path: Path) -> None:
