@@ -36,16 +36,11 @@ def stages(graph: BaseAssetGraph) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]
 def project_graph(
     context: dg.ScheduleEvaluationContext | dg.RunStatusSensorContext,
 ) -> BaseAssetGraph:
-    """The asset graph of the code location (the daemon gives it to schedules and sensors),
-    else (a context built by hand) of the project's definitions."""
-    try:
-        repository = context.repository_def
-    except dg.DagsterInvariantViolationError:  # a schedule context built without one
-        repository = None
+    """The asset graph of the code location the daemon evaluates ``context`` in (a context
+    built by hand must be given its ``repository_def``)."""
+    repository = context.repository_def  # a schedule context without one raises here
     if repository is None:
-        from orchestration.definitions import defs  # noqa: PLC0415 (it imports this module)
-
-        repository = defs.get_repository_def()
+        raise dg.DagsterInvariantViolationError(f"{context} has no repository_def")
     return repository.asset_graph
 
 
