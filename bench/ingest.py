@@ -33,7 +33,10 @@ from pathlib import Path
 
 import polars as pl
 
-import evadts
+# this script is bench/ingest.py: its folder must not shadow the project's ingest package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import evadts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,14 +70,14 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
     """In the child: receive the files of ``days`` by arrival day, then materialize once."""
     import dagster as dg  # noqa: PLC0415
 
+    from ingest.receive import receive_inbox  # noqa: PLC0415
+    from ingest.stale import contiguous_blocks, stale_days  # noqa: PLC0415
     from operations import db  # noqa: PLC0415
     from orchestration.cli.pipeline_run import (  # noqa: PLC0415
         prepare_environment,
         run_resources,
     )
     from orchestration.defs.ingest.schedules import days_tags, range_tags  # noqa: PLC0415
-    from orchestration.ingest.receive import receive_inbox  # noqa: PLC0415
-    from orchestration.ingest.stale import contiguous_blocks, stale_days  # noqa: PLC0415
     from orchestration.settings import load_settings  # noqa: PLC0415
 
     settings = load_settings(home)

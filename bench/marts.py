@@ -28,9 +28,9 @@ import polars as pl
 # this file's name would shadow the `transforms` package when run as a script
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from models.simulation import OutputPaths, QuirkConfig, SimConfig, simulate  # noqa: E402
-from orchestration.ingest.receive import receive_inbox  # noqa: E402
-from orchestration.ingest.tables import SCHEMAS, build_day  # noqa: E402
+from ingest.raw_tables import SCHEMAS, build_day  # noqa: E402
+from ingest.receive import receive_inbox  # noqa: E402
+from simulator import OutputPaths, QuirkConfig, SimConfig, simulate  # noqa: E402
 from transforms import lake  # noqa: E402
 from transforms.catalog import RAW_VIEWS, view_sql  # noqa: E402
 from transforms.derived import refresh_derived  # noqa: E402

@@ -20,14 +20,14 @@ from collections import Counter
 
 import numpy as np
 
-from models.evaluation.experiment import (
+from simulator.evaluation.experiment import (
     POLICIES,
     SALES_ESTIMATE,
     TRIED_ORACLE,
     run_seed,
     t_interval,
 )
-from models.evaluation.world import Regime
+from simulator.evaluation.world import Regime
 
 REGIMES = (
     Regime("rare stock-outs, strong substitution", 1.0, 0.8),

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import evadts
-from models.simulation import OutputPaths, SimConfig, simulate
+from simulator import OutputPaths, SimConfig, simulate
 
 
 def write_alone_seconds(inbox: Path, reads: int, sample: int) -> tuple[float, int]:

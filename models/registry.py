@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import skops.io as sio
 
-from models.tables import SCHEMAS, dataset_dir
+from models.output_schemas import SCHEMAS, dataset_dir
 from transforms.lake import atomic_write_bytes, atomic_write_json, publish
 
 KIND = "demand_forecast"

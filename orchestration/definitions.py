@@ -16,9 +16,9 @@ from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.defs.ingest.schedules import nightly
 from orchestration.defs.ingest.sensors import build_after_days, inbox_sensor
-from orchestration.defs.metrics.assets import sales_marts
-from orchestration.defs.metrics.checks import METRICS_CHECKS
-from orchestration.defs.metrics.derived_assets import derived_marts
+from orchestration.defs.marts.assets import sales_marts
+from orchestration.defs.marts.checks import METRICS_CHECKS
+from orchestration.defs.marts.derived_assets import derived_marts
 from orchestration.defs.models.forecast_assets import (
     demand_forecast,
     demand_model,

@@ -53,7 +53,7 @@ MART_VIEWS: tuple[str, ...] = (
     "sell_through",
     "stockout_lost_share",
 )
-# Model outputs (issue 7): datasets under lake/ml/, schemas in models/tables.py.
+# Model outputs (issue 7): datasets under lake/ml/, schemas in models/output_schemas.py.
 ML_VIEWS: tuple[str, ...] = (
     "demand_forecast",
     "forecast_backtest",

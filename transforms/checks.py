@@ -1,7 +1,7 @@
 """Invariants of the sales marts, as SQL counting offending rows (0 = the invariant holds).
 
 Plain functions over a DuckDB connection, so tests call them on hand-made lakes and the Dagster
-asset checks (``orchestration/defs/metrics/checks.py``) call them on the real one.
+asset checks (``orchestration/defs/marts/checks.py``) call them on the real one.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CHECK_SQL: dict[str, str] = {
         FULL JOIN d USING (machine_serial, read_id_end, selection_key)
         WHERE d.units IS DISTINCT FROM s.units_sold
            OR d.minor IS DISTINCT FROM CAST(s.revenue * power(10, d.decimals) AS BIGINT)""",
-    # the chain order is the model's own (sql/models/read_chain.sql), so the two cannot drift
+    # the chain order is the model's own (sql/build/read_chain.sql), so the two cannot drift
     EVERY_READ_IN_ONE_INTERVAL: """
         WITH {read_chain},
         expected AS (  -- every selection of every placed read but a machine's first ends one

@@ -11,7 +11,7 @@ The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``
 ``stockout_lost_share``, and ``revenue_per_machine_day``: machines × days, carrying master data)
 have small outputs but depend on every interval of a slot (a slot's demand rate, its last read)
 or on master data that may change, so they are recomputed whole from the lake at every run
-and published as one dataset each (``lake/marts/<name>/``). Their SQL is in ``sql/derived/``;
+and published as one dataset each (``lake/marts/<name>/``). Their SQL is in ``sql/build/``;
 the catalog's views are plain ``read_parquet`` over these datasets.
 """
 
@@ -59,7 +59,7 @@ def dataset(lake: Path, name: str) -> Path:
 
 def derived_sql(name: str, lake: Path) -> str:
     """The SELECT of derived mart ``name`` with its ``{files:...}`` placeholders resolved."""
-    return view_sql("derived", name, lake)
+    return view_sql("build", name, lake)
 
 
 def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:

@@ -6,7 +6,7 @@ can slip a read between two known ones. Every interval is therefore filed under 
 :mod:`transforms.lake`): a read at time t changes only
 the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
 rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
-of history. Each month is computed by DuckDB from the raw lake (``sql/models/*.sql``), spread
+of history. Each month is computed by DuckDB from the raw lake (``sql/build/*.sql``), spread
 over days in Polars (:mod:`transforms.spread`) and written atomically.
 """
 
@@ -63,9 +63,9 @@ def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
 
 
 def model_sql(name: str) -> str:
-    """The SQL of ``sql/models/<name>.sql``, its ``{read_chain}`` replaced by the CTEs of
+    """The SQL of ``sql/build/<name>.sql``, its ``{read_chain}`` replaced by the CTEs of
     ``read_chain.sql`` (the order of a machine's reads, shared with transforms/checks.py)."""
-    text = (SQL_DIR / "models" / f"{name}.sql").read_text()
+    text = (SQL_DIR / "build" / f"{name}.sql").read_text()
     if "{read_chain}" in text:
         text = text.replace("{read_chain}", model_sql("read_chain"))
     return text

@@ -10,9 +10,9 @@ import streamlit as st
 
 from dashboards import dagster_status, data, session, ui
 from dashboards.pages import OFFICE
+from ingest import requeue
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
-from orchestration.ingest import requeue
 
 
 def _runs() -> None:

@@ -1,13 +1,13 @@
 """Physical limits of a slot: product sizes in order and the units a spiral holds per size.
 
 One table each: the size order is the optimiser's (``models.planogram.model.SIZE_RANK``), the
-capacities the simulator's (``models.simulation.catalog.SIZE_CAPACITY``; its spirals are the
+capacities the simulator's (``simulator.catalog.SIZE_CAPACITY``; its spirals are the
 fleet's)."""
 
 from __future__ import annotations
 
 from models.planogram.model import SIZE_RANK
-from models.simulation.catalog import SIZE_CAPACITY
+from simulator.catalog import SIZE_CAPACITY
 
 __all__ = ["SIZE_CAPACITY", "SIZE_ORDER", "fits"]
 

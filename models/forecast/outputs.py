@@ -1,5 +1,5 @@
 """The forecast tables in the lake: ``ml/demand_forecast`` and ``ml/forecast_backtest``
-(schemas in ``models/tables.py``)."""
+(schemas in ``models/output_schemas.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from models.forecast.backtest import BacktestResult
 from models.forecast.model import interval
 from models.forecast.panel import SERIES_KEY, Panel
-from models.tables import SCHEMAS, dataset_dir
+from models.output_schemas import SCHEMAS, dataset_dir
 from transforms.lake import current_file, publish
 
 

@@ -16,8 +16,8 @@ from models.forecast.methods import seasonal_naive
 from models.forecast.model import DemandModel, fit_model
 from models.forecast.outputs import append_backtest, backtest_table, forecast_table
 from models.forecast.panel import NotEnoughDataError, Panel, build_panel
+from models.output_schemas import SCHEMAS, dataset_dir
 from models.registry import KIND, Decision, Registry, library_versions, new_version
-from models.tables import SCHEMAS, dataset_dir
 from transforms.lake import publish
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ import numpy as np
 
 from models.planogram.expectation import DAYS_PER_WEEK, weekly_sales
 from models.planogram.types import CabinetContext
-from models.simulation.catalog import SIZE_CAPACITY
+from simulator.catalog import SIZE_CAPACITY
 
 SIZE_RANK: dict[str, int] = {"S": 0, "M": 1, "L": 2}
 SIZES = len(SIZE_RANK)

@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 from models.ai.review import refine
+from models.output_schemas import ensure_schemas
 from models.planogram.context import build_contexts
 from models.planogram.optimise import optimise
 from models.planogram.settings import load_planogram_settings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.writer import recommendation_rows, write_recommendations
-from models.tables import ensure_schemas
 from orchestration.settings import Settings
 
 log = logging.getLogger("cvd.models.planogram")

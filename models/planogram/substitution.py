@@ -25,7 +25,7 @@ remaining bias: rates estimated from counters include inflow from other (absent)
 ``L`` is slightly overstated and ``q`` pushed up a little.
 
 Used by the warehouse context (``context``; daily sales + ``fct_stockouts``) and by the
-benchmark's policy (``models.evaluation.estimate``; the market's daily observations).
+benchmark's policy (``simulator.evaluation.estimate``; the market's daily observations).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``ml/planogram_recommendations``: one row per slot of every cabinet, as models/tables.py says."""
+"""``ml/planogram_recommendations``: a row per slot of every cabinet (models/output_schemas.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment, SlotInfo
-from models.tables import SCHEMAS, dataset_dir
 from transforms.lake import publish
 
 TABLE = "planogram_recommendations"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from models.tables import dataset_dir, ensure_schemas
+from models.output_schemas import dataset_dir, ensure_schemas
+from models.visits.output_tables import PlanTables, build_tables
 from models.visits.plan import plan_fleet
 from models.visits.rules import VisitRules
 from models.visits.state import FleetState, read_state
-from models.visits.tables import PlanTables, build_tables
 from transforms.catalog import lake_connection
 from transforms.lake import publish
 

@@ -15,9 +15,9 @@ from datetime import date
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from models.simulation import OutputPaths, QuirkConfig, SimConfig, simulate
-from models.simulation.catalog import CATEGORIES
 from orchestration.settings import load_settings
+from simulator import OutputPaths, QuirkConfig, SimConfig, simulate
+from simulator.catalog import CATEGORIES
 
 EXIT_OK, EXIT_USAGE = 0, 2
 # Every cabinet type is stocked from its categories, and the catalog deals products out to the

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from orchestration.ingest.ledger import arrival_days
-from orchestration.ingest.stale import contiguous_blocks, stale_days
+from ingest.ledger import arrival_days
+from ingest.stale import contiguous_blocks, stale_days
 from orchestration.settings import Settings, load_settings
 
 console = Console(stderr=True)
@@ -244,10 +244,10 @@ def _print_query(con: duckdb.DuckDBPyConnection, sql: str, out: Console, csv: bo
 
 def run_quarantine(args: argparse.Namespace) -> int:
     """List quarantined files, or re-queue one after a fix (as SYSTEM, audited)."""
+    from ingest import requeue  # noqa: PLC0415
     from operations import db  # noqa: PLC0415
     from operations.errors import NotFound, ValidationError  # noqa: PLC0415
     from operations.permissions import SYSTEM  # noqa: PLC0415
-    from orchestration.ingest import requeue  # noqa: PLC0415
 
     settings = load_settings(args.home)
     if args.action == "list":

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _never_received(settings: Settings) -> bool:
-    from orchestration.ingest.receive import arrival_days  # noqa: PLC0415
+    from ingest.receive import arrival_days  # noqa: PLC0415
 
     inbox = settings.inbox
     empty_inbox = not inbox.is_dir() or not any(inbox.iterdir())

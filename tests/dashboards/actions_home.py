@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from models.tables import SCHEMAS, dataset_dir
+from models.output_schemas import SCHEMAS, dataset_dir
 from operations import auth
 from operations import db as operations_db
 from operations.permissions import Actor

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from ingest import requeue
 from operations import db as operations_db
 from operations.errors import PermissionDenied
 from operations.permissions import Actor
-from orchestration.ingest import requeue
 from orchestration.settings import load_settings
 from tests.dashboards.conftest import PlatformHome, assert_clean, open_app, texts
 from tests.orchestration.pipeline import query

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.evaluation.estimate import estimate, truth
-from models.evaluation.forecast import forecast_knowledge, market_panel
-from models.evaluation.market import pair_par, run_period
-from models.evaluation.policies import apportion, current, optimised, proportional
-from models.evaluation.world import Regime, make_world
+from simulator.evaluation.estimate import estimate, truth
+from simulator.evaluation.forecast import forecast_knowledge, market_panel
+from simulator.evaluation.market import pair_par, run_period
+from simulator.evaluation.policies import apportion, current, optimised, proportional
+from simulator.evaluation.world import Regime, make_world
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from models.output_schemas import SCHEMAS, dataset_dir
 from models.registry import Registry
-from models.tables import SCHEMAS, dataset_dir
 from tests.orchestration.pipeline import cvd, query
 from transforms.lake import current_file
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from models.tables import SCHEMAS, dataset_dir
+from models.output_schemas import SCHEMAS, dataset_dir
 from tests.orchestration.pipeline import cvd, query
 from transforms.lake import current_file
 

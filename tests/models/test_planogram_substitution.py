@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.evaluation.estimate import substitution
-from models.evaluation.market import run_period
-from models.evaluation.policies import current
-from models.evaluation.world import Regime, make_world
 from models.planogram.substitution import PRIOR_Q, estimate_substitution
+from simulator.evaluation.estimate import substitution
+from simulator.evaluation.market import run_period
+from simulator.evaluation.policies import current
+from simulator.evaluation.world import Regime, make_world
 
 
 def _series(q: float, noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

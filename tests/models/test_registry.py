@@ -15,8 +15,8 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from models.forecast.features import FEATURES
 from models.forecast.model import DemandModel
+from models.output_schemas import SCHEMAS, dataset_dir
 from models.registry import Registry, UntrustedModelError, decide
-from models.tables import SCHEMAS, dataset_dir
 from transforms.lake import current_file
 
 

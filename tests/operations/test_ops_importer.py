@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from models.simulation import OutputPaths, SimConfig, simulate
 from operations import db
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM
 from operations.services import devices, masterdata, planograms
+from simulator import OutputPaths, SimConfig, simulate
 
 FILES = {
     "products.csv": """product_id,name,category,price,cost,size
@@ -192,7 +192,7 @@ def test_import_adopts_a_device_first_seen_in_dex_data(engine: Engine, tmp_path:
     assert len(exported) == 2
 
 
-# --- the simulator's own master data (models.simulation, as `cvd demo-data` writes it) ---
+# --- the simulator's own master data (simulator, as `cvd demo-data` writes it) ---
 
 
 @pytest.fixture(scope="module")

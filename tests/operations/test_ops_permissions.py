@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from ops_world import World, table_contents
 
+from ingest import requeue
 from operations import audit
 from operations.errors import PermissionDenied
 from operations.importer import import_master_data
 from operations.permissions import Action, Actor
 from operations.services import masterdata, orders, planograms, recommendations, users
-from orchestration.ingest import requeue
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)

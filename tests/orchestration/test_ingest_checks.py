@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from ingest.raw_tables import SCHEMAS, DayResult
 from orchestration.defs.ingest.checks import expectations_on_counters, offending_rows
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.sensors import inbox_sensor
-from orchestration.ingest.tables import SCHEMAS, DayResult
 from transforms import lake
 
 

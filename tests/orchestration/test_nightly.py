@@ -15,6 +15,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from ingest.receive import receive_inbox
+from ingest.stale import stale_days
 from operations import db
 from orchestration.cli.pipeline_run import prepare_environment, run_resources
 from orchestration.definitions import defs
@@ -22,8 +24,6 @@ from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import nightly, nightly_request
 from orchestration.defs.ingest.sensors import build_after_days
-from orchestration.ingest.receive import receive_inbox
-from orchestration.ingest.stale import stale_days
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import cvd, demo, query
 

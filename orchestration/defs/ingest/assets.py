@@ -7,14 +7,14 @@ from decimal import Decimal
 import dagster as dg
 import pyarrow as pa
 
+from ingest.days import build_days
+from ingest.raw_tables import RAW_TABLES, SCHEMAS
+from ingest.receive import receive_inbox
+from ingest.stale import write_manifest
 from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
-from orchestration.ingest.days import build_days
-from orchestration.ingest.receive import receive_inbox
-from orchestration.ingest.stale import write_manifest
-from orchestration.ingest.tables import RAW_TABLES, SCHEMAS
 from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from ingest.raw_tables import RAW_TABLES
 from orchestration.defs.ingest.assets import RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import (
@@ -19,7 +20,6 @@ from orchestration.defs.ingest.schedules import (
     RANGE_END_TAG,
     RANGE_START_TAG,
 )
-from orchestration.ingest.tables import RAW_TABLES
 from transforms.lake import current_files, partition_path, schema_path
 
 GE_MAX_ROWS = 250_000

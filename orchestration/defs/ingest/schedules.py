@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from ingest.stale import contiguous_blocks, stale_days
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
-from orchestration.ingest.stale import contiguous_blocks, stale_days
 
 if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph

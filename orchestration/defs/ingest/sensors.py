@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from ingest.receive import inbox_files
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import (
@@ -17,7 +18,6 @@ from orchestration.defs.ingest.schedules import (
     project_graph,
     stages,
 )
-from orchestration.ingest.receive import inbox_files
 
 
 @dg.sensor(

@@ -6,8 +6,8 @@ import dagster as dg
 from models.forecast.data import load_sources
 from models.forecast.panel import NotEnoughDataError, build_panel
 from models.forecast.pipeline import forecast, train
+from models.output_schemas import dataset_dir
 from models.registry import BASELINES, Registry
-from models.tables import dataset_dir
 from orchestration.defs.ingest.assets import MASTER_TABLES
 from orchestration.defs.ingest.resources import CvdHomeResource
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from models.tables import dataset_dir
+from models.output_schemas import dataset_dir
 from models.visits.rules import load_rules
 from models.visits.writer import plan_lake
 from orchestration.defs.ingest.resources import CvdHomeResource

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from models.tables import ensure_schemas
+from models.output_schemas import ensure_schemas
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.resources import CvdHomeResource
 from transforms.catalog import build_catalog

@@ -1,0 +1,465 @@
+"""From archived files to the raw lake tables of one arrival day.
+
+A pure function of the archive: the same deliveries give the same rows, whatever ran before,
+so rebuilding a day's partition is always safe.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+import evadts
+import evadts.jsonout
+from evadts.model import CounterSet, Read, Selection
+from ingest.ledger import Delivery, deliveries_of_day
+from ingest.receive import blob_path
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
+MONEY = pa.decimal128(20, 4)
+TS = pa.timestamp("us")
+TS_UTC = pa.timestamp("us", tz="UTC")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "dex_files": pa.schema(
+        [
+            ("delivery_id", pa.string()),
+            ("sha256", pa.string()),
+            ("original_name", pa.string()),
+            ("size", pa.int64()),
+            ("received_at", TS_UTC),
+            ("status", pa.string()),
+            ("reason", pa.string()),
+            ("reads", pa.int32()),
+            ("usable_reads", pa.int32()),
+        ]
+    ),
+    "dex_reads": pa.schema(
+        [
+            ("read_id", pa.string()),
+            ("sha256", pa.string()),
+            ("read_index", pa.int32()),
+            ("machine_serial", pa.string()),
+            ("serial_source", pa.string()),
+            ("machine_model", pa.string()),
+            ("asset_number", pa.string()),
+            ("control_board_serial", pa.string()),
+            ("read_at", TS),
+            ("read_time_source", pa.string()),
+            ("previous_read_at", TS),
+            ("init_at", TS),
+            ("received_at", TS_UTC),
+            ("clock_warning", pa.string()),
+            ("crc_present", pa.bool_()),
+            ("crc_verified", pa.bool_()),
+            ("crc_variant", pa.string()),
+            ("dts_version", pa.string()),
+            ("currency", pa.string()),
+            ("decimals", pa.int8()),
+            ("selections", pa.int32()),
+            ("reads_since_init", pa.int64()),
+        ]
+    ),
+    "dex_selection_counters": pa.schema(
+        [
+            ("read_id", pa.string()),
+            ("machine_serial", pa.string()),
+            ("read_at", TS),
+            ("position", pa.int32()),
+            ("selection", pa.string()),
+            ("product_id", pa.string()),
+            ("price", MONEY),
+            ("capacity", pa.int64()),
+            ("standard_fill", pa.int64()),
+            ("current_level", pa.int64()),
+            ("status", pa.string()),
+            ("paid_vends_total", pa.int64()),
+            ("paid_value_total", MONEY),
+            ("paid_vends_since_reset", pa.int64()),
+            ("paid_value_since_reset", MONEY),
+            ("test_vends_total", pa.int64()),
+            ("test_value_total", MONEY),
+            ("test_vends_since_reset", pa.int64()),
+            ("test_value_since_reset", MONEY),
+            ("free_vends_total", pa.int64()),
+            ("free_value_total", MONEY),
+            ("free_vends_since_reset", pa.int64()),
+            ("free_value_since_reset", MONEY),
+            ("sold_out_at", TS),
+            ("sold_out_count", pa.int64()),
+            ("line", pa.int32()),
+        ]
+    ),
+    "dex_payment_totals": pa.schema(
+        [
+            ("read_id", pa.string()),
+            ("machine_serial", pa.string()),
+            ("read_at", TS),
+            ("kind", pa.string()),
+            ("value_init", MONEY),
+            ("count_init", pa.int64()),
+            ("value_reset", MONEY),
+            ("count_reset", pa.int64()),
+        ]
+    ),
+    "dex_events": pa.schema(
+        [
+            ("read_id", pa.string()),
+            ("machine_serial", pa.string()),
+            ("read_at", TS),
+            ("segment", pa.string()),
+            ("code", pa.string()),
+            ("event_at", TS),
+            ("duration_minutes", pa.int64()),
+            ("active", pa.bool_()),
+            ("count_reset", pa.int64()),
+            ("count_init", pa.int64()),
+            ("line", pa.int32()),
+        ]
+    ),
+    "quarantine": pa.schema(
+        [
+            ("sha256", pa.string()),
+            ("delivery_id", pa.string()),
+            ("original_name", pa.string()),
+            ("read_index", pa.int32()),
+            ("reason", pa.string()),
+            ("message", pa.string()),
+            ("quarantined_at", TS_UTC),
+        ]
+    ),
+}
+RAW_TABLES: tuple[str, ...] = tuple(SCHEMAS)
+
+
+@dataclass
+class DayResult:
+    """The rows of one arrival day, and what the caller must act on."""
+
+    rows: dict[str, dict[str, list[Any]]] = field(
+        default_factory=lambda: {t: defaultdict(list) for t in SCHEMAS}
+    )
+    quarantined: dict[str, dict[str, Any]] = field(default_factory=dict)  # sha -> record
+    serials: dict[str, datetime] = field(default_factory=dict)  # serial -> first arrival
+    delivery_ids: list[str] = field(default_factory=list)  # what the day was built from
+    reads: int = 0
+
+    @property
+    def files(self) -> int:
+        """Files (deliveries) of the day."""
+        return len(self.delivery_ids)
+
+    def add(self, table: str, **values: Any) -> None:
+        """Append one row (columns not given are null)."""
+        columns = self.rows[table]
+        for name in SCHEMAS[table].names:
+            columns[name].append(values.get(name))
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The rows as Arrow tables with the fixed schemas."""
+        return {
+            t: pa.table({n: self.rows[t][n] for n in SCHEMAS[t].names}, schema=SCHEMAS[t])
+            if self.rows[t]
+            else SCHEMAS[t].empty_table()
+            for t in SCHEMAS
+        }
+
+
+def resolve_serial(read: Read) -> tuple[str | None, str | None]:
+    """The machine a read belongs to: ID101, else ID106 asset, CB101 board, DXS01 sender."""
+    m = read.machine
+    for value, source in (
+        (m.serial, "ID101"),
+        (m.asset_number, "ID106"),
+        (m.control_board_serial, "CB101"),
+        (m.communication_id, "DXS01"),
+    ):
+        if value and value.strip("0 "):
+            return value, source
+    return None, None
+
+
+# dex_selection_counters columns taken straight from Selection attributes of the same name
+_SELECTION_FIELDS = (
+    "selection",
+    "product_id",
+    "price",
+    "capacity",
+    "standard_fill",
+    "current_level",
+    "status",
+    "paid_vends_total",
+    "paid_value_total",
+    "paid_vends_since_reset",
+    "paid_value_since_reset",
+    "sold_out_at",
+    "sold_out_count",
+    "line",
+)
+_VEND_COUNTERS = (("test", "test_vends"), ("free", "free_vends"))
+
+
+def _add_selections(day: DayResult, selections: list[Selection], base: dict[str, Any]) -> None:
+    """Append one counter row per selection, column by column (the hot path of ingestion)."""
+    if not selections:
+        return
+    columns = day.rows["dex_selection_counters"]
+    n = len(selections)
+    for name, value in base.items():
+        columns[name].extend([value] * n)
+    columns["position"].extend(range(1, n + 1))
+    for name in _SELECTION_FIELDS:
+        columns[name].extend([getattr(s, name) for s in selections])
+    for prefix, attr in _VEND_COUNTERS:
+        sets = [getattr(s, attr) for s in selections]
+        columns[f"{prefix}_vends_total"].extend([c.count_init for c in sets])
+        columns[f"{prefix}_value_total"].extend([c.value_init for c in sets])
+        columns[f"{prefix}_vends_since_reset"].extend([c.count_reset for c in sets])
+        columns[f"{prefix}_value_since_reset"].extend([c.value_reset for c in sets])
+
+
+def _add_read(
+    day: DayResult,
+    read: Read,
+    *,
+    read_id: str,
+    serial: str,
+    source: str,
+    delivery: Delivery,
+    received: datetime,
+) -> None:
+    warning = next(
+        (
+            p.code
+            for p in read.problems
+            if p.code in ("clock_in_future", "clock_implausible", "no_read_time")
+        ),
+        None,
+    )
+    read_at = read.read_at
+    day.add(
+        "dex_reads",
+        read_id=read_id,
+        sha256=delivery.sha256,
+        read_index=read.index,
+        machine_serial=serial,
+        serial_source=source,
+        machine_model=read.machine.model,
+        asset_number=read.machine.asset_number,
+        control_board_serial=read.machine.control_board_serial,
+        read_at=read_at,
+        read_time_source=read.read_at_source,
+        previous_read_at=read.previous_read_at,
+        init_at=read.init_at,
+        received_at=received,
+        clock_warning=warning,
+        crc_present=read.integrity.crc_present,
+        crc_verified=read.integrity.crc_verified,
+        crc_variant=read.integrity.crc_variant,
+        dts_version=read.dts_version,
+        currency=read.currency.code,
+        decimals=read.currency.decimals,
+        selections=len(read.selections),
+        reads_since_init=read.audit.reads_since_init if read.audit else None,
+    )
+    base = {"read_id": read_id, "machine_serial": serial, "read_at": read_at}
+    _add_selections(day, read.selections, base)
+    t = read.totals
+    for kind, c in (
+        ("paid", t.paid),
+        ("test", t.test),
+        ("free", t.free),
+        ("cash", t.cash),
+        ("cashless1", t.cashless1),
+        ("cashless2", t.cashless2),
+    ):
+        if c != CounterSet():
+            day.add(
+                "dex_payment_totals",
+                **base,
+                kind=kind,
+                value_init=c.value_init,
+                count_init=c.count_init,
+                value_reset=c.value_reset,
+                count_reset=c.count_reset,
+            )
+    if read.cash is not None:
+        cash = read.cash
+        for kind, init, reset in (
+            ("cash_in", cash.cash_in_init, cash.cash_in_reset),
+            ("to_cashbox", cash.to_cashbox_init, cash.to_cashbox_reset),
+            ("to_tubes", cash.to_tubes_init, cash.to_tubes_reset),
+            ("bills_in", cash.bills_in_init, cash.bills_in_reset),
+            ("dispensed", cash.dispensed_init, cash.dispensed_reset),
+            ("manually_dispensed", cash.manually_dispensed_init, cash.manually_dispensed_reset),
+            ("filled", cash.filled_init, cash.filled_reset),
+            ("tube_contents", None, cash.tube_contents),
+        ):
+            if init is not None or reset is not None:
+                day.add("dex_payment_totals", **base, kind=kind, value_init=init, value_reset=reset)
+    for e in read.events:
+        day.add(
+            "dex_events",
+            **base,
+            segment=e.segment,
+            code=e.code,
+            event_at=e.at,
+            duration_minutes=e.duration_minutes,
+            active=e.active,
+            count_reset=e.count_reset,
+            count_init=e.count_init,
+            line=e.line,
+        )
+
+
+def _quarantine(
+    day: DayResult,
+    delivery: Delivery,
+    *,
+    received: datetime,
+    read_index: int | None,
+    reason: str,
+    message: str,
+    problems: list[dict[str, Any]] | None = None,
+) -> None:
+    day.add(
+        "quarantine",
+        sha256=delivery.sha256,
+        delivery_id=delivery.delivery_id,
+        original_name=delivery.original_name,
+        read_index=read_index,
+        reason=reason,
+        message=message,
+        quarantined_at=received,
+    )
+    record = day.quarantined.setdefault(
+        delivery.sha256,
+        {
+            "sha256": delivery.sha256,
+            "original_name": delivery.original_name,
+            "delivery_id": delivery.delivery_id,
+            "received_at": delivery.received_at,
+            "reasons": [],
+            "problems": problems or [],
+        },
+    )
+    record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
+
+
+def _read_reason(read: Read) -> tuple[str, str]:
+    errors = [p for p in read.problems if p.severity == "error"]
+    if errors:
+        return errors[0].code, errors[0].message
+    return "unusable", "the read is not usable"
+
+
+def build_day(archive: Path, day: str) -> DayResult:
+    """Parse every delivery of arrival day ``day`` into raw rows and quarantine records."""
+    result = DayResult()
+    for delivery, first in deliveries_of_day(archive, day):
+        result.delivery_ids.append(delivery.delivery_id)
+        received = datetime.fromisoformat(delivery.received_at)
+        file_row = {
+            "delivery_id": delivery.delivery_id,
+            "sha256": delivery.sha256,
+            "original_name": delivery.original_name,
+            "size": delivery.size,
+            "received_at": received,
+            "reads": 0,
+            "usable_reads": 0,
+        }
+        if first.delivery_id != delivery.delivery_id:
+            result.add(
+                "dex_files",
+                **file_row,
+                status="duplicate",
+                reason=f"same bytes as {first.original_name} received {first.received_at}",
+            )
+            continue
+        if delivery.size > MAX_FILE_BYTES:
+            message = f"{delivery.size} bytes: too large for a DEX file; not parsed"
+            _quarantine(
+                result,
+                delivery,
+                received=received,
+                read_index=None,
+                reason="too_large",
+                message=message,
+            )
+            result.add("dex_files", **file_row, status="quarantined", reason="too_large")
+            continue
+        data = blob_path(archive, delivery.sha256).read_bytes()
+        parsed = evadts.parse(
+            data, source=delivery.original_name, reference_time=received.replace(tzinfo=None)
+        )
+        usable = 0
+        for read in parsed.reads:
+            result.reads += 1
+            read_id = f"{delivery.sha256[:16]}:{read.index}"
+            serial, source = resolve_serial(read)
+            if not read.usable:
+                code, message = _read_reason(read)
+                _quarantine(
+                    result,
+                    delivery,
+                    received=received,
+                    read_index=read.index,
+                    reason=code,
+                    message=message,
+                    problems=[evadts.jsonout.problem_to_dict(p) for p in read.problems],
+                )
+            elif serial is None:
+                _quarantine(
+                    result,
+                    delivery,
+                    received=received,
+                    read_index=read.index,
+                    reason="no_serial",
+                    message="no ID101, ID106, CB101 or DXS01 names the machine",
+                )
+            else:
+                usable += 1
+                _add_read(
+                    result,
+                    read,
+                    read_id=read_id,
+                    serial=serial,
+                    source=source or "",
+                    delivery=delivery,
+                    received=received,
+                )
+                # first seen by us: the arrival time (machine clocks are naive and often wrong)
+                result.serials[serial] = min(received, result.serials.get(serial, received))
+        if not parsed.reads:
+            problem = next((p for p in parsed.file_problems if p.severity == "error"), None)
+            _quarantine(
+                result,
+                delivery,
+                received=received,
+                read_index=None,
+                reason=problem.code if problem else "no_reads",
+                message=problem.message if problem else "no DEX read in the file",
+                problems=[evadts.jsonout.problem_to_dict(p) for p in parsed.file_problems],
+            )
+        status = (
+            "loaded"
+            if usable == len(parsed.reads) and usable
+            else "partial"
+            if usable
+            else "quarantined"
+        )
+        reasons = sorted(
+            {r["reason"] for r in result.quarantined.get(delivery.sha256, {}).get("reasons", [])}
+        )
+        result.add(
+            "dex_files",
+            **{**file_row, "reads": len(parsed.reads), "usable_reads": usable},
+            status=status,
+            reason=",".join(reasons) or None,
+        )
+    return result
