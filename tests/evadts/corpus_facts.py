@@ -1,10 +1,10 @@
 """Facts about every DEX file of ``../shared/dex-corpus``, read off the files by hand.
 
 Nothing here comes from running :mod:`evadts`: every value was read from the file (``cat -A``,
-``sed -n``) with docs/DEX_NOTES.md (EVA-DTS 6.2) in hand; the comment beside each entry gives the
-lines it was read from. The CRC verdicts were computed with the independent CRC-16/ARC in
-``test_corpus_facts.py`` over the lines named in ``crc`` (ST line, G85 line), and that test checks
-them again every run.
+``sed -n``) with the EVA-DTS 6.2 standard (summarised in docs/dex-format.md) in hand; the comment
+beside each entry gives the lines it was read from. The CRC verdicts were computed with the
+independent CRC-16/ARC in ``test_corpus_facts.py`` over the lines named in ``crc`` (ST line, G85
+line), and that test checks them again every run.
 
 Conventions used in reading:
 
@@ -89,10 +89,10 @@ def _concerto(
 
 
 # KIKKO IFE (N&W, BlueRed handheld): no ID4, no ID5; fields shifted as sent: `PA1**1*5` has an
-# empty PA101, PA102 = 1, PA103 = 5 (kept where they are, per DEX_NOTES "keep what is there"),
-# so selections are found by position (PA102 looks like the selection number and PA103 like the
-# price, shifted by one, but the standard positions are what the file says); PA2***129*0 carries
-# only the since-reset counters.
+# empty PA101, PA102 = 1, PA103 = 5 (kept where they are: "keep what is there", docs/dex-format.md,
+# "Dialect quirks"), so selections are found by position (PA102 looks like the selection number
+# and PA103 like the price, shifted by one, but the standard positions are what the file says);
+# PA2***129*0 carries only the since-reset counters.
 # G85 verifies only without the final CR LF (the KIKKO variant).
 def _kikko(read_at: datetime, g85_line: int) -> tuple[ReadFacts, ...]:
     return (

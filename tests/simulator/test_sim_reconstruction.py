@@ -1,8 +1,9 @@
 """Sales between reads rebuilt from the DEX files alone equal the simulator's truth, exactly.
 
 The reconstruction here is deliberately independent of the simulator: plain arithmetic on the
-parsed counters, with the rules of DEX_NOTES (cumulative difference; restart when EA4 changes;
-wrap past the documented field width; since-reset counters for interval-only devices).
+parsed counters, with the rules of docs/dex-format.md, "Sales between two reads" (cumulative
+difference; restart when EA4 changes; wrap past the documented field width; since-reset counters
+for interval-only devices).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 -- fct_slot_sales (model): sales per machine and selection between two consecutive usable reads,
 -- for the intervals whose END read lies in [$window_start, $window_end) (machine clock).
--- Runs on the catalog's raw views (dex_reads is already de-duplicated). Rules: DEX_NOTES.md,
+-- Runs on the catalog's raw views (dex_reads is already de-duplicated). Rules: docs/dex-format.md,
 -- "Sales between two reads"; docs/metrics.md explains every branch.
 WITH {read_chain},
 chain AS (

@@ -1,7 +1,7 @@
 -- read_chain: the CTEs `placeable` and `placed` that put every placeable read of a machine in
 -- the order it was taken (`chain_n`, from 1). Shared by the fct_slot_sales model (consecutive
 -- reads make an interval) and the every_read_in_exactly_one_interval check (transforms/checks.py)
--- through the read_chain placeholder (transforms/marts.py, model_sql). Rules: DEX_NOTES.md,
+-- through the read_chain placeholder (transforms/marts.py, model_sql). Rules: docs/dex-format.md,
 -- "Sales between two reads".
 placeable AS (
     -- reads without a read time cannot be placed and open or close no interval; a machine whose
