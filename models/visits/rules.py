@@ -1,7 +1,7 @@
 """The visit rules: weights and thresholds of the service score, with defaults, overridable by a
 TOML file (``$CVD_HOME/config/visits.toml`` or the file named by ``CVD_VISIT_RULES``).
 
-Every rule is documented in docs/models.md, "Visit planning". A bad file is refused with its path,
+Every rule is documented in docs/visits.md. A bad file is refused with its path,
 the key and the problem; nothing is guessed.
 """
 

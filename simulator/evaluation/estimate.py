@@ -10,7 +10,7 @@ stocked at a machine borrow from other machines, products no machine stocks from
 The substitute probability is the pipeline's: the warehouse context leaves it at
 ``CabinetContext``'s default (0.55), so policy (c) does too. ``substitution`` estimates it from
 how much of the demand a product loses to its stock-outs its category keeps
-(``planogram.substitution``), which the pipeline does not use yet (docs/models.md says why).
+(``planogram.substitution``), which the pipeline does not use yet (docs/planogram.md says why).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ PLAN_DEPS = ["sales_marts", "derived_marts", "demand_forecast"]
 def service_plan(cvd: CvdHomeResource) -> dg.MaterializeResult:
     """Visit planning: a service score per machine from weighted rules (sold-out selections,
     share depleted, sales since the last visit, days since service, core products out, maximum
-    days between visits; docs/models.md), the date each machine will need service within 14
+    days between visits; docs/visits.md), the date each machine will need service within 14
     days (slot levels projected with the demand forecast, else each slot's recent rate), the
     machines each route visits on the plan date (the day after the data's last day) in stop
     order, and per machine and slot the units to pick: par minus the predicted level at the

@@ -18,7 +18,7 @@ def planogram_recommendations(
     maximise expected revenue (or margin, ``CVD_PLANOGRAM_OBJECTIVE``) over the service
     intervals, within the manager's constraints (``$CVD_HOME/planogram.toml``), from the demand
     forecast (else sales corrected for sold-out time) with substitution; reviewed by the AI when
-    a key is set. Writes ml/planogram_recommendations, one row per slot (docs/models.md)."""
+    a key is set. Writes ml/planogram_recommendations, one row per slot (docs/planogram.md)."""
     settings = cvd.settings()
     report = recommend(settings, context.run.run_id)
     for failure in report.failed:
