@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import evadts
@@ -63,13 +64,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _money(value: object, code: str | None) -> str:
-    return "—" if value is None else f"{value} {code or ''}".rstrip()
+    return "—" if value is None else escape(f"{value} {code or ''}".rstrip())
 
 
 def print_result(console: Console, result: evadts.ParseResult) -> None:
     """A readable summary of one file: per read its machine, time, integrity, totals and
     selections, then the problems."""
-    console.rule(f"[bold]{result.source}[/bold] · {len(result.reads)} read(s)")
+    # every string a file supplies is escaped: "[/bold]" in a serial is text, not rich markup;
+    # the path is printed whole on its own line (a rule title is cut to the terminal's width)
+    console.rule()
+    console.print(
+        f"[bold]{escape(result.source)}[/bold] · {len(result.reads)} read(s)", soft_wrap=True
+    )
     for read in result.reads:
         m, i, cur = read.machine, read.integrity, read.currency
         verdict = ("[green]usable[/green]" if read.usable else "[red]NOT usable[/red]") + (
@@ -77,12 +83,13 @@ def print_result(console: Console, result: evadts.ParseResult) -> None:
         )
         console.print(
             f"Read {read.index + 1} (lines {read.first_line}–{read.last_line}): {verdict}\n"
-            f"  machine  serial {m.serial or '—'} · model {m.model or '—'} · "
-            f"asset {m.asset_number or '—'} · board {m.control_board_serial or '—'}\n"
+            f"  machine  serial {escape(m.serial or '—')} · model {escape(m.model or '—')} · "
+            f"asset {escape(m.asset_number or '—')} · "
+            f"board {escape(m.control_board_serial or '—')}\n"
             f"  read at  {read.read_at or '—'} ({read.read_at_source or 'no time'}) · "
             f"previous {read.previous_read_at or '—'} · init {read.init_at or '—'}\n"
-            f"  currency {cur.code or '?'} ({cur.decimals} decimals) · "
-            f"DTS {read.dts_version or '—'}\n"
+            f"  currency {escape(cur.code or '?')} ({cur.decimals} decimals) · "
+            f"DTS {escape(read.dts_version or '—')}\n"
             f"  integrity G85 {i.crc_expected or 'absent'} · computed {i.crc_computed or '—'} · "
             f"verified {i.crc_verified} ({i.crc_variant or '—'}) · SE {i.se_declared}/"
             f"{i.se_counted} · truncated {i.truncated}"
@@ -110,8 +117,8 @@ def print_result(console: Console, result: evadts.ParseResult) -> None:
                 table.add_column(col, justify="right" if col != "product" else "left")
             for s in read.selections:
                 table.add_row(
-                    s.selection or "—",
-                    s.product_id or "",
+                    escape(s.selection or "—"),
+                    escape(s.product_id or ""),
                     _money(s.price, None),
                     str(s.capacity or ""),
                     str(s.paid_vends_total if s.paid_vends_total is not None else "—"),
@@ -132,4 +139,6 @@ def print_result(console: Console, result: evadts.ParseResult) -> None:
                 else (f" {p.segment}" if p.segment else "")
             )
             style = {"error": "red", "warning": "yellow"}.get(p.severity, "dim")
-            console.print(f"  [{style}]{p.severity:7}[/{style}] {where}{field}: {p.message}")
+            console.print(
+                f"  [{style}]{p.severity:7}[/{style}] {where}{escape(field)}: {escape(p.message)}"
+            )

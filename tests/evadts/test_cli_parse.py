@@ -77,3 +77,16 @@ def test_summary_names_file_line_and_field_of_a_problem(tmp_path: Path) -> None:
     f.write_bytes(seal(["ST*001*0001", "ID1*N1", "PA1*1*100", "PA2*12x*1200"]))
     out = cvd("parse", str(f)).stdout
     assert str(f) in out and "line 5 PA201" in out and "12x" in out
+
+
+def test_summary_prints_what_a_file_supplies_as_text(tmp_path: Path) -> None:
+    # rich markup in a serial, a product id and a long path: printed literally, never styled,
+    # never a crash ("[/bold]" without an opening tag made rich raise MarkupError)
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    f = deep / "markup.dex"
+    f.write_bytes(seal(["ST*001*0001", "ID1*[/bold]SN[red]1", "PA1*[b]10*100", "PA2*1*100"]))
+    proc = cvd("parse", str(f))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "[/bold]SN[red]1" in proc.stdout and "[b]10" in proc.stdout
+    assert str(f) in proc.stdout.replace("\n", "")
