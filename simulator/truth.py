@@ -119,7 +119,7 @@ class TableSink:
         self.writer.close()
 
 
-def _concat(parts: Sequence[Any], dtype: pa.DataType) -> pa.Array:
+def _concat(parts: Sequence[Any], dtype: pa.DataType) -> pa.Array[Any]:
     """One array from buffered parts; numpy and list parts are converted in one go (fast)."""
     if not any(isinstance(p, pa.Array) for p in parts):
         if all(isinstance(p, np.ndarray) for p in parts):
