@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from evadts.model import CurrencyStyle
+
 # ISO 4217 numeric to alpha, for the currencies vending operators report in.
 ISO_NUMERIC: dict[str, str] = {
     "036": "AUD",
@@ -89,7 +91,7 @@ PHONE_CODE: dict[int, str] = {
 }
 
 
-def resolve(numeric: str | None, alpha: str | None) -> tuple[str | None, str | None]:
+def resolve(numeric: str | None, alpha: str | None) -> tuple[str | None, CurrencyStyle | None]:
     """The ISO alpha code and the style it was read from, or (None, None) if unknown.
 
     ID403 alphabetic wins; a 4-digit ID402 starting with 1 is ``1`` + ISO numeric (``1840``);

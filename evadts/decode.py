@@ -289,7 +289,7 @@ class _Decoder:
             self._warn(seg, 2, "sentinel", f"{numeric} means unknown")
             numeric = None
         code, style = currency_codes.resolve(numeric, alpha)
-        self.currency = Currency(decimals, code, numeric, style)  # type: ignore[arg-type]
+        self.currency = Currency(decimals, code, numeric, style)
         if code is None and (numeric or alpha):
             self._warn(seg, 2, "unknown_currency", f"currency {numeric!r}/{alpha!r} not known")
 
@@ -455,6 +455,16 @@ class _Decoder:
 
 _MONEY_SEGMENTS = frozenset({"VA1", "VA2", "VA3", "CA2", "DA2", "DB2", "PA1", "PA2", "LA1"})
 
+
+def _total_handler(attr: str) -> Callable[[_Decoder, Segment], None]:
+    """A handler for a segment that is nothing but a money/count total stored as ``attr``."""
+
+    def handle(decoder: _Decoder, seg: Segment) -> None:
+        decoder.total(seg, attr)
+
+    return handle
+
+
 _HANDLERS: dict[str, Callable[[_Decoder, Segment], None]] = {
     "DXS": _Decoder.seg_dxs,
     "ID1": _Decoder.seg_id1,
@@ -462,7 +472,7 @@ _HANDLERS: dict[str, Callable[[_Decoder, Segment], None]] = {
     "ID5": _Decoder.seg_id5,
     "VA1": _Decoder.seg_va1,
     **{
-        seg_id: (lambda self, seg, attr=attr: self.total(seg, attr))
+        seg_id: _total_handler(attr)
         for seg_id, attr in (
             ("VA2", "test"),
             ("VA3", "free"),

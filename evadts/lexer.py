@@ -10,11 +10,11 @@ dictionary) lookup; only envelope rows and rows that need repair get more.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice, repeat
 
-from evadts.model import Problem
+from evadts.model import Problem, Severity
 
 # A segment id: two letters and one or two digits, or one of the envelope ids.
 _ID_PATTERN = re.compile(rb"[A-Z]{2}[0-9]{1,2}|DXS|DXE|ST|SE|G85|LS|LE")
@@ -66,8 +66,10 @@ class RawRead:
         return self.texts[index].split(b"*")
 
 
-def _problem(severity: str, code: str, line: int | None, segment: str | None, msg: str) -> Problem:
-    return Problem(severity, code, line, segment, None, msg)  # type: ignore[arg-type]
+def _problem(
+    severity: Severity, code: str, line: int | None, segment: str | None, msg: str
+) -> Problem:
+    return Problem(severity, code, line, segment, None, msg)
 
 
 def _repair(
@@ -140,7 +142,7 @@ class _Grouper:
         heads: list[bytes],
         segments: list[bytes],
         *,
-        numbers: Sequence[int],
+        numbers: list[int] | range,
         texts: list[bytes],
         bad_at: list[int],
     ) -> None:
@@ -207,7 +209,8 @@ class _Grouper:
             if self.start is not None:
                 self._close(at)
             self._open(at)
-        elif self.start is None:
+        start = self.start
+        if start is None:
             name = seg.decode()
             self.file_problems.append(
                 _problem(
@@ -219,7 +222,7 @@ class _Grouper:
                 )
             )
             return
-        self.marks[_MARK[seg]] = at - self.start  # type: ignore[operator]
+        self.marks[_MARK[seg]] = at - start
         if seg == b"DXE":
             self._close(at + 1)
 
@@ -243,7 +246,7 @@ class _Grouper:
 def _repair_rows(
     lines: list[bytes], heads: list[bytes], envelope: list[int], suspects: list[int]
 ) -> tuple[
-    list[bytes], list[bytes], Sequence[int], list[bytes], list[int], list[int], list[Problem]
+    list[bytes], list[bytes], list[int] | range, list[bytes], list[int], list[int], list[Problem]
 ]:
     """Repair the suspect rows (0-based positions): wrappers removed, glued lines split, blank
     lines dropped. Returns the rows as bytes, their ids, line numbers, texts, envelope positions,
@@ -436,7 +439,7 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
         return [_one_read(lines)], lines, []
     glued = _glued(data, heads, lines, envelope, unreadable)
     segments: list[bytes] = lines
-    numbers: Sequence[int] = range(1, n + 1)
+    numbers: list[int] | range = range(1, n + 1)
     texts: list[bytes] = lines
     bad_at: list[int] = []
     problems: list[Problem] = []

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+CurrencyStyle = Literal["alpha", "iso_numeric", "phone", "unknown"]  # how ID4 named the currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class Currency:
     decimals: int = 2
     code: str | None = None  # ISO 4217 alpha code when it can be known
     numeric: str | None = None  # ID402 as sent
-    style: Literal["alpha", "iso_numeric", "phone", "unknown"] | None = None
+    style: CurrencyStyle | None = None
 
 
 @dataclass(slots=True)
@@ -286,7 +287,7 @@ class Read:
         names = (*SEMANTIC_FIELDS, "integrity")
         return all(getattr(self, n) == getattr(other, n) for n in names)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: equal reads compare by content
 
     @property
     def usable(self) -> bool:

@@ -21,15 +21,20 @@ from evadts.values import unscale
 Element = str | int | Decimal | None
 
 
+LineEnding = Literal["\r\n", "\n"]
+CrcCase = Literal["upper", "lower"]
+DateDigits = Literal[6, 8]
+
+
 @dataclass(frozen=True)
 class WriteOptions:
     """How to render: the defaults follow the standard (CR LF, upper-case CRC, 8-digit dates)."""
 
-    line_ending: Literal["\r\n", "\n"] = "\r\n"
-    crc_case: Literal["upper", "lower"] = "upper"
+    line_ending: LineEnding = "\r\n"
+    crc_case: CrcCase = "upper"
     crc_variant: Literal["standard", "byte_swapped"] = "standard"
     include_crc: bool = True
-    date_digits: Literal[6, 8] = 8
+    date_digits: DateDigits = 8
     time_digits: Literal[4, 6] = 6
     interval_only: bool = False  # PA2 with the since-reset counters only (PA201/PA202 empty)
     wrapper: str | None = None  # handheld header put before DXS on the same line

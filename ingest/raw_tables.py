@@ -19,6 +19,7 @@ import evadts.jsonout
 from evadts.model import CounterSet, Read, Selection
 from ingest.ledger import Delivery, deliveries_of_day
 from ingest.receive import blob_path
+from transforms.lake import arrow_schema
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
 MONEY = pa.decimal128(20, 4)
@@ -26,7 +27,7 @@ TS = pa.timestamp("us")
 TS_UTC = pa.timestamp("us", tz="UTC")
 
 SCHEMAS: dict[str, pa.Schema] = {
-    "dex_files": pa.schema(
+    "dex_files": arrow_schema(
         [
             ("delivery_id", pa.string()),
             ("sha256", pa.string()),
@@ -39,7 +40,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("usable_reads", pa.int32()),
         ]
     ),
-    "dex_reads": pa.schema(
+    "dex_reads": arrow_schema(
         [
             ("read_id", pa.string()),
             ("sha256", pa.string()),
@@ -65,7 +66,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reads_since_init", pa.int64()),
         ]
     ),
-    "dex_selection_counters": pa.schema(
+    "dex_selection_counters": arrow_schema(
         [
             ("read_id", pa.string()),
             ("machine_serial", pa.string()),
@@ -95,7 +96,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("line", pa.int32()),
         ]
     ),
-    "dex_payment_totals": pa.schema(
+    "dex_payment_totals": arrow_schema(
         [
             ("read_id", pa.string()),
             ("machine_serial", pa.string()),
@@ -107,7 +108,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("count_reset", pa.int64()),
         ]
     ),
-    "dex_events": pa.schema(
+    "dex_events": arrow_schema(
         [
             ("read_id", pa.string()),
             ("machine_serial", pa.string()),
@@ -122,7 +123,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("line", pa.int32()),
         ]
     ),
-    "quarantine": pa.schema(
+    "quarantine": arrow_schema(
         [
             ("sha256", pa.string()),
             ("delivery_id", pa.string()),

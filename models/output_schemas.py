@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from transforms.lake import write_schema_file
+from transforms.lake import arrow_schema, write_schema_file
 
 ML_DIR = "ml"
 _TS = pa.timestamp("us")
 
 SCHEMAS: dict[str, pa.Schema] = {
-    "demand_forecast": pa.schema(
+    "demand_forecast": arrow_schema(
         [
             ("machine_serial", pa.string()),
             ("cabinet_index", pa.int64()),
@@ -30,7 +30,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("created_at", _TS),
         ]
     ),
-    "forecast_backtest": pa.schema(
+    "forecast_backtest": arrow_schema(
         [
             ("model_version", pa.string()),
             ("method", pa.string()),
@@ -44,7 +44,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("created_at", _TS),
         ]
     ),
-    "model_versions": pa.schema(
+    "model_versions": arrow_schema(
         [
             ("model_version", pa.string()),
             ("kind", pa.string()),
@@ -64,7 +64,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reason", pa.string()),
         ]
     ),
-    "planogram_recommendations": pa.schema(
+    "planogram_recommendations": arrow_schema(
         [
             ("recommendation_id", pa.string()),
             ("run_id", pa.string()),
@@ -95,7 +95,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("created_at", _TS),
         ]
     ),
-    "service_scores": pa.schema(
+    "service_scores": arrow_schema(
         [
             ("as_of", _TS),
             ("machine_serial", pa.string()),
@@ -112,7 +112,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reasons", pa.string()),
         ]
     ),
-    "service_plan": pa.schema(
+    "service_plan": arrow_schema(
         [
             ("plan_date", pa.date32()),
             ("route_id", pa.string()),
@@ -125,7 +125,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reasons", pa.string()),
         ]
     ),
-    "service_plan_picks": pa.schema(
+    "service_plan_picks": arrow_schema(
         [
             ("plan_date", pa.date32()),
             ("route_id", pa.string()),

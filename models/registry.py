@@ -144,7 +144,7 @@ class Registry:
             raise UntrustedModelError(
                 f"model {version}: refusing to load untrusted types {', '.join(untrusted)}"
             )
-        return sio.loads(data, trusted=list(TRUSTED_TYPES))  # type: ignore[no-any-return]
+        return sio.loads(data, trusted=list(TRUSTED_TYPES))
 
     def set_current(self, version: str, reason: str, now: datetime | None = None) -> None:
         """Make ``version`` current: the old one becomes 'retired', the pointer moves

@@ -150,13 +150,14 @@ def weekday_mask(field: str, value: object) -> str:
 
 def slot_position(field: str, value: object, *, rows: int, columns: int) -> str:
     """A slot like ``A1``: a row letter within ``rows`` and a column number within ``columns``."""
-    if not isinstance(value, str) or not SLOT_PATTERN.fullmatch(value.strip()):
+    match = SLOT_PATTERN.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
         raise ValidationError(field, value, "must be a row letter and column number, like A1")
-    row_letter, column = SLOT_PATTERN.fullmatch(value.strip()).groups()  # type: ignore[union-attr]
+    row_letter, column = match.groups()
     if ord(row_letter) - ord("A") >= rows or int(column) > columns:
         last = chr(ord("A") + rows - 1)
         raise ValidationError(field, value, f"outside the cabinet (A1 to {last}{columns})")
-    return value.strip()
+    return match.group(0)  # the whole stripped value
 
 
 def calendar_date(field: str, value: object) -> date:

@@ -25,6 +25,7 @@ from evadts import (
     Totals,
     WriteOptions,
 )
+from evadts.writer import CrcCase, DateDigits, LineEnding
 
 CURRENCY_CODE, CURRENCY_NUMERIC = "USD", "1840"
 HANDHELD_WRAPPER = "<000|Operations|Handheld|{date}|{time}|daa|00001|>"
@@ -34,18 +35,18 @@ HANDHELD_WRAPPER = "<000|Operations|Handheld|{date}|{time}|daa|00001|>"
 class Dialect:
     """How one device writes its files (drawn once per device)."""
 
-    line_ending: str = "\r\n"
-    crc_case: str = "upper"
-    date_digits: int = 8
+    line_ending: LineEnding = "\r\n"
+    crc_case: CrcCase = "upper"
+    date_digits: DateDigits = 8
     interval_only: bool = False
     handheld_wrapper: bool = False
 
     def options(self, wrapper: str | None) -> WriteOptions:
         """The evadts write options of this dialect (wrapper only where the device has one)."""
         return WriteOptions(
-            line_ending=self.line_ending,  # type: ignore[arg-type]
-            crc_case=self.crc_case,  # type: ignore[arg-type]
-            date_digits=self.date_digits,  # type: ignore[arg-type]
+            line_ending=self.line_ending,
+            crc_case=self.crc_case,
+            date_digits=self.date_digits,
             interval_only=self.interval_only,
             wrapper=wrapper if self.handheld_wrapper else None,
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -139,7 +140,7 @@ def _clock_events(
                      new=str(op.epoch_unix + after))  # fmt: skip
 
 
-def _slot_labels(fleet: Fleet) -> dict[str, pa.Array]:
+def _slot_labels(fleet: Fleet) -> dict[str, pa.Array[Any]]:
     """Per-slot label columns of slot_day, built once (they never change)."""
     machine = pa.array(fleet.slot_machine)
     return {
@@ -186,8 +187,8 @@ def _run_day(
     *,
     demand: DemandModel,
     rng: np.random.Generator,
-    labels: dict[str, pa.Array],
-    ids: pa.Array,
+    labels: dict[str, pa.Array[Any]],
+    ids: pa.Array[Any],
 ) -> None:
     on = config.start + timedelta(days=day)
     day_start = day * DAY_SECONDS
@@ -232,8 +233,8 @@ def _write_slot_day(
     op: Operator,
     *,
     expected: np.ndarray,
-    labels: dict[str, pa.Array],
-    ids: pa.Array,
+    labels: dict[str, pa.Array[Any]],
+    ids: pa.Array[Any],
 ) -> None:
     n = len(expected)
     sold = state.life_count - state.day_base_count

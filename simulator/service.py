@@ -7,6 +7,7 @@ the truth: the read itself and, when it arrives usable, the sales since the prev
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class Operator:
         self.snap_epoch = np.full(m, -1, dtype=np.int64)
         self.snap_at = np.zeros((2, m), dtype=np.int64)  # true, machine seconds
         self.wrap_turns = np.zeros((2, n), dtype=np.int64)  # completed wraps, count / value
-        self.open_reads: dict[str, dict[str, object]] = {}
+        self.open_reads: dict[str, dict[str, Any]] = {}  # truth rows (append_row), by read id
         self.product_ids = np.array(self.catalog.product_id, dtype=object)
         self.slot_selection = np.array(self.fleet.slot_selection, dtype=object)
 
@@ -184,7 +185,7 @@ class Operator:
             ids = [p.read_id for p in d.reads]
             for rid in ids:
                 row = self.open_reads[rid]
-                row["file_names"].append(d.name)  # type: ignore[attr-defined]
+                row["file_names"].append(d.name)
                 done.append(rid)
             self.truth[DELIVERIES].append_row({
                 "file_name": d.name, "serial": d.serial,

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transforms.lake import arrow_schema
+
 SLOT_DAY = "slot_day.parquet"
 INTERVAL_SALES = "interval_sales.parquet"
 STOCKOUTS = "stockouts.parquet"
@@ -28,7 +30,7 @@ STR = pa.string()
 I64 = pa.int64()
 
 SCHEMAS: dict[str, pa.Schema] = {
-    SLOT_DAY: pa.schema([
+    SLOT_DAY: arrow_schema([
         ("serial", STR), ("asset_number", STR), ("cabinet_index", pa.int8()), ("slot", STR),
         ("selection", STR), ("product_id", STR), ("date", pa.date32()),
         ("true_demand", pa.float64()), ("demand_units", I64), ("units_sold", I64),
@@ -36,29 +38,29 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("stockout_minutes", pa.float64()), ("lost_units", I64), ("substituted_in", I64),
         ("substituted_out", I64), ("test_vends", I64), ("free_vends", I64),
     ]),
-    INTERVAL_SALES: pa.schema([
+    INTERVAL_SALES: arrow_schema([
         ("serial", STR), ("asset_number", STR), ("selection", STR), ("product_id", STR),
         ("start_read_at", TS), ("end_read_at", TS), ("start_machine_time", TS),
         ("end_machine_time", TS), ("units_sold", I64), ("revenue_cents", I64),
         ("currency_decimals", pa.int8()), ("test_vends", I64), ("free_vends", I64),
         ("counter_basis", STR),
     ]),
-    STOCKOUTS: pa.schema([
+    STOCKOUTS: arrow_schema([
         ("serial", STR), ("asset_number", STR), ("cabinet_index", pa.int8()), ("slot", STR),
         ("selection", STR), ("product_id", STR), ("start_at", TS), ("end_at", TS),
         ("minutes", pa.float64()), ("lost_units", I64),
     ]),
-    READS: pa.schema([
+    READS: arrow_schema([
         ("read_id", STR), ("serial", STR), ("asset_number", STR), ("kind", STR),
         ("read_at", TS), ("machine_time", TS), ("reads_since_init", I64),
         ("machine_init_at", TS), ("interval_only", pa.bool_()),
         ("usable_as_delivered", pa.bool_()), ("file_names", pa.list_(STR)),
     ]),
-    EVENTS: pa.schema([
+    EVENTS: arrow_schema([
         ("serial", STR), ("asset_number", STR), ("kind", STR), ("at", TS),
         ("machine_time", TS), ("selection", STR), ("old_value", STR), ("new_value", STR),
     ]),
-    DELIVERIES: pa.schema([
+    DELIVERIES: arrow_schema([
         ("file_name", STR), ("serial", STR), ("arrival_date", pa.date32()),
         ("arrival_day", pa.int32()), ("batch", pa.int16()), ("quirks", pa.list_(STR)),
         ("read_ids", pa.list_(STR)), ("read_at", pa.list_(TS)), ("machine_time", pa.list_(TS)),
@@ -117,7 +119,7 @@ class TableSink:
         self.writer.close()
 
 
-def _concat(parts: Sequence[Any], dtype: pa.DataType) -> pa.Array:
+def _concat(parts: Sequence[Any], dtype: pa.DataType) -> pa.Array[Any]:
     """One array from buffered parts; numpy and list parts are converted in one go (fast)."""
     if not any(isinstance(p, pa.Array) for p in parts):
         if all(isinstance(p, np.ndarray) for p in parts):

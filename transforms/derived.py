@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.catalog import view_sql
@@ -180,7 +181,8 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[list[str
         lo = date.fromisoformat(f"{month}-01")
         hi = (lo + timedelta(days=32)).replace(day=1)
         days = table["sales_date"]
-        part = table.filter(pc.and_(pc.greater_equal(days, lo), pc.less(days, hi)))
+        lo_day, hi_day = pa.scalar(lo, pa.date32()), pa.scalar(hi, pa.date32())
+        part = table.filter(pc.and_(pc.greater_equal(days, lo_day), pc.less(days, hi_day)))
         folder = root / f"sales_month={month}"
         if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
             publish(folder, part)

@@ -137,6 +137,13 @@ def schema_path(lake: Path, table: str) -> Path:
     return lake / table / "_schema.parquet"
 
 
+def arrow_schema(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    """``pa.schema`` of (name, type) pairs. Typed so that a list literal of mixed arrow types
+    checks: in the pyarrow stubs each type is generic, and a bare list of them joins to
+    ``object``."""
+    return pa.schema(fields)
+
+
 def write_schema_file(lake: Path, table: str, schema: pa.Schema) -> None:
     """Write the zero-row schema file of ``table`` if it is missing or out of date."""
     path = schema_path(lake, table)

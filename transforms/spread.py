@@ -19,20 +19,22 @@ EM_ITERATIONS = 12
 PRIOR_HOURS = 4.0
 SECONDS_PER_HOUR = 3600.0
 
-DAILY_SCHEMA: dict[str, pl.DataType] = {
-    "machine_serial": pl.String(),
-    "selection_key": pl.String(),
-    "selection": pl.String(),
-    "position": pl.Int32(),
-    "product_id": pl.String(),
-    "sales_date": pl.Date(),
-    "read_id_end": pl.String(),
-    "units_sold": pl.Int64(),
-    "revenue_minor": pl.Int64(),
-    "currency": pl.String(),
-    "currency_decimals": pl.Int64(),
-    "profile_share": pl.Float64(),
-}
+DAILY_SCHEMA = pl.Schema(
+    {
+        "machine_serial": pl.String(),
+        "selection_key": pl.String(),
+        "selection": pl.String(),
+        "position": pl.Int32(),
+        "product_id": pl.String(),
+        "sales_date": pl.Date(),
+        "read_id_end": pl.String(),
+        "units_sold": pl.Int64(),
+        "revenue_minor": pl.Int64(),
+        "currency": pl.String(),
+        "currency_decimals": pl.Int64(),
+        "profile_share": pl.Float64(),
+    }
+)
 
 
 def hour_pieces(intervals: pl.DataFrame) -> pl.DataFrame:
@@ -174,4 +176,4 @@ def spread_daily(sales: pl.DataFrame, decimals: pl.DataFrame) -> pl.DataFrame:
         "currency",
         "currency_decimals",
         pl.col("share").alias("profile_share"),
-    ).cast(DAILY_SCHEMA)  # type: ignore[arg-type]
+    ).cast(DAILY_SCHEMA)

@@ -20,7 +20,7 @@ from models.ai.config import AIConfig, load_ai_config
 from models.ai.expectation import ExpectFn, Layout, expect_by_slot
 from models.ai.prompt import build_request
 from models.ai.schema import TOOL_NAME, MalformedAnswerError, Review, parse_review
-from models.ai.usage import CallUsage, UsageLedger, log_call, usage_from_response
+from models.ai.usage import CallIds, CallUsage, UsageLedger, log_call, usage_from_response
 from models.ai.validation import validate
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment
 from orchestration.settings import Settings
@@ -67,7 +67,10 @@ def _conclude(
     model: str,
     expect: ExpectFn | None,
 ) -> tuple[Proposal, CallUsage]:
-    ids = {"machine_serial": context.machine_serial, "cabinet_index": context.cabinet_index}
+    ids: CallIds = {
+        "machine_serial": context.machine_serial,
+        "cabinet_index": context.cabinet_index,
+    }
     if outcome.message is None:
         call = CallUsage(
             **ids,

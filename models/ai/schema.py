@@ -127,6 +127,6 @@ def _typed(where: str, value: object, kind: type, *, allow_empty: bool = False) 
     # bool is an int in Python, not in JSON
     if isinstance(value, bool) or not isinstance(value, kind):
         raise MalformedAnswerError(f"{where}: expected {kind.__name__}, got {value!r}")
-    if kind is str and not allow_empty and not value.strip():
+    if isinstance(value, str) and not allow_empty and not value.strip():  # kind is str
         raise MalformedAnswerError(f"{where}: empty text")
     return value

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from models.ai.pricing import cost_usd
 
 log = logging.getLogger("cvd.models.ai")
+
+
+class CallIds(TypedDict):
+    """Which cabinet a call was about (the first fields of :class:`CallUsage`)."""
+
+    machine_serial: str
+    cabinet_index: int
+
+
+class TokenCounts(TypedDict):
+    """The token counts of one call, as :class:`CallUsage` and the price table name them."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ def usage_from_response(
     usage: Any, *, machine_serial: str, cabinet_index: int, model: str, status: str, **extra: Any
 ) -> CallUsage:
     """A :class:`CallUsage` from the SDK's ``message.usage`` (cache counts may be absent)."""
-    counts = {
+    counts: TokenCounts = {
         "input_tokens": usage.input_tokens or 0,
         "output_tokens": usage.output_tokens or 0,
         "cache_read_tokens": usage.cache_read_input_tokens or 0,

@@ -34,14 +34,16 @@ def load_sources(lake: Path) -> SourceFrames:
     """Run every query of ``sql/`` over the lake and return the frames."""
     con = lake_connection(lake)
     try:
-        frames = {}
+        frames: dict[str, pl.DataFrame] = {}
         for name in QUERIES:
             text = (SQL_DIR / f"{name}.sql").read_text()
             text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
-            frames[name] = pl.from_arrow(con.sql(text).to_arrow_table())
+            frame = pl.from_arrow(con.sql(text).to_arrow_table())
+            assert isinstance(frame, pl.DataFrame)  # a Table becomes a frame, never a Series
+            frames[name] = frame
     finally:
         con.close()
-    return SourceFrames(**frames)  # type: ignore[arg-type]
+    return SourceFrames(**frames)
 
 
 def load_truth(truth_dir: Path) -> pl.DataFrame | None:

@@ -196,9 +196,10 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
         raise NotEnoughDataError("fct_daily_sales is empty: no sales to forecast from")
     last = last_day or data_last_day(src.last_reads)
     lo, hi = src.daily_sales["sales_date"].min(), src.daily_sales["sales_date"].max()
-    all_hours = soldout_hours_per_day(src.stockouts, lo, max(hi, last))  # type: ignore[arg-type]
+    assert isinstance(lo, date) and isinstance(hi, date)  # a non-empty Date column
+    all_hours = soldout_hours_per_day(src.stockouts, lo, max(hi, last))
     daily = respread(src.daily_sales, all_hours)
-    first = max(lo, last - timedelta(days=MAX_HISTORY_DAYS - 1))  # type: ignore[type-var,operator]
+    first = max(lo, last - timedelta(days=MAX_HISTORY_DAYS - 1))
     daily = daily.filter(pl.col("sales_date").is_between(first, last))
     series = _series_frame(src, daily, first, last)
     n, t = series.height, (last - first).days + 1

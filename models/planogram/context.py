@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     filled = fill_absent(grid, categories)
     _, appeal, untried = product_appeal(grid, categories)
     shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
-    by_machine: dict[str, list[tuple]] = defaultdict(list)
+    by_machine: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for s in slots:
         by_machine[s[0]].append(s)
     contexts: list[CabinetContext] = []

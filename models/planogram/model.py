@@ -170,4 +170,4 @@ def size_feasible(prob: Problem, facings: np.ndarray) -> np.ndarray:
     """Per plan: can the facings be placed in slots of their size class (nested S ⊂ M ⊂ L)?"""
     facings = np.atleast_2d(facings)
     need = np.stack([facings[:, prob.rank >= x].sum(axis=1) for x in range(SIZES)], axis=1)
-    return (need <= prob.free_ge[None, :]).all(axis=1)
+    return np.asarray((need <= prob.free_ge[None, :]).all(axis=1))  # an array for 2-D input

@@ -37,7 +37,9 @@ def _outlooks(
     return out
 
 
-def current_plan(prob: Problem, ctx: CabinetContext) -> tuple[np.ndarray, np.ndarray, list]:
+def current_plan(
+    prob: Problem, ctx: CabinetContext
+) -> tuple[np.ndarray, np.ndarray, list[int | None]]:
     """Facings and stock per candidate of the current planogram, and each slot's candidate."""
     index = {p: i for i, p in enumerate(prob.ids)}
     facings = np.zeros(prob.n, dtype=np.int64)

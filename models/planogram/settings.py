@@ -20,6 +20,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from models.planogram.types import Constraints
 
@@ -63,7 +64,7 @@ def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -
     ValueError naming the file and key."""
     env = os.environ if environ is None else environ
     path = home / FILE_NAME
-    raw: dict[str, object] = {}
+    raw: dict[str, Any] = {}  # TOML values, unchecked until int()/float()/dict() below
     if path.exists():
         try:
             raw = tomllib.loads(path.read_text())
@@ -73,10 +74,10 @@ def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -
     if objective not in OBJECTIVES:
         raise _bad(path, "objective", f"{objective!r} is not one of {', '.join(OBJECTIVES)}")
     try:
-        max_f = int(raw.get("default_max_facings", PlanogramSettings.default_max_facings))  # type: ignore[arg-type]
-        share = float(raw.get("par_share", PlanogramSettings.par_share))  # type: ignore[arg-type]
-        mins = {str(k): int(v) for k, v in dict(raw.get("min_facings", {})).items()}  # type: ignore[call-overload]
-        maxs = {str(k): int(v) for k, v in dict(raw.get("max_facings", {})).items()}  # type: ignore[call-overload]
+        max_f = int(raw.get("default_max_facings", PlanogramSettings.default_max_facings))
+        share = float(raw.get("par_share", PlanogramSettings.par_share))
+        mins = {str(k): int(v) for k, v in dict(raw.get("min_facings", {})).items()}
+        maxs = {str(k): int(v) for k, v in dict(raw.get("max_facings", {})).items()}
     except (TypeError, ValueError) as exc:
         raise _bad(path, "facings/par_share", str(exc)) from exc
     if max_f < 1:

@@ -31,6 +31,7 @@ benchmark's policy (``simulator.evaluation.estimate``; the market's daily observ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def group_days(
     ``[group, day]`` units, lost demand and products sold out, one group per (machine, category)
     with at least two products (a lone product has no substitute to keep its customers)."""
     machine, category = np.asarray(machine), np.asarray(category)
-    keys: dict[tuple, list[int]] = {}
+    keys: dict[tuple[Any, ...], list[int]] = {}
     for i, key in enumerate(zip(machine.tolist(), category.tolist(), strict=True)):
         keys.setdefault(key, []).append(i)
     cols = [c for _, c in sorted(keys.items()) if len(c) >= 2]

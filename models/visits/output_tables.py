@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -108,8 +109,8 @@ def _route(machines: pd.DataFrame, serial: str) -> str:
     return str(machines.loc[serial]["route_id"])
 
 
-def _coordinate(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _coordinate(value: Any) -> float | None:  # a frame cell: a float, NaN or None
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _pick_rows(
@@ -125,9 +126,9 @@ def _pick_rows(
         serial = str(stop["machine_serial"])
         machine_slots = slots[serial].reset_index(drop=True)
         levels = by_serial[serial].visit_levels
-        for i, slot in machine_slots.iterrows():
+        for i, (_, slot) in enumerate(machine_slots.iterrows()):  # levels are by position
             par = int(slot["par_level"])
-            predicted = float(levels[int(i)])  # type: ignore[call-overload]
+            predicted = float(levels[i])
             rows.append(
                 {
                     "plan_date": stop["plan_date"],

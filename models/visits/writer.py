@@ -73,6 +73,6 @@ def _report(state: FleetState, tables: PlanTables) -> PlanReport:
         machines_scored=tables.scores.num_rows,
         needing_visit=sum(bool(v) for v in tables.scores.column("needs_visit").to_pylist()),
         planned_per_route=routes,
-        units_to_pick=sum(tables.picks.column("quantity").to_pylist()),
+        units_to_pick=sum(q or 0 for q in tables.picks.column("quantity").to_pylist()),
         projection=tables.projection,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from operations.db import connect
 from operations.schema import Base
@@ -23,7 +24,7 @@ def run_migrations() -> None:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     # Batch mode lets later migrations alter SQLite tables (copy-and-move under the hood).
     context.configure(
         connection=connection,

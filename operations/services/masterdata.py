@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import Session
 
 from operations import validation as check
@@ -170,7 +170,7 @@ def export_columns() -> dict[str, list[tuple[str, type]]]:
     }
 
 
-def _export_queries() -> dict[str, Select[Any]]:
+def _export_queries() -> dict[str, Select[*tuple[Any, ...]]]:
     products = select(
         Product.code.label("product_id"),
         Product.name,
@@ -234,10 +234,10 @@ def _export_queries() -> dict[str, Select[Any]]:
     }
 
 
-def _planogram_slots(*, active_only: bool) -> Select[Any]:
+def _planogram_slots(*, active_only: bool) -> Select[*tuple[Any, ...]]:
     """Planogram slots of live cabinets: the active version only, or every version with its
     creation time (``planogram_history``)."""
-    columns = [
+    columns: list[SQLColumnExpression[Any]] = [
         Cabinet.id.label("cabinet_id"),
         Device.asset_number,
         Cabinet.cabinet_index,

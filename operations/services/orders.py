@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -65,7 +66,7 @@ class PickLine:
     quantity_delivered: int
 
 
-def _order_query() -> Select[tuple[ServiceOrder]]:
+def _order_query() -> Select[ServiceOrder]:
     return select(ServiceOrder).options(
         selectinload(ServiceOrder.route),
         selectinload(ServiceOrder.cabinets)
@@ -83,7 +84,7 @@ def _load(session: Session, actor: Actor, action: Action, order_id: int) -> Serv
     return order
 
 
-def _cabinet_ids(cabinets: Mapping[object, object]) -> dict[int, Sequence[ItemSpec]]:
+def _cabinet_ids(cabinets: Mapping[Any, object]) -> dict[int, Sequence[ItemSpec]]:
     """The cabinets by normalised id (``5`` and ``"5"`` are one cabinet: refused as a twin)."""
     normalised: dict[int, Sequence[ItemSpec]] = {}
     for cabinet_id, items in cabinets.items():
@@ -309,7 +310,7 @@ def pick_list(db: DbTarget, actor: Actor, order_id: int) -> list[PickLine]:
                 Product.code,
                 Product.name,
                 func.sum(ServiceOrderItem.quantity_planned),
-                func.coalesce(func.sum(ServiceOrderItem.quantity_delivered), 0),
+                func.sum(ServiceOrderItem.quantity_delivered),  # NULL: nothing delivered yet
             )
             .join(ServiceOrderCabinet, ServiceOrderItem.order_cabinet_id == ServiceOrderCabinet.id)
             .join(Product, ServiceOrderItem.product_id == Product.id)
@@ -317,4 +318,5 @@ def pick_list(db: DbTarget, actor: Actor, order_id: int) -> list[PickLine]:
             .group_by(Product.code, Product.name)
             .order_by(Product.code)
         )
-        return [PickLine(code, name, int(p), int(d)) for code, name, p, d in session.execute(query)]
+        rows = session.execute(query)
+        return [PickLine(code, name, int(p), int(d or 0)) for code, name, p, d in rows]

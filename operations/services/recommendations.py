@@ -177,7 +177,7 @@ def _new_slots(
     if not active:
         raise Conflict(f"cabinet {cabinet.id} has no active planogram to change")
     by_slot = {row.slot: row for row in active}
-    changed: dict[str, planograms.SlotSpec] = {}
+    changed: dict[str, planograms.SlotRow] = {}
     for rec in cleaned:
         current = by_slot.get(rec.slot)
         if current is None:

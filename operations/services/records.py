@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from operations import audit
 from operations.errors import NotFound
 from operations.permissions import Actor
-from operations.schema import Base, utcnow
+from operations.schema import Base, SoftDelete, utcnow
 
 Outcome = Literal["created", "updated", "unchanged"]
 RecordT = TypeVar("RecordT", bound=Base)
@@ -70,8 +70,10 @@ def upsert(
 
 def soft_delete(session: Session, actor: Actor, record: Base, entity: str, key: object) -> None:
     """Mark ``record`` deleted by ``actor`` now; it stays in the table and in the audit log."""
+    if not isinstance(record, SoftDelete):  # a programming error: only these tables keep rows
+        raise TypeError(f"{entity} records cannot be soft-deleted")
     before = audit.snapshot(record)
-    record.deleted_at = utcnow()  # type: ignore[attr-defined]
-    record.deleted_by = actor.username  # type: ignore[attr-defined]
+    record.deleted_at = utcnow()
+    record.deleted_by = actor.username
     session.flush()
     audit.record(session, actor, "delete", entity, key, before=before, after=audit.snapshot(record))
