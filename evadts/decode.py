@@ -159,11 +159,14 @@ class _Decoder:
 
     def counters(self, seg: Segment, order: str) -> CounterSet:
         """Four counters; ``order`` is "value_first" (VA2, CA2) or "count_first" (PA3, PA4)."""
-        a, b, c, d = self.four(seg)
+        first, second, third, fourth = self.four(seg)
         if order == "value_first":
-            return CounterSet(self.scaled(a), b, self.scaled(c), d)
+            return CounterSet(self.scaled(first), second, self.scaled(third), fourth)
         return CounterSet(
-            value_init=self.scaled(b), count_init=a, value_reset=self.scaled(d), count_reset=c
+            value_init=self.scaled(second),
+            count_init=first,
+            value_reset=self.scaled(fourth),
+            count_reset=third,
         )
 
     # -- segments --------------------------------------------------------------------------------
@@ -262,19 +265,23 @@ class _Decoder:
         self.dts_version = self.text(seg, 3)
 
     def seg_id1(self, seg: Segment) -> None:
-        m = self.machine
-        m.serial, m.model, m.build_standard = (
+        machine = self.machine
+        machine.serial, machine.model, machine.build_standard = (
             self.text(seg, 1),
             self.text(seg, 2),
             self.text(seg, 3),
         )
-        m.location, m.user, m.asset_number = self.text(seg, 4), self.text(seg, 5), self.text(seg, 6)
+        machine.location, machine.user, machine.asset_number = (
+            self.text(seg, 4),
+            self.text(seg, 5),
+            self.text(seg, 6),
+        )
 
     def seg_cb1(self, seg: Segment) -> None:
-        m = self.machine
-        m.control_board_serial = self.text(seg, 1)
-        m.control_board_model = self.text(seg, 2)
-        m.control_board_software = self.text(seg, 3)
+        machine = self.machine
+        machine.control_board_serial = self.text(seg, 1)
+        machine.control_board_model = self.text(seg, 2)
+        machine.control_board_software = self.text(seg, 3)
 
     def seg_id4(self, seg: Segment) -> None:
         decimals = self.int_(seg, 1)
@@ -298,10 +305,10 @@ class _Decoder:
         self.time_line["ID5"] = seg.line
 
     def seg_va1(self, seg: Segment) -> None:
-        t = self.totals
-        t.paid = self.counters(seg, "value_first")
-        t.discounts_init, t.discounts_reset = self.money(seg, 5), self.money(seg, 7)
-        t.surcharges_init, t.surcharges_reset = self.money(seg, 9), self.money(seg, 11)
+        totals = self.totals
+        totals.paid = self.counters(seg, "value_first")
+        totals.discounts_init, totals.discounts_reset = self.money(seg, 5), self.money(seg, 7)
+        totals.surcharges_init, totals.surcharges_reset = self.money(seg, 9), self.money(seg, 11)
 
     def total(self, seg: Segment, attr: str) -> None:
         setattr(self.totals, attr, self.counters(seg, "value_first"))
@@ -312,20 +319,20 @@ class _Decoder:
         return self.cash
 
     def seg_ca3(self, seg: Segment) -> None:
-        c = self._cash()
-        c.cash_in_reset, c.to_cashbox_reset = self.money(seg, 1), self.money(seg, 2)
-        c.to_tubes_reset, c.bills_in_reset = self.money(seg, 3), self.money(seg, 4)
-        c.cash_in_init, c.to_cashbox_init = self.money(seg, 5), self.money(seg, 6)
-        c.to_tubes_init, c.bills_in_init = self.money(seg, 7), self.money(seg, 8)
+        cash = self._cash()
+        cash.cash_in_reset, cash.to_cashbox_reset = self.money(seg, 1), self.money(seg, 2)
+        cash.to_tubes_reset, cash.bills_in_reset = self.money(seg, 3), self.money(seg, 4)
+        cash.cash_in_init, cash.to_cashbox_init = self.money(seg, 5), self.money(seg, 6)
+        cash.to_tubes_init, cash.bills_in_init = self.money(seg, 7), self.money(seg, 8)
 
     def seg_ca4(self, seg: Segment) -> None:
-        c = self._cash()
-        c.dispensed_reset, c.manually_dispensed_reset = self.money(seg, 1), self.money(seg, 2)
-        c.dispensed_init, c.manually_dispensed_init = self.money(seg, 3), self.money(seg, 4)
+        cash = self._cash()
+        cash.dispensed_reset, cash.manually_dispensed_reset = self.money(seg, 1), self.money(seg, 2)
+        cash.dispensed_init, cash.manually_dispensed_init = self.money(seg, 3), self.money(seg, 4)
 
     def seg_ca10(self, seg: Segment) -> None:
-        c = self._cash()
-        c.filled_reset, c.filled_init = self.money(seg, 1), self.money(seg, 2)
+        cash = self._cash()
+        cash.filled_reset, cash.filled_init = self.money(seg, 1), self.money(seg, 2)
 
     def seg_ca15(self, seg: Segment) -> None:
         self._cash().tube_contents = self.money(seg, 1)
@@ -424,9 +431,12 @@ class _Decoder:
         return sel
 
     def seg_pa2(self, seg: Segment, sel: Selection) -> None:
-        a, b, c, d = self.four(seg)
-        sel.paid_vends_total, sel.paid_value_total = a, self.scaled(b)
-        sel.paid_vends_since_reset, sel.paid_value_since_reset = c, self.scaled(d)
+        vends_total, value_total, vends_since_reset, value_since_reset = self.four(seg)
+        sel.paid_vends_total, sel.paid_value_total = vends_total, self.scaled(value_total)
+        sel.paid_vends_since_reset, sel.paid_value_since_reset = (
+            vends_since_reset,
+            self.scaled(value_since_reset),
+        )
 
     def seg_pa3(self, seg: Segment, sel: Selection) -> None:
         sel.test_vends = self.counters(seg, "count_first")

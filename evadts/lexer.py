@@ -462,16 +462,16 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     # envelope every read starts at an envelope row, so there it cannot happen.)
     if bad_at and not grouper.enveloped:
         bad_numbers = {numbers[k] for k in bad_at}
-        text_only = [r for r in reads if all(n in bad_numbers for n in r.lines)]
-        for r in text_only:
-            grouper.file_problems.extend(r.problems)
-        reads = [r for r in reads if r not in text_only]
+        text_only = [read for read in reads if all(n in bad_numbers for n in read.lines)]
+        for read in text_only:
+            grouper.file_problems.extend(read.problems)
+        reads = [read for read in reads if read not in text_only]
     # Repair problems belong to the read whose lines they are on, else to the file.
     for problem in problems:
         line = problem.line or 0
-        for r in reads:
-            if r.lines[0] <= line <= r.lines[-1]:
-                r.problems.append(problem)
+        for read in reads:
+            if read.lines[0] <= line <= read.lines[-1]:
+                read.problems.append(problem)
                 break
         else:
             grouper.file_problems.append(problem)

@@ -25,157 +25,175 @@ def _looks_binary(data: bytes) -> bool:
 
 def _integrity(raw: RawRead, lines: list[bytes]) -> tuple[Integrity, list[Problem]]:
     """Check G85 and SE of one read and decide whether it is complete."""
+    integrity = Integrity(has_envelope=not (raw.dxs is None and raw.st is None and raw.se is None))
     problems: list[Problem] = []
-    integ = Integrity(has_envelope=not (raw.dxs is None and raw.st is None and raw.se is None))
-    first_line = raw.lines[0]
     if raw.g85 is not None:
-        integ.crc_present = True
-        g85_row = raw.row(raw.g85)
-        g85_line = raw.lines[raw.g85]
-        written = g85_row[1].strip().decode("latin-1") if len(g85_row) > 1 else ""
-        integ.crc_expected = written or None
-        if raw.st is None:
-            integ.crc_verified = False
-            problems.append(
-                Problem(
-                    "error",
-                    "crc_without_st",
-                    g85_line,
-                    "G85",
-                    1,
-                    "G85 present but no ST to start the checksum from",
-                )
-            )
-        else:
-            covered = b"\r\n".join(lines[raw.lines[raw.st] - 1 : g85_line - 1]) + b"\r\n"
-            try:
-                expected = int(written, 16) if len(written) == 4 else None
-            except ValueError:
-                expected = None
-            if expected is None:
-                integ.crc_computed = crc.format_crc(crc.crc16_arc(covered))
-                integ.crc_verified = False
-                problems.append(
-                    Problem(
-                        "error",
-                        "crc_malformed",
-                        g85_line,
-                        "G85",
-                        1,
-                        f"G85 {written!r} is not four hex digits",
-                    )
-                )
-            else:
-                computed, variant = crc.match_variant(covered, expected)
-                integ.crc_computed = crc.format_crc(computed)
-                integ.crc_verified = variant is not None
-                integ.crc_variant = variant
-                if variant is None:
-                    problems.append(
-                        Problem(
-                            "error",
-                            "crc_mismatch",
-                            g85_line,
-                            "G85",
-                            1,
-                            f"G85 says {written}, the data gives {integ.crc_computed}: "
-                            "the read is damaged and must not feed sales",
-                        )
-                    )
-                elif variant != crc.VARIANT_STANDARD:
-                    problems.append(
-                        Problem(
-                            "info",
-                            "crc_variant",
-                            g85_line,
-                            "G85",
-                            1,
-                            f"G85 verifies as variant {variant}",
-                        )
-                    )
-    elif integ.has_envelope:
+        problems += _check_crc(raw, raw.g85, lines, integrity)
+    elif integrity.has_envelope:
         problems.append(
             Problem(
                 "info",
                 "no_crc",
-                first_line,
+                raw.lines[0],
                 None,
                 None,
                 "no G85 in this read: usable but unverified",
             )
         )
     if raw.se is not None:
-        se_row, se_line = raw.row(raw.se), raw.lines[raw.se]
-        start = raw.st if raw.st is not None else 0
-        integ.se_counted = raw.se - start + 1
-        declared = se_row[1].strip() if len(se_row) > 1 else b""
-        if declared.isdigit():  # bytes: ASCII digits only
-            integ.se_declared = int(declared)
-            if integ.se_declared != integ.se_counted:
-                problems.append(
-                    Problem(
-                        "warning",
-                        "se_count_mismatch",
-                        se_line,
-                        "SE",
-                        1,
-                        f"SE declares {integ.se_declared} segments, counted {integ.se_counted}",
-                    )
-                )
-        else:
-            problems.append(
-                Problem(
-                    "warning",
-                    "se_count_missing",
-                    se_line,
-                    "SE",
-                    1,
-                    f"SE01 is not a count: {declared!r}",
-                )
+        problems += _check_segment_count(raw, raw.se, integrity)
+    problems += _check_complete(raw, integrity)
+    return integrity, problems
+
+
+def _written_crc(written: str) -> int | None:
+    """G8501 as a number, or None unless it is four hex digits."""
+    if len(written) != 4:
+        return None
+    try:
+        return int(written, 16)
+    except ValueError:
+        return None
+
+
+def _check_crc(raw: RawRead, g85: int, lines: list[bytes], integrity: Integrity) -> list[Problem]:
+    """Verify the CRC of G85 (row ``g85``) over the lines from ST to the one before it,
+    recording on ``integrity`` what was written, what the data gives and which variant
+    matched."""
+    integrity.crc_present = True
+    g85_row = raw.row(g85)
+    g85_line = raw.lines[g85]
+    written = g85_row[1].strip().decode("latin-1") if len(g85_row) > 1 else ""
+    integrity.crc_expected = written or None
+    if raw.st is None:
+        integrity.crc_verified = False
+        return [
+            Problem(
+                "error",
+                "crc_without_st",
+                g85_line,
+                "G85",
+                1,
+                "G85 present but no ST to start the checksum from",
             )
-    if integ.has_envelope:
-        if raw.st is not None:
-            complete = raw.se is not None or integ.crc_verified is True
-            missing = "SE"
-        else:
-            # Some devices send DXS ... DXE with no ST/SE: complete if the DXE arrived.
-            complete = raw.se is None and raw.dxe is not None
-            missing = "ST" if raw.se is not None else "DXE"
-            if complete:
-                problems.append(
-                    Problem(
-                        "warning",
-                        "no_st",
-                        first_line,
-                        None,
-                        None,
-                        "DXS ... DXE with no ST/SE: complete but unverified",
-                    )
-                )
-        if not complete:
-            integ.truncated = True
-            problems.append(
-                Problem(
-                    "error",
-                    "truncated",
-                    raw.lines[-1],
-                    None,
-                    None,
-                    f"read ends at line {raw.lines[-1]} without {missing}: incomplete transmission",
-                )
+        ]
+    covered = b"\r\n".join(lines[raw.lines[raw.st] - 1 : g85_line - 1]) + b"\r\n"
+    expected = _written_crc(written)
+    if expected is None:
+        integrity.crc_computed = crc.format_crc(crc.crc16_arc(covered))
+        integrity.crc_verified = False
+        return [
+            Problem(
+                "error",
+                "crc_malformed",
+                g85_line,
+                "G85",
+                1,
+                f"G85 {written!r} is not four hex digits",
             )
-    else:
-        problems.append(
+        ]
+    computed, variant = crc.match_variant(covered, expected)
+    integrity.crc_computed = crc.format_crc(computed)
+    integrity.crc_verified = variant is not None
+    integrity.crc_variant = variant
+    if variant is None:
+        return [
+            Problem(
+                "error",
+                "crc_mismatch",
+                g85_line,
+                "G85",
+                1,
+                f"G85 says {written}, the data gives {integrity.crc_computed}: "
+                "the read is damaged and must not feed sales",
+            )
+        ]
+    if variant != crc.VARIANT_STANDARD:
+        return [
+            Problem("info", "crc_variant", g85_line, "G85", 1, f"G85 verifies as variant {variant}")
+        ]
+    return []
+
+
+def _check_segment_count(raw: RawRead, se: int, integrity: Integrity) -> list[Problem]:
+    """Compare the segment count SE (row ``se``) declares with the segments from ST to SE,
+    recording both on ``integrity``."""
+    se_row, se_line = raw.row(se), raw.lines[se]
+    start = raw.st if raw.st is not None else 0
+    integrity.se_counted = se - start + 1
+    declared = se_row[1].strip() if len(se_row) > 1 else b""
+    if not declared.isdigit():  # bytes: ASCII digits only
+        return [
+            Problem(
+                "warning",
+                "se_count_missing",
+                se_line,
+                "SE",
+                1,
+                f"SE01 is not a count: {declared!r}",
+            )
+        ]
+    integrity.se_declared = int(declared)
+    if integrity.se_declared != integrity.se_counted:
+        return [
+            Problem(
+                "warning",
+                "se_count_mismatch",
+                se_line,
+                "SE",
+                1,
+                f"SE declares {integrity.se_declared} segments, counted {integrity.se_counted}",
+            )
+        ]
+    return []
+
+
+def _check_complete(raw: RawRead, integrity: Integrity) -> list[Problem]:
+    """Decide whether the transmission arrived whole (``integrity.truncated``): an ST needs
+    its SE (or a verified G85), a DXS without ST its DXE; bare segments cannot tell."""
+    if not integrity.has_envelope:
+        return [
             Problem(
                 "warning",
                 "no_envelope",
-                first_line,
+                raw.lines[0],
                 None,
                 None,
                 "no DXS/ST/SE: the file is bare segments; usable but unverified",
             )
+        ]
+    problems: list[Problem] = []
+    if raw.st is not None:
+        complete = raw.se is not None or integrity.crc_verified is True
+        missing = "SE"
+    else:
+        # Some devices send DXS ... DXE with no ST/SE: complete if the DXE arrived.
+        complete = raw.se is None and raw.dxe is not None
+        missing = "ST" if raw.se is not None else "DXE"
+        if complete:
+            problems.append(
+                Problem(
+                    "warning",
+                    "no_st",
+                    raw.lines[0],
+                    None,
+                    None,
+                    "DXS ... DXE with no ST/SE: complete but unverified",
+                )
+            )
+    if not complete:
+        integrity.truncated = True
+        problems.append(
+            Problem(
+                "error",
+                "truncated",
+                raw.lines[-1],
+                None,
+                None,
+                f"read ends at line {raw.lines[-1]} without {missing}: incomplete transmission",
+            )
         )
-    return integ, problems
+    return problems
 
 
 def parse(

@@ -77,144 +77,170 @@ class _Renderer:
             texts.pop()
         self.lines.append("*".join([seg_id, *texts]))
 
-    def counters(self, seg_id: str, c: CounterSet, count_first: bool = False) -> None:
-        if c == CounterSet():
+    def counters(self, seg_id: str, counters: CounterSet, count_first: bool = False) -> None:
+        if counters == CounterSet():
             return
         if count_first:
             self.seg(
                 seg_id,
-                c.count_init,
-                self.money(c.value_init),
-                c.count_reset,
-                self.money(c.value_reset),
+                counters.count_init,
+                self.money(counters.value_init),
+                counters.count_reset,
+                self.money(counters.value_reset),
             )
         else:
             self.seg(
                 seg_id,
-                self.money(c.value_init),
-                c.count_init,
-                self.money(c.value_reset),
-                c.count_reset,
+                self.money(counters.value_init),
+                counters.count_init,
+                self.money(counters.value_reset),
+                counters.count_reset,
             )
 
     def render(self) -> list[str]:
-        r, m, t = self.read, self.read.machine, self.read.totals
+        read, machine, totals = self.read, self.read.machine, self.read.totals
         self.seg("ST", "001", "0001")
-        self.seg("ID1", m.serial, m.model, m.build_standard, m.location, m.user, m.asset_number)
-        cur = r.currency
-        self.seg("ID4", cur.decimals, cur.numeric, cur.code if cur.style == "alpha" else None)
-        if r.read_at is not None and r.read_at_source != "EA3":
-            self.seg("ID5", self.date(r.read_at), self.time(r.read_at))
-        if m.control_board_serial or m.control_board_model or m.control_board_software:
-            self.seg("CB1", m.control_board_serial, m.control_board_model, m.control_board_software)
-        if t.paid != CounterSet() or t.discounts_init is not None:
+        self.seg(
+            "ID1",
+            machine.serial,
+            machine.model,
+            machine.build_standard,
+            machine.location,
+            machine.user,
+            machine.asset_number,
+        )
+        currency = read.currency
+        self.seg(
+            "ID4",
+            currency.decimals,
+            currency.numeric,
+            currency.code if currency.style == "alpha" else None,
+        )
+        if read.read_at is not None and read.read_at_source != "EA3":
+            self.seg("ID5", self.date(read.read_at), self.time(read.read_at))
+        if (
+            machine.control_board_serial
+            or machine.control_board_model
+            or machine.control_board_software
+        ):
+            self.seg(
+                "CB1",
+                machine.control_board_serial,
+                machine.control_board_model,
+                machine.control_board_software,
+            )
+        if totals.paid != CounterSet() or totals.discounts_init is not None:
             self.seg(
                 "VA1",
-                self.money(t.paid.value_init),
-                t.paid.count_init,
-                self.money(t.paid.value_reset),
-                t.paid.count_reset,
-                self.money(t.discounts_init),
+                self.money(totals.paid.value_init),
+                totals.paid.count_init,
+                self.money(totals.paid.value_reset),
+                totals.paid.count_reset,
+                self.money(totals.discounts_init),
                 None,
-                self.money(t.discounts_reset),
+                self.money(totals.discounts_reset),
                 None,
-                self.money(t.surcharges_init),
+                self.money(totals.surcharges_init),
                 None,
-                self.money(t.surcharges_reset),
+                self.money(totals.surcharges_reset),
             )
         for seg_id, counters in (
-            ("VA2", t.test),
-            ("VA3", t.free),
-            ("CA2", t.cash),
-            ("DA2", t.cashless1),
-            ("DB2", t.cashless2),
+            ("VA2", totals.test),
+            ("VA3", totals.free),
+            ("CA2", totals.cash),
+            ("DA2", totals.cashless1),
+            ("DB2", totals.cashless2),
         ):
             self.counters(seg_id, counters)
         self.render_cash()
-        for s in r.selections:
+        for selection in read.selections:
             self.seg(
                 "PA1",
-                s.selection,
-                self.money(s.price),
-                s.product_id,
-                s.capacity,
-                s.standard_fill,
-                s.dispensed_quantity,
-                s.status,
-                s.current_level,
-                s.minimum_level,
+                selection.selection,
+                self.money(selection.price),
+                selection.product_id,
+                selection.capacity,
+                selection.standard_fill,
+                selection.dispensed_quantity,
+                selection.status,
+                selection.current_level,
+                selection.minimum_level,
             )
-            total = None if self.options.interval_only else s.paid_vends_total
-            value = None if self.options.interval_only else self.money(s.paid_value_total)
-            if (total, value, s.paid_vends_since_reset, s.paid_value_since_reset) != (None,) * 4:
+            total = None if self.options.interval_only else selection.paid_vends_total
+            value = None if self.options.interval_only else self.money(selection.paid_value_total)
+            since_reset = (selection.paid_vends_since_reset, selection.paid_value_since_reset)
+            if (total, value, *since_reset) != (None,) * 4:
                 self.seg(
                     "PA2",
                     total,
                     value,
-                    s.paid_vends_since_reset,
-                    self.money(s.paid_value_since_reset),
+                    selection.paid_vends_since_reset,
+                    self.money(selection.paid_value_since_reset),
                 )
-            self.counters("PA3", s.test_vends, count_first=True)
-            self.counters("PA4", s.free_vends, count_first=True)
-            if s.sold_out_at is not None or s.sold_out_count is not None:
+            self.counters("PA3", selection.test_vends, count_first=True)
+            self.counters("PA4", selection.free_vends, count_first=True)
+            if selection.sold_out_at is not None or selection.sold_out_count is not None:
                 self.seg(
-                    "PA5", self.date(s.sold_out_at), self.time(s.sold_out_at), s.sold_out_count
+                    "PA5",
+                    self.date(selection.sold_out_at),
+                    self.time(selection.sold_out_at),
+                    selection.sold_out_count,
                 )
-            for p in s.price_lists:
+            for selection_price in selection.price_lists:
                 self.seg(
                     "PA7",
-                    p.product,
-                    p.device,
-                    p.price_list,
-                    self.money(p.price),
-                    p.count_init,
-                    self.money(p.value_init),
-                    p.count_reset,
-                    self.money(p.value_reset),
+                    selection_price.product,
+                    selection_price.device,
+                    selection_price.price_list,
+                    self.money(selection_price.price),
+                    selection_price.count_init,
+                    self.money(selection_price.value_init),
+                    selection_price.count_reset,
+                    self.money(selection_price.value_reset),
                 )
-        for pl in r.price_lists:
+        for price_list in read.price_lists:
             self.seg(
                 "LA1",
-                pl.price_list,
-                pl.product,
-                self.money(pl.price),
-                pl.vends_reset,
-                pl.vends_init,
+                price_list.price_list,
+                price_list.product,
+                self.money(price_list.price),
+                price_list.vends_reset,
+                price_list.vends_init,
             )
         self.render_events()
         return self.lines
 
     def render_cash(self) -> None:
-        c = self.read.cash
-        if c is None:
+        cash = self.read.cash
+        if cash is None:
             return
-        mo = self.money
+        money = self.money
         self.seg(
             "CA3",
-            mo(c.cash_in_reset),
-            mo(c.to_cashbox_reset),
-            mo(c.to_tubes_reset),
-            mo(c.bills_in_reset),
-            mo(c.cash_in_init),
-            mo(c.to_cashbox_init),
-            mo(c.to_tubes_init),
-            mo(c.bills_in_init),
+            money(cash.cash_in_reset),
+            money(cash.to_cashbox_reset),
+            money(cash.to_tubes_reset),
+            money(cash.bills_in_reset),
+            money(cash.cash_in_init),
+            money(cash.to_cashbox_init),
+            money(cash.to_tubes_init),
+            money(cash.bills_in_init),
         )
         self.seg(
             "CA4",
-            mo(c.dispensed_reset),
-            mo(c.manually_dispensed_reset),
-            mo(c.dispensed_init),
-            mo(c.manually_dispensed_init),
+            money(cash.dispensed_reset),
+            money(cash.manually_dispensed_reset),
+            money(cash.dispensed_init),
+            money(cash.manually_dispensed_init),
         )
-        self.seg("CA10", mo(c.filled_reset), mo(c.filled_init))
-        self.seg("CA15", mo(c.tube_contents))
-        for tube in c.tubes:
+        self.seg("CA10", money(cash.filled_reset), money(cash.filled_init))
+        self.seg("CA15", money(cash.tube_contents))
+        for tube in cash.tubes:
             full = None if tube.full is None else int(tube.full)
             self.seg(
                 "CA17",
                 tube.tube,
-                mo(tube.coin_value),
+                money(tube.coin_value),
                 tube.coins,
                 tube.manually_filled,
                 tube.manually_dispensed,
@@ -222,41 +248,41 @@ class _Renderer:
             )
 
     def render_events(self) -> None:
-        r = self.read
-        for e in r.events:
-            active = None if e.active is None else int(e.active)
-            if e.segment == "EA1":
+        read = self.read
+        for event in read.events:
+            active = None if event.active is None else int(event.active)
+            if event.segment == "EA1":
                 self.seg(
                     "EA1",
-                    e.code,
-                    self.date(e.at),
-                    self.time(e.at),
-                    e.duration_minutes,
+                    event.code,
+                    self.date(event.at),
+                    self.time(event.at),
+                    event.duration_minutes,
                     None,
                     None,
                     active,
                 )
-            elif e.segment == "EA2":
-                self.seg("EA2", e.code, e.count_reset, e.count_init, active)
-            elif e.segment == "EA7":
-                self.seg("EA7", e.count_reset, e.count_init)
-        a = r.audit
-        if a is not None:
+            elif event.segment == "EA2":
+                self.seg("EA2", event.code, event.count_reset, event.count_init, active)
+            elif event.segment == "EA7":
+                self.seg("EA7", event.count_reset, event.count_init)
+        audit = read.audit
+        if audit is not None:
             self.seg(
                 "EA3",
-                a.reads_since_init,
-                self.date(a.read_at),
-                self.time(a.read_at),
+                audit.reads_since_init,
+                self.date(audit.read_at),
+                self.time(audit.read_at),
                 None,
-                self.date(a.previous_read_at),
-                self.time(a.previous_read_at),
+                self.date(audit.previous_read_at),
+                self.time(audit.previous_read_at),
                 None,
                 None,
-                a.reads_total,
-                a.resets_total,
+                audit.reads_total,
+                audit.resets_total,
             )
-        if r.init_at is not None:
-            self.seg("EA4", self.date(r.init_at), self.time(r.init_at))
+        if read.init_at is not None:
+            self.seg("EA4", self.date(read.init_at), self.time(read.init_at))
 
 
 def write(read: Read, options: WriteOptions | None = None) -> bytes:

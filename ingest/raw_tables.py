@@ -234,7 +234,19 @@ def _add_read(
     delivery: Delivery,
     received: datetime,
 ) -> None:
-    warning = next(
+    """Append the rows of one usable read: its dex_reads row, then its selections, payment
+    totals and events under the same read id."""
+    base = {"read_id": read_id, "machine_serial": serial, "read_at": read.read_at}
+    _add_read_row(day, read, base, source=source, sha256=delivery.sha256, received=received)
+    _add_selections(day, read.selections, base)
+    _add_payment_totals(day, read, base)
+    _add_cash_totals(day, read, base)
+    _add_events(day, read, base)
+
+
+def _clock_warning(read: Read) -> str | None:
+    """The first problem code that says the read's time is not to be trusted, if any."""
+    return next(
         (
             p.code
             for p in read.problems
@@ -242,23 +254,32 @@ def _add_read(
         ),
         None,
     )
-    read_at = read.read_at
+
+
+def _add_read_row(
+    day: DayResult,
+    read: Read,
+    base: dict[str, Any],
+    *,
+    source: str,
+    sha256: str,
+    received: datetime,
+) -> None:
+    """Append the read's ``dex_reads`` row (``base``: its id, machine and time)."""
     day.add(
         "dex_reads",
-        read_id=read_id,
-        sha256=delivery.sha256,
+        **base,
+        sha256=sha256,
         read_index=read.index,
-        machine_serial=serial,
         serial_source=source,
         machine_model=read.machine.model,
         asset_number=read.machine.asset_number,
         control_board_serial=read.machine.control_board_serial,
-        read_at=read_at,
         read_time_source=read.read_at_source,
         previous_read_at=read.previous_read_at,
         init_at=read.init_at,
         received_at=received,
-        clock_warning=warning,
+        clock_warning=_clock_warning(read),
         crc_present=read.integrity.crc_present,
         crc_verified=read.integrity.crc_verified,
         crc_variant=read.integrity.crc_variant,
@@ -268,53 +289,66 @@ def _add_read(
         selections=len(read.selections),
         reads_since_init=read.audit.reads_since_init if read.audit else None,
     )
-    base = {"read_id": read_id, "machine_serial": serial, "read_at": read_at}
-    _add_selections(day, read.selections, base)
-    t = read.totals
-    for kind, c in (
-        ("paid", t.paid),
-        ("test", t.test),
-        ("free", t.free),
-        ("cash", t.cash),
-        ("cashless1", t.cashless1),
-        ("cashless2", t.cashless2),
+
+
+def _add_payment_totals(day: DayResult, read: Read, base: dict[str, Any]) -> None:
+    """Append one ``dex_payment_totals`` row per sales total the read reports (VA1-VA3,
+    CA2, DA2, DB2); a counter set with nothing in it is left out."""
+    totals = read.totals
+    for kind, counters in (
+        ("paid", totals.paid),
+        ("test", totals.test),
+        ("free", totals.free),
+        ("cash", totals.cash),
+        ("cashless1", totals.cashless1),
+        ("cashless2", totals.cashless2),
     ):
-        if c != CounterSet():
+        if counters != CounterSet():
             day.add(
                 "dex_payment_totals",
                 **base,
                 kind=kind,
-                value_init=c.value_init,
-                count_init=c.count_init,
-                value_reset=c.value_reset,
-                count_reset=c.count_reset,
+                value_init=counters.value_init,
+                count_init=counters.count_init,
+                value_reset=counters.value_reset,
+                count_reset=counters.count_reset,
             )
-    if read.cash is not None:
-        cash = read.cash
-        for kind, init, reset in (
-            ("cash_in", cash.cash_in_init, cash.cash_in_reset),
-            ("to_cashbox", cash.to_cashbox_init, cash.to_cashbox_reset),
-            ("to_tubes", cash.to_tubes_init, cash.to_tubes_reset),
-            ("bills_in", cash.bills_in_init, cash.bills_in_reset),
-            ("dispensed", cash.dispensed_init, cash.dispensed_reset),
-            ("manually_dispensed", cash.manually_dispensed_init, cash.manually_dispensed_reset),
-            ("filled", cash.filled_init, cash.filled_reset),
-            ("tube_contents", None, cash.tube_contents),
-        ):
-            if init is not None or reset is not None:
-                day.add("dex_payment_totals", **base, kind=kind, value_init=init, value_reset=reset)
-    for e in read.events:
+
+
+def _add_cash_totals(day: DayResult, read: Read, base: dict[str, Any]) -> None:
+    """Append one ``dex_payment_totals`` row per cash flow the read reports (CA3, CA4,
+    CA10, CA15, CA17), values only."""
+    if read.cash is None:
+        return
+    cash = read.cash
+    for kind, init, reset in (
+        ("cash_in", cash.cash_in_init, cash.cash_in_reset),
+        ("to_cashbox", cash.to_cashbox_init, cash.to_cashbox_reset),
+        ("to_tubes", cash.to_tubes_init, cash.to_tubes_reset),
+        ("bills_in", cash.bills_in_init, cash.bills_in_reset),
+        ("dispensed", cash.dispensed_init, cash.dispensed_reset),
+        ("manually_dispensed", cash.manually_dispensed_init, cash.manually_dispensed_reset),
+        ("filled", cash.filled_init, cash.filled_reset),
+        ("tube_contents", None, cash.tube_contents),
+    ):
+        if init is not None or reset is not None:
+            day.add("dex_payment_totals", **base, kind=kind, value_init=init, value_reset=reset)
+
+
+def _add_events(day: DayResult, read: Read, base: dict[str, Any]) -> None:
+    """Append one ``dex_events`` row per event of the read (EA1, EA2, EA7, ...)."""
+    for event in read.events:
         day.add(
             "dex_events",
             **base,
-            segment=e.segment,
-            code=e.code,
-            event_at=e.at,
-            duration_minutes=e.duration_minutes,
-            active=e.active,
-            count_reset=e.count_reset,
-            count_init=e.count_init,
-            line=e.line,
+            segment=event.segment,
+            code=event.code,
+            event_at=event.at,
+            duration_minutes=event.duration_minutes,
+            active=event.active,
+            count_reset=event.count_reset,
+            count_init=event.count_init,
+            line=event.line,
         )
 
 
@@ -365,34 +399,12 @@ def build_day(archive: Path, day: str) -> DayResult:
     for delivery, first in deliveries_of_day(archive, day):
         result.delivery_ids.append(delivery.delivery_id)
         received = datetime.fromisoformat(delivery.received_at)
-        file_row = {
-            "delivery_id": delivery.delivery_id,
-            "sha256": delivery.sha256,
-            "original_name": delivery.original_name,
-            "size": delivery.size,
-            "received_at": received,
-            "reads": 0,
-            "usable_reads": 0,
-        }
+        file_row = _file_row(delivery, received)
         if first.delivery_id != delivery.delivery_id:
-            result.add(
-                "dex_files",
-                **file_row,
-                status="duplicate",
-                reason=f"same bytes as {first.original_name} received {first.received_at}",
-            )
+            _add_duplicate(result, file_row, first)
             continue
         if delivery.size > MAX_FILE_BYTES:
-            message = f"{delivery.size} bytes: too large for a DEX file; not parsed"
-            _quarantine(
-                result,
-                delivery,
-                received=received,
-                read_index=None,
-                reason="too_large",
-                message=message,
-            )
-            result.add("dex_files", **file_row, status="quarantined", reason="too_large")
+            _quarantine_too_large(result, delivery, file_row, received)
             continue
         data = blob_path(archive, delivery.sha256).read_bytes()
         parsed = evadts.parse(
@@ -400,67 +412,125 @@ def build_day(archive: Path, day: str) -> DayResult:
         )
         usable = 0
         for read in parsed.reads:
-            result.reads += 1
-            read_id = f"{delivery.sha256[:16]}:{read.index}"
-            serial, source = resolve_serial(read)
-            if not read.usable:
-                code, message = _read_reason(read)
-                _quarantine(
-                    result,
-                    delivery,
-                    received=received,
-                    read_index=read.index,
-                    reason=code,
-                    message=message,
-                    problems=[evadts.jsonout.problem_to_dict(p) for p in read.problems],
-                )
-            elif serial is None:
-                _quarantine(
-                    result,
-                    delivery,
-                    received=received,
-                    read_index=read.index,
-                    reason="no_serial",
-                    message="no ID101, ID106, CB101 or DXS01 names the machine",
-                )
-            else:
+            if _add_parsed_read(result, delivery, read, received=received):
                 usable += 1
-                _add_read(
-                    result,
-                    read,
-                    read_id=read_id,
-                    serial=serial,
-                    source=source or "",
-                    delivery=delivery,
-                    received=received,
-                )
-                # first seen by us: the arrival time (machine clocks are naive and often wrong)
-                result.serials[serial] = min(received, result.serials.get(serial, received))
         if not parsed.reads:
-            problem = next((p for p in parsed.file_problems if p.severity == "error"), None)
-            _quarantine(
-                result,
-                delivery,
-                received=received,
-                read_index=None,
-                reason=problem.code if problem else "no_reads",
-                message=problem.message if problem else "no DEX read in the file",
-                problems=[evadts.jsonout.problem_to_dict(p) for p in parsed.file_problems],
-            )
-        status = (
-            "loaded"
-            if usable == len(parsed.reads) and usable
-            else "partial"
-            if usable
-            else "quarantined"
-        )
-        reasons = sorted(
-            {r["reason"] for r in result.quarantined.get(delivery.sha256, {}).get("reasons", [])}
-        )
-        result.add(
-            "dex_files",
-            **{**file_row, "reads": len(parsed.reads), "usable_reads": usable},
-            status=status,
-            reason=",".join(reasons) or None,
-        )
+            _quarantine_no_reads(result, delivery, parsed, received=received)
+        _add_parsed_file(result, delivery, file_row, reads=len(parsed.reads), usable=usable)
     return result
+
+
+def _file_row(delivery: Delivery, received: datetime) -> dict[str, Any]:
+    """The ``dex_files`` columns every outcome shares (reads and usable reads still 0)."""
+    return {
+        "delivery_id": delivery.delivery_id,
+        "sha256": delivery.sha256,
+        "original_name": delivery.original_name,
+        "size": delivery.size,
+        "received_at": received,
+        "reads": 0,
+        "usable_reads": 0,
+    }
+
+
+def _add_duplicate(result: DayResult, file_row: dict[str, Any], first: Delivery) -> None:
+    """Record a delivery whose bytes arrived before as ``first``: not parsed again."""
+    result.add(
+        "dex_files",
+        **file_row,
+        status="duplicate",
+        reason=f"same bytes as {first.original_name} received {first.received_at}",
+    )
+
+
+def _quarantine_too_large(
+    result: DayResult, delivery: Delivery, file_row: dict[str, Any], received: datetime
+) -> None:
+    """Quarantine a delivery too large to be a DEX file, without reading it."""
+    message = f"{delivery.size} bytes: too large for a DEX file; not parsed"
+    _quarantine(
+        result,
+        delivery,
+        received=received,
+        read_index=None,
+        reason="too_large",
+        message=message,
+    )
+    result.add("dex_files", **file_row, status="quarantined", reason="too_large")
+
+
+def _add_parsed_read(
+    result: DayResult, delivery: Delivery, read: Read, *, received: datetime
+) -> bool:
+    """Load one parsed read into the raw rows, or quarantine it (unusable, or no machine
+    named); True when it was loaded."""
+    result.reads += 1
+    read_id = f"{delivery.sha256[:16]}:{read.index}"
+    serial, source = resolve_serial(read)
+    if not read.usable:
+        code, message = _read_reason(read)
+        _quarantine(
+            result,
+            delivery,
+            received=received,
+            read_index=read.index,
+            reason=code,
+            message=message,
+            problems=[evadts.jsonout.problem_to_dict(p) for p in read.problems],
+        )
+        return False
+    if serial is None:
+        _quarantine(
+            result,
+            delivery,
+            received=received,
+            read_index=read.index,
+            reason="no_serial",
+            message="no ID101, ID106, CB101 or DXS01 names the machine",
+        )
+        return False
+    _add_read(
+        result,
+        read,
+        read_id=read_id,
+        serial=serial,
+        source=source or "",
+        delivery=delivery,
+        received=received,
+    )
+    # first seen by us: the arrival time (machine clocks are naive and often wrong)
+    result.serials[serial] = min(received, result.serials.get(serial, received))
+    return True
+
+
+def _quarantine_no_reads(
+    result: DayResult, delivery: Delivery, parsed: evadts.ParseResult, *, received: datetime
+) -> None:
+    """Quarantine a file in which the parser found no read, with its file-level problems."""
+    problem = next((p for p in parsed.file_problems if p.severity == "error"), None)
+    _quarantine(
+        result,
+        delivery,
+        received=received,
+        read_index=None,
+        reason=problem.code if problem else "no_reads",
+        message=problem.message if problem else "no DEX read in the file",
+        problems=[evadts.jsonout.problem_to_dict(p) for p in parsed.file_problems],
+    )
+
+
+def _add_parsed_file(
+    result: DayResult, delivery: Delivery, file_row: dict[str, Any], *, reads: int, usable: int
+) -> None:
+    """Record a parsed delivery: loaded (every read usable), partial or quarantined, with
+    the reasons its reads were quarantined."""
+    status = "loaded" if usable == reads and usable else "partial" if usable else "quarantined"
+    reasons = sorted(
+        {r["reason"] for r in result.quarantined.get(delivery.sha256, {}).get("reasons", [])}
+    )
+    result.add(
+        "dex_files",
+        **{**file_row, "reads": reads, "usable_reads": usable},
+        status=status,
+        reason=",".join(reasons) or None,
+    )

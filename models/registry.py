@@ -182,26 +182,26 @@ class Registry:
         current = self.current()
         rows: list[dict[str, Any]] = []
         for version in self.versions():
-            m = self.metadata(version)
-            own = m["scores"][m["method"]]
+            metadata = self.metadata(version)
+            own = metadata["scores"][metadata["method"]]
             rows.append(
                 {
                     "model_version": version,
-                    "kind": f"{m['kind']}:{m['method']}",
-                    "created_at": _ts(m["created_at"]),
-                    "training_start": date.fromisoformat(m["training_start"]),
-                    "training_end": date.fromisoformat(m["training_end"]),
-                    "data_fingerprint": m["data_fingerprint"],
-                    "library_versions": json.dumps(m["library_versions"], sort_keys=True),
+                    "kind": f"{metadata['kind']}:{metadata['method']}",
+                    "created_at": _ts(metadata["created_at"]),
+                    "training_start": date.fromisoformat(metadata["training_start"]),
+                    "training_end": date.fromisoformat(metadata["training_end"]),
+                    "data_fingerprint": metadata["data_fingerprint"],
+                    "library_versions": json.dumps(metadata["library_versions"], sort_keys=True),
                     "mase": own["mase"],
                     "wape": own["wape"],
                     "bias": own["bias"],
-                    "baseline_naive_mase": m["scores"]["naive"]["mase"],
-                    "baseline_seasonal_mase": m["scores"]["seasonal_naive"]["mase"],
+                    "baseline_naive_mase": metadata["scores"]["naive"]["mase"],
+                    "baseline_seasonal_mase": metadata["scores"]["seasonal_naive"]["mase"],
                     "is_current": version == current,
-                    "promoted_at": _ts(m.get("promoted_at")),
-                    "status": m["status"],
-                    "reason": m.get("reason"),
+                    "promoted_at": _ts(metadata.get("promoted_at")),
+                    "status": metadata["status"],
+                    "reason": metadata.get("reason"),
                 }
             )
         return pa.Table.from_pylist(rows, schema=SCHEMAS["model_versions"])

@@ -90,11 +90,16 @@ def file_list(lake: Path, dataset: str) -> str:
 
 
 def view_sql(folder: str, name: str, lake: Path) -> str:
-    """The SQL of one view: ``{files:T}`` becomes the list of the live files of dataset ``T``
-    (immutable versions: a reader of the previous catalog keeps reading the files it knew),
-    ``{lake}`` the lake path."""
-    text = (SQL_DIR / folder / f"{name}.sql").read_text()
-    text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
+    """The SQL of one view, ``sql/<folder>/<name>.sql``, placed on ``lake``
+    (:func:`on_lake`)."""
+    return on_lake((SQL_DIR / folder / f"{name}.sql").read_text(), lake)
+
+
+def on_lake(text: str, lake: Path) -> str:
+    """``text`` with ``{files:T}`` replaced by the list of the live files of dataset ``T``
+    (immutable versions: a reader of the previous catalog keeps reading the files it knew)
+    and ``{lake}`` by the lake path."""
+    text = _FILES.sub(lambda match: file_list(lake, match.group(1)), text)
     return text.replace("{lake}", lake.resolve().as_posix().replace("'", "''"))
 
 

@@ -24,34 +24,36 @@ CHECK_SQL: dict[str, str] = {
         WHERE units_sold < 0 OR revenue < 0 OR test_vends < 0 OR free_vends < 0
            OR test_value < 0 OR free_value < 0 OR units_sold IS NULL OR revenue IS NULL""",
     DAILY_EQUALS_INTERVAL: """
-        WITH d AS (
+        WITH daily AS (
             SELECT machine_serial, read_id_end, selection_key,
                    sum(units_sold) AS units, sum(revenue_minor) AS minor,
                    any_value(currency_decimals) AS decimals
             FROM fct_daily_sales_parts GROUP BY ALL
         )
-        SELECT count(*) FROM fct_slot_sales AS s
-        FULL JOIN d USING (machine_serial, read_id_end, selection_key)
-        WHERE d.units IS DISTINCT FROM s.units_sold
-           OR d.minor IS DISTINCT FROM CAST(s.revenue * power(10, d.decimals) AS BIGINT)""",
+        SELECT count(*) FROM fct_slot_sales AS sales
+        FULL JOIN daily USING (machine_serial, read_id_end, selection_key)
+        WHERE daily.units IS DISTINCT FROM sales.units_sold
+           OR daily.minor
+              IS DISTINCT FROM CAST(sales.revenue * power(10, daily.decimals) AS BIGINT)""",
     # the chain order is the model's own (sql/build/read_chain.sql), so the two cannot drift
     EVERY_READ_IN_ONE_INTERVAL: """
         WITH {read_chain},
         expected AS (  -- every selection of every placed read but a machine's first ends one
-            SELECT c.read_id, coalesce(c.selection, '#' || c.position) AS selection_key
-            FROM dex_selection_counters AS c JOIN placed AS p USING (read_id)
-            WHERE p.chain_n > 1
+            SELECT counters.read_id,
+                coalesce(counters.selection, '#' || counters.position) AS selection_key
+            FROM dex_selection_counters AS counters JOIN placed USING (read_id)
+            WHERE placed.chain_n > 1
         ),
         ends AS (
-            SELECT read_id_end AS read_id, selection_key, count(*) AS k
+            SELECT read_id_end AS read_id, selection_key, count(*) AS intervals
             FROM fct_slot_sales GROUP BY ALL
         ),
         starts AS (
-            SELECT read_id_start, selection_key, count(*) AS k
+            SELECT read_id_start, selection_key, count(*) AS intervals
             FROM fct_slot_sales GROUP BY ALL HAVING count(*) > 1
         )
         SELECT (SELECT count(*) FROM expected FULL JOIN ends USING (read_id, selection_key)
-                WHERE ends.k IS DISTINCT FROM 1 OR expected.read_id IS NULL)
+                WHERE ends.intervals IS DISTINCT FROM 1 OR expected.read_id IS NULL)
              + (SELECT count(*) FROM starts)""".replace("{read_chain}", model_sql("read_chain")),
 }
 

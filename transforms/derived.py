@@ -26,9 +26,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.catalog import view_sql
+from transforms.catalog import on_lake, view_sql
 from transforms.lake import atomic_write_json, current_file, publish, write_schema_file
-from transforms.marts import FCT_DAILY_SALES_PARTS, FCT_SLOT_SALES, MARTS_DIR, raw_connection
+from transforms.marts import (
+    FCT_DAILY_SALES_PARTS,
+    FCT_SLOT_SALES,
+    MARTS_DIR,
+    model_sql,
+    raw_connection,
+)
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -59,8 +65,9 @@ def dataset(lake: Path, name: str) -> Path:
 
 
 def derived_sql(name: str, lake: Path) -> str:
-    """The SELECT of derived mart ``name`` with its ``{files:...}`` placeholders resolved."""
-    return view_sql("build", name, lake)
+    """The SELECT of derived mart ``name``: its steps composed (:func:`transforms.marts.model_sql`)
+    and its ``{files:...}`` placeholders resolved."""
+    return on_lake(model_sql(name), lake)
 
 
 def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:
@@ -169,8 +176,8 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[list[str
     schema_missing = not (root / "_schema.parquet").exists()
     if not touched and not schema_missing:
         return [], 0
-    first = date.fromisoformat(min(t[0] for t in touched)) if touched else _NO_DAYS[0]
-    last = date.fromisoformat(max(t[1] for t in touched)) if touched else _NO_DAYS[0]
+    first = date.fromisoformat(min(span[0] for span in touched)) if touched else _NO_DAYS[0]
+    last = date.fromisoformat(max(span[1] for span in touched)) if touched else _NO_DAYS[0]
     months = _months(first, last) if touched else []
     start = first.replace(day=1)
     until = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -178,11 +185,12 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[list[str
     table = con.sql(sql, params={"first": start, "until": until}).to_arrow_table()
     write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", table.schema)
     for month in months:
-        lo = date.fromisoformat(f"{month}-01")
-        hi = (lo + timedelta(days=32)).replace(day=1)
+        month_start = date.fromisoformat(f"{month}-01")
+        month_end = (month_start + timedelta(days=32)).replace(day=1)
         days = table["sales_date"]
-        lo_day, hi_day = pa.scalar(lo, pa.date32()), pa.scalar(hi, pa.date32())
-        part = table.filter(pc.and_(pc.greater_equal(days, lo_day), pc.less(days, hi_day)))
+        first_day = pa.scalar(month_start, pa.date32())
+        end_day = pa.scalar(month_end, pa.date32())
+        part = table.filter(pc.and_(pc.greater_equal(days, first_day), pc.less(days, end_day)))
         folder = root / f"sales_month={month}"
         if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
             publish(folder, part)

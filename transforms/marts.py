@@ -12,6 +12,7 @@ over days in Polars (:mod:`transforms.spread`) and written atomically.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,17 +63,21 @@ def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# `{part}`: the CTEs of sql/build/<part>.sql; `{lake}` and `{files:...}` are view_sql's
+_PART = re.compile(r"\{(?!lake\})([a-z0-9_]+(?:/[a-z0-9_]+)*)\}")
+
+
 def model_sql(name: str) -> str:
-    """The SQL of ``sql/build/<name>.sql``, its ``{read_chain}`` replaced by the CTEs of
-    ``read_chain.sql`` (the order of a machine's reads, shared with transforms/checks.py)."""
+    """The SQL of ``sql/build/<name>.sql``, each ``{part}`` placeholder replaced by the CTEs of
+    ``sql/build/<part>.sql``: ``{read_chain}`` (the order of a machine's reads, shared with
+    transforms/checks.py), ``{stockouts/01_slot_intervals}`` (one step of a model split by its
+    steps). ``{lake}`` and ``{files:...}`` are left for :func:`transforms.catalog.view_sql`."""
     text = (SQL_DIR / "build" / f"{name}.sql").read_text()
-    if "{read_chain}" in text:
-        text = text.replace("{read_chain}", model_sql("read_chain"))
-    return text
+    return _PART.sub(lambda match: model_sql(match.group(1)), text)
 
 
-def _month(d: date | datetime) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
+def _month(moment: date | datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def _month_bounds(month: str) -> tuple[datetime, datetime]:

@@ -119,19 +119,19 @@ def build_request(
 
 def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
     """The cabinet's data and the proposal as compact JSON text (the uncached user turn)."""
-    c = context.constraints
+    constraints = context.constraints
     payload = {
         "cabinet": {
             "machine_serial": context.machine_serial,
             "asset_number": context.asset_number,
             "cabinet_index": context.cabinet_index,
             "service_interval_days": context.service_interval_days,
-            "objective": c.objective,
-            "core_products": sorted(c.core_products),
-            "min_facings": c.min_facings,
-            "max_facings": c.max_facings,
-            "default_max_facings": c.default_max_facings,
-            "required_categories": sorted(c.required_categories),
+            "objective": constraints.objective,
+            "core_products": sorted(constraints.core_products),
+            "min_facings": constraints.min_facings,
+            "max_facings": constraints.max_facings,
+            "default_max_facings": constraints.default_max_facings,
+            "required_categories": sorted(constraints.required_categories),
         },
         "slots": [
             {

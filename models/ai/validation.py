@@ -20,32 +20,36 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
     problems += [f"slot {s}: listed {n} times" for s, n in seen.items() if n > 1 and s in slots]
     problems += [f"slot {s}: missing from the answer" for s in slots if s not in seen]
 
-    for d in review.slots:
-        if d.product_id == EMPTY_SLOT:
-            if (d.capacity, d.par_level) != (0, 0):
+    for decision in review.slots:
+        if decision.product_id == EMPTY_SLOT:
+            if (decision.capacity, decision.par_level) != (0, 0):
                 problems.append(
-                    f"slot {d.slot}: left empty but capacity/par {d.capacity}/{d.par_level}"
+                    f"slot {decision.slot}: left empty but capacity/par "
+                    f"{decision.capacity}/{decision.par_level}"
                 )
             continue
-        slot = slots.get(d.slot)
-        product = products.get(d.product_id)
+        slot = slots.get(decision.slot)
+        product = products.get(decision.product_id)
         if product is None:
-            problems.append(f"slot {d.slot}: product {d.product_id} is not a candidate")
+            problems.append(
+                f"slot {decision.slot}: product {decision.product_id} is not a candidate"
+            )
             continue
         if slot is not None and not fits(product.size, slot.size_class):
             problems.append(
-                f"slot {d.slot}: product {d.product_id} (size {product.size}) does not fit "
-                f"a size-{slot.size_class} slot"
+                f"slot {decision.slot}: product {decision.product_id} (size {product.size}) "
+                f"does not fit a size-{slot.size_class} slot"
             )
         most = SIZE_CAPACITY.get(product.size)
-        if most is not None and not 1 <= d.capacity <= most:
+        if most is not None and not 1 <= decision.capacity <= most:
             problems.append(
-                f"slot {d.slot}: capacity {d.capacity} outside 1..{most} for a size-{product.size} "
-                f"product ({d.product_id})"
+                f"slot {decision.slot}: capacity {decision.capacity} outside 1..{most} "
+                f"for a size-{product.size} product ({decision.product_id})"
             )
-        if not 1 <= d.par_level <= d.capacity:
+        if not 1 <= decision.par_level <= decision.capacity:
             problems.append(
-                f"slot {d.slot}: par level {d.par_level} outside 1..capacity {d.capacity}"
+                f"slot {decision.slot}: par level {decision.par_level} "
+                f"outside 1..capacity {decision.capacity}"
             )
 
     problems += _constraint_problems(context, review)
@@ -53,23 +57,25 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
 
 
 def _constraint_problems(context: CabinetContext, review: Review) -> list[str]:
-    c = context.constraints
+    constraints = context.constraints
     facings = Counter(d.product_id for d in review.slots if d.product_id != EMPTY_SLOT)
     problems = [
-        f"core product {p}: no facing left" for p in sorted(c.core_products) if facings[p] < 1
+        f"core product {p}: no facing left"
+        for p in sorted(constraints.core_products)
+        if facings[p] < 1
     ]
-    for product_id, least in sorted(c.min_facings.items()):
+    for product_id, least in sorted(constraints.min_facings.items()):
         if facings[product_id] < least:
             problems.append(f"product {product_id}: {facings[product_id]} facings, minimum {least}")
     for product_id, count in sorted(facings.items()):
-        most = c.max_facings.get(product_id, c.default_max_facings)
+        most = constraints.max_facings.get(product_id, constraints.default_max_facings)
         if count > most:
             problems.append(f"product {product_id}: {count} facings, maximum {most}")
     category_of = {p.product_id: p.category for p in context.candidates}
     covered = {category_of[p] for p in facings if p in category_of}
     problems += [
         f"category {cat}: no facing left"
-        for cat in sorted(c.required_categories)
+        for cat in sorted(constraints.required_categories)
         if cat not in covered
     ]
     return problems

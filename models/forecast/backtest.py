@@ -88,7 +88,7 @@ class BacktestResult:
 
 
 def score_cutoff(
-    panel: Panel, origin: int, fc: np.ndarray, truth: np.ndarray | None, horizon: int
+    panel: Panel, origin: int, predicted: np.ndarray, truth: np.ndarray | None, horizon: int
 ) -> tuple[ScoreSums, float, float]:
     """Score one forecast made at ``origin``; also the dispersion moments (sum of
     (y-μ)²-μ, sum of μ²) over in-stock days."""
@@ -96,32 +96,32 @@ def score_cutoff(
     alive = panel.series["first_col"].to_numpy() <= origin
     actual = panel.units[:, span]
     width = actual.shape[1]
-    fc = fc[:, :width]
+    predicted = predicted[:, :width]
     life = ~np.isnan(actual) & alive[:, None]
     instock = life & ~panel.censored[:, span]
-    y = np.nan_to_num(actual)
+    observed = np.nan_to_num(actual)
     hist = panel.units[:, : origin + 1]
     usable = ~np.isnan(hist) & ~panel.censored[:, : origin + 1]
     scale = seasonal_scale(np.nan_to_num(hist), usable)
     sums = ScoreSums(
-        abs_err=float(np.abs(y - fc)[instock].sum()),
-        err=float((fc - y)[instock].sum()),
-        actual=float(y[instock].sum()),
-        abs_err_all=float(np.abs(y - fc)[life].sum()),
-        err_all=float((fc - y)[life].sum()),
-        actual_all=float(y[life].sum()),
-        mase_terms=mase_terms(y, fc, instock, scale).tolist(),
+        abs_err=float(np.abs(observed - predicted)[instock].sum()),
+        err=float((predicted - observed)[instock].sum()),
+        actual=float(observed[instock].sum()),
+        abs_err_all=float(np.abs(observed - predicted)[life].sum()),
+        err_all=float((predicted - observed)[life].sum()),
+        actual_all=float(observed[life].sum()),
+        mase_terms=mase_terms(observed, predicted, instock, scale).tolist(),
         series=int((life.any(axis=1)).sum()),
     )
     if truth is not None:
-        tv = truth[:, span]
-        known = life & ~np.isnan(tv)
-        sums.abs_err_true = float(np.abs(tv - fc)[known].sum())
-        sums.err_true = float((fc - tv)[known].sum())
-        sums.true = float(tv[known].sum())
-    m1 = float(((y - fc) ** 2 - fc)[instock].sum())
-    m2 = float((fc**2)[instock].sum())
-    return sums, m1, m2
+        true_units = truth[:, span]
+        known = life & ~np.isnan(true_units)
+        sums.abs_err_true = float(np.abs(true_units - predicted)[known].sum())
+        sums.err_true = float((predicted - true_units)[known].sum())
+        sums.true = float(true_units[known].sum())
+    excess_sq = float(((observed - predicted) ** 2 - predicted)[instock].sum())
+    mean_sq = float((predicted**2)[instock].sum())
+    return sums, excess_sq, mean_sq
 
 
 def run_backtest(
@@ -135,32 +135,32 @@ def run_backtest(
 ) -> BacktestResult:
     """Backtest ``methods`` at the panel's cutoffs. Raises ValueError if there is no cutoff
     (less than ``MIN_TRAIN_DAYS`` + ``horizon`` days of data): NotEnoughDataError."""
-    cols = cutoffs(panel, n_cutoffs, horizon)
-    if not cols:
+    cutoff_cols = cutoffs(panel, n_cutoffs, horizon)
+    if not cutoff_cols:
         raise NotEnoughDataError(
             f"{panel.days} days of data: a backtest needs at least {MIN_TRAIN_DAYS + horizon}"
         )
-    tm = truth_matrix(panel, truth)
+    truth_units = truth_matrix(panel, truth)
     rows: list[CutoffScore] = []
     pooled = {m: ScoreSums() for m in methods}
     moments = {m: [0.0, 0.0] for m in methods}
-    for origin in cols:
+    for origin in cutoff_cols:
         for method in methods:
             if progress:
                 progress(f"{method} at cutoff {panel.date_of(origin)}")
-            sums, m1, m2 = score_cutoff(
-                panel, origin, forecast(method, panel, origin, horizon), tm, horizon
+            sums, excess_sq, mean_sq = score_cutoff(
+                panel, origin, forecast(method, panel, origin, horizon), truth_units, horizon
             )
             rows.append(
                 CutoffScore(method, panel.date_of(origin), horizon, sums.series, sums.scores())
             )
             pooled[method].add(sums)
-            moments[method][0] += m1
-            moments[method][1] += m2
+            moments[method][0] += excess_sq
+            moments[method][1] += mean_sq
     return BacktestResult(
         rows=rows,
         overall={m: s.scores() for m, s in pooled.items()},
         dispersion={m: max(0.0, a / b) if b > 0 else 0.0 for m, (a, b) in moments.items()},
-        cutoffs=[panel.date_of(c) for c in cols],
+        cutoffs=[panel.date_of(c) for c in cutoff_cols],
         censored_share=panel.censored_share,
     )

@@ -3,16 +3,14 @@ lake (``transforms.catalog.lake_connection``): never the warehouse file."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from transforms.catalog import file_list, lake_connection
+from transforms.catalog import lake_connection, on_lake
 
 SQL_DIR = Path(__file__).parent / "sql"
-_FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
 QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products", "last_reads")
 
 
@@ -36,8 +34,7 @@ def load_sources(lake: Path) -> SourceFrames:
     try:
         frames: dict[str, pl.DataFrame] = {}
         for name in QUERIES:
-            text = (SQL_DIR / f"{name}.sql").read_text()
-            text = _FILES.sub(lambda m: file_list(lake, m.group(1)), text)
+            text = on_lake((SQL_DIR / f"{name}.sql").read_text(), lake)
             frame = pl.from_arrow(con.sql(text).to_arrow_table())
             assert isinstance(frame, pl.DataFrame)  # a Table becomes a frame, never a Series
             frames[name] = frame

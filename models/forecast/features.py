@@ -80,14 +80,14 @@ def origin_features(panel: Panel, origin: int, horizon: int) -> FeatureRows:
     cshare = np.where(
         life28 > 0, np.nansum(cens[:, max(end - 28, 0) :], axis=1) / np.maximum(life28, 1), np.nan
     )
-    s = panel.series
-    age = np.clip(origin - s["first_col"].to_numpy(), -horizon, 365).astype(float)
-    product_rate = _group_mean(rate28, s["product_id"].to_numpy())
-    category_rate = _group_mean(rate28, s["category"].fill_null("?").to_numpy())
-    machine_rate = _group_mean(rate28, s["machine_serial"].to_numpy())
+    series = panel.series
+    age = np.clip(origin - series["first_col"].to_numpy(), -horizon, 365).astype(float)
+    product_rate = _group_mean(rate28, series["product_id"].to_numpy())
+    category_rate = _group_mean(rate28, series["category"].fill_null("?").to_numpy())
+    machine_rate = _group_mean(rate28, series["machine_serial"].to_numpy())
     fleet = np.nanmean(rate28) if np.isfinite(rate28).any() else np.nan
     pooled = machine_rate * np.where(np.isnan(product_rate), category_rate, product_rate) / fleet
-    traffic = np.array([TRAFFIC.get(v, np.nan) for v in s["traffic"].fill_null("?").to_list()])
+    traffic = np.array([TRAFFIC.get(v, np.nan) for v in series["traffic"].fill_null("?").to_list()])
 
     n = hist.shape[0]
     blocks, cols = [], []

@@ -195,28 +195,28 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     if src.daily_sales.is_empty():
         raise NotEnoughDataError("fct_daily_sales is empty: no sales to forecast from")
     last = last_day or data_last_day(src.last_reads)
-    lo, hi = src.daily_sales["sales_date"].min(), src.daily_sales["sales_date"].max()
-    assert isinstance(lo, date) and isinstance(hi, date)  # a non-empty Date column
-    all_hours = soldout_hours_per_day(src.stockouts, lo, max(hi, last))
+    first_sale, last_sale = src.daily_sales["sales_date"].min(), src.daily_sales["sales_date"].max()
+    assert isinstance(first_sale, date) and isinstance(last_sale, date)  # a non-empty Date column
+    all_hours = soldout_hours_per_day(src.stockouts, first_sale, max(last_sale, last))
     daily = respread(src.daily_sales, all_hours)
-    first = max(lo, last - timedelta(days=MAX_HISTORY_DAYS - 1))
+    first = max(first_sale, last - timedelta(days=MAX_HISTORY_DAYS - 1))
     daily = daily.filter(pl.col("sales_date").is_between(first, last))
     series = _series_frame(src, daily, first, last)
-    n, t = series.height, (last - first).days + 1
+    n_series, n_days = series.height, (last - first).days + 1
 
-    units = np.full((n, t), np.nan)
+    units = np.full((n_series, n_days), np.nan)
     keyed = daily.join(series.select(*SERIES_KEY, "row"), on=SERIES_KEY).with_columns(
         (pl.col("sales_date") - pl.lit(first)).dt.total_days().alias("col")
     )
     units[keyed["row"].to_numpy(), keyed["col"].to_numpy()] = keyed["units"].to_numpy()
-    cols = np.arange(t)
+    cols = np.arange(n_days)
     life = (cols[None, :] >= series["first_col"].to_numpy()[:, None]) & (
         cols[None, :] <= series["last_col"].to_numpy()[:, None]
     )
     units = np.where(life & np.isnan(units), 0.0, units)
     units = np.where(life, units, np.nan)
 
-    hours = np.zeros((n, t))
+    hours = np.zeros((n_series, n_days))
     per_day = all_hours.filter(pl.col("day").is_between(first, last)).join(
         series.select("machine_serial", "selection", "row"), on=["machine_serial", "selection"]
     )
@@ -225,7 +225,7 @@ def build_panel(src: SourceFrames, last_day: date | None = None) -> Panel:
     hours = np.where(life, hours, 0.0)
 
     digest = hashlib.sha256()
-    digest.update(f"{first}|{last}|{n}|{t}".encode())
+    digest.update(f"{first}|{last}|{n_series}|{n_days}".encode())
     digest.update(series.select(*SERIES_KEY).write_csv().encode())
     digest.update(np.nan_to_num(units, nan=-1.0).tobytes())
     digest.update(np.round(hours, 3).tobytes())

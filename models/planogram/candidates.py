@@ -80,14 +80,14 @@ def fit_traffic_appeal(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``traffic[m]`` and ``appeal[p]`` of ``rate ≈ traffic × appeal`` fitted to the non-NaN
     cells of a [machine, product] rate matrix (alternating sums; appeal 0 where never seen)."""
     seen = ~np.isnan(observed)
-    x = np.where(seen, observed, 0.0)
+    known = np.where(seen, observed, 0.0)
     traffic = np.ones(observed.shape[0])
     appeal = np.zeros(observed.shape[1])
     for _ in range(FIT_ROUNDS):
         denom = (seen * traffic[:, None]).sum(axis=0)
-        appeal = np.divide(x.sum(axis=0), denom, out=np.zeros_like(appeal), where=denom > 0)
+        appeal = np.divide(known.sum(axis=0), denom, out=np.zeros_like(appeal), where=denom > 0)
         denom = (seen * appeal[None, :]).sum(axis=1)
-        traffic = np.divide(x.sum(axis=1), denom, out=np.ones_like(traffic), where=denom > 0)
+        traffic = np.divide(known.sum(axis=1), denom, out=np.ones_like(traffic), where=denom > 0)
     rows = seen.any(axis=1)
     if rows.any():  # the average observed machine has traffic 1, as has one never observed
         scale = traffic[rows].mean()
@@ -140,10 +140,11 @@ def product_appeal(
         if cats.shape != (observed.shape[1],):
             raise ValueError(f"category: {cats.shape[0]} entries for {observed.shape[1]} products")
         appeal = appeal.copy()
-        for c in np.unique(cats[untried]):
-            known = appeal[(cats == c) & ~untried]
+        for untried_category in np.unique(cats[untried]):
+            in_category = cats == untried_category
+            known = appeal[in_category & ~untried]
             if len(known):
-                appeal[(cats == c) & untried] = float(np.quantile(known, UNTRIED_QUANTILE))
+                appeal[in_category & untried] = float(np.quantile(known, UNTRIED_QUANTILE))
     return traffic, appeal, untried
 
 

@@ -85,11 +85,11 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     mindex = {m: i for i, m in enumerate(machines)}
     grid = np.full((len(machines), len(pid)), np.nan)
     exposure = np.full_like(grid, np.nan)
-    for r in rates:
-        if r[0] in mindex and r[1] in pindex and r[2] is not None:
-            grid[mindex[r[0]], pindex[r[1]]] = max(0.0, float(r[2]))
-            if source == "sales_estimate" and r[3] is not None:
-                exposure[mindex[r[0]], pindex[r[1]]] = float(r[3])
+    for rate in rates:
+        if rate[0] in mindex and rate[1] in pindex and rate[2] is not None:
+            grid[mindex[rate[0]], pindex[rate[1]]] = max(0.0, float(rate[2]))
+            if source == "sales_estimate" and rate[3] is not None:
+                exposure[mindex[rate[0]], pindex[rate[1]]] = float(rate[3])
     if source == "sales_estimate":  # own rates are noisy: pool them (a forecast already is)
         grid, tau2 = pooled_rates(grid * exposure, exposure)
         log.info("planogram: sales rates pooled, relative variance %.3f", tau2)
@@ -99,18 +99,18 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     _, appeal, untried = product_appeal(grid, categories)
     shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
     by_machine: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for s in slots:
-        by_machine[s[0]].append(s)
+    for slot_row in slots:
+        by_machine[slot_row[0]].append(slot_row)
     contexts: list[CabinetContext] = []
     for serial in machines:
-        m = mindex[serial]
+        machine_row = mindex[serial]
         rows = by_machine[serial]
         current: dict[int, list[str]] = defaultdict(list)
         allowed: dict[int, set[str]] = defaultdict(set)
-        for r in rows:
-            current[int(r[2])].append(r[5] or "")
-            if r[9]:
-                allowed[int(r[2])].add(r[9])
+        for slot_row in rows:
+            current[int(slot_row[2])].append(slot_row[5] or "")
+            if slot_row[9]:
+                allowed[int(slot_row[2])].add(slot_row[9])
         cats = set().union(*allowed.values()) if allowed else set()
         machine_products = [p for p in pid if category[p] in cats]
         where = assign_cabinets(current, allowed, category, machine_products)
@@ -130,8 +130,8 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                     size=catalog[p][3],
                     price_cents=int(catalog[p][4]),
                     cost_cents=int(catalog[p][5] or 0),
-                    daily_demand=float(filled[m, pindex[p]]),
-                    demand_source=_demand_source(source, grid, untried, m, pindex[p]),
+                    daily_demand=float(filled[machine_row, pindex[p]]),
+                    demand_source=_demand_source(source, grid, untried, machine_row, pindex[p]),
                     substitutes={o: w for o, w in shares[p].items() if o in where},
                 )
                 for p in machine_products

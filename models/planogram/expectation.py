@@ -21,12 +21,10 @@ DAYS_PER_WEEK = 7.0
 
 def expected_sales(mu: np.ndarray | float, stock: np.ndarray | float) -> np.ndarray:
     """``E[min(N, stock)]`` for ``N ~ Poisson(mu)``, element-wise (broadcasts)."""
-    mu = np.asarray(mu, dtype=float)
-    s = np.asarray(stock, dtype=float)
-    mu, s = np.broadcast_arrays(mu, s)
-    below = np.where(s >= 2, pdtr(np.maximum(s - 2, 0), mu), 0.0)  # P(N <= S-2)
-    at_least = np.where(s >= 1, 1.0 - pdtr(np.maximum(s - 1, 0), mu), 1.0)  # P(N >= S)
-    return np.where(s <= 0, 0.0, mu * below + s * at_least)
+    mu, stock = np.broadcast_arrays(np.asarray(mu, dtype=float), np.asarray(stock, dtype=float))
+    below = np.where(stock >= 2, pdtr(np.maximum(stock - 2, 0), mu), 0.0)  # P(N <= S-2)
+    at_least = np.where(stock >= 1, 1.0 - pdtr(np.maximum(stock - 1, 0), mu), 1.0)  # P(N >= S)
+    return np.where(stock <= 0, 0.0, mu * below + stock * at_least)
 
 
 def weekly_sales(
@@ -36,8 +34,8 @@ def weekly_sales(
     e.g. ``(2, 2, 3)`` for Mon/Wed/Fri) and every visit refills to ``stock``."""
     lam = np.asarray(lam, dtype=float)
     total = np.zeros(np.broadcast_shapes(lam.shape, np.shape(stock)))
-    for t in intervals:
-        total = total + expected_sales(lam * t, stock)
+    for days in intervals:
+        total = total + expected_sales(lam * days, stock)
     return total * (DAYS_PER_WEEK / sum(intervals))
 
 

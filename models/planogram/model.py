@@ -72,23 +72,25 @@ def build_problem(ctx: CabinetContext) -> Problem:
     ids = tuple(c.product_id for c in cands)
     if len(set(ids)) != len(ids):
         raise ValueError(f"{ctx.machine_serial} cabinet {ctx.cabinet_index}: duplicate candidates")
-    for c in cands:
-        if c.size not in SIZE_RANK:
-            raise ValueError(f"product {c.product_id}: size {c.size!r} is not S, M or L")
-    for s in ctx.slots:
-        if s.size_class not in SIZE_RANK:
-            raise ValueError(f"slot {s.slot}: size_class {s.size_class!r} is not S, M or L")
+    for candidate in cands:
+        if candidate.size not in SIZE_RANK:
+            raise ValueError(
+                f"product {candidate.product_id}: size {candidate.size!r} is not S, M or L"
+            )
+    for slot in ctx.slots:
+        if slot.size_class not in SIZE_RANK:
+            raise ValueError(f"slot {slot.slot}: size_class {slot.size_class!r} is not S, M or L")
     index = {p: i for i, p in enumerate(ids)}
     n = len(cands)
     price = np.array([c.price_cents for c in cands], dtype=float)
     cost = np.array([c.cost_cents for c in cands], dtype=float)
     capacity = np.array([SIZE_CAPACITY[c.size] for c in cands], dtype=np.int64)
     share = np.zeros((n, n))
-    for j, c in enumerate(cands):
-        for pid, w in c.substitutes.items():
-            i = index.get(pid)
+    for j, candidate in enumerate(cands):
+        for substitute_id, weight in candidate.substitutes.items():
+            i = index.get(substitute_id)
             if i is not None and i != j:
-                share[j, i] = w
+                share[j, i] = weight
     n_slots = len(ctx.slots)
     slot_rank = np.array([SIZE_RANK[s.size_class] for s in ctx.slots], dtype=np.int64)
     min_k = np.array(

@@ -20,17 +20,21 @@ CENTS = 100.0
 
 
 def _outlooks(
-    prob: Problem, ev: Evaluation, facings: np.ndarray, stock: np.ndarray, sources: list[str]
+    prob: Problem,
+    evaluation: Evaluation,
+    facings: np.ndarray,
+    stock: np.ndarray,
+    sources: list[str],
 ) -> dict[int, Outlook]:
     """Per stocked candidate: its expected week under the evaluated plan."""
     out = {}
     for i in np.flatnonzero(facings > 0):
-        lam = float(ev.lam_eff[0, i])
-        days = [soldout_days(lam, float(stock[i]), t) for t in prob.intervals]
+        lam = float(evaluation.lam_eff[0, i])
+        days = [soldout_days(lam, float(stock[i]), interval) for interval in prob.intervals]
         out[int(i)] = Outlook(
             name=prob.names[i],
             facings=int(facings[i]),
-            units=float(ev.units[0, i]),
+            units=float(evaluation.units[0, i]),
             soldout_days=float(np.mean(days)),
             source=sources[i],
         )
@@ -45,12 +49,12 @@ def current_plan(
     facings = np.zeros(prob.n, dtype=np.int64)
     stock = np.zeros(prob.n, dtype=np.int64)
     where: list[int | None] = []
-    for s in ctx.slots:
-        i = index.get(s.current_product_id or "")
+    for slot in ctx.slots:
+        i = index.get(slot.current_product_id or "")
         where.append(i)
         if i is not None:
             facings[i] += 1
-            stock[i] += s.current_par
+            stock[i] += slot.current_par
     return facings, stock, where
 
 
@@ -71,39 +75,45 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
     best_new = ev_new.best[0]
     assignments = []
     changes = 0
-    for s, info in enumerate(ctx.slots):
-        i, c = slots_new[s], slots_cur[s]
-        sub = None
-        if c is not None and facings[c] == 0 and best_new[c] >= 0:
-            sub = prob.names[best_new[c]]
+    for slot_index, info in enumerate(ctx.slots):
+        new_candidate, current_candidate = slots_new[slot_index], slots_cur[slot_index]
+        substitute = None
+        if (
+            current_candidate is not None
+            and facings[current_candidate] == 0
+            and best_new[current_candidate] >= 0
+        ):
+            substitute = prob.names[best_new[current_candidate]]
         reason = slot_reason(
-            before.get(c) if c is not None else None,
-            after.get(c) if c is not None else None,
-            after.get(i) if i is not None else None,
-            before.get(i) if i is not None else None,
-            substitute=sub,
+            before.get(current_candidate) if current_candidate is not None else None,
+            after.get(current_candidate) if current_candidate is not None else None,
+            after.get(new_candidate) if new_candidate is not None else None,
+            before.get(new_candidate) if new_candidate is not None else None,
+            substitute=substitute,
             q=prob.q,
         )
-        if i is None:
+        if new_candidate is None:
             assignments.append(
                 SlotAssignment(info.slot, info.selection, "", 0, 0, 0.0, 0.0, reason)
             )
             changes += 1
             continue
-        units = float(ev_new.units[0, i]) / facings[i]
-        par = int(prob.par[i])
+        units = float(ev_new.units[0, new_candidate]) / facings[new_candidate]
+        par = int(prob.par[new_candidate])
         changes += int(
-            i != c or par != info.current_par or int(prob.capacity[i]) != info.current_capacity
+            new_candidate != current_candidate
+            or par != info.current_par
+            or int(prob.capacity[new_candidate]) != info.current_capacity
         )
         assignments.append(
             SlotAssignment(
                 slot=info.slot,
                 selection=info.selection,
-                product_id=prob.ids[i],
-                capacity=int(prob.capacity[i]),
+                product_id=prob.ids[new_candidate],
+                capacity=int(prob.capacity[new_candidate]),
                 par_level=par,
                 expected_weekly_units=float(units),
-                expected_weekly_revenue_cents=float(units * prob.price[i]),
+                expected_weekly_revenue_cents=float(units * prob.price[new_candidate]),
                 reason=reason,
             )
         )
@@ -128,12 +138,12 @@ def current_slot_expectations(ctx: CabinetContext) -> list[tuple[float, float]]:
     product's expectation split evenly over its facings)."""
     prob = build_problem(ctx)
     facings, stock, where = current_plan(prob, ctx)
-    ev = evaluate(prob, stock[None, :])
+    evaluation = evaluate(prob, stock[None, :])
     out = []
     for i in where:
         if i is None:
             out.append((0.0, 0.0))
             continue
-        units = float(ev.units[0, i]) / facings[i]
+        units = float(evaluation.units[0, i]) / facings[i]
         out.append((units, units * float(prob.price[i])))
     return out

@@ -24,31 +24,33 @@ MAX_MOVES = 400
 _EPS = 1e-9
 
 
-def _add_gains(prob: Problem, k: np.ndarray) -> np.ndarray:
+def _add_gains(prob: Problem, facings: np.ndarray) -> np.ndarray:
     """Approximate gain in weekly value of one more facing of each product."""
-    stock = k * prob.par
-    ev = evaluate(prob, stock[None, :])
-    lam_eff, best = ev.lam_eff[0], ev.best[0]
+    stock = facings * prob.par
+    evaluation = evaluate(prob, stock[None, :])
+    lam_eff, best = evaluation.lam_eff[0], evaluation.best[0]
     own = prob.value * (
         weekly_sales(lam_eff, stock + prob.par, prob.intervals)
         - weekly_sales(lam_eff, stock, prob.intervals)
     )
-    absent = (k == 0) & (best >= 0)
+    absent = (facings == 0) & (best >= 0)
     if absent.any():
-        b = best[absent]
-        lost = prob.value[b] * (
-            weekly_sales(lam_eff[b], stock[b], prob.intervals)
+        substitutes = best[absent]
+        lost = prob.value[substitutes] * (
+            weekly_sales(lam_eff[substitutes], stock[substitutes], prob.intervals)
             - weekly_sales(
-                np.maximum(lam_eff[b] - prob.q * prob.lam[absent], 0), stock[b], prob.intervals
+                np.maximum(lam_eff[substitutes] - prob.q * prob.lam[absent], 0),
+                stock[substitutes],
+                prob.intervals,
             )
         )
         own[absent] -= lost
     return own
 
 
-def _remove_losses(prob: Problem, k: np.ndarray) -> np.ndarray:
+def _remove_losses(prob: Problem, facings: np.ndarray) -> np.ndarray:
     """Approximate loss in weekly value of one facing fewer of each product (own sales)."""
-    stock = k * prob.par
+    stock = facings * prob.par
     lam = evaluate(prob, stock[None, :]).lam_eff[0]
     return prob.value * (
         weekly_sales(lam, stock, prob.intervals)
@@ -56,76 +58,80 @@ def _remove_losses(prob: Problem, k: np.ndarray) -> np.ndarray:
     )
 
 
-def _category_ok(prob: Problem, k: np.ndarray) -> np.ndarray:
-    """Per plan (rows of ``k``): every required category has a facing."""
-    k = np.atleast_2d(k)
-    ok = np.ones(len(k), dtype=bool)
+def _category_ok(prob: Problem, facings: np.ndarray) -> np.ndarray:
+    """Per plan (rows of ``facings``): every required category has a facing."""
+    facings = np.atleast_2d(facings)
+    ok = np.ones(len(facings), dtype=bool)
     cats = np.array(prob.categories)
-    for c in prob.required:
-        ok &= k[:, cats == c].sum(axis=1) > 0
+    for category in prob.required:
+        ok &= facings[:, cats == category].sum(axis=1) > 0
     return ok
 
 
-def _can_add(prob: Problem, k: np.ndarray, allow_relaxed: bool) -> np.ndarray:
+def _can_add(prob: Problem, facings: np.ndarray, allow_relaxed: bool) -> np.ndarray:
     """Products that may get one more facing without breaking a size or maximum constraint."""
     limit = np.where(allow_relaxed & ~prob.explicit_max, np.iinfo(np.int64).max, prob.max_k)
-    trial = k[None, :] + np.eye(prob.n, dtype=np.int64)
-    return (k < limit) & size_feasible(prob, trial)
+    trial = facings[None, :] + np.eye(prob.n, dtype=np.int64)
+    return (facings < limit) & size_feasible(prob, trial)
 
 
 def initial_facings(prob: Problem, n_slots: int) -> np.ndarray:
     """The manager's minimums plus one facing for each uncovered required category."""
-    k = prob.min_k.copy()
-    if k.sum() > n_slots or not size_feasible(prob, k)[0]:
+    facings = prob.min_k.copy()
+    if facings.sum() > n_slots or not size_feasible(prob, facings)[0]:
         raise ValueError(
-            f"the minimum facings ({int(k.sum())}) do not fit the cabinet's {n_slots} slots "
+            f"the minimum facings ({int(facings.sum())}) do not fit the cabinet's {n_slots} slots "
             "(core products, min_facings or slot sizes)"
         )
     cats = np.array(prob.categories)
-    for c in prob.required:
-        if k[cats == c].sum() > 0:
+    for category in prob.required:
+        if facings[cats == category].sum() > 0:
             continue
-        gains = np.where((cats == c) & _can_add(prob, k, False), _add_gains(prob, k), -np.inf)
+        gains = np.where(
+            (cats == category) & _can_add(prob, facings, False), _add_gains(prob, facings), -np.inf
+        )
         if not np.isfinite(gains).any():
-            raise ValueError(f"required category {c!r} has no candidate that fits a free slot")
-        k[int(np.argmax(gains))] += 1
-    return k
+            raise ValueError(
+                f"required category {category!r} has no candidate that fits a free slot"
+            )
+        facings[int(np.argmax(gains))] += 1
+    return facings
 
 
-def greedy(prob: Problem, k: np.ndarray, n_slots: int) -> np.ndarray:
+def greedy(prob: Problem, facings: np.ndarray, n_slots: int) -> np.ndarray:
     """Fill the remaining slots one facing at a time, largest approximate gain first."""
-    k = k.copy()
-    while k.sum() < n_slots:
-        ok = _can_add(prob, k, allow_relaxed=False)
+    facings = facings.copy()
+    while facings.sum() < n_slots:
+        ok = _can_add(prob, facings, allow_relaxed=False)
         if not ok.any():  # every product at its maximum: relax the default maximum only
-            ok = _can_add(prob, k, allow_relaxed=True)
+            ok = _can_add(prob, facings, allow_relaxed=True)
             if not ok.any():
                 break
-        gains = np.where(ok, _add_gains(prob, k), -np.inf)
-        k[int(np.argmax(gains))] += 1
-    return k
+        gains = np.where(ok, _add_gains(prob, facings), -np.inf)
+        facings[int(np.argmax(gains))] += 1
+    return facings
 
 
-def local_search(prob: Problem, k: np.ndarray) -> np.ndarray:
+def local_search(prob: Problem, facings: np.ndarray) -> np.ndarray:
     """Move single facings between products while the exact model value improves."""
-    k = k.copy()
-    current = float(evaluate(prob, (k * prob.par)[None, :]).value[0])
+    facings = facings.copy()
+    current = float(evaluate(prob, (facings * prob.par)[None, :]).value[0])
     for _ in range(MAX_MOVES):
-        removable = np.flatnonzero(k > prob.min_k)
+        removable = np.flatnonzero(facings > prob.min_k)
         if len(removable) == 0:
             break
-        loss = _remove_losses(prob, k)[removable]
+        loss = _remove_losses(prob, facings)[removable]
         rem = removable[np.argsort(loss)[:TOP_REMOVE]]
-        gains = np.where(k < prob.max_k, _add_gains(prob, k), -np.inf)
+        gains = np.where(facings < prob.max_k, _add_gains(prob, facings), -np.inf)
         add = np.flatnonzero(np.isfinite(gains))
         add = add[np.argsort(-gains[add])[:TOP_ADD]]
-        pairs = [(a, b) for a in rem for b in add if a != b]
+        pairs = [(removed, added) for removed in rem for added in add if removed != added]
         if not pairs:
             break
-        trial = np.repeat(k[None, :], len(pairs), axis=0)
+        trial = np.repeat(facings[None, :], len(pairs), axis=0)
         rows = np.arange(len(pairs))
-        trial[rows, [a for a, _ in pairs]] -= 1
-        trial[rows, [b for _, b in pairs]] += 1
+        trial[rows, [removed for removed, _ in pairs]] -= 1
+        trial[rows, [added for _, added in pairs]] += 1
         ok = size_feasible(prob, trial) & _category_ok(prob, trial)
         if not ok.any():
             break
@@ -133,8 +139,8 @@ def local_search(prob: Problem, k: np.ndarray) -> np.ndarray:
         i = int(np.argmax(values))
         if values[i] <= current * (1 + _EPS) + _EPS:
             break
-        k, current = trial[i], float(values[i])
-    return k
+        facings, current = trial[i], float(values[i])
+    return facings
 
 
 def optimise_facings(prob: Problem, n_slots: int) -> np.ndarray:

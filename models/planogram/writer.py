@@ -35,8 +35,8 @@ def recommendation_rows(
         by_slot = {a.slot: a for a in prop.assignments}
         where = f"{ctx.machine_serial}:{ctx.cabinet_index}"
         for info, (cur_units, cur_rev) in zip(ctx.slots, current, strict=True):
-            a = by_slot.get(info.slot)
-            if a is None:
+            assignment = by_slot.get(info.slot)
+            if assignment is None:
                 raise ValueError(f"{where}: no proposal for slot {info.slot}")
             rows.append(
                 {
@@ -48,20 +48,21 @@ def recommendation_rows(
                     "slot": info.slot,
                     "selection": info.selection,
                     "current_product_id": info.current_product_id,
-                    "recommended_product_id": a.product_id or None,
-                    "change": change_kind(info, a),
+                    "recommended_product_id": assignment.product_id or None,
+                    "change": change_kind(info, assignment),
                     "current_capacity": info.current_capacity,
-                    "capacity": a.capacity,
+                    "capacity": assignment.capacity,
                     "current_par_level": info.current_par,
-                    "par_level": a.par_level,
+                    "par_level": assignment.par_level,
                     "current_weekly_units": cur_units,
-                    "expected_weekly_units": a.expected_weekly_units,
+                    "expected_weekly_units": assignment.expected_weekly_units,
                     "current_weekly_revenue": cur_rev / CENTS,
-                    "expected_weekly_revenue": a.expected_weekly_revenue_cents / CENTS,
-                    "expected_change_units": a.expected_weekly_units - cur_units,
-                    "expected_change_revenue": (a.expected_weekly_revenue_cents - cur_rev) / CENTS,
+                    "expected_weekly_revenue": assignment.expected_weekly_revenue_cents / CENTS,
+                    "expected_change_units": assignment.expected_weekly_units - cur_units,
+                    "expected_change_revenue": (assignment.expected_weekly_revenue_cents - cur_rev)
+                    / CENTS,
                     "objective": ctx.constraints.objective,
-                    "reason": a.reason,
+                    "reason": assignment.reason,
                     "source": prop.source,
                     "ai_status": prop.ai_status,
                     "ai_model": prop.ai_model,

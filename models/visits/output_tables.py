@@ -39,30 +39,30 @@ def _score_rows(
 ) -> list[dict[str, object]]:
     machines = state.machines.set_index("machine_serial")
     rows = []
-    for r in results:
-        m = machines.loc[r.serial]
-        s = r.score_now
-        text = list(r.reasons_now)
+    for result in results:
+        machine = machines.loc[result.serial]
+        score = result.score_now
+        text = list(result.reasons_now)
         text.append(
-            f"needs service by {r.need_date.isoformat()}"
-            if r.need_date
+            f"needs service by {result.need_date.isoformat()}"
+            if result.need_date
             else f"no need for service within {state.horizon_days} days"
         )
-        text.append(SOURCE_TEXT[r.source])
+        text.append(SOURCE_TEXT[result.source])
         rows.append(
             {
                 "as_of": state.as_of,
-                "machine_serial": r.serial,
-                "asset_number": m["asset_number"],
-                "route_id": m["route_id"],
-                "score": round(float(s.score[0]), 2),
-                "needs_visit": r.need_date is not None and r.need_date <= plan_date,
-                "need_date": r.need_date,
-                "sold_out_slots": int(s.sold_out[0]),
-                "share_depleted": round(float(s.share_depleted[0]), 4),
-                "units_since_visit": round(float(s.units_since_visit[0]), 2),
-                "days_since_service": round(float(s.days_since_service[0]), 2),
-                "core_out": int(s.core_out[0]),
+                "machine_serial": result.serial,
+                "asset_number": machine["asset_number"],
+                "route_id": machine["route_id"],
+                "score": round(float(score.score[0]), 2),
+                "needs_visit": result.need_date is not None and result.need_date <= plan_date,
+                "need_date": result.need_date,
+                "sold_out_slots": int(score.sold_out[0]),
+                "share_depleted": round(float(score.share_depleted[0]), 4),
+                "units_since_visit": round(float(score.units_since_visit[0]), 2),
+                "days_since_service": round(float(score.days_since_service[0]), 2),
+                "core_out": int(score.core_out[0]),
                 "reasons": "; ".join(text),
             }
         )
@@ -87,19 +87,19 @@ def _route_rows(
             )
             for serial in on_route
         ]
-        for n, stop in enumerate(order_stops(stops), start=1):
-            m, r = machines.loc[stop.key], on_route[stop.key]
+        for stop_number, stop in enumerate(order_stops(stops), start=1):
+            machine, result = machines.loc[stop.key], on_route[stop.key]
             rows.append(
                 {
                     "plan_date": plan_date,
                     "route_id": route,
-                    "driver": m["driver"],
-                    "stop": n,
+                    "driver": machine["driver"],
+                    "stop": stop_number,
                     "machine_serial": stop.key,
-                    "asset_number": m["asset_number"],
-                    "location_id": m["location_id"],
-                    "score": round(r.visit_score, 2),
-                    "reasons": "; ".join([r.why_planned, *r.visit_reasons]),
+                    "asset_number": machine["asset_number"],
+                    "location_id": machine["location_id"],
+                    "score": round(result.visit_score, 2),
+                    "reasons": "; ".join([result.why_planned, *result.visit_reasons]),
                 }
             )
     return rows

@@ -57,9 +57,11 @@ def plan_lake(lake: Path, rules: VisitRules, plan_date: date | None = None) -> P
 def plan_tables(state: FleetState, rules: VisitRules, plan_date: date | None = None) -> PlanTables:
     """The outputs of planning ``state`` (no writing)."""
     plan, results = plan_fleet(state, rules, plan_date)
-    for r in results:
-        if r.planned:
-            log.info("visits: machine %s planned for %s: %s", r.serial, plan, r.why_planned)
+    for result in results:
+        if result.planned:
+            log.info(
+                "visits: machine %s planned for %s: %s", result.serial, plan, result.why_planned
+            )
     return build_tables(state, results, plan, rules)
 
 

@@ -165,8 +165,11 @@ def export_columns() -> dict[str, list[tuple[str, type]]]:
     empty table can be written with the types a full one would have."""
     return {
         # a TypeDecorator (UTC datetimes) reports its own type as object: ask what it wraps
-        t: [(c.name, getattr(c.type, "impl", c.type).python_type) for c in q.selected_columns]
-        for t, q in _export_queries().items()
+        table: [
+            (column.name, getattr(column.type, "impl", column.type).python_type)
+            for column in query.selected_columns
+        ]
+        for table, query in _export_queries().items()
     }
 
 

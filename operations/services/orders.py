@@ -171,14 +171,14 @@ def _dump(order: ServiceOrder) -> dict[str, object]:
     data = audit.snapshot(order)
     data["items"] = [
         {
-            "cabinet_id": oc.cabinet_id,
+            "cabinet_id": order_cabinet.cabinet_id,
             "slot": item.slot,
             "product_id": item.product_id,
             "planned": item.quantity_planned,
             "delivered": item.quantity_delivered,
         }
-        for oc in order.cabinets
-        for item in oc.items
+        for order_cabinet in order.cabinets
+        for item in order_cabinet.items
     ]
     return data
 
