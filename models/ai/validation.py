@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from models.ai.limits import SIZE_CAPACITY, fits
+from models.ai.limits import fits
 from models.ai.schema import EMPTY_SLOT, Review
 from models.planogram.types import CabinetContext
 
@@ -37,7 +37,7 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
                 f"slot {d.slot}: product {d.product_id} (size {product.size}) does not fit "
                 f"a size-{slot.size_class} slot"
             )
-        most = SIZE_CAPACITY.get(product.size)
+        most = context.constraints.size_capacity.get(product.size)
         if most is not None and not 1 <= d.capacity <= most:
             problems.append(
                 f"slot {d.slot}: capacity {d.capacity} outside 1..{most} for a size-{product.size} "

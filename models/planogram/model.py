@@ -23,7 +23,6 @@ import numpy as np
 
 from models.planogram.expectation import DAYS_PER_WEEK, weekly_sales
 from models.planogram.types import CabinetContext
-from simulator.catalog import SIZE_CAPACITY
 
 SIZE_RANK: dict[str, int] = {"S": 0, "M": 1, "L": 2}
 SIZES = len(SIZE_RANK)
@@ -75,6 +74,8 @@ def build_problem(ctx: CabinetContext) -> Problem:
     for c in cands:
         if c.size not in SIZE_RANK:
             raise ValueError(f"product {c.product_id}: size {c.size!r} is not S, M or L")
+        if c.size not in cons.size_capacity:
+            raise ValueError(f"product {c.product_id}: no capacity set for size {c.size!r}")
     for s in ctx.slots:
         if s.size_class not in SIZE_RANK:
             raise ValueError(f"slot {s.slot}: size_class {s.size_class!r} is not S, M or L")
@@ -82,7 +83,7 @@ def build_problem(ctx: CabinetContext) -> Problem:
     n = len(cands)
     price = np.array([c.price_cents for c in cands], dtype=float)
     cost = np.array([c.cost_cents for c in cands], dtype=float)
-    capacity = np.array([SIZE_CAPACITY[c.size] for c in cands], dtype=np.int64)
+    capacity = np.array([cons.size_capacity[c.size] for c in cands], dtype=np.int64)
     share = np.zeros((n, n))
     for j, c in enumerate(cands):
         for pid, w in c.substitutes.items():
