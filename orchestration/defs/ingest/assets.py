@@ -14,7 +14,7 @@ from ingest.stale import write_manifest
 from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
-from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
+from orchestration.defs.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.settings import ingest_workers
 from transforms import lake
 

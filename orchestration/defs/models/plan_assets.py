@@ -4,7 +4,7 @@ import dagster as dg
 
 from models.output_schemas import dataset_dir
 from models.visits.writer import plan_lake
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 from orchestration.settings import load_visit_rules
 
 # After the demand forecast (orchestration/defs/models/forecast_assets.py), whose rows the

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from models.planogram.recommend import recommend
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 from orchestration.settings import load_ai_config, load_planogram_settings
 
 # Demand comes from the forecast (ml/demand_forecast); with no forecast rows, from the sales marts
