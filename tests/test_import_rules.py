@@ -140,6 +140,40 @@ def test_the_project_keeps_its_import_rules(graph: list[Import]) -> None:
     assert not broken, "\n".join(broken)
 
 
+def environment_reads(path: Path) -> list[int]:
+    """Lines of ``path`` that read the process environment (``os.environ``, ``os.getenv``, or
+    either imported from ``os``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in {"environ", "environb", "getenv", "getenvb"}
+        )
+        or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(a.name in {"environ", "environb", "getenv", "getenvb"} for a in node.names)
+        )
+    ]
+
+
+def test_libraries_read_no_environment() -> None:
+    """Settings are read at the edges (orchestration/settings.py) and passed in."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for module, path in project_files(ROOT).items()
+        if _in(module, ("evadts", *LIBRARIES))
+        for line in environment_reads(path)
+    ]
+    assert not found, "\n".join(found)
+    edge = ROOT / "orchestration" / "settings.py"  # the detector itself sees a real read
+    assert environment_reads(edge)
+
+
 def test_the_graph_sees_imports_known_to_exist(graph: list[Import]) -> None:
     """The rules above are only as good as the graph: edges read off the files by hand."""
     edges = {(e.importer, e.imported) for e in graph}
