@@ -83,7 +83,9 @@ def run_child(stage: str, home: Path, source: Path, days: list[str]) -> None:
     settings = load_settings(home)
     prepare_environment(settings)
     db.upgrade(settings.database_url)
-    from orchestration.definitions import defs  # noqa: PLC0415
+    from orchestration.definitions import defs as load_defs  # noqa: PLC0415
+
+    defs = load_defs()
 
     arrivals = pl.read_parquet(source / "truth" / "deliveries.parquet")
     files = size = 0

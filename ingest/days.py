@@ -23,8 +23,6 @@ from typing import Any
 from ingest.raw_tables import build_day
 from transforms import lake
 
-WORKERS_ENV = "CVD_INGEST_WORKERS"
-
 
 @dataclass(frozen=True)
 class BuiltDay:
@@ -45,8 +43,8 @@ class BuiltDay:
 
 
 def default_workers() -> int:
-    """``$CVD_INGEST_WORKERS``, else one per core."""
-    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
+    """One per core (the edge passes ``workers`` when configured: ``CVD_INGEST_WORKERS``)."""
+    return max(1, os.cpu_count() or 1)
 
 
 def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:

@@ -9,15 +9,29 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from operations import audit
 from operations.db import DbTarget, transaction
 from operations.errors import NotFound, ValidationError
 from operations.permissions import Action, Actor, require
-from orchestration.settings import Settings
 
 MAX_FIXED_BYTES = 16 * 1024 * 1024
+
+
+class Folders(Protocol):
+    """Where quarantine records are and where a fixed copy goes (``orchestration.settings.Settings``
+    is one: the edge passes its settings)."""
+
+    @property
+    def quarantine(self) -> Path:
+        """``$CVD_HOME/quarantine``: one ``<sha256>.json`` record per quarantined file."""
+        ...
+
+    @property
+    def inbox(self) -> Path:
+        """``$CVD_HOME/inbox``: where the next run picks files up."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -30,14 +44,14 @@ class Requeued:
     reparse_day: str | None
 
 
-def quarantined(settings: Settings) -> list[dict[str, Any]]:
+def quarantined(settings: Folders) -> list[dict[str, Any]]:
     """Every quarantine record (``$CVD_HOME/quarantine/<sha256>.json``), by file name."""
     folder = settings.quarantine
     records = sorted(folder.glob("*.json")) if folder.is_dir() else []
     return [json.loads(path.read_text()) for path in records]
 
 
-def find_record(settings: Settings, sha_prefix: str) -> dict[str, Any]:
+def find_record(settings: Folders, sha_prefix: str) -> dict[str, Any]:
     """The one quarantine record whose sha256 starts with ``sha_prefix``."""
     prefix = sha_prefix.strip().lower()
     if not prefix or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
@@ -51,7 +65,7 @@ def find_record(settings: Settings, sha_prefix: str) -> dict[str, Any]:
 
 
 def requeue(
-    settings: Settings,
+    settings: Folders,
     db: DbTarget,
     actor: Actor,
     sha_prefix: str,

@@ -1,15 +1,43 @@
 """Configuration from the environment, with safe defaults. The one place that reads it.
 
 Every path CVD writes lives under ``CVD_HOME`` (default ``data/`` in the working directory).
-Library packages (``evadts``, ``operations``, ``transforms``, ``models``) take paths and URLs as
-arguments; the CLI, Dagster definitions and dashboards call :func:`load_settings` and pass them on.
+Library packages (``evadts``, ``operations``, ``ingest``, ``transforms``, ``models``) read no
+environment: they take paths, URLs and config values as arguments. The CLI, Dagster definitions
+and dashboards call :func:`load_settings` (and, where they run a model, :func:`load_ai_config`,
+:func:`load_planogram_settings`, :func:`load_visit_rules`, :func:`ingest_workers`) and pass the
+values on. Those loaders read the environment when called, so a bad value fails the step that
+needs it, not every command.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from models.ai.config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MODEL,
+    DEFAULT_TIMEOUT_S,
+    AIConfig,
+)
+from models.planogram.settings import PlanogramSettings
+from models.planogram.settings import load_planogram_settings as planogram_settings_from
+from models.visits.rules import VisitRules, load_rules
+
+PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
+VISIT_RULES_ENV = "CVD_VISIT_RULES"
+INGEST_WORKERS_ENV = "CVD_INGEST_WORKERS"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_Number = TypeVar("_Number", int, float)
+
+
+class SettingsError(ValueError):
+    """A variable in the environment has a value that cannot be used (the message names it)."""
 
 
 @dataclass(frozen=True)
@@ -70,5 +98,79 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
         home=resolved_home,
         database_url=os.environ.get("CVD_DATABASE_URL") or default_db,
         anthropic_api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
-        ai_model=os.environ.get("CVD_AI_MODEL") or "claude-sonnet-4-6",
+        ai_model=os.environ.get("CVD_AI_MODEL") or DEFAULT_MODEL,
     )
+
+
+def load_ai_config(settings: Settings, environ: Mapping[str, str] | None = None) -> AIConfig:
+    """The AI reviewer's config: key and model from ``settings``, switch and limits from
+    ``CVD_AI_ENABLED``, ``CVD_AI_TIMEOUT_S``, ``CVD_AI_MAX_RETRIES``, ``CVD_AI_MAX_TOKENS``;
+    an unusable value raises :class:`SettingsError` naming the variable."""
+    env = os.environ if environ is None else environ
+    return AIConfig(
+        api_key=settings.anthropic_api_key,
+        model=settings.ai_model,
+        enabled=_switch(env, "CVD_AI_ENABLED"),
+        timeout_s=_number(env, "CVD_AI_TIMEOUT_S", DEFAULT_TIMEOUT_S, float, minimum=0.1),
+        max_retries=_number(env, "CVD_AI_MAX_RETRIES", DEFAULT_MAX_RETRIES, int, minimum=0),
+        max_tokens=_number(env, "CVD_AI_MAX_TOKENS", DEFAULT_MAX_TOKENS, int, minimum=256),
+    )
+
+
+def load_planogram_settings(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> PlanogramSettings:
+    """``$CVD_HOME/planogram.toml``, its objective overridden by ``CVD_PLANOGRAM_OBJECTIVE``."""
+    env = os.environ if environ is None else environ
+    return planogram_settings_from(
+        settings.home, objective=env.get(PLANOGRAM_OBJECTIVE_ENV) or None
+    )
+
+
+def load_visit_rules(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> tuple[VisitRules, Path | None]:
+    """The visit rules: the file named by ``CVD_VISIT_RULES`` (it must exist), else
+    ``$CVD_HOME/config/visits.toml`` if present, else the defaults; and the file used."""
+    env = os.environ if environ is None else environ
+    named = env.get(VISIT_RULES_ENV)
+    return load_rules(settings.home, Path(named) if named else None, named_by=VISIT_RULES_ENV)
+
+
+def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:
+    """``CVD_INGEST_WORKERS`` (at least 1), or None: one worker per core."""
+    env = os.environ if environ is None else environ
+    if not env.get(INGEST_WORKERS_ENV, "").strip():
+        return None
+    return max(1, _number(env, INGEST_WORKERS_ENV, 1, int, minimum=0))
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool | None:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return None
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name}={env[name]!r}: expected one of {sorted(_TRUE | _FALSE)}")
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: _Number,
+    kind: type[_Number],
+    *,
+    minimum: _Number,
+) -> _Number:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a {kind.__name__}") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
+    return value

@@ -1,15 +1,14 @@
-"""Physical limits of a slot: product sizes in order and the units a spiral holds per size.
+"""Physical limits of a slot: product sizes in order and which product fits which slot.
 
-One table each: the size order is the optimiser's (``models.planogram.model.SIZE_RANK``), the
-capacities the simulator's (``simulator.catalog.SIZE_CAPACITY``; its spirals are the
-fleet's)."""
+The size order is the optimiser's (``models.planogram.model.SIZE_RANK``). The units a spiral
+holds per size are operator configuration, carried by each cabinet's constraints
+(``Constraints.size_capacity``, from ``$CVD_HOME/planogram.toml``)."""
 
 from __future__ import annotations
 
 from models.planogram.model import SIZE_RANK
-from simulator.catalog import SIZE_CAPACITY
 
-__all__ = ["SIZE_CAPACITY", "SIZE_ORDER", "fits"]
+__all__ = ["SIZE_ORDER", "fits"]
 
 SIZE_ORDER: tuple[str, ...] = tuple(SIZE_RANK)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.ai.limits import SIZE_CAPACITY, SIZE_ORDER
+from models.ai.limits import SIZE_ORDER
 from models.ai.schema import REVIEW_TOOL, TOOL_NAME
 from models.planogram.types import CabinetContext, Proposal
 
@@ -45,8 +45,8 @@ Hard rules (an answer that breaks any of them is rejected and the optimiser's pr
    the facing limits, as the optimiser does.
 3. Size compatibility: sizes order {" < ".join(SIZE_ORDER)}; a product fits a slot only if the
    product's size is not larger than the slot's `size_class`.
-4. Capacity: a spiral holds at most {", ".join(f"{k}={v}" for k, v in SIZE_CAPACITY.items())} units
-   of a product of that size; capacity is a whole number from 1 to that maximum.
+4. Capacity: a spiral holds at most `size_capacity[size]` units (in `cabinet`) of a product of
+   that size; capacity is a whole number from 1 to that maximum.
 5. Par level: a whole number from 1 to the slot's capacity.
 6. Core products (`core_products`) keep at least one facing (one slot each).
 7. Facings: a product occupies at least `min_facings[product]` slots when it is listed there and
@@ -132,6 +132,7 @@ def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
             "max_facings": constraints.max_facings,
             "default_max_facings": constraints.default_max_facings,
             "required_categories": sorted(constraints.required_categories),
+            "size_capacity": dict(constraints.size_capacity),
         },
         "slots": [
             {

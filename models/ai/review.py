@@ -16,14 +16,13 @@ from typing import Any
 import anthropic
 
 from models.ai.client import CallOutcome, call_messages, make_client
-from models.ai.config import AIConfig, load_ai_config
+from models.ai.config import AIConfig
 from models.ai.expectation import ExpectFn, Layout, expect_by_slot
 from models.ai.prompt import build_request
 from models.ai.schema import TOOL_NAME, MalformedAnswerError, Review, parse_review
 from models.ai.usage import CallIds, CallUsage, UsageLedger, log_call, usage_from_response
 from models.ai.validation import validate
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment
-from orchestration.settings import Settings
 
 log = logging.getLogger("cvd.models.ai")
 
@@ -31,28 +30,26 @@ log = logging.getLogger("cvd.models.ai")
 def refine(
     context: CabinetContext,
     proposal: Proposal,
-    settings: Settings,
+    config: AIConfig,
     *,
     client: anthropic.Anthropic | None = None,
     ledger: UsageLedger | None = None,
-    config: AIConfig | None = None,
     expect: ExpectFn | None = None,
 ) -> Proposal:
     """Ask Claude to review ``proposal``; return the refined proposal or the original with a status.
 
-    ``client`` defaults to one built from ``settings.anthropic_api_key``; ``config`` to the
-    ``CVD_AI_*`` environment; ``expect`` to the optimiser's model (``expect_by_slot``). Every
-    call is added to ``ledger``.
+    ``config`` carries the key, the model, the switch and the limits (built by the caller);
+    ``client`` defaults to one built from ``config.api_key``; ``expect`` to the optimiser's model
+    (``expect_by_slot``). Every call is added to ``ledger``.
     """
-    config = config or load_ai_config()
-    if not settings.anthropic_api_key:
+    if not config.api_key:
         return dataclasses.replace(proposal, ai_status="no_key", ai_model=None)
     if config.enabled is False:
         return dataclasses.replace(proposal, ai_status="disabled", ai_model=None)
 
-    model = settings.ai_model
+    model = config.model
     request = build_request(context, proposal, model=model, max_tokens=config.max_tokens)
-    outcome = call_messages(client or make_client(settings.anthropic_api_key), request, config)
+    outcome = call_messages(client or make_client(config.api_key), request, config)
     result, call = _conclude(context, proposal, outcome, model, expect)
     log_call(call)
     if ledger is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from models.ai.limits import SIZE_CAPACITY, fits
+from models.ai.limits import fits
 from models.ai.schema import EMPTY_SLOT, Review
 from models.planogram.types import CabinetContext
 
@@ -40,7 +40,7 @@ def validate(context: CabinetContext, review: Review) -> list[str]:
                 f"slot {decision.slot}: product {decision.product_id} (size {product.size}) "
                 f"does not fit a size-{slot.size_class} slot"
             )
-        most = SIZE_CAPACITY.get(product.size)
+        most = context.constraints.size_capacity.get(product.size)
         if most is not None and not 1 <= decision.capacity <= most:
             problems.append(
                 f"slot {decision.slot}: capacity {decision.capacity} outside 1..{most} "

@@ -23,7 +23,6 @@ import numpy as np
 
 from models.planogram.expectation import DAYS_PER_WEEK, weekly_sales
 from models.planogram.types import CabinetContext
-from simulator.catalog import SIZE_CAPACITY
 
 SIZE_RANK: dict[str, int] = {"S": 0, "M": 1, "L": 2}
 SIZES = len(SIZE_RANK)
@@ -77,6 +76,10 @@ def build_problem(ctx: CabinetContext) -> Problem:
             raise ValueError(
                 f"product {candidate.product_id}: size {candidate.size!r} is not S, M or L"
             )
+        if candidate.size not in cons.size_capacity:
+            raise ValueError(
+                f"product {candidate.product_id}: no capacity set for size {candidate.size!r}"
+            )
     for slot in ctx.slots:
         if slot.size_class not in SIZE_RANK:
             raise ValueError(f"slot {slot.slot}: size_class {slot.size_class!r} is not S, M or L")
@@ -84,7 +87,7 @@ def build_problem(ctx: CabinetContext) -> Problem:
     n = len(cands)
     price = np.array([c.price_cents for c in cands], dtype=float)
     cost = np.array([c.cost_cents for c in cands], dtype=float)
-    capacity = np.array([SIZE_CAPACITY[c.size] for c in cands], dtype=np.int64)
+    capacity = np.array([cons.size_capacity[c.size] for c in cands], dtype=np.int64)
     share = np.zeros((n, n))
     for j, candidate in enumerate(cands):
         for substitute_id, weight in candidate.substitutes.items():

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from models.ai.config import AIConfig
 from models.ai.review import refine
 from models.output_schemas import ensure_schemas
 from models.planogram.context import build_contexts
 from models.planogram.optimise import optimise
-from models.planogram.settings import load_planogram_settings
+from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.writer import recommendation_rows, write_recommendations
-from orchestration.settings import Settings
 
 log = logging.getLogger("cvd.models.planogram")
 OPTIMISER_VERSION = "planogram-opt-1"
@@ -36,17 +36,23 @@ class RecommendReport:
     path: Path
 
 
-def ai_refine(context: CabinetContext, proposal: Proposal, settings: Settings) -> Proposal:
+def ai_refine(context: CabinetContext, proposal: Proposal, ai_config: AIConfig) -> Proposal:
     """The single AI call site: ``models.ai.review.refine`` (no key → the optimiser's proposal
     with ``ai_status="no_key"``; any failure → the optimiser's proposal and the reason)."""
-    return refine(context, proposal, settings)
+    return refine(context, proposal, ai_config)
 
 
-def recommend(settings: Settings, run_id: str, now: datetime | None = None) -> RecommendReport:
-    """Recommend every cabinet's planogram and publish ml/planogram_recommendations."""
-    plan_settings = load_planogram_settings(settings.home)
-    ensure_schemas(settings.lake)  # a first run: the ml views need their schema files
-    fleet = build_contexts(settings.lake, plan_settings)
+def recommend(
+    lake_dir: Path,
+    ai_config: AIConfig,
+    plan_settings: PlanogramSettings,
+    run_id: str,
+    now: datetime | None = None,
+) -> RecommendReport:
+    """Recommend every cabinet's planogram from the lake at ``lake_dir`` within
+    ``plan_settings`` (reviewed as ``ai_config`` says) and publish ml/planogram_recommendations."""
+    ensure_schemas(lake_dir)  # a first run: the ml views need their schema files
+    fleet = build_contexts(lake_dir, plan_settings)
     version = f"{OPTIMISER_VERSION}+{fleet.demand_version}"
     pairs: list[tuple[CabinetContext, Proposal]] = []
     failed: list[str] = []
@@ -62,14 +68,14 @@ def recommend(settings: Settings, run_id: str, now: datetime | None = None) -> R
                 exc,
             )
             continue
-        final = ai_refine(ctx, proposal, settings)
+        final = ai_refine(ctx, proposal, ai_config)
         log.info(
             "planogram: %s cabinet %s: %s (%s, ai %s)",
             ctx.machine_serial, ctx.cabinet_index, final.summary, final.source, final.ai_status,
         )  # fmt: skip
         pairs.append((ctx, final))
     table = recommendation_rows(pairs, run_id, now or datetime.now().replace(microsecond=0))
-    path = write_recommendations(settings.lake, table)
+    path = write_recommendations(lake_dir, table)
     changes = sum(1 for c in table.column("change").to_pylist() if c != "keep")
     return RecommendReport(
         cabinets=len(pairs),

@@ -1,5 +1,5 @@
-"""What a manager sets for the planogram optimiser: ``$CVD_HOME/planogram.toml`` (optional) and
-``CVD_PLANOGRAM_OBJECTIVE`` (``revenue`` or ``margin``; overrides the file).
+"""What a manager sets for the planogram optimiser: ``$CVD_HOME/planogram.toml`` (optional); an
+objective given by the caller (the edge reads ``CVD_PLANOGRAM_OBJECTIVE``) overrides the file's.
 
 ```toml
 objective = "revenue"          # or "margin"
@@ -11,18 +11,20 @@ core_products = ["P0001"]      # kept (one facing at least) wherever they are no
 P0001 = 2
 [max_facings]
 P0002 = 1
+[size_capacity]                # units a spiral holds per product size (defaults S=15, M=10, L=7)
+M = 12
 ```
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.planogram.types import Constraints
+from models.planogram.types import DEFAULT_SIZE_CAPACITY, Constraints
 
 FILE_NAME = "planogram.toml"
 OBJECTIVES = ("revenue", "margin")
@@ -39,6 +41,7 @@ class PlanogramSettings:
     core_products: frozenset[str] = frozenset()
     min_facings: dict[str, int] = field(default_factory=dict)
     max_facings: dict[str, int] = field(default_factory=dict)
+    size_capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZE_CAPACITY))
     source: str = "defaults"
 
     def for_cabinet(self, current: set[str], categories: set[str]) -> Constraints:
@@ -52,6 +55,7 @@ class PlanogramSettings:
             default_max_facings=self.default_max_facings,
             required_categories=frozenset(categories) if self.keep_categories else frozenset(),
             par_share=self.par_share,
+            size_capacity=dict(self.size_capacity),
         )
 
 
@@ -59,10 +63,9 @@ def _bad(path: Path, key: str, why: str) -> ValueError:
     return ValueError(f"{path}: {key}: {why}")
 
 
-def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -> PlanogramSettings:
-    """Read ``home/planogram.toml`` if it exists, then the environment; bad values raise
-    ValueError naming the file and key."""
-    env = os.environ if environ is None else environ
+def load_planogram_settings(home: Path, objective: str | None = None) -> PlanogramSettings:
+    """Read ``home/planogram.toml`` if it exists; ``objective``, when given, overrides the file's.
+    Bad values raise ValueError naming the file and key."""
     path = home / FILE_NAME
     raw: dict[str, Any] = {}  # TOML values, unchecked until int()/float()/dict() below
     if path.exists():
@@ -70,7 +73,7 @@ def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -
             raw = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: {exc}") from exc
-    objective = str(env.get("CVD_PLANOGRAM_OBJECTIVE") or raw.get("objective", "revenue"))
+    objective = str(objective or raw.get("objective", "revenue"))
     if objective not in OBJECTIVES:
         raise _bad(path, "objective", f"{objective!r} is not one of {', '.join(OBJECTIVES)}")
     try:
@@ -95,5 +98,21 @@ def load_planogram_settings(home: Path, environ: dict[str, str] | None = None) -
         core_products=frozenset(str(p) for p in core),
         min_facings=mins,
         max_facings=maxs,
+        size_capacity=_size_capacity(path, raw.get("size_capacity", {})),
         source=str(path) if path.exists() else "defaults",
     )
+
+
+def _size_capacity(path: Path, table: object) -> dict[str, int]:
+    """The defaults with the file's ``[size_capacity]`` entries over them."""
+    if not isinstance(table, dict):
+        raise _bad(path, "size_capacity", "must be a table of size = units, e.g. M = 12")
+    capacity = dict(DEFAULT_SIZE_CAPACITY)
+    for size, units in table.items():
+        if size not in DEFAULT_SIZE_CAPACITY:
+            raise _bad(path, f"size_capacity.{size}", f"size is not one of {', '.join(capacity)}")
+        # bool is an int in Python; TOML true is no unit count
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise _bad(path, f"size_capacity.{size}", f"{units!r} is not a whole number >= 1")
+        capacity[size] = units
+    return capacity

@@ -9,11 +9,18 @@ Money is in minor units (cents) as ``int`` or ``float`` expectations; rates are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 Objective = Literal["revenue", "margin"]
 Source = Literal["optimiser", "ai"]
+
+# Units a spiral holds per product size when nothing better is known: a rule of thumb the operator
+# sets in ``$CVD_HOME/planogram.toml`` (``[size_capacity]``); these defaults are common spiral
+# pitches (and the demo fleet's).
+DEFAULT_SIZE_CAPACITY: Mapping[str, int] = MappingProxyType({"S": 15, "M": 10, "L": 7})
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class Constraints:
     default_max_facings: int = 3
     required_categories: frozenset[str] = frozenset()  # at least one facing each
     par_share: float = 0.85  # par level = round(capacity × par_share), at least 1
+    # units per facing by product size (S, M, L): what a proposal may load into a spiral
+    size_capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZE_CAPACITY))
 
 
 @dataclass(frozen=True)

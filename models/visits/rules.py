@@ -1,5 +1,6 @@
 """The visit rules: weights and thresholds of the service score, with defaults, overridable by a
-TOML file (``$CVD_HOME/config/visits.toml`` or the file named by ``CVD_VISIT_RULES``).
+TOML file (``$CVD_HOME/config/visits.toml``, or a file the caller names: the edge reads
+``CVD_VISIT_RULES``).
 
 Every rule is documented in docs/visits.md. A bad file is refused with its path,
 the key and the problem; nothing is guessed.
@@ -7,13 +8,11 @@ the key and the problem; nothing is guessed.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-RULES_ENV = "CVD_VISIT_RULES"
 RULES_FILE = Path("config") / "visits.toml"
 
 
@@ -122,16 +121,16 @@ def _plan_date(path: Path, value: Any) -> str:
         raise RulesError(path, "plan_date", f"expected a date YYYY-MM-DD, got {value!r}") from exc
 
 
-def load_rules(home: Path) -> tuple[VisitRules, Path | None]:
+def load_rules(
+    home: Path, named: Path | None = None, *, named_by: str = "rules file"
+) -> tuple[VisitRules, Path | None]:
     """The rules in force for ``home`` and the file they came from (None: the defaults).
-    ``CVD_VISIT_RULES`` names a file that must exist; else ``$CVD_HOME/config/visits.toml`` if
-    it exists."""
-    named = os.environ.get(RULES_ENV)
-    if named:
-        path = Path(named)
-        if not path.is_file():
-            raise RulesError(path, RULES_ENV, "the file does not exist")
-        return rules_from_file(path), path
+    ``named`` (given by ``named_by``, e.g. an environment variable) must exist; without it,
+    ``home/config/visits.toml`` if it exists."""
+    if named is not None:
+        if not named.is_file():
+            raise RulesError(named, named_by, "the file does not exist")
+        return rules_from_file(named), named
     path = home / RULES_FILE
     if path.is_file():
         return rules_from_file(path), path

@@ -40,7 +40,7 @@ def prepare_environment(settings: Settings) -> None:
 
 def run_resources(settings: Settings) -> dict[str, object]:
     """Resources for an in-process run over this home (never the environment of another)."""
-    from orchestration.defs.ingest.resources import (  # noqa: PLC0415
+    from orchestration.defs.resources import (  # noqa: PLC0415
         CvdHomeResource,
         OperationalDatabaseResource,
     )
@@ -102,13 +102,14 @@ def run_materialize(args: argparse.Namespace) -> int:
     """Run the whole graph once, in process: receive the inbox, rebuild the arrival days that
     are out of date (or those asked for), refresh master data and swap the catalog."""
     from operations import db  # noqa: PLC0415
-    from orchestration.definitions import defs  # noqa: PLC0415
+    from orchestration.definitions import defs as load_defs  # noqa: PLC0415
     from orchestration.defs.ingest.schedules import days_tags, range_tags, stages  # noqa: PLC0415
 
     settings = load_settings(args.home)
     prepare_environment(settings)
     db.upgrade(settings.database_url)
     instance = dg.DagsterInstance.get()
+    defs = load_defs()
     partitioned, rest = stages(defs.resolve_asset_graph())
     results = [
         _run(

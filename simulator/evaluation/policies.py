@@ -26,6 +26,7 @@ from models.planogram.types import (
     Proposal,
     SlotInfo,
 )
+from simulator.catalog import SIZE_CAPACITY
 from simulator.evaluation.market import Plan
 from simulator.evaluation.world import World
 
@@ -95,7 +96,8 @@ def cabinets(world: World, know: Knowledge) -> list[Cabinet]:
                 candidates=candidates,
                 service_interval_days=7.0 / len(intervals),
                 constraints=Constraints(
-                    required_categories=frozenset(allowed[c] & {x.category for x in candidates})
+                    required_categories=frozenset(allowed[c] & {x.category for x in candidates}),
+                    size_capacity=SIZE_CAPACITY,  # the market's spirals are the simulator's
                 ),
                 service_intervals=intervals,
                 substitute_probability=know.q,
@@ -182,7 +184,13 @@ def proportional(world: World, sold: np.ndarray) -> Plan:
         cands = tuple(c for c in ctx.candidates if c.product_id in held)
         prob = build_problem(
             CabinetContext(
-                ctx.machine_serial, ctx.asset_number, ctx.cabinet_index, ctx.slots, cands, 7.0
+                ctx.machine_serial,
+                ctx.asset_number,
+                ctx.cabinet_index,
+                ctx.slots,
+                cands,
+                7.0,
+                constraints=Constraints(size_capacity=SIZE_CAPACITY),
             )
         )
         units = np.array([sold[pair_of[(machine, index[p])]] for p in prob.ids], dtype=float)

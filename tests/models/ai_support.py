@@ -13,6 +13,7 @@ from typing import Any
 import anthropic
 import httpx2
 
+from models.ai.config import AIConfig
 from models.planogram.types import (
     CabinetContext,
     CandidateProduct,
@@ -21,7 +22,6 @@ from models.planogram.types import (
     SlotAssignment,
     SlotInfo,
 )
-from orchestration.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ai"
 MODEL = "claude-sonnet-4-6"
@@ -32,9 +32,9 @@ def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / name).read_text())
 
 
-def settings(tmp_path: Path, *, key: str | None = "test", model: str = MODEL) -> Settings:
-    """Settings for a throwaway home."""
-    return Settings(home=tmp_path, database_url="sqlite://", anthropic_api_key=key, ai_model=model)
+def ai_config(*, api_key: str | None = "test", model: str = MODEL, **limits: Any) -> AIConfig:
+    """The reviewer's config with a (fake) key, as an edge would build it."""
+    return AIConfig(api_key=api_key, model=model, **limits)
 
 
 def cabinet() -> CabinetContext:

@@ -7,12 +7,13 @@ import copy
 import pytest
 
 from models.ai import review
-from models.ai.config import AIConfig, AIConfigError, load_ai_config
+from models.ai.config import AIConfig
 from models.ai.pricing import cost_usd
 from models.ai.schema import parse_review
 from models.ai.usage import UsageLedger
 from models.ai.validation import validate
-from tests.models.ai_support import FakeAPI, cabinet, fixture, proposal, settings
+from orchestration.settings import Settings, SettingsError, load_ai_config
+from tests.models.ai_support import FakeAPI, ai_config, cabinet, fixture, proposal
 
 
 def test_cost_is_tokens_times_the_listed_price():
@@ -48,8 +49,7 @@ def test_ledger_sums_a_run(tmp_path):
     for answer in ("refine_ok.json", "refusal.json"):
         api = FakeAPI((200, fixture(answer)))
         review.refine(
-            cabinet(), proposal(), settings(tmp_path), client=api.client(), ledger=ledger,
-            config=AIConfig(max_retries=0),
+            cabinet(), proposal(), ai_config(max_retries=0), client=api.client(), ledger=ledger
         )  # fmt: skip
     assert (ledger.input_tokens, ledger.output_tokens) == (1234 + 900, 456 + 5)
     assert (ledger.cache_read_tokens, ledger.cache_write_tokens) == (1500, 1400)
@@ -66,8 +66,8 @@ def test_unpriced_model_is_counted_apart(tmp_path, caplog):
     answer = fixture("refusal.json") | {"model": "claude-opus-5-5"}  # not in the price table
     ledger = UsageLedger()
     review.refine(
-        cabinet(), proposal(), settings(tmp_path, model="claude-opus-5-5"),
-        client=FakeAPI((200, answer)).client(), ledger=ledger, config=AIConfig(max_retries=0),
+        cabinet(), proposal(), ai_config(model="claude-opus-5-5", max_retries=0),
+        client=FakeAPI((200, answer)).client(), ledger=ledger,
     )  # fmt: skip
     assert ledger.calls[0].cost_usd is None
     assert (ledger.unpriced_calls, ledger.cost_usd, ledger.input_tokens) == (1, 0.0, 900)
@@ -77,35 +77,54 @@ def test_unpriced_model_is_counted_apart(tmp_path, caplog):
 def test_models_that_reject_forced_tool_choice_get_auto(tmp_path):
     api = FakeAPI((200, fixture("refine_ok.json")))
     result = review.refine(
-        cabinet(), proposal(), settings(tmp_path, model="claude-sonnet-5-5"), client=api.client(),
-        config=AIConfig(max_retries=0),
+        cabinet(), proposal(), ai_config(model="claude-sonnet-5-5", max_retries=0),
+        client=api.client(),
     )  # fmt: skip
     assert api.body()["tool_choice"]["type"] == "auto"
     assert result.ai_status == "ok"
 
 
-def test_config_from_environment():
-    assert load_ai_config({}) == AIConfig(
-        enabled=None, timeout_s=120.0, max_retries=2, max_tokens=8192
+def _settings(tmp_path, key: str | None = "test") -> Settings:
+    return Settings(
+        home=tmp_path, database_url="sqlite://", anthropic_api_key=key, ai_model="claude-haiku-4-5"
+    )
+
+
+def test_config_from_environment(tmp_path):
+    assert load_ai_config(_settings(tmp_path), {}) == AIConfig(
+        api_key="test",
+        model="claude-haiku-4-5",
+        enabled=None,
+        timeout_s=120.0,
+        max_retries=2,
+        max_tokens=8192,
     )
     config = load_ai_config(
-        {"CVD_AI_ENABLED": "off", "CVD_AI_TIMEOUT_S": "12.5", "CVD_AI_MAX_RETRIES": "4"}
+        _settings(tmp_path),
+        {"CVD_AI_ENABLED": "off", "CVD_AI_TIMEOUT_S": "12.5", "CVD_AI_MAX_RETRIES": "4"},
     )
     assert (config.enabled, config.timeout_s, config.max_retries) == (False, 12.5, 4)
-    assert load_ai_config({"CVD_AI_ENABLED": "Yes"}).enabled is True
+    assert load_ai_config(_settings(tmp_path), {"CVD_AI_ENABLED": "Yes"}).enabled is True
     for env, name in [
         ({"CVD_AI_ENABLED": "maybe"}, "CVD_AI_ENABLED"),
         ({"CVD_AI_TIMEOUT_S": "soon"}, "CVD_AI_TIMEOUT_S"),
         ({"CVD_AI_MAX_RETRIES": "-1"}, "CVD_AI_MAX_RETRIES"),
     ]:
-        with pytest.raises(AIConfigError, match=name):
-            load_ai_config(env)
+        with pytest.raises(SettingsError, match=name):
+            load_ai_config(_settings(tmp_path), env)
+
+
+def test_the_key_never_shows_in_the_configs_repr(tmp_path):
+    config = load_ai_config(_settings(tmp_path, key="sk-ant-secret"), {})
+    assert config.api_key == "sk-ant-secret"
+    assert "sk-ant-secret" not in repr(config)
 
 
 def test_switch_in_the_environment_turns_the_reviewer_off(tmp_path, monkeypatch):
     monkeypatch.setenv("CVD_AI_ENABLED", "0")
+    config = load_ai_config(_settings(tmp_path))  # the edge reads the process environment
     api = FakeAPI((200, fixture("refine_ok.json")))
-    result = review.refine(cabinet(), proposal(), settings(tmp_path), client=api.client())
+    result = review.refine(cabinet(), proposal(), config, client=api.client())
     assert result.ai_status == "disabled" and api.requests == []
 
 
@@ -130,8 +149,7 @@ def test_a_slot_may_be_left_empty_as_the_optimiser_does(tmp_path):
     answer = fixture("refine_ok.json")
     answer["content"][0]["input"]["slots"][4].update(product_id="", capacity=0, par_level=0)
     result = review.refine(
-        cabinet(), proposal(), settings(tmp_path), client=FakeAPI((200, answer)).client(),
-        config=AIConfig(max_retries=0),
+        cabinet(), proposal(), ai_config(max_retries=0), client=FakeAPI((200, answer)).client()
     )  # fmt: skip
     assert result.ai_status == "ok"
     b1 = result.assignments[-1]

@@ -16,21 +16,21 @@ from models.planogram.optimise import optimise
 from tests.models.ai_support import (
     MODEL,
     FakeAPI,
+    ai_config,
     cabinet,
     fixture,
     proposal,
-    settings,
     timeout_error,
 )
 
-CONFIG = AIConfig(enabled=None, timeout_s=5.0, max_retries=0)
+CONFIG = ai_config(enabled=None, timeout_s=5.0, max_retries=0)
 FAST_RETRY = {"retry-after-ms": "1"}  # the API's own header; keeps retry tests fast
 
 
 def _refine(api: FakeAPI, tmp_path, config: AIConfig = CONFIG, ledger=None, **kw):
     return review.refine(
-        cabinet(), proposal(), settings(tmp_path, **kw), client=api.client(), ledger=ledger,
-        config=config,
+        cabinet(), proposal(), dataclasses.replace(config, **kw), client=api.client(),
+        ledger=ledger,
     )  # fmt: skip
 
 
@@ -111,7 +111,7 @@ def test_refusal_keeps_the_optimisers_proposal(tmp_path):
 
 def test_timeout_is_retried_then_reported(tmp_path):
     api = FakeAPI(timeout_error())
-    config = AIConfig(timeout_s=5.0, max_retries=1)
+    config = ai_config(timeout_s=5.0, max_retries=1)
     ledger = UsageLedger()
     result = _refine(api, tmp_path, config=config, ledger=ledger)
     assert (result.source, result.ai_status, result.ai_model) == ("optimiser", "timeout", MODEL)
@@ -123,7 +123,7 @@ def test_timeout_is_retried_then_reported(tmp_path):
 def test_overloaded_529_is_retried_then_an_error(tmp_path):
     api = FakeAPI((529, fixture("overloaded_529.json"), FAST_RETRY))
     ledger = UsageLedger()
-    result = _refine(api, tmp_path, config=AIConfig(max_retries=2), ledger=ledger)
+    result = _refine(api, tmp_path, config=ai_config(max_retries=2), ledger=ledger)
     assert (result.source, result.ai_status) == ("optimiser", "error")
     assert len(api.requests) == 3
     assert [r.headers.get("x-stainless-retry-count") for r in api.requests] == ["0", "1", "2"]
@@ -134,7 +134,7 @@ def test_overloaded_529_then_success_is_applied(tmp_path):
     api = FakeAPI(
         (529, fixture("overloaded_529.json"), FAST_RETRY), (200, fixture("refine_ok.json"))
     )
-    result = _refine(api, tmp_path, config=AIConfig(max_retries=2))
+    result = _refine(api, tmp_path, config=ai_config(max_retries=2))
     assert (result.source, result.ai_status) == ("ai", "ok")
     assert len(api.requests) == 2
 
@@ -176,8 +176,8 @@ def test_answer_breaking_a_rule_is_invalid_and_the_problem_logged(tmp_path, capl
 
 def test_no_key_and_switched_off_never_call(tmp_path):
     api = FakeAPI((200, fixture("refine_ok.json")))
-    no_key = _refine(api, tmp_path, key=None)
-    off = _refine(api, tmp_path, config=AIConfig(enabled=False))
+    no_key = _refine(api, tmp_path, api_key=None)
+    off = _refine(api, tmp_path, config=ai_config(enabled=False))
     assert (no_key.ai_status, no_key.source, no_key.ai_model) == ("no_key", "optimiser", None)
     assert (off.ai_status, off.source) == ("disabled", "optimiser")
     assert api.requests == []
@@ -202,7 +202,7 @@ def test_only_the_three_strongest_substitutes_are_sent(tmp_path):
     cola = dataclasses.replace(ctx.candidates[0], substitutes=shares)
     ctx = dataclasses.replace(ctx, candidates=(cola, *ctx.candidates[1:]))
     api = FakeAPI((200, fixture("refine_ok.json")))
-    review.refine(ctx, proposal(), settings(tmp_path), client=api.client(), config=CONFIG)
+    review.refine(ctx, proposal(), CONFIG, client=api.client())
     sent = json.loads(api.body()["messages"][0]["content"][0]["text"])
     assert sent["candidates"][0]["substitutes"] == {"P03": 0.3, "P05": 0.2, "P04": 0.1}
 
@@ -218,9 +218,7 @@ def test_keeping_the_optimisers_plan_keeps_its_figures(tmp_path):
          "par_level": a.par_level, "reason": "Unchanged."}
         for a in planned.assignments
     ]  # fmt: skip
-    result = review.refine(
-        ctx, planned, settings(tmp_path), client=FakeAPI((200, answer)).client(), config=CONFIG
-    )
+    result = review.refine(ctx, planned, CONFIG, client=FakeAPI((200, answer)).client())
     assert result.ai_status == "ok"
     for ours, theirs in zip(result.assignments, planned.assignments, strict=True):
         assert ours.expected_weekly_units == pytest.approx(theirs.expected_weekly_units)

@@ -14,9 +14,10 @@ import pytest
 from models.visits.plan import evaluate_machine, pick_quantity
 from models.visits.projection import first_day_over, project_levels
 from models.visits.route import Stop, order_stops
-from models.visits.rules import RULES_ENV, RulesError, VisitRules, load_rules
+from models.visits.rules import RulesError, VisitRules, load_rules, rules_from_file
 from models.visits.scoring import MachineSlots, reasons, score_levels
 from models.visits.state import FleetState
+from orchestration.settings import VISIT_RULES_ENV, Settings, load_visit_rules
 
 TEN = np.full(4, 10.0)
 
@@ -169,8 +170,7 @@ def test_stop_order_nearest_neighbour() -> None:
     assert [s.key for s in order_stops(stops)] == ["A", "C", "B", "D", "E"]
 
 
-def test_rules_file_overrides_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(RULES_ENV, raising=False)
+def test_rules_file_overrides_defaults(tmp_path: Path) -> None:
     assert load_rules(tmp_path) == (VisitRules(), None)
     path = tmp_path / "config" / "visits.toml"
     path.parent.mkdir()
@@ -185,8 +185,11 @@ def test_rules_file_overrides_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     assert rules.points_per_sold_out == VisitRules().points_per_sold_out
     other = tmp_path / "other.toml"
     other.write_text("[visits]\nmax_days_between_visits = 7\n")
-    monkeypatch.setenv(RULES_ENV, str(other))
-    assert load_rules(tmp_path)[0].max_days_between_visits == 7
+    assert load_rules(tmp_path, other)[0].max_days_between_visits == 7
+    # the edge reads CVD_VISIT_RULES: a named file wins over the home's
+    named = load_visit_rules(_settings(tmp_path), {VISIT_RULES_ENV: str(other)})
+    assert named == (rules_from_file(other), other)
+    assert named[0].visit_threshold == VisitRules().visit_threshold  # not the home file's 60
 
 
 @pytest.mark.parametrize(
@@ -202,18 +205,21 @@ def test_rules_file_overrides_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     ],
 )
 def test_bad_rules_file_names_file_key_and_problem(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, key: str, problem: str
+    tmp_path: Path, text: str, key: str, problem: str
 ) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text + "\n")
-    monkeypatch.setenv(RULES_ENV, str(path))
     with pytest.raises(RulesError) as error:
-        load_rules(tmp_path)
+        load_rules(tmp_path, path)
     assert str(error.value).startswith(f"{path}: {key}: ")
     assert problem in str(error.value)
 
 
-def test_missing_named_rules_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(RULES_ENV, str(tmp_path / "nope.toml"))
+def test_missing_named_rules_file(tmp_path: Path) -> None:
+    env = {VISIT_RULES_ENV: str(tmp_path / "nope.toml")}
     with pytest.raises(RulesError, match=r"nope\.toml: CVD_VISIT_RULES: the file does not exist"):
-        load_rules(tmp_path)
+        load_visit_rules(_settings(tmp_path), env)
+
+
+def _settings(home: Path) -> Settings:
+    return Settings(home=home, database_url="sqlite://", anthropic_api_key=None, ai_model="m")

@@ -11,8 +11,8 @@ import pandas as pd
 
 from ingest.raw_tables import SCHEMAS, DayResult
 from orchestration.defs.ingest.checks import expectations_on_counters, offending_rows
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.defs.resources import CvdHomeResource
 from transforms import lake
 
 

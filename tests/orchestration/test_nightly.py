@@ -21,9 +21,9 @@ from operations import db
 from orchestration.cli.pipeline_run import prepare_environment, run_resources
 from orchestration.definitions import defs
 from orchestration.defs.ingest.jobs import ingest_job
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import nightly, nightly_request
 from orchestration.defs.ingest.sensors import build_after_days
+from orchestration.defs.resources import CvdHomeResource
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import cvd, demo, query
 
@@ -63,9 +63,10 @@ def _home_instance(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.D
 
 def _definitions(home: Path) -> dg.Definitions:
     """The project's assets, checks and job, with resources for this home."""
+    project = defs()
     return dg.Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
+        assets=project.assets,
+        asset_checks=project.asset_checks,
         jobs=[ingest_job],
         resources=run_resources(load_settings(home)),
     )

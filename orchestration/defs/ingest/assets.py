@@ -14,7 +14,8 @@ from ingest.stale import write_manifest
 from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
-from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
+from orchestration.defs.resources import CvdHomeResource, OperationalDatabaseResource
+from orchestration.settings import ingest_workers
 from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
@@ -121,7 +122,9 @@ def raw_dex(
         lake.write_schema_file(settings.lake, t, SCHEMAS[t])
     days = list(context.partition_keys)
     every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
-    for n, built in enumerate(build_days(settings.archive, settings.lake, days), start=1):
+    for n, built in enumerate(
+        build_days(settings.archive, settings.lake, days, workers=ingest_workers()), start=1
+    ):
         peak_mb = max(peak_mb, built.peak_mb)
         for name, count in built.rows.items():
             totals[name] += count

@@ -13,13 +13,13 @@ import pandas as pd
 
 from ingest.raw_tables import RAW_TABLES
 from orchestration.defs.ingest.assets import RAW_DEX
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import (
     DAYS_FIRST_TAG,
     DAYS_LAST_TAG,
     RANGE_END_TAG,
     RANGE_START_TAG,
 )
+from orchestration.defs.resources import CvdHomeResource
 from transforms.lake import current_files, partition_path, schema_path
 
 GE_MAX_ROWS = 250_000

@@ -8,7 +8,7 @@ import dagster as dg
 
 from ingest.stale import contiguous_blocks, stale_days
 from orchestration.defs.ingest.jobs import ingest_job
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 
 if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph

@@ -8,7 +8,6 @@ import dagster as dg
 
 from ingest.receive import inbox_files
 from orchestration.defs.ingest.jobs import ingest_job
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.ingest.schedules import (
     DAYS_STAGE,
     RANGE_END_TAG,
@@ -18,6 +17,7 @@ from orchestration.defs.ingest.schedules import (
     project_graph,
     stages,
 )
+from orchestration.defs.resources import CvdHomeResource
 
 
 @dg.sensor(

@@ -9,7 +9,7 @@ from ingest.stale import (
 )
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.checks import run_days
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 from transforms.marts import refresh_marts
 
 SALES_MARTS = dg.AssetKey("sales_marts")

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.marts.assets import SALES_MARTS
+from orchestration.defs.resources import CvdHomeResource
 from transforms.checks import (
     DAILY_EQUALS_INTERVAL,
     EVERY_READ_IN_ONE_INTERVAL,

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
-from orchestration.defs.ingest.resources import CvdHomeResource
 from orchestration.defs.marts.assets import SALES_MARTS
+from orchestration.defs.resources import CvdHomeResource
 from transforms.derived import refresh_derived
 
 DERIVED_MARTS = dg.AssetKey("derived_marts")

@@ -9,7 +9,7 @@ from models.forecast.pipeline import forecast, train
 from models.output_schemas import dataset_dir
 from models.registry import BASELINES, Registry
 from orchestration.defs.ingest.assets import MASTER_TABLES
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 
 FORECAST_ASSETS = ("forecast_features", "demand_model", "demand_forecast")
 

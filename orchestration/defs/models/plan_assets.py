@@ -3,9 +3,9 @@
 import dagster as dg
 
 from models.output_schemas import dataset_dir
-from models.visits.rules import load_rules
 from models.visits.writer import plan_lake
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
+from orchestration.settings import load_visit_rules
 
 # After the demand forecast (orchestration/defs/models/forecast_assets.py), whose rows the
 # projection uses; where it has none for a slot, the plan uses the slot's recent rate and says so.
@@ -22,7 +22,7 @@ def service_plan(cvd: CvdHomeResource) -> dg.MaterializeResult:
     order, and per machine and slot the units to pick: par minus the predicted level at the
     route hour. Writes ml/service_scores, ml/service_plan and ml/service_plan_picks."""
     settings = cvd.settings()
-    rules, source = load_rules(settings.home)
+    rules, source = load_visit_rules(settings)
     report = plan_lake(settings.lake, rules)
     return dg.MaterializeResult(
         metadata={

@@ -3,7 +3,8 @@
 import dagster as dg
 
 from models.planogram.recommend import recommend
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
+from orchestration.settings import load_ai_config, load_planogram_settings
 
 # Demand comes from the forecast (ml/demand_forecast); with no forecast rows, from the sales marts
 # with sold-out time removed, and model_version says which.
@@ -20,7 +21,12 @@ def planogram_recommendations(
     forecast (else sales corrected for sold-out time) with substitution; reviewed by the AI when
     a key is set. Writes ml/planogram_recommendations, one row per slot (docs/planogram.md)."""
     settings = cvd.settings()
-    report = recommend(settings, context.run.run_id)
+    report = recommend(
+        settings.lake,
+        load_ai_config(settings),
+        load_planogram_settings(settings),
+        context.run.run_id,
+    )
     for failure in report.failed:
         context.log.error(f"planogram: not optimised: {failure}")
     context.log.info(

@@ -4,7 +4,7 @@ import dagster as dg
 
 from models.output_schemas import ensure_schemas
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
-from orchestration.defs.ingest.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource
 from transforms.catalog import build_catalog
 from transforms.derived import ensure_derived_schemas
 from transforms.lake import collect_garbage

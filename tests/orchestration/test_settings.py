@@ -1,0 +1,37 @@
+"""The one settings module: the environment variables the edges read and pass to the libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import (
+    Settings,
+    SettingsError,
+    ingest_workers,
+    load_planogram_settings,
+)
+
+
+def _settings(home: Path) -> Settings:
+    return Settings(home=home, database_url="sqlite://", anthropic_api_key=None, ai_model="m")
+
+
+def test_ingest_workers_from_the_environment() -> None:
+    assert ingest_workers({}) is None  # the library's default: one per core
+    assert ingest_workers({"CVD_INGEST_WORKERS": "3"}) == 3
+    assert ingest_workers({"CVD_INGEST_WORKERS": "0"}) == 1  # at least one
+    with pytest.raises(SettingsError, match="CVD_INGEST_WORKERS='many'"):
+        ingest_workers({"CVD_INGEST_WORKERS": "many"})
+
+
+def test_planogram_objective_in_the_environment_overrides_the_file(tmp_path: Path) -> None:
+    (tmp_path / "planogram.toml").write_text('objective = "revenue"\n[size_capacity]\nL = 6\n')
+    from_file = load_planogram_settings(_settings(tmp_path), {})
+    assert (from_file.objective, from_file.size_capacity["L"]) == ("revenue", 6)
+    env = {"CVD_PLANOGRAM_OBJECTIVE": "margin"}
+    overridden = load_planogram_settings(_settings(tmp_path), env)
+    assert (overridden.objective, overridden.size_capacity["L"]) == ("margin", 6)
+    with pytest.raises(ValueError, match="objective: 'volume' is not one of revenue, margin"):
+        load_planogram_settings(_settings(tmp_path), {"CVD_PLANOGRAM_OBJECTIVE": "volume"})
