@@ -1,0 +1,38 @@
+-- fct_stockouts step 1, slot intervals: every interval of fct_slot_sales with the level and
+-- standard fill of its two reads (PA108, PA105), the stock added between them, whether the start
+-- read was a service visit and the time of a read in between that we never received (EA3).
+slot_levels AS (
+    SELECT read_id, coalesce(selection, '#' || position) AS selection_key, current_level,
+        standard_fill, product_id
+    FROM dex_selection_counters
+),
+visit_reads AS (
+    -- reads taken at a service visit: the door was opened in the hour before the read (EA1 EGS)
+    SELECT DISTINCT read_id
+    FROM dex_events
+    WHERE code = 'EGS'
+        AND event_at BETWEEN read_at - INTERVAL 1 HOUR AND read_at + INTERVAL 1 MINUTE
+),
+slot_intervals AS (
+    SELECT
+        sales.machine_serial, sales.selection_key, sales.selection, sales.product_id,
+        sales.read_id_start, sales.read_id_end, sales.period_start, sales.period_end,
+        sales.units_sold, sales.sold_out_at, sales.sold_out_count,
+        start_levels.current_level AS level_start, sales.current_level AS level_end,
+        end_levels.standard_fill, start_levels.product_id AS product_start, sales.counter_basis,
+        -- the machine's previous read (EA3) lies after the start read: reads we never received
+        CASE WHEN end_read.previous_read_at > sales.period_start
+            AND end_read.previous_read_at < sales.period_end
+            THEN end_read.previous_read_at END AS missing_at,
+        visit.read_id IS NOT NULL AS visit_at_start,
+        sales.current_level + sales.units_sold + sales.test_vends + sales.free_vends
+            - start_levels.current_level AS added
+    FROM fct_slot_sales AS sales
+    LEFT JOIN slot_levels AS start_levels
+        ON start_levels.read_id = sales.read_id_start
+        AND start_levels.selection_key = sales.selection_key
+    LEFT JOIN slot_levels AS end_levels
+        ON end_levels.read_id = sales.read_id_end AND end_levels.selection_key = sales.selection_key
+    LEFT JOIN dex_reads AS end_read ON end_read.read_id = sales.read_id_end
+    LEFT JOIN visit_reads AS visit ON visit.read_id = sales.read_id_start
+)
