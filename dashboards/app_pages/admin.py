@@ -1,5 +1,5 @@
-"""Admin: users and roles (admins) and the audit log (admins and managers), through the
-operations service layer with the signed-in actor."""
+"""Admin: sign-in alerts and the audit log (admins and managers), users and roles (admins),
+through the operations service layer with the signed-in actor."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from operations.schema import ROLES
 from operations.services import users
 
 FAILURES = (ValidationError, NotFound, PermissionDenied)
+SECURITY_ACTIONS = ("lockout", "login_failed", "unlock")
+SECURITY_ROWS = 50
 
 
 def _add_user() -> None:
@@ -72,6 +74,52 @@ def _change_user(names: list[str]) -> None:
         st.success(f"{name} deactivated.")
 
 
+def _security_events() -> None:
+    """The newest failed sign-ins, lockouts and unlocks, so attacks and locked users show up."""
+    events = audit.list_entries(
+        data.ops_db(), session.actor(), actions=SECURITY_ACTIONS, limit=SECURITY_ROWS
+    )
+    lockouts = sum(e.action == "lockout" for e in events)
+    st.subheader("Sign-in alerts")
+    if not events:
+        st.caption("No failed sign-ins recorded.")
+        return
+    st.warning(
+        f"{len(events) - lockouts} of the newest {SECURITY_ROWS} security events are failed "
+        f"sign-ins and {lockouts} are lockouts. An admin unlocks a user below or with "
+        "`cvd users unlock NAME`."
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "at": e.at,
+                "event": e.action,
+                "user name": e.entity_key,
+                "address": e.address,
+                "user agent": e.user_agent,
+                "details": e.after,
+            }
+            for e in events
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", key="security_table")
+
+
+def _unlock_user(names: list[str]) -> None:
+    with st.form("unlock"):
+        st.markdown("**Unlock a user** (lifts the account's and every address's sign-in lock)")
+        name = st.selectbox("User", names, key="unlock_user")
+        submitted = st.form_submit_button("Unlock")
+    if not submitted:
+        return
+    try:
+        users.unlock_user(data.ops_db(), session.actor(), name or "")
+    except FAILURES as error:
+        st.error(f"Not unlocked: {error}")
+    else:
+        st.success(f"{name} unlocked.")
+
+
 def _users() -> None:
     st.subheader("Users and roles")
     who = session.actor()
@@ -90,6 +138,7 @@ def _users() -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch", key="users_table")
     _change_user([u.username for u in accounts])
+    _unlock_user([u.username for u in accounts])
 
 
 def _audit() -> None:
@@ -112,10 +161,22 @@ def _audit() -> None:
                 "key": e.entity_key,
                 "before": e.before,
                 "after": e.after,
+                "address": e.address,
+                "user agent": e.user_agent,
             }
             for e in entries
         ],
-        columns=["at", "actor", "action", "entity", "key", "before", "after"],
+        columns=[
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "key",
+            "before",
+            "after",
+            "address",
+            "user agent",
+        ],
     )
     if actor_name.strip():
         frame = frame[frame["actor"].str.contains(actor_name.strip(), case=False, regex=False)]
@@ -129,6 +190,8 @@ def main() -> None:
     """Render the page."""
     session.require_role(MANAGERS)
     st.title("Admin")
+    session.require(Action.READ_AUDIT)
+    _security_events()
     if session.allowed(Action.READ_USERS):
         _users()
     else:

@@ -47,10 +47,10 @@ def test_wrong_password_and_unknown_user_read_the_same(world: World) -> None:
 def test_lockout_after_five_failures_then_released(world: World) -> None:
     start = utcnow()
     for attempt in range(5):
-        with pytest.raises(AuthenticationError, match="^wrong user name or password$"):
+        with pytest.raises(AuthenticationError, match=r"^wrong user name or password$"):
             auth.authenticate(world.engine, "vic", f"guess-{attempt}", now=start)
     # even the right password is refused while locked (15 minutes), with the same message
-    with pytest.raises(AuthenticationError, match="^wrong user name or password$"):
+    with pytest.raises(AuthenticationError, match=r"^wrong user name or password$"):
         auth.authenticate(world.engine, "vic", PASSWORD, now=start + timedelta(minutes=14))
     token = auth.authenticate(world.engine, "vic", PASSWORD, now=start + timedelta(minutes=16))
     assert (

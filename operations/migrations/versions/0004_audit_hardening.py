@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from operations.audit import GENESIS_HASH, chain_hash
+from operations.audit import CHAINED_FIELDS, GENESIS_HASH, chain_hash
 
 revision: str = "0002_audit_hardening"
 down_revision: str | None = "0003"
@@ -42,16 +42,8 @@ POSTGRESQL_TRIGGERS = (
     """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
 )
-AUDIT_CONTENT = (
-    "at",
-    "actor",
-    "actor_user_id",
-    "action",
-    "entity",
-    "entity_key",
-    "before",
-    "after",
-)
+# The chained content the rows had before this migration (no address or user agent yet).
+AUDIT_CONTENT = tuple(name for name in CHAINED_FIELDS if name not in {"address", "user_agent"})
 
 
 def _chain_existing_rows() -> None:
