@@ -2,8 +2,8 @@
 
 Services call :func:`record` inside the transaction of the change itself, so a change and its
 audit row are committed (or rolled back) together. The front end says where a request came from
-once per request with :func:`set_origin` (address, user agent); every row recorded after that in
-the same thread or task carries it.
+once per request with :func:`set_origin` (address, user agent), or for a block with
+:func:`origin`; every row recorded in that thread or task meanwhile carries it.
 
 The log is append-only (database triggers refuse UPDATE and DELETE) and hash-chained: each row's
 ``row_hash`` is the SHA-256 of the previous row's hash and the row's canonical content, so an
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -70,6 +71,16 @@ _origin: ContextVar[Origin | None] = ContextVar("cvd_audit_origin", default=None
 def set_origin(address: str | None, user_agent: str | None) -> None:
     """Say where the current request comes from; later rows in this thread/task record it."""
     _origin.set(Origin(_clip(address, MAX_ADDRESS), _clip(user_agent, MAX_USER_AGENT)))
+
+
+@contextmanager
+def origin(address: str | None, user_agent: str | None) -> Iterator[None]:
+    """Within the block, rows record ``address`` and ``user_agent``; the previous origin after."""
+    token = _origin.set(Origin(_clip(address, MAX_ADDRESS), _clip(user_agent, MAX_USER_AGENT)))
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def current_origin() -> Origin:

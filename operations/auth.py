@@ -128,30 +128,38 @@ def authenticate(
     moment = now or utcnow()
     name = str(username)[:MAX_USERNAME_LENGTH]
     where = (address or "")[: audit.MAX_ADDRESS]
-    audit.set_origin(address, user_agent)
+    with audit.origin(address, user_agent):
+        account, standing = _read_attempt(db, name, where, moment)
+        refusal = _refusal(account, standing, moment)
+        matched = False
+        if not standing.address_refused:  # that refusal says nothing about the account: no hash
+            matched = verify_password(account.password_hash if account else _dummy(), password)
+        if account is not None and matched and refusal is None:
+            # A hash with other parameters is replaced now, while the password is at hand.
+            rehashed = hash_password(password) if _needs_rehash(account.password_hash) else None
+            token = _open_session(db, account, where, rehashed, moment)
+            if token is not None:
+                return token
+            refusal = "account deactivated"
+        _record_failure(db, account, name, where, reason=refusal or "wrong password", moment=moment)
+    raise AuthenticationError(SIGN_IN_FAILED)
+
+
+def _read_attempt(
+    db: DbTarget, name: str, address: str, moment: datetime
+) -> tuple[_Account | None, throttle.Standing]:
+    """The account named (None if there is none) and the throttle's counters: reads only."""
     with reading(db) as session:
         user = session.scalars(
             select(User).where(User.username == name, User.deleted_at.is_(None))
         ).one_or_none()
-        account = (
-            None
-            if user is None
-            else _Account(user.id, user.username, user.role, user.password_hash, user.locked_until)
+        standing = throttle.standing(session, name, address, moment)
+        if user is None:
+            return None, standing
+        return (
+            _Account(user.id, user.username, user.role, user.password_hash, user.locked_until),
+            standing,
         )
-        standing = throttle.standing(session, name, where, moment)
-    refusal = _refusal(account, standing, moment)
-    matched = False
-    if not standing.address_refused:  # that refusal says nothing about the account: no hash
-        matched = verify_password(account.password_hash if account else _dummy(), password)
-    if account is not None and matched and refusal is None:
-        # A hash with other parameters is replaced now, while the password is at hand.
-        rehashed = hash_password(password) if _needs_rehash(account.password_hash) else None
-        token = _open_session(db, account, where, rehashed, moment)
-        if token is not None:
-            return token
-        refusal = "account deactivated"
-    _record_failure(db, account, name, where, reason=refusal or "wrong password", moment=moment)
-    raise AuthenticationError(SIGN_IN_FAILED)
 
 
 def _refusal(account: _Account | None, standing: throttle.Standing, moment: datetime) -> str | None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from operations import audit, db
 from operations.auth import generate_password
@@ -70,34 +73,37 @@ def run_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_users_unlock(args: argparse.Namespace) -> int:
-    """Lift every sign-in lock on a user (audited as the operator)."""
-    settings = load_settings(args.home)
-    engine = db.connect(settings.database_url)
+@contextmanager
+def _current_database(args: argparse.Namespace) -> Iterator[Engine]:
+    """The configured database, refused unless migrated to head; disposed afterwards."""
+    engine = db.connect(load_settings(args.home).database_url)
     try:
         db.require_current(engine)
-        unlock_user(engine, operator(), args.name)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def run_users_unlock(args: argparse.Namespace) -> int:
+    """Lift every sign-in lock on a user (audited as the operator)."""
+    try:
+        with _current_database(args) as engine:
+            unlock_user(engine, operator(), args.name)
     except OperationsError as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1
-    finally:
-        engine.dispose()
     console.print(f"user [bold]{args.name}[/] unlocked", highlight=False)
     return 0
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     """Check the audit log's hash chain: exit 0 if intact, 1 naming the first broken row."""
-    settings = load_settings(args.home)
-    engine = db.connect(settings.database_url)
     try:
-        db.require_current(engine)
-        broken = audit.verify_chain(engine)
+        with _current_database(args) as engine:
+            broken = audit.verify_chain(engine)
     except OperationsError as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1
-    finally:
-        engine.dispose()
     if broken is not None:
         errors.print(
             f"[red]audit log tampered:[/] row {broken} does not match its hash chain "
