@@ -6,12 +6,12 @@ The append-only and tamper tests run on SQLite and on a real PostgreSQL 15 (``te
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from at_once import run_at_once
 from ops_world import PASSWORD, World
 from sqlalchemy import Engine, exc, select, text
 
@@ -102,21 +102,12 @@ def test_a_removed_row_is_found_by_verify(engine: Engine) -> None:
 def test_concurrent_writers_keep_one_chain_on_postgresql(postgres_url: str) -> None:
     db.upgrade(postgres_url)
     engine = db.connect(postgres_url)
-    barrier, errors = threading.Barrier(6), []
 
     def write(writer: int) -> None:
-        barrier.wait()
-        try:
-            for n in range(8):
-                _save_product(engine, f"W{writer}-{n}")
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
+        for n in range(8):
+            _save_product(engine, f"W{writer}-{n}")
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once(write, 6)
     try:
         assert errors == []
         assert len(_ids(engine)) == 6 * 8
@@ -165,21 +156,13 @@ def test_parallel_wrong_passwords_all_count_on_postgresql(postgres_url: str) -> 
     auth.authenticate(engine, "alice", PASSWORD, address=home, now=start - timedelta(days=1))
     outcomes: list[str] = []
 
-    def guess(n: int, barrier: threading.Barrier | None = None) -> None:
-        if barrier is not None:
-            barrier.wait()
-        try:
+    def guess(n: int) -> None:
+        with pytest.raises(AuthenticationError) as refused:
             auth.authenticate(engine, "alice", f"guess-{n}", address=attacker, now=start)
-        except AuthenticationError as error:
-            outcomes.append(str(error))
+        outcomes.append(str(refused.value))
 
     guess(0)  # the first failure creates the counters; the other guesses all arrive at once
-    barrier = threading.Barrier(guesses - 1)
-    threads = [threading.Thread(target=guess, args=(n, barrier)) for n in range(1, guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_at_once(lambda n: guess(n + 1), guesses - 1) == []
     try:
         with engine.connect() as connection:
             account = connection.execute(text("SELECT failed_logins FROM users")).scalar_one()
