@@ -11,7 +11,7 @@ from dashboards.pages import MANAGERS
 from operations import audit
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
-from operations.schema import ROLES
+from operations.schema import ROLES, AuditEntry
 from operations.services import users
 
 FAILURES = (ValidationError, NotFound, PermissionDenied)
@@ -74,21 +74,24 @@ def _change_user(names: list[str]) -> None:
         st.success(f"{name} deactivated.")
 
 
-def _security_events() -> None:
-    """The newest failed sign-ins, lockouts and unlocks, so attacks and locked users show up."""
-    events = audit.list_entries(
-        data.ops_db(), session.actor(), actions=SECURITY_ACTIONS, limit=SECURITY_ROWS
-    )
+def _security_notice(events: list[AuditEntry]) -> None:
+    """A warning at the top of the page when sign-ins failed or accounts were locked."""
     lockouts = sum(e.action == "lockout" for e in events)
+    failures = sum(e.action == "login_failed" for e in events)
+    if failures or lockouts:
+        st.warning(
+            f"Sign-in alerts: {failures} failed sign-ins and {lockouts} lockouts among the newest "
+            f"{SECURITY_ROWS} security events (table at the bottom of this page). An admin "
+            "unlocks a user under Users and roles or with `cvd users unlock NAME`."
+        )
+
+
+def _security_table(events: list[AuditEntry]) -> None:
+    """The newest failed sign-ins, lockouts and unlocks, with address and user agent."""
     st.subheader("Sign-in alerts")
     if not events:
         st.caption("No failed sign-ins recorded.")
         return
-    st.warning(
-        f"{len(events) - lockouts} of the newest {SECURITY_ROWS} security events are failed "
-        f"sign-ins and {lockouts} are lockouts. An admin unlocks a user below or with "
-        "`cvd users unlock NAME`."
-    )
     frame = pd.DataFrame(
         [
             {
@@ -191,13 +194,16 @@ def main() -> None:
     session.require_role(MANAGERS)
     st.title("Admin")
     session.require(Action.READ_AUDIT)
-    _security_events()
+    security = audit.list_entries(
+        data.ops_db(), session.actor(), actions=SECURITY_ACTIONS, limit=SECURITY_ROWS
+    )
+    _security_notice(security)
     if session.allowed(Action.READ_USERS):
         _users()
     else:
         st.caption("Users and roles are managed by admins.")
-    session.require(Action.READ_AUDIT)
     _audit()
+    _security_table(security)
 
 
 main()
