@@ -178,3 +178,35 @@ def test_parallel_wrong_passwords_all_count_on_postgresql(postgres_url: str) -> 
         assert auth.authenticate(engine, "alice", PASSWORD, address=home, now=later)
     finally:
         engine.dispose()
+
+
+def test_the_migration_chains_the_rows_written_before_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+    db.upgrade(url, "0003")
+    engine = db.connect(url)
+    rows = [
+        ("2026-11-30 08:00:00.000000", "system", "create", "product", "P1", '{"code": "P1"}'),
+        ("2026-11-30 08:00:01.500000", "ann", "update", "product", "P1", '{"code": "P1"}'),
+        ("2026-11-30 09:10:00.000000", "ann", "delete", "product", "P1", None),
+    ]
+    with engine.begin() as connection:
+        for at, actor, action, entity, key, after in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_key, after)"
+                    " VALUES (:at, :actor, :action, :entity, :key, :after)"
+                ),
+                {"at": at, "actor": actor, "action": action, "entity": entity, "key": key,
+                 "after": after},
+            )  # fmt: skip
+    engine.dispose()
+    db.upgrade(url)
+    engine = db.connect(url)
+    try:
+        assert audit.verify_chain(engine) is None
+        _save_product(engine, "P2")  # new rows continue the same chain
+        assert audit.verify_chain(engine) is None
+        _behind_the_triggers(engine, "UPDATE audit_log SET actor = 'bob' WHERE id = 2")
+        assert audit.verify_chain(engine) == 2
+    finally:
+        engine.dispose()
