@@ -32,10 +32,10 @@ from operations.db import DbTarget, reading, transaction
 from operations.errors import AuthenticationError, ValidationError
 from operations.permissions import Actor
 from operations.schema import User, UserSession, utcnow
-from operations.throttle import LOCKOUT, MAX_FAILED_LOGINS
 
-__all__ = ["LOCKOUT", "MAX_FAILED_LOGINS"]  # re-exported: callers read the policy here
-
+# The lockout policy lives in operations.throttle; the sign-in page quotes it from here.
+MAX_FAILED_LOGINS = throttle.MAX_FAILED_LOGINS
+LOCKOUT = throttle.LOCKOUT
 SIGN_IN_FAILED = "wrong user name or password"
 SESSION_LIFETIME = timedelta(hours=12)
 LAST_SEEN_EVERY = timedelta(minutes=1)
