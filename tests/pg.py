@@ -1,7 +1,7 @@
 """A real, throwaway PostgreSQL 15 server for tests: fixtures ``postgres_server``, ``postgres_url``.
 
 The server runs from the Debian binaries (``pg_config --bindir``, else
-/usr/lib/postgresql/15/bin) on a temporary data folder and a free loopback port, with trust
+/usr/lib/postgresql/15/bin, else another installed major version) on a temporary data folder and a free loopback port, with trust
 authentication and no Unix socket outside that folder. PostgreSQL refuses to run as root, so
 when the tests run as root every server command runs as the ``postgres`` system user (``runuser``)
 and the data folder is handed to that user. Tests that use it are skipped, with the reason, where
@@ -40,6 +40,8 @@ def find_bindir() -> Path | None:
         if found:
             candidates.append(Path(found))
     candidates.append(FALLBACK_BINDIR)
+    # Debian installs each major version side by side; any one will do, newest first.
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     for folder in candidates:
         if all(os.access(folder / tool, os.X_OK) for tool in ("initdb", "pg_ctl")):
             return folder
