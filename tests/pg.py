@@ -2,10 +2,11 @@
 
 The server runs from the Debian binaries (``pg_config --bindir``, else
 /usr/lib/postgresql/15/bin, else another installed major version) on a temporary data folder
-and a free loopback port, with trust authentication and no Unix socket outside that folder. PostgreSQL refuses to run as root, so
-when the tests run as root every server command runs as the ``postgres`` system user (``runuser``)
-and the data folder is handed to that user. Tests that use it are skipped, with the reason, where
-the binaries (or, as root, the ``postgres`` user) are missing.
+and a free loopback port, with trust authentication and no Unix socket outside that folder.
+PostgreSQL refuses to run as root, so when the tests run as root every server command runs as
+the ``postgres`` system user (``runuser``) and the data folder is handed to that user. Tests that
+use it are skipped, with the reason, where the binaries (or, as root, the ``postgres`` user) are
+missing.
 """
 
 from __future__ import annotations
