@@ -4,8 +4,10 @@ The session token returned by ``operations.auth.authenticate`` is the only thing
 ``st.session_state``; the :class:`~operations.permissions.Actor` is rebuilt from it with
 ``operations.auth.user_for_session`` on every rerun, so an expired (12 h), revoked or
 deactivated session ends at the next click. A session idle for :data:`IDLE_TIMEOUT` is signed
-out too. Menus follow the role, and :func:`require` stops a page whose role lacks an action;
-the operations service layer re-checks every write regardless.
+out too (and audited as such). Each rerun tells the audit log the client's address and user
+agent, where Streamlit knows them (``st.context``). Menus follow the role, and :func:`require`
+stops a page whose role lacks an action; the operations service layer re-checks every write
+regardless.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboards import data
-from operations import auth
+from operations import audit, auth
 from operations.errors import AuthenticationError
 from operations.permissions import MATRIX, Action, Actor
 
@@ -36,14 +38,26 @@ def _forget(notice: str | None = None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
+def client() -> tuple[str | None, str | None]:
+    """The client's address and user agent as Streamlit reports them (None where unknown)."""
+    address = st.context.ip_address
+    user_agent = st.context.headers.get("User-Agent")
+    # Outside a real browser session (e.g. Streamlit's AppTest) these may be placeholders.
+    return (
+        address if isinstance(address, str) else None,
+        user_agent if isinstance(user_agent, str) else None,
+    )
+
+
 def current_actor() -> Actor | None:
     """The signed-in user, re-validated now; None (with a notice) if signed out or expired."""
+    audit.set_origin(*client())
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
     last_seen = st.session_state.get(LAST_SEEN_KEY, time.time())
     if time.time() - last_seen > IDLE_TIMEOUT.total_seconds():
-        auth.logout(data.ops_db(), token)
+        auth.logout(data.ops_db(), token, reason="idle")
         _forget(f"Signed out after {int(IDLE_TIMEOUT.total_seconds() // 60)} minutes idle.")
         return None
     try:
@@ -77,10 +91,17 @@ def sign_in_form() -> None:
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         st.error("Wrong user name or password.")
         return
+    address, user_agent = client()
     try:
-        token = auth.authenticate(data.ops_db(), username, password)
+        token = auth.authenticate(
+            data.ops_db(), username, password, address=address, user_agent=user_agent
+        )
     except AuthenticationError as error:
         st.error(f"Sign-in failed: {error}.")
+        st.caption(
+            f"After {auth.MAX_FAILED_LOGINS} failed attempts, sign-in from this address pauses "
+            f"for {int(auth.LOCKOUT.total_seconds() // 60)} minutes; an admin can unlock it."
+        )
         return
     st.session_state[TOKEN_KEY] = token
     st.session_state[LAST_SEEN_KEY] = time.time()
@@ -91,7 +112,7 @@ def sign_out() -> None:
     """Revoke the session and forget it."""
     token = st.session_state.get(TOKEN_KEY)
     if token:
-        auth.logout(data.ops_db(), token)
+        auth.logout(data.ops_db(), token, reason="sign_out")
     _forget("Signed out.")
 
 

@@ -4,6 +4,8 @@ SQLite is the embedded default. Each SQLite connection gets WAL journaling (read
 the writer), a busy timeout, enforced foreign keys, and write transactions that start with
 ``BEGIN IMMEDIATE``: a transaction takes the write lock up front, so two processes serialise
 instead of one failing with "database is locked" when it upgrades a read lock to a write lock.
+Work that only reads uses :func:`reading` instead: a plain (deferred) ``BEGIN`` that never takes
+the write lock, so checking a session or listing rows never waits for, or delays, a writer.
 PostgreSQL (``CVD_DATABASE_URL=postgresql+psycopg://...``) needs none of that.
 """
 
@@ -26,6 +28,8 @@ from operations.errors import SchemaOutdated
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connection execution option that marks a read-only unit of work (see `reading`).
+READ_ONLY_OPTION = "cvd_read_only"
 
 DbTarget = Engine | Session
 
@@ -59,6 +63,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None
 
 
 def _begin_immediate(connection: Any) -> None:
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -86,6 +93,24 @@ def transaction(target: DbTarget) -> Iterator[Session]:
         return
     with target.begin():
         yield target
+
+
+@contextmanager
+def reading(target: DbTarget) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it never takes the database's write lock.
+
+    Given an engine: a new session on a connection marked read-only (a deferred ``BEGIN``; with
+    WAL it neither waits for nor blocks a writer). Given a session: :func:`transaction` on it, as
+    the caller's transaction decides the locking. Do not write through it.
+    """
+    if not isinstance(target, Engine):
+        with transaction(target) as session:
+            yield session
+        return
+    with target.connect() as connection:
+        connection.execution_options(**{READ_ONLY_OPTION: True})
+        with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            yield session
 
 
 def _alembic_config(url: str) -> Config:

@@ -9,6 +9,8 @@ end.
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -57,8 +59,22 @@ class Actor:
     user_id: int | None = None
 
 
-# Automatic registrations (unknown DEX serials), imports and the operator's own shell (`cvd`).
+# Automatic registrations (unknown DEX serials) and other work no person started.
 SYSTEM = Actor(username="system", role=SYSTEM_ROLE)
+
+
+def operator(channel: str = "cli") -> Actor:
+    """The SYSTEM role acting for the operating-system user who ran a command: ``cli:<user>``.
+
+    The shell that runs `cvd` is the operator's own, so its commands may do everything; the audit
+    log still names the account that ran them.
+    """
+    try:
+        who = getpass.getuser()
+    except OSError:  # no login name and no passwd entry (some containers): the uid still tells
+        who = f"uid{os.getuid()}"
+    return Actor(username=f"{channel}:{who}"[:64], role=SYSTEM_ROLE)
+
 
 _EVERYTHING = dict.fromkeys(Action, Scope.ALL)
 _READS = {

@@ -33,6 +33,7 @@ ORDER_STATUSES: tuple[str, ...] = ("draft", "scheduled", "in_progress", "complet
 PRODUCT_SIZES: tuple[str, ...] = ("S", "M", "L")
 DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+SIGN_IN_SCOPES: tuple[str, ...] = ("pair", "address")
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -130,6 +131,31 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refreshed at most once a minute, so checking a session is a read, not a write.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per user name and address (``pair``) and per address alone.
+
+    A pair that fails too often is locked (the same user from another address still signs in);
+    an address that fails too often, whatever the names, is refused. ``last_success_at`` marks an
+    address the user has signed in from (it still passes when the account itself is locked).
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (
+        CheckConstraint(_in("scope", SIGN_IN_SCOPES), name="valid_scope"),
+        CheckConstraint("failures >= 0", name="failures_non_negative"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' for an address
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' when not known
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Product(Timestamps, SoftDelete, Base):
@@ -383,7 +409,12 @@ class ServiceOrderItem(Base):
 
 
 class AuditEntry(Base):
-    """One change: who, what (entity, key, action), the row before and after (JSON), when."""
+    """One change: who, what (entity, key, action), the row before and after (JSON), when, from
+    which address and user agent.
+
+    The table is append-only (triggers refuse UPDATE and DELETE) and hash-chained: ``row_hash``
+    is the SHA-256 of the previous row's hash and this row's content (see ``operations.audit``).
+    """
 
     __tablename__ = "audit_log"
 
@@ -391,11 +422,14 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     actor_user_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32), index=True)
     entity: Mapped[str] = mapped_column(String(64))
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class RecommendationDecision(Base):

@@ -1,5 +1,5 @@
-"""Admin: users and roles (admins) and the audit log (admins and managers), through the
-operations service layer with the signed-in actor."""
+"""Admin: sign-in alerts and the audit log (admins and managers), users and roles (admins),
+through the operations service layer with the signed-in actor."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from dashboards.pages import MANAGERS
 from operations import audit
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
-from operations.schema import ROLES
+from operations.schema import ROLES, AuditEntry
 from operations.services import users
 
 FAILURES = (ValidationError, NotFound, PermissionDenied)
+SECURITY_ACTIONS = ("lockout", "login_failed", "unlock")
+SECURITY_ROWS = 50
 
 
 def _add_user() -> None:
@@ -72,6 +74,55 @@ def _change_user(names: list[str]) -> None:
         st.success(f"{name} deactivated.")
 
 
+def _security_notice(events: list[AuditEntry]) -> None:
+    """A warning at the top of the page when sign-ins failed or accounts were locked."""
+    lockouts = sum(e.action == "lockout" for e in events)
+    failures = sum(e.action == "login_failed" for e in events)
+    if failures or lockouts:
+        st.warning(
+            f"Sign-in alerts: {failures} failed sign-ins and {lockouts} lockouts among the newest "
+            f"{SECURITY_ROWS} security events (table at the bottom of this page). An admin "
+            "unlocks a user under Users and roles or with `cvd users unlock NAME`."
+        )
+
+
+def _security_table(events: list[AuditEntry]) -> None:
+    """The newest failed sign-ins, lockouts and unlocks, with address and user agent."""
+    st.subheader("Sign-in alerts")
+    if not events:
+        st.caption("No failed sign-ins recorded.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "at": e.at,
+                "event": e.action,
+                "user name": e.entity_key,
+                "address": e.address,
+                "user agent": e.user_agent,
+                "details": e.after,
+            }
+            for e in events
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", key="security_table")
+
+
+def _unlock_user(names: list[str]) -> None:
+    with st.form("unlock"):
+        st.markdown("**Unlock a user** (lifts the account's and every address's sign-in lock)")
+        name = st.selectbox("User", names, key="unlock_user")
+        submitted = st.form_submit_button("Unlock")
+    if not submitted:
+        return
+    try:
+        users.unlock_user(data.ops_db(), session.actor(), name or "")
+    except FAILURES as error:
+        st.error(f"Not unlocked: {error}")
+    else:
+        st.success(f"{name} unlocked.")
+
+
 def _users() -> None:
     st.subheader("Users and roles")
     who = session.actor()
@@ -90,6 +141,7 @@ def _users() -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch", key="users_table")
     _change_user([u.username for u in accounts])
+    _unlock_user([u.username for u in accounts])
 
 
 def _audit() -> None:
@@ -112,10 +164,22 @@ def _audit() -> None:
                 "key": e.entity_key,
                 "before": e.before,
                 "after": e.after,
+                "address": e.address,
+                "user agent": e.user_agent,
             }
             for e in entries
         ],
-        columns=["at", "actor", "action", "entity", "key", "before", "after"],
+        columns=[
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "key",
+            "before",
+            "after",
+            "address",
+            "user agent",
+        ],
     )
     if actor_name.strip():
         frame = frame[frame["actor"].str.contains(actor_name.strip(), case=False, regex=False)]
@@ -129,12 +193,17 @@ def main() -> None:
     """Render the page."""
     session.require_role(MANAGERS)
     st.title("Admin")
+    session.require(Action.READ_AUDIT)
+    security = audit.list_entries(
+        data.ops_db(), session.actor(), actions=SECURITY_ACTIONS, limit=SECURITY_ROWS
+    )
+    _security_notice(security)
     if session.allowed(Action.READ_USERS):
         _users()
     else:
         st.caption("Users and roles are managed by admins.")
-    session.require(Action.READ_AUDIT)
     _audit()
+    _security_table(security)
 
 
 main()

@@ -1,10 +1,10 @@
-"""User accounts (admins only): add, change role, deactivate, list."""
+"""User accounts (admins only): add, change role, unlock, deactivate, list."""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from operations import audit
+from operations import audit, throttle
 from operations import validation as check
 from operations.auth import check_password_strength, hash_password
 from operations.db import DbTarget, transaction
@@ -45,6 +45,16 @@ def set_role(db: DbTarget, actor: Actor, username: str, role: object) -> User:
             session, actor, "update", "user", username, before=before, after=audit.snapshot(user)
         )
         return user
+
+
+def unlock_user(db: DbTarget, actor: Actor, username: str) -> None:
+    """Lift every sign-in lock on the account: its own and those per address (audited)."""
+    require(actor, Action.MANAGE_USERS)
+    with transaction(db) as session:
+        user = live(session, User, "user", username=username)
+        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
+        throttle.unlock(session, user.id, username)
+        audit.record(session, actor, "unlock", "user", username, before=before)
 
 
 def deactivate_user(db: DbTarget, actor: Actor, username: str) -> None:

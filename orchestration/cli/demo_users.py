@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from operations.auth import generate_password
 from operations.db import transaction
-from operations.permissions import SYSTEM
+from operations.permissions import operator
 from operations.schema import User
 from operations.services.masterdata import list_routes
 from operations.services.users import add_user
@@ -46,7 +46,7 @@ def users_table_empty(engine: Engine) -> bool:
 def route_drivers(engine: Engine) -> dict[str, list[str]]:
     """Driver user name -> the route codes naming them, from the imported master data."""
     drivers: dict[str, list[str]] = {}
-    for route in list_routes(engine, SYSTEM):
+    for route in list_routes(engine, operator()):
         if route.driver_username:
             drivers.setdefault(route.driver_username, []).append(route.code)
     return drivers
@@ -64,6 +64,6 @@ def create_demo_users(engine: Engine) -> list[Credential]:
     created = []
     for username, role, note in wanted:
         password = generate_password()
-        add_user(engine, SYSTEM, username=username, role=role, password=password)
+        add_user(engine, operator(), username=username, role=role, password=password)
         created.append(Credential(username, role, password, note))
     return created

@@ -1,4 +1,4 @@
-"""`cvd db upgrade`, `cvd users add`, `cvd import master-data`: the operational database.
+"""`cvd db upgrade`, `cvd users add|unlock`, `cvd audit verify`, `cvd import master-data`.
 
 Only the argument parsers live here; the commands themselves are in ``ops_run``, imported when
 one of them runs, so other commands never pay for SQLAlchemy and Alembic.
@@ -28,7 +28,7 @@ def _add_home(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the `db`, `users` and `import` command groups."""
+    """Add the `db`, `users`, `audit` and `import` command groups."""
     db_parser = subparsers.add_parser("db", help="operational database: create or upgrade schema")
     db_commands = db_parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="create or upgrade the schema (migrations)")
@@ -47,6 +47,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _add_home(add)
     add.set_defaults(func=_deferred("run_users_add"))
+    unlock = user_commands.add_parser("unlock", help="lift every sign-in lock on a user")
+    unlock.add_argument("name", help="user name")
+    _add_home(unlock)
+    unlock.set_defaults(func=_deferred("run_users_unlock"))
+
+    audit_parser = subparsers.add_parser("audit", help="the audit log of the operational database")
+    audit_commands = audit_parser.add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True
+    )
+    verify = audit_commands.add_parser(
+        "verify", help="check the hash chain (exit 1 naming the first tampered row)"
+    )
+    _add_home(verify)
+    verify.set_defaults(func=_deferred("run_audit_verify"))
 
     import_parser = subparsers.add_parser(
         "import", help="import data into the operational database"

@@ -1,7 +1,8 @@
-"""What `cvd db`, `cvd users` and `cvd import` do (loaded only when one of them runs).
+"""What `cvd db`, `cvd users`, `cvd audit` and `cvd import` do (loaded only when one runs).
 
-The shell that runs `cvd` is the operator's own, so these commands act as the SYSTEM actor;
-every change they make is still checked, validated and audited by the service layer.
+The shell that runs `cvd` is the operator's own, so these commands act with the SYSTEM role, as
+``cli:<operating-system user>`` (``operations.permissions.operator``); every change they make is
+still checked, validated and audited by the service layer.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
-from operations import db
+from operations import audit, db
 from operations.auth import generate_password
 from operations.errors import OperationsError
 from operations.importer import OUTCOMES, import_master_data
-from operations.permissions import SYSTEM
-from operations.services.users import add_user
+from operations.permissions import operator
+from operations.services.users import add_user, unlock_user
 from orchestration.settings import load_settings
 
 console = Console()
@@ -57,7 +61,7 @@ def run_users_add(args: argparse.Namespace) -> int:
     try:
         db.require_current(engine)
         password, generated = _read_password(args.password_stdin)
-        user = add_user(engine, SYSTEM, username=args.name, role=args.role, password=password)
+        user = add_user(engine, operator(), username=args.name, role=args.role, password=password)
     except (OperationsError, ValueError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1
@@ -69,6 +73,47 @@ def run_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _current_database(args: argparse.Namespace) -> Iterator[Engine]:
+    """The configured database, refused unless migrated to head; disposed afterwards."""
+    engine = db.connect(load_settings(args.home).database_url)
+    try:
+        db.require_current(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def run_users_unlock(args: argparse.Namespace) -> int:
+    """Lift every sign-in lock on a user (audited as the operator)."""
+    try:
+        with _current_database(args) as engine:
+            unlock_user(engine, operator(), args.name)
+    except OperationsError as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        return 1
+    console.print(f"user [bold]{args.name}[/] unlocked", highlight=False)
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit log's hash chain: exit 0 if intact, 1 naming the first broken row."""
+    try:
+        with _current_database(args) as engine:
+            broken = audit.verify_chain(engine)
+    except OperationsError as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        return 1
+    if broken is not None:
+        errors.print(
+            f"[red]audit log tampered:[/] row {broken} does not match its hash chain "
+            "(edited, or a row before it removed)"
+        )
+        return 1
+    console.print("audit log intact: every row matches its hash chain")
+    return 0
+
+
 def run_import_master_data(args: argparse.Namespace) -> int:
     """Import the CSVs; print per-file counts and every rejected row. Exit 1 if any rejected."""
     settings = load_settings(args.home)
@@ -76,7 +121,7 @@ def run_import_master_data(args: argparse.Namespace) -> int:
     engine = db.connect(settings.database_url)
     try:
         db.require_current(engine)
-        report = import_master_data(engine, directory)
+        report = import_master_data(engine, directory, actor=operator())
     except OperationsError as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1

@@ -244,11 +244,11 @@ def _print_query(con: duckdb.DuckDBPyConnection, sql: str, out: Console, csv: bo
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
-    """List quarantined files, or re-queue one after a fix (as SYSTEM, audited)."""
+    """List quarantined files, or re-queue one after a fix (as the operator, audited)."""
     from ingest import requeue  # noqa: PLC0415
     from operations import db  # noqa: PLC0415
     from operations.errors import NotFound, ValidationError  # noqa: PLC0415
-    from operations.permissions import SYSTEM  # noqa: PLC0415
+    from operations.permissions import operator  # noqa: PLC0415
 
     settings = load_settings(args.home)
     if args.action == "list":
@@ -267,7 +267,7 @@ def run_quarantine(args: argparse.Namespace) -> int:
     db.upgrade(settings.database_url)
     engine = db.connect(settings.database_url)
     try:
-        done = requeue.requeue(settings, engine, SYSTEM, args.sha, fixed)
+        done = requeue.requeue(settings, engine, operator(), args.sha, fixed)
     except (NotFound, ValidationError) as error:
         console.print(f"[red]{error}[/red]")
         return 2

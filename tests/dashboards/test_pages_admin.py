@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from operations import auth
 from operations import db as operations_db
-from operations.errors import PermissionDenied
+from operations.errors import AuthenticationError, PermissionDenied
 from operations.permissions import Actor
 from operations.services import users
 from tests.dashboards.conftest import PlatformHome, assert_clean, open_app, texts
@@ -107,3 +108,29 @@ def test_viewer_and_driver_cannot_manage_users(platform_home: PlatformHome) -> N
         engine.dispose()
     assert _table(platform_home, "SELECT count(*) FROM users WHERE username = 'intruder'") == [(0,)]
     assert _table(platform_home, "SELECT role FROM users WHERE username = 'vera'") == [("viewer",)]
+
+
+def test_admin_sees_a_lockout_and_unlocks_the_user(platform_home: PlatformHome) -> None:
+    engine = operations_db.connect(platform_home.database_url)
+    try:
+        users.add_user(
+            engine, Actor("ada", "admin"), username="lockme", role="viewer", password="right-pass-1"
+        )
+        for attempt in range(auth.MAX_FAILED_LOGINS):
+            with pytest.raises(AuthenticationError):
+                auth.authenticate(engine, "lockme", f"guess-{attempt}", address="203.0.113.77")
+        with pytest.raises(AuthenticationError):  # locked from that address
+            auth.authenticate(engine, "lockme", "right-pass-1", address="203.0.113.77")
+        app = open_app(platform_home, "admin", "app_pages/admin.py")
+        assert_clean(app)
+        assert "Sign-in alerts:" in texts(app)
+        alerts = app.dataframe[-1].value  # the sign-in alerts close the page
+        seen = set(zip(alerts["event"], alerts["user name"], alerts["address"], strict=True))
+        assert ("lockout", "lockme", "203.0.113.77") in seen
+        app.selectbox(key="unlock_user").select("lockme")
+        next(b for b in app.button if b.label == "Unlock").click()
+        app.run()
+        assert "lockme unlocked." in texts(app)
+        assert auth.authenticate(engine, "lockme", "right-pass-1", address="203.0.113.77")
+    finally:
+        engine.dispose()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import io
 import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from operations import auth, db
+from operations.errors import AuthenticationError
 from orchestration.cli import ops_cmds
 
 
@@ -96,3 +99,41 @@ def test_database_url_comes_from_the_environment(
     assert _run(["db", "upgrade", "--home", str(tmp_path / "home")]) == 0
     assert elsewhere.exists()
     assert not (tmp_path / "home" / "cvd.sqlite").exists()
+
+
+def test_unlock_and_audit_verify_act_as_the_operating_system_user(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["db", "upgrade", "--home", str(home)]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("right-password-1\n"))
+    add = ["users", "add", "bob", "--role", "viewer", "--password-stdin", "--home", str(home)]
+    assert _run(add) == 0
+    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    for attempt in range(auth.MAX_FAILED_LOGINS):
+        with pytest.raises(AuthenticationError):
+            auth.authenticate(engine, "bob", f"guess-{attempt}")
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(engine, "bob", "right-password-1")
+    assert _run(["users", "unlock", "bob", "--home", str(home)]) == 0
+    assert auth.authenticate(engine, "bob", "right-password-1")
+    assert _run(["users", "unlock", "nobody", "--home", str(home)]) == 1
+    with engine.connect() as connection:
+        by_cli = connection.execute(
+            text("SELECT action, actor FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in by_cli] == [
+        ("create", f"cli:{getpass.getuser()}"),
+        ("unlock", f"cli:{getpass.getuser()}"),
+    ]
+    capsys.readouterr()
+    assert _run(["audit", "verify", "--home", str(home)]) == 0
+    assert "intact" in capsys.readouterr().out
+    with engine.begin() as connection:  # tamper behind the trigger's back
+        connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(text("UPDATE audit_log SET actor = 'someone' WHERE action = 'unlock'"))
+        tampered = connection.execute(
+            text("SELECT id FROM audit_log WHERE action = 'unlock'")
+        ).scalar_one()
+    assert _run(["audit", "verify", "--home", str(home)]) == 1
+    assert f"row {tampered} " in capsys.readouterr().err
+    engine.dispose()

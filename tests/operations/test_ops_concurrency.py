@@ -1,4 +1,5 @@
-"""Two real processes writing the same SQLite file at once lose nothing and corrupt nothing."""
+"""Two real processes writing the same SQLite file at once lose nothing, corrupt nothing and
+keep the audit log's hash chain whole."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from ops_world import World
 from sqlalchemy import text
+
+from operations import audit
 
 ORDERS_EACH = 12
 VERSIONS_EACH = 12
@@ -119,3 +122,5 @@ def test_two_processes_create_orders_and_versions_at_once(world: World, tmp_path
         assert items == 4 + 2 * ORDERS_EACH
         audited = scalar("SELECT count(*) FROM audit_log WHERE actor IN ('writer-a', 'writer-b')")
         assert audited == 2 * (ORDERS_EACH + VERSIONS_EACH)
+    # the two writers appended to one hash chain, never both onto the same row
+    assert audit.verify_chain(world.engine) is None
