@@ -3,6 +3,10 @@
 Every path CVD writes lives under ``CVD_HOME`` (default ``data/`` in the working directory).
 Library packages (``evadts``, ``operations``, ``transforms``, ``models``) take paths and URLs as
 arguments; the CLI, Dagster definitions and dashboards call :func:`load_settings` and pass them on.
+
+The home holds password hashes, sessions and the audit log: :func:`load_settings` sets the
+process umask so that everything created from then on (the home, its folders, the databases, the
+lake, and every server `cvd up` starts, which inherit the umask) is readable by the owner only.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+# Files 0600, folders 0700: other local users must not read password hashes or the audit log.
+PRIVATE_UMASK = 0o077
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,11 @@ class Settings:
 
 
 def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
-    """Read the environment. ``home`` overrides ``CVD_HOME`` (the CLI's ``--home``)."""
+    """Read the environment. ``home`` overrides ``CVD_HOME`` (the CLI's ``--home``).
+
+    Also sets the process umask to :data:`PRIVATE_UMASK` (see the module docstring).
+    """
+    os.umask(PRIVATE_UMASK)
     resolved_home = Path(home or os.environ.get("CVD_HOME") or "data").expanduser().resolve()
     default_db = f"sqlite:///{resolved_home / 'cvd.sqlite'}"
     return Settings(

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import actions, data, session
+from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
 from operations.services.recommendations import (
@@ -185,7 +186,7 @@ def main() -> None:
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
         elif pd.isna(cabinet_id):
-            st.warning(f"{asset} cabinet {cabinet} is not in the master data: cannot decide.")
+            st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
         else:
             _decide(mine, int(cabinet_id))
     _history()

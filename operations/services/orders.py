@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session, selectinload
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, transaction
-from operations.errors import Conflict, NotFound, ValidationError
+from operations.errors import (
+    Conflict,
+    NotAllApplied,
+    NotFound,
+    OperationsError,
+    PermissionDenied,
+    ValidationError,
+)
 from operations.permissions import Action, Actor, Scope, require, require_on_route
 from operations.schema import (
     ORDER_STATUSES,
@@ -204,6 +211,28 @@ def schedule_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
     with transaction(db) as session:
         order = _load(session, actor, Action.SCHEDULE_ORDER, order_id)
         return _transition(session, actor, order, "scheduled", Action.SCHEDULE_ORDER)
+
+
+def schedule_orders(db: DbTarget, actor: Actor, order_ids: Sequence[int]) -> list[ServiceOrder]:
+    """draft → scheduled for every order of ``order_ids``, all or none (one transaction).
+
+    If one order cannot be scheduled, :class:`NotAllApplied` names it and why, and no order
+    changes (a refusal of the role itself is raised as the ``PermissionDenied`` it is).
+    """
+    ids = list(dict.fromkeys(order_ids))
+    if not ids:
+        raise ValidationError("order_ids", order_ids, "choose at least one order")
+    batch = "orders " + ", ".join(f"#{i}" for i in ids)
+    with transaction(db) as session:
+        scheduled = []
+        for order_id in ids:
+            try:
+                scheduled.append(schedule_order(session, actor, order_id))
+            except PermissionDenied:
+                raise
+            except OperationsError as refused:
+                raise NotAllApplied(f"order #{order_id}", refused, batch) from refused
+        return scheduled
 
 
 def start_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:

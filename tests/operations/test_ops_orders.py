@@ -9,7 +9,13 @@ from ops_world import World, table_contents
 from sqlalchemy import select
 
 from operations import audit
-from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from operations.errors import (
+    Conflict,
+    NotAllApplied,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from operations.permissions import SYSTEM
 from operations.schema import AuditEntry, ServiceOrder, ServiceOrderItem
 from operations.services import masterdata, orders
@@ -315,3 +321,29 @@ def test_reassigning_is_for_managers_and_open_orders_only(world: World) -> None:
     entry = audit.list_entries(world.engine, world.actors["ann"], entity="service_order")[0]
     assert entry.action == "order.assign"
     assert (json.loads(entry.before or "{}")["driver_username"], entry.actor) == ("dave", "ann")
+
+
+def test_scheduling_several_orders_is_all_or_nothing(world: World, unchanged: None) -> None:
+    draft, already = world.orders["draft"], world.orders["scheduled"]
+    with pytest.raises(NotAllApplied) as refused:
+        orders.schedule_orders(world.engine, world.actors["max"], [draft, already])
+    message = str(refused.value)
+    assert f"order #{already}" in message and "scheduled" in message
+    assert f"none of orders #{draft}, #{already} was changed" in message
+    assert orders.get_order(world.engine, SYSTEM, draft).status == "draft"  # not half done
+
+
+def test_scheduling_several_drafts_schedules_each(world: World) -> None:
+    first = world.orders["draft"]
+    second = orders.create_order(
+        world.engine,
+        world.actors["max"],
+        route_code="R1",
+        planned_date="2026-12-06",
+        cabinets={world.cabinets["A1"]: [orders.ItemSpec("A1", 2)]},
+    ).id
+    done = orders.schedule_orders(world.engine, world.actors["max"], [first, second])
+    assert [(o.id, o.status, o.scheduled_by) for o in done] == [
+        (first, "scheduled", "max"),
+        (second, "scheduled", "max"),
+    ]
