@@ -43,6 +43,7 @@ from operations.schema import (
 from operations.services.masterdata import get_route
 from operations.services.planograms import active_version
 from operations.services.records import live
+from operations.services.users import require_driver
 
 MAX_QUANTITY = 999
 # The step columns each status stamps: (time, user).
@@ -260,15 +261,29 @@ def complete_order(
         unknown = [key for key in delivered if key not in items]
         if unknown:
             raise ValidationError("delivered", unknown[0], "not a (cabinet_id, slot) of the order")
+        capacity = _capacities(session, {cabinet_id for cabinet_id, _ in items})
         quantities = {
             key: check.integer(
-                "quantity_delivered", delivered.get(key, 0), minimum=0, maximum=MAX_QUANTITY
+                f"quantity_delivered[{key[0]}/{key[1]}]",
+                delivered.get(key, 0),
+                minimum=0,
+                maximum=capacity.get(key, MAX_QUANTITY),  # a slot holds no more than its size
             )
             for key in items
         }
         for key, item in items.items():
             item.quantity_delivered = quantities[key]
         return _transition(session, actor, order, "completed", Action.COMPLETE_ORDER)
+
+
+def _capacities(session: Session, cabinet_ids: set[int]) -> dict[tuple[int, str], int]:
+    """Each slot's capacity in its cabinet's active planogram, by ``(cabinet_id, slot)``."""
+    capacity: dict[tuple[int, str], int] = {}
+    for cabinet_id in cabinet_ids:
+        version = active_version(session, cabinet_id)
+        for slot in version.slots if version is not None else []:
+            capacity[cabinet_id, slot.slot] = slot.capacity
+    return capacity
 
 
 def cancel_order(db: DbTarget, actor: Actor, order_id: int, *, reason: object) -> ServiceOrder:
@@ -292,6 +307,7 @@ def reassign_order(db: DbTarget, actor: Actor, order_id: int, *, driver: object)
         order = _load(session, actor, Action.ASSIGN_ORDER, order_id)
         if order.status not in ("draft", "scheduled", "in_progress"):
             raise Conflict(f"service order {order.id} is {order.status}; it cannot be reassigned")
+        require_driver(session, "driver", driver_name)
         before = _dump(order)
         order.driver_username = driver_name
         session.flush()
