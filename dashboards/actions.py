@@ -27,6 +27,8 @@ ResultT = TypeVar("ResultT")
 def perform(what: str, write: Callable[[], ResultT], outcome: Callable[[ResultT], str]) -> None:
     """Run ``write`` (a service call); on success remember ``outcome(result)`` and rerun.
 
+    ``outcome`` returns Markdown: it escapes the data it quotes with ``dashboards.escape.md``.
+
     ``what`` names the action for the log and the error message (``"accept recommendations"``).
     """
     who = session.actor()
@@ -51,4 +53,4 @@ def show_outcome() -> None:
     """Show (once) what the last action on this page did."""
     message = st.session_state.pop(OUTCOME_KEY, None)
     if message:
-        st.success(md(message))  # built from data: names, reasons
+        st.success(message)  # the pages escape the data they put in it (dashboards.escape.md)

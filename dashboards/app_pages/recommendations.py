@@ -122,8 +122,8 @@ def _accepted(done: Decided) -> str:
     assert version is not None and order is not None
     return (
         f"Accepted {len(done.decisions)} recommendation(s): planogram v{version.version} is "
-        f"active; changeover order #{order.id} (route {order.route.code}, driver "
-        f"{order.driver_username or 'none'}, {order.planned_date}) waits to be scheduled."
+        f"active; changeover order #{order.id} (route {md(order.route.code)}, driver "
+        f"{md(order.driver_username or 'none')}, {order.planned_date}) waits to be scheduled."
     )
 
 

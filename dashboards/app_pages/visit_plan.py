@@ -105,7 +105,7 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
 
     def outcome(result: PlanOrders) -> str:
         made = ", ".join(f"#{o.id}" for o in result.created) or "none"
-        skipped = "; ".join(f"{asset}: {why}" for asset, why in result.skipped.items())
+        skipped = "; ".join(f"{md(asset)}: {md(why)}" for asset, why in result.skipped.items())
         state = "scheduled" if release else "drafts: schedule them on the Service orders tab"
         return f"Created {len(result.created)} service orders ({made}; {state})." + (
             f" Skipped {skipped}." if skipped else ""
@@ -218,7 +218,7 @@ def _manage(shown: list[orders.ServiceOrder]) -> None:
                 actions.perform(
                     "cancel the order",
                     lambda: orders.cancel_order(data.ops_db(), who, order_id, reason=reason),
-                    lambda done: f"Cancelled order #{done.id}: {done.cancel_reason}.",
+                    lambda done: f"Cancelled order #{done.id}: {md(done.cancel_reason)}.",
                 )
 
 

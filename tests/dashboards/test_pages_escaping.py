@@ -40,11 +40,11 @@ LOCATION = "Depot ![pixel](http://e.invalid/l.png)"
 ADDRESS = "[click](http://e.invalid/a) **1 Main St**"
 PRODUCT = '=HYPERLINK("http://e.invalid/?leak","Cola")'
 # The same text as Markdown must show it, escaped by hand (CommonMark backslash escapes).
-SERIAL_ESCAPED = r"x\`\!\[t\]\(http\:\/\/e\.invalid\/p\.png\)\`y"
-LOCATION_ESCAPED = r"Depot \!\[pixel\]\(http\:\/\/e\.invalid\/l\.png\)"
-ADDRESS_ESCAPED = r"\[click\]\(http\:\/\/e\.invalid\/a\) \*\*1 Main St\*\*"
+SERIAL_ESCAPED = r"x\`\!\[t\]\(http\://e.invalid/p.png\)\`y"
+LOCATION_ESCAPED = r"Depot \!\[pixel\]\(http\://e.invalid/l.png\)"
+ADDRESS_ESCAPED = r"\[click\]\(http\://e.invalid/a\) \*\*1 Main St\*\*"
 # Image or link syntax whose brackets are not escaped: `![…](` or `](`.
-LIVE_SYNTAX = re.compile(r"(?<!\\)\]\((?!\s)|(?<!\\)!(?<!\\)\[")
+LIVE_SYNTAX = re.compile(r"(?<!\\)\]\((?!\s)|(?<!\\)!(?<!\\)\[|https?://")  # or a bare URL
 
 
 @dataclass(frozen=True)
