@@ -1,11 +1,11 @@
 """Import the master-data CSV files (docs/master-data.md) into the operational database.
 
 Files are read in dependency order (products, locations, routes, devices, cabinets,
-planograms). A file is read whole before anything of it is written (at most
-:data:`MAX_FILE_BYTES`; a file over it, not UTF-8 or without its columns is one rejected entry,
-line 0). Every row is validated and reported with its file, line, field and key: a row the CSV
-reader cannot parse, a field over :data:`MAX_FIELD_CHARS`, or a key repeated in the file (the
-first row wins, later ones are rejected naming it) is rejected and the rest of the file goes on.
+planograms), each whole and bounded in size before anything of it is written
+(``operations.csv_rows``): a file too big, not UTF-8 or without its columns is one rejected
+entry (line 0). Every row is validated and reported with its file, line, field and key: a row
+the CSV reader cannot parse, a field too long, or a key repeated in the file (the first row
+wins, later ones are rejected naming it) is rejected and the rest of the file goes on.
 Rows are written through the service layer in transactions of :data:`BATCH_ROWS` rows, each row
 in its own savepoint: a bad row is rejected alone while every good row is kept, and no
 transaction holds the database's write lock for long. Rows are matched by natural key, so
@@ -19,10 +19,8 @@ unchanged), not by the rewrite of the whole cabinet.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from operations.csv_rows import FileProblemError, Row, read_rows
 from operations.db import transaction
 from operations.errors import NotFound, OperationsError, ValidationError
 from operations.permissions import SYSTEM, Action, Actor, require
@@ -48,11 +47,6 @@ from operations.services.records import Saved
 
 RowOutcome = Literal["created", "updated", "unchanged", "rejected", "not_applied"]
 OUTCOMES: tuple[RowOutcome, ...] = ("created", "updated", "unchanged", "rejected", "not_applied")
-Row = dict[str, str]
-# A master-data file is a few megabytes at 50,000 machines; anything far bigger is a mistake.
-MAX_FILE_BYTES = 32 * 1024 * 1024
-# No master-data field comes near this (names stop at 200 characters): longer is garbage.
-MAX_FIELD_CHARS = 10_000
 BATCH_ROWS = 500
 
 
@@ -164,82 +158,6 @@ PLANOGRAM_COLUMNS = (
 )
 
 
-class _FileProblemError(Exception):
-    """The whole file cannot be read (missing, too big, not UTF-8, missing columns)."""
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    """One record of a file: its line, its fields, and what is wrong with it ("" for nothing)."""
-
-    line: int
-    row: Row
-    problem: str = ""
-    field: str = ""
-
-
-def _text(path: Path) -> str:
-    """The whole file, decoded, or a :class:`_FileProblemError` before anything is written."""
-    if not path.is_file():
-        raise _FileProblemError("file not found")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _FileProblemError(
-            f"{size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit of one master-data file: "
-            "split it"
-        )
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _FileProblemError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-
-
-def _checked(raw: dict[str | None, object], columns: tuple[str, ...], width: int) -> _Parsed:
-    row = {c: str(raw.get(c) or "").strip() for c in columns}
-    if None in raw:
-        extra = raw[None]
-        count = len(extra) if isinstance(extra, list) else 1
-        return _Parsed(0, row, f"{width + count} fields, the header has {width}")
-    if missing := [c for c in columns if raw.get(c) is None]:
-        return _Parsed(0, row, f"too few fields (no {', '.join(missing)})", missing[0])
-    for column in columns:
-        if len(row[column]) > MAX_FIELD_CHARS:
-            problem = f"{len(row[column]):,} characters, over the {MAX_FIELD_CHARS:,} limit"
-            return _Parsed(0, {**row, column: ""}, f"{column} is {problem}", column)
-    return _Parsed(0, row)
-
-
-def _read(path: Path, columns: tuple[str, ...]) -> Iterator[_Parsed]:
-    """Every record of the file, in order; a malformed one carries its problem and still the
-    fields it has (missing ones empty), so a planogram row can be attributed to its cabinet.
-
-    A record the CSV reader cannot parse is reported with its line and reading goes on.
-    """
-    text = _text(path)
-    # The file cap bounds every field; fields over MAX_FIELD_CHARS are rejected by name below
-    # instead of stopping the reader (its default limit raises mid-file).
-    csv.field_size_limit(max(MAX_FILE_BYTES, csv.field_size_limit()))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise _FileProblemError(f"malformed CSV header: {exc}") from exc
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise _FileProblemError(f"header lacks column(s) {', '.join(missing)}")
-    while True:
-        start = reader.line_num + 1
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:  # the reader resumes at the next line
-            yield _Parsed(start, {}, f"unreadable CSV ({exc})")
-            continue
-        parsed = _checked(raw, columns, len(header))
-        yield _Parsed(reader.line_num, parsed.row, parsed.problem, parsed.field)
-
-
 def _rejected(file: str, line: int, key: str, reason: object, field: str = "") -> RowResult:
     return RowResult(file, line, key, "rejected", str(reason), field)
 
@@ -249,7 +167,7 @@ def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportRe
         first_line: dict[str, int] = {}
         batch: list[tuple[int, str, Row]] = []
         try:
-            for parsed in _read(directory / file, tuple(spec.columns)):
+            for parsed in read_rows(directory / file, tuple(spec.columns)):
                 key = "/".join(parsed.row.get(column, "") for column in spec.key_columns)
                 if parsed.problem:
                     reason = f"malformed row: {parsed.problem}"
@@ -265,7 +183,7 @@ def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportRe
                 if len(batch) == BATCH_ROWS:
                     report.rows.extend(_write_batch(engine, actor, file, spec, batch))
                     batch = []
-        except _FileProblemError as exc:
+        except FileProblemError as exc:
             report.rows.append(_rejected(file, 0, "", exc))
         report.rows.extend(_write_batch(engine, actor, file, spec, batch))
 
@@ -302,7 +220,7 @@ def _import_planograms(engine: Engine, actor: Actor, directory: Path, report: Im
     groups: dict[tuple[str, str], list[tuple[int, Row, str]]] = defaultdict(list)
     results: list[RowResult] = []
     try:
-        for parsed in _read(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
+        for parsed in read_rows(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
             line, row, problem = parsed.line, parsed.row, parsed.problem
             if problem and not (row.get("asset_number") and row.get("cabinet_index")):
                 key = "/".join(row.get(c, "") for c in ("asset_number", "cabinet_index", "slot"))
@@ -312,7 +230,7 @@ def _import_planograms(engine: Engine, actor: Actor, directory: Path, report: Im
                 )
                 continue
             groups[row["asset_number"], row["cabinet_index"]].append((line, row, problem))
-    except _FileProblemError as exc:
+    except FileProblemError as exc:
         report.rows.append(_rejected(PLANOGRAM_FILE, 0, "", exc))
         return
     for (asset, index), lines in groups.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from operations import db, importer
+from operations import csv_rows, db
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM
 from operations.services import devices, masterdata, planograms
@@ -379,7 +379,7 @@ def test_malformed_and_invalid_rows_name_line_field_and_key(engine: Engine, tmp_
 def test_a_file_over_the_size_cap_is_refused_whole_with_a_clear_error(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 150)  # instead of writing 32 MB
+    monkeypatch.setattr(csv_rows, "MAX_FILE_BYTES", 150)  # instead of writing 32 MB
     files = dict(FILES)
     files["products.csv"] = FILES["products.csv"] + "".join(
         f"P{n:03d},Water,Drinks,1.00,0.10,S\n" for n in range(10, 20)
