@@ -16,6 +16,7 @@ from typing import TypeVar
 import streamlit as st
 
 from dashboards import data, session
+from dashboards.escape import md
 from operations.errors import OperationsError, PermissionDenied
 
 OUTCOME_KEY = "cvd_action_outcome"
@@ -26,6 +27,8 @@ ResultT = TypeVar("ResultT")
 def perform(what: str, write: Callable[[], ResultT], outcome: Callable[[ResultT], str]) -> None:
     """Run ``write`` (a service call); on success remember ``outcome(result)`` and rerun.
 
+    ``outcome`` returns Markdown: it escapes the data it quotes with ``dashboards.escape.md``.
+
     ``what`` names the action for the log and the error message (``"accept recommendations"``).
     """
     who = session.actor()
@@ -33,11 +36,11 @@ def perform(what: str, write: Callable[[], ResultT], outcome: Callable[[ResultT]
         result = write()
     except PermissionDenied as refused:
         log.warning("%s refused for %s (%s): %s", what, who.username, who.role, refused)
-        st.error(f"Not allowed: {refused}. Nothing was changed.")
+        st.error(f"Not allowed: {md(refused)}. Nothing was changed.")
         return
     except OperationsError as problem:
         log.info("%s by %s not done: %s", what, who.username, problem)
-        st.error(f"Could not {what}: {problem}. Nothing was changed.")
+        st.error(f"Could not {what}: {md(problem)}. Nothing was changed.")
         return
     message = outcome(result)
     log.info("%s by %s: %s", what, who.username, message)
@@ -50,4 +53,4 @@ def show_outcome() -> None:
     """Show (once) what the last action on this page did."""
     message = st.session_state.pop(OUTCOME_KEY, None)
     if message:
-        st.success(message)
+        st.success(message)  # the pages escape the data they put in it (dashboards.escape.md)

@@ -16,6 +16,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the p
 import streamlit as st  # noqa: E402
 
 from dashboards import data, session  # noqa: E402
+from dashboards.escape import md  # noqa: E402
 from dashboards.pages import pages_for  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
@@ -36,14 +37,14 @@ def main() -> None:
         sections.setdefault(spec.section, []).append(page)
     navigation = st.navigation(sections)
     with st.sidebar:
-        st.markdown(f"**{actor.username}** · {actor.role}")
+        st.markdown(f"**{md(actor.username)}** · {actor.role}")
         if st.button("Sign out", key="sign_out"):
             session.sign_out()
             st.rerun()
     try:
         navigation.run()
     except data.WarehouseMissingError as missing:
-        st.info(f"No data to show yet. {missing}.")
+        st.info(f"No data to show yet. {md(missing)}.")
 
 
 main()

@@ -7,10 +7,15 @@ instead of one failing with "database is locked" when it upgrades a read lock to
 Work that only reads uses :func:`reading` instead: a plain (deferred) ``BEGIN`` that never takes
 the write lock, so checking a session or listing rows never waits for, or delays, a writer.
 PostgreSQL (``CVD_DATABASE_URL=postgresql+psycopg://...``) needs none of that.
+
+A SQLite file holds password hashes and the audit log, so :func:`connect` creates its folder 0700
+and the file 0600 whatever the process umask (SQLite gives its -wal and -shm files the database
+file's mode).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +35,8 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connection execution option that marks a read-only unit of work (see `reading`).
 READ_ONLY_OPTION = "cvd_read_only"
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 DbTarget = Engine | Session
 
@@ -41,11 +48,21 @@ def connect(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(database).expanduser())
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """Create the SQLite file (and its folder) owner-only before SQLite creates it 0644."""
+    database.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    try:
+        fd = os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return  # an existing database keeps the mode its owner gave it
+    os.close(fd)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

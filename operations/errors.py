@@ -37,6 +37,15 @@ class Conflict(OperationsError):  # noqa: N818 - the name is the API
     """The write collides with existing data (a duplicate key, an illegal state transition)."""
 
 
+class NotAllApplied(OperationsError):  # noqa: N818 - the name is the API
+    """One item of an all-or-nothing batch was refused, so none of the batch was written."""
+
+    def __init__(self, item: str, cause: OperationsError, batch: str) -> None:
+        self.item = item
+        self.cause = cause
+        super().__init__(f"{item}: {cause}; so none of {batch} was changed")
+
+
 class PermissionDenied(OperationsError):  # noqa: N818 - the name is the API
     """The acting user's role does not allow the action (or not on this record)."""
 

@@ -1,9 +1,15 @@
 """Import the master-data CSV files (docs/master-data.md) into the operational database.
 
 Files are read in dependency order (products, locations, routes, devices, cabinets,
-planograms). Each row is written in its own transaction through the service layer, so a bad row
-is rejected with its file, line and reason while every good row is kept. Rows are matched by
-natural key, so importing the same files again changes nothing and reports them unchanged.
+planograms), each whole and bounded in size before anything of it is written
+(``operations.csv_rows``): a file too big, not UTF-8 or without its columns is one rejected
+entry (line 0). Every row is validated and reported with its file, line, field and key: a row
+the CSV reader cannot parse, a field too long, or a key repeated in the file (the first row
+wins, later ones are rejected naming it) is rejected and the rest of the file goes on.
+Rows are written through the service layer in transactions of :data:`BATCH_ROWS` rows, each row
+in its own savepoint: a bad row is rejected alone while every good row is kept, and no
+transaction holds the database's write lock for long. Rows are matched by natural key, so
+importing the same files again changes nothing and reports them unchanged.
 Planogram rows are grouped per cabinet, and a cabinet's planogram is written whole or not at
 all: if any of its rows is rejected (or malformed), the cabinet keeps its active version and its
 other rows are reported ``not_applied``. A cabinet whose rows differ from its active planogram
@@ -13,19 +19,19 @@ unchanged), not by the rewrite of the whole cabinet.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from operations.csv_rows import FileProblemError, Row, read_rows
 from operations.db import transaction
-from operations.errors import OperationsError, ValidationError
+from operations.errors import NotFound, OperationsError, ValidationError
 from operations.permissions import SYSTEM, Action, Actor, require
 from operations.schema import Cabinet
 from operations.services import devices, masterdata
@@ -41,18 +47,20 @@ from operations.services.records import Saved
 
 RowOutcome = Literal["created", "updated", "unchanged", "rejected", "not_applied"]
 OUTCOMES: tuple[RowOutcome, ...] = ("created", "updated", "unchanged", "rejected", "not_applied")
-Row = dict[str, str]
+BATCH_ROWS = 500
 
 
 @dataclass(frozen=True)
 class RowResult:
-    """What happened to one CSV row (``line`` is the 1-based line in the file)."""
+    """What happened to one CSV row (``line`` is the 1-based line in the file; ``field`` the
+    column a rejection concerns, when one does)."""
 
     file: str
     line: int
     key: str
     outcome: RowOutcome
     reason: str = ""
+    field: str = ""
 
 
 @dataclass
@@ -91,10 +99,19 @@ class RowFile:
     save: Callable[..., Saved[Any]]
     key_columns: tuple[str, ...]
 
-    def write(self, engine: Engine, actor: Actor, row: Row) -> RowOutcome:
-        """Save one row through the service; its outcome."""
+    def write(self, session: Session, actor: Actor, row: Row) -> RowOutcome:
+        """Save one row through the service (a savepoint in ``session``); its outcome."""
         arguments = {keyword: row[column] for column, keyword in self.columns.items()}
-        return self.save(engine, actor, **arguments).outcome
+        return self.save(session, actor, **arguments).outcome
+
+    def field(self, exc: Exception) -> str:
+        """The CSV column an error of the service concerns ("" when it names none)."""
+        if isinstance(exc, ValidationError):
+            by_keyword = {keyword: column for column, keyword in self.columns.items()}
+            return by_keyword.get(exc.field, exc.field)
+        if isinstance(exc, NotFound):
+            return f"{exc.entity}_id" if f"{exc.entity}_id" in self.columns else ""
+        return ""
 
 
 def _same(*columns: str) -> dict[str, str]:
@@ -141,59 +158,56 @@ PLANOGRAM_COLUMNS = (
 )
 
 
-class _FileProblemError(Exception):
-    """The whole file cannot be read (missing, not UTF-8, missing columns)."""
-
-
-def _read(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row, str]]:
-    """Yield ``(line, row, problem)``; ``problem`` is empty unless the row is malformed.
-
-    A malformed row still carries the fields it has (missing ones empty), so a planogram row
-    can be attributed to its cabinet.
-    """
-    if not path.is_file():
-        raise _FileProblemError("file not found")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in columns if c not in (reader.fieldnames or [])]
-            if missing:
-                raise _FileProblemError(f"header lacks column(s) {', '.join(missing)}")
-            for raw in reader:
-                row = {c: (raw.get(c) or "").strip() for c in columns}
-                problem = ""
-                if None in raw:
-                    width = len(raw[None]) + len(reader.fieldnames or [])
-                    problem = f"{width} fields, the header has fewer"
-                elif missing_fields := [c for c in columns if raw.get(c) is None]:
-                    problem = f"too few fields (no {', '.join(missing_fields)})"
-                yield reader.line_num, row, problem
-    except UnicodeDecodeError as exc:
-        raise _FileProblemError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except csv.Error as exc:
-        raise _FileProblemError(f"malformed CSV: {exc}") from exc
-
-
-def _rejected(file: str, line: int, key: str, reason: object) -> RowResult:
-    return RowResult(file, line, key, "rejected", str(reason))
+def _rejected(file: str, line: int, key: str, reason: object, field: str = "") -> RowResult:
+    return RowResult(file, line, key, "rejected", str(reason), field)
 
 
 def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportReport) -> None:
     for file, spec in ROW_FILES.items():
+        first_line: dict[str, int] = {}
+        batch: list[tuple[int, str, Row]] = []
         try:
-            for line, row, problem in _read(directory / file, tuple(spec.columns)):
-                if problem:
-                    report.rows.append(_rejected(file, line, "", f"malformed row: {problem}"))
+            for parsed in read_rows(directory / file, tuple(spec.columns)):
+                key = "/".join(parsed.row.get(column, "") for column in spec.key_columns)
+                if parsed.problem:
+                    reason = f"malformed row: {parsed.problem}"
+                    report.rows.append(_rejected(file, parsed.line, key, reason, parsed.field))
                     continue
-                key = "/".join(row[column] for column in spec.key_columns)
-                try:
-                    outcome = spec.write(engine, actor, row)
-                except (OperationsError, IntegrityError) as exc:
-                    report.rows.append(_rejected(file, line, key, _reason(exc)))
+                if key in first_line:
+                    reason = f"duplicate key: line {first_line[key]} has it (the first row wins)"
+                    field = "/".join(spec.key_columns)
+                    report.rows.append(_rejected(file, parsed.line, key, reason, field))
                     continue
-                report.rows.append(RowResult(file, line, key, outcome))
-        except _FileProblemError as exc:
+                first_line[key] = parsed.line
+                batch.append((parsed.line, key, parsed.row))
+                if len(batch) == BATCH_ROWS:
+                    report.rows.extend(_write_batch(engine, actor, file, spec, batch))
+                    batch = []
+        except FileProblemError as exc:
             report.rows.append(_rejected(file, 0, "", exc))
+        report.rows.extend(_write_batch(engine, actor, file, spec, batch))
+
+
+def _write_batch(
+    engine: Engine, actor: Actor, file: str, spec: RowFile, batch: list[tuple[int, str, Row]]
+) -> list[RowResult]:
+    """Write ``batch`` in one transaction, each row in its own savepoint; the rows' results."""
+    if not batch:
+        return []
+    results: list[RowResult] = []
+    try:
+        with transaction(engine) as session:
+            for line, key, row in batch:
+                try:
+                    outcome = spec.write(session, actor, row)
+                except (OperationsError, IntegrityError) as exc:
+                    results.append(_rejected(file, line, key, _reason(exc), spec.field(exc)))
+                    continue
+                results.append(RowResult(file, line, key, outcome))
+    except SQLAlchemyError as exc:  # the commit itself failed: none of the batch was written
+        reason = f"not written: the batch of lines {batch[0][0]}-{batch[-1][0]} failed ({exc})"
+        return [_rejected(file, line, key, reason) for line, key, _ in batch]
+    return results
 
 
 def _reason(exc: Exception) -> str:
@@ -206,12 +220,17 @@ def _import_planograms(engine: Engine, actor: Actor, directory: Path, report: Im
     groups: dict[tuple[str, str], list[tuple[int, Row, str]]] = defaultdict(list)
     results: list[RowResult] = []
     try:
-        for line, row, problem in _read(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
-            if problem and not (row["asset_number"] and row["cabinet_index"]):
-                results.append(_rejected(PLANOGRAM_FILE, line, "", f"malformed row: {problem}"))
+        for parsed in read_rows(directory / PLANOGRAM_FILE, PLANOGRAM_COLUMNS):
+            line, row, problem = parsed.line, parsed.row, parsed.problem
+            if problem and not (row.get("asset_number") and row.get("cabinet_index")):
+                key = "/".join(row.get(c, "") for c in ("asset_number", "cabinet_index", "slot"))
+                reason = f"malformed row: {problem}"
+                results.append(
+                    _rejected(PLANOGRAM_FILE, line, key.strip("/"), reason, parsed.field)
+                )
                 continue
             groups[row["asset_number"], row["cabinet_index"]].append((line, row, problem))
-    except _FileProblemError as exc:
+    except FileProblemError as exc:
         report.rows.append(_rejected(PLANOGRAM_FILE, 0, "", exc))
         return
     for (asset, index), lines in groups.items():

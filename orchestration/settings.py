@@ -7,6 +7,10 @@ and dashboards call :func:`load_settings` (and, where they run a model, :func:`l
 :func:`load_planogram_settings`, :func:`load_visit_rules`, :func:`ingest_workers`) and pass the
 values on. Those loaders read the environment when called, so a bad value fails the step that
 needs it, not every command.
+
+The home holds password hashes, sessions and the audit log: :func:`load_settings` sets the
+process umask so that everything created from then on (the home, its folders, the databases, the
+lake, and every server `cvd up` starts, which inherit the umask) is readable by the owner only.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ _Number = TypeVar("_Number", int, float)
 
 class SettingsError(ValueError):
     """A variable in the environment has a value that cannot be used (the message names it)."""
+
+
+# Files 0600, folders 0700: other local users must not read password hashes or the audit log.
+PRIVATE_UMASK = 0o077
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,11 @@ class Settings:
 
 
 def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
-    """Read the environment. ``home`` overrides ``CVD_HOME`` (the CLI's ``--home``)."""
+    """Read the environment. ``home`` overrides ``CVD_HOME`` (the CLI's ``--home``).
+
+    Also sets the process umask to :data:`PRIVATE_UMASK` (see the module docstring).
+    """
+    os.umask(PRIVATE_UMASK)
     resolved_home = Path(home or os.environ.get("CVD_HOME") or "data").expanduser().resolve()
     default_db = f"sqlite:///{resolved_home / 'cvd.sqlite'}"
     return Settings(

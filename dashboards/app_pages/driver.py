@@ -9,6 +9,7 @@ from datetime import date
 import streamlit as st
 
 from dashboards import actions, data, order_tables, session
+from dashboards.escape import md
 from operations.schema import ServiceOrder
 from operations.services import orders
 
@@ -34,7 +35,7 @@ def _cabinets(order: ServiceOrder, labels: dict[int, order_tables.CabinetLabel])
     items = order_tables.items_frame(order, labels)
     for cabinet_id, rows in items.groupby("cabinet_id", sort=False):
         place = order_tables.label(labels, int(cabinet_id))
-        st.markdown(f"**{place.machine}**  \n{place.location} · {place.address}")
+        st.markdown(f"**{md(place.machine)}**  \n{md(place.location)} · {md(place.address)}")
         shown = rows[["slot", "product", "load"]].copy()
         if order.status == "completed":
             shown["delivered"] = rows["delivered"]
@@ -64,7 +65,7 @@ def _complete(order: ServiceOrder, labels: dict[int, order_tables.CabinetLabel])
             machine = order_tables.label(labels, oc.cabinet_id).machine
             for item in oc.items:
                 delivered[(oc.cabinet_id, item.slot)] = st.number_input(
-                    f"{machine} · {item.slot} · {item.product.name}",
+                    md(f"{machine} · {item.slot} · {item.product.name}"),
                     min_value=0,
                     max_value=orders.MAX_QUANTITY,
                     value=item.quantity_planned,
@@ -81,7 +82,7 @@ def _complete(order: ServiceOrder, labels: dict[int, order_tables.CabinetLabel])
         return
     missing = [f"{cab}/{slot}" for (cab, slot), value in delivered.items() if value is None]
     if missing:
-        st.error(f"Enter a delivered quantity for {', '.join(missing)}. Nothing was changed.")
+        st.error(f"Enter a delivered quantity for {md(', '.join(missing))}. Nothing was changed.")
         return
     actions.perform(
         "complete the order",
@@ -114,8 +115,8 @@ def main() -> None:
     for order in todays:
         st.subheader(f"Order #{order.id} · {order.status.replace('_', ' ')}")
         st.caption(
-            f"Route {order.route.code} · planned {order.planned_date}"
-            + (f" · {order.note}" if order.note else "")
+            md(f"Route {order.route.code} · planned {order.planned_date}")
+            + (f" · {md(order.note)}" if order.note else "")
         )
         _cabinets(order, labels)
         if order.status == "draft":

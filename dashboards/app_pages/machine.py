@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import data, session, ui
+from dashboards.escape import md
 from dashboards.pages import ALL_ROLES
 
 COLOUR_BY = {"Days until sold out": "days_until_sold_out", "Units sold (28 days)": "units_sold"}
@@ -40,13 +41,14 @@ def _identity(serial: str) -> None:
         return
     m = frame.iloc[0]
     cols = st.columns(4)
+    # a metric's value is shown as plain text (only its label is Markdown)
     cols[0].metric("Asset", m["asset_number"] or "–")
     cols[1].metric("Status", m["status"])
     cols[2].metric("Route", f"{m['route_id'] or '–'} ({m['driver'] or 'no driver'})")
     cols[3].metric("Last read age (h)", f"{m['last_read_age_hours']:.1f}")
     st.markdown(
-        f"**{m['model'] or 'unknown model'}** ({m['device_type'] or '–'}), serial "
-        f"`{serial}` at **{m['location'] or 'no location'}**, {m['address'] or ''}. "
+        f"**{md(m['model'] or 'unknown model')}** ({md(m['device_type'] or '–')}), serial "
+        f"{md(serial)} at **{md(m['location'] or 'no location')}**, {md(m['address'])}. "
         f"Telemetry: {'yes' if m['telemetry'] else 'no'}; reads {m['reads_received']} of "
         f"{m['reads_expected']} expected; CRC failures {m['crc_failures']}; clock problems "
         f"{m['clock_problems']}; power outages {m['power_outages']}."
@@ -94,7 +96,7 @@ def _cabinets(serial: str) -> None:
         return
     for cabinet, group in slots.groupby("cabinet_index"):
         kind = group["cabinet_type"].dropna()
-        st.markdown(f"**Cabinet {cabinet}** {kind.iloc[0] if len(kind) else ''}")
+        st.markdown(f"**Cabinet {md(cabinet)}** {md(kind.iloc[0] if len(kind) else '')}")
         st.plotly_chart(_grid_figure(group, COLOUR_BY[label]), width="stretch")
     with st.expander("Slots as a table"):
         st.dataframe(slots.drop(columns=["rows", "columns"]), hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import data, session, ui
+from dashboards.escape import md
 from dashboards.pages import OFFICE
 
 VERSION_COLUMNS = [
@@ -35,7 +36,7 @@ def _current(versions: pd.DataFrame) -> str | None:
         st.warning("No model version is current: forecasts fall back to the baselines.")
         return None
     row = current.iloc[0]
-    st.subheader(f"Current: {row['model_version']}")
+    st.subheader(f"Current: {md(row['model_version'])}")
     cols = st.columns(4)
     cols[0].metric("MASE", _num(row["mase"]))
     cols[1].metric("WAPE", _num(row["wape"], percent=True))
@@ -43,7 +44,7 @@ def _current(versions: pd.DataFrame) -> str | None:
     cols[3].metric("Seasonal baseline MASE", _num(row["baseline_seasonal_mase"]))
     st.caption(
         f"Trained on {row['training_start']} to {row['training_end']}; data fingerprint "
-        f"{row['data_fingerprint']}; libraries {row['library_versions']}."
+        f"{md(row['data_fingerprint'])}; libraries {md(row['library_versions'])}."
     )
     return str(row["model_version"])
 

@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import data, session, ui
+from dashboards.escape import md
 from dashboards.pages import OFFICE
 
 
@@ -18,14 +19,14 @@ def _kpis(day: object) -> None:
         return
     for row in kpis.itertuples():
         cols = st.columns(4)
-        cols[0].metric(f"Revenue today ({row.currency})", ui.money(row.revenue_today))
+        cols[0].metric(f"Revenue today ({md(row.currency)})", ui.money(row.revenue_today))
         cols[1].metric("Units today", f"{int(row.units_today or 0):,}")
         delta = None
         if row.revenue_prev_week and not pd.isna(row.revenue_prev_week):
             change = float(row.revenue_week) / float(row.revenue_prev_week) - 1
             delta = f"{change:+.1%} vs week before"
         cols[2].metric(
-            f"Revenue last 7 days ({row.currency})", ui.money(row.revenue_week), delta=delta
+            f"Revenue last 7 days ({md(row.currency)})", ui.money(row.revenue_week), delta=delta
         )
         cols[3].metric(
             "Units last 7 days",

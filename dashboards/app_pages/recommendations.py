@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import actions, data, session
+from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
 from operations.services.recommendations import (
@@ -121,8 +122,8 @@ def _accepted(done: Decided) -> str:
     assert version is not None and order is not None
     return (
         f"Accepted {len(done.decisions)} recommendation(s): planogram v{version.version} is "
-        f"active; changeover order #{order.id} (route {order.route.code}, driver "
-        f"{order.driver_username or 'none'}, {order.planned_date}) waits to be scheduled."
+        f"active; changeover order #{order.id} (route {md(order.route.code)}, driver "
+        f"{md(order.driver_username or 'none')}, {order.planned_date}) waits to be scheduled."
     )
 
 
@@ -185,7 +186,7 @@ def main() -> None:
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
         elif pd.isna(cabinet_id):
-            st.warning(f"{asset} cabinet {cabinet} is not in the master data: cannot decide.")
+            st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
         else:
             _decide(mine, int(cabinet_id))
     _history()

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards import data, session, ui
 from dashboards.pages import OFFICE
+from transforms.spreadsheet import frame_csv
 
 GROUPS = {
     "Product": "product",
@@ -106,7 +107,7 @@ def main() -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="sales_table")
     st.download_button(
         "Download CSV",
-        shown.to_csv(index=False).encode(),
+        frame_csv(shown).encode(),
         file_name=f"sales_{GROUPS[group_label]}_{start}_{end}.csv",
         mime="text/csv",
         key="download",

@@ -10,11 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import actions, data, order_tables, session, ui
+from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
 from operations.schema import ORDER_STATUSES
 from operations.services import orders
 from operations.services.visit_orders import PlanOrders, PlanPick, create_orders_from_plan
+from transforms.spreadsheet import frame_csv
 
 MAX_REASON = 1000
 PLAN_COLUMNS = [
@@ -60,30 +62,26 @@ def _print_view(
     plan: pd.DataFrame, picks: pd.DataFrame, summary: pd.DataFrame, route: str, day: str
 ) -> None:
     """Plain markdown tables: what a browser prints cleanly on paper."""
-    lines = [f"### Pick list · route {route} · {day}", ""]
+    lines = [f"### Pick list · route {md(route)} · {md(day)}", ""]
     for stop in plan.itertuples():
         mine = picks[(picks["asset_number"] == stop.asset_number) & (picks["quantity"] > 0)]
         lines += [
-            f"**Stop {stop.stop}: {stop.asset_number}** · {stop.location or ''}",
+            f"**Stop {stop.stop}: {md(stop.asset_number)}** · {md(stop.location)}",
             "",
             "| cabinet | slot | product | load |",
             "|---|---|---|---:|",
         ]
         lines += [
-            f"| {p.cabinet_index} | {p.slot} | {_md(p.product_name)} | {p.quantity} |"
+            f"| {p.cabinet_index} | {md(p.slot)} | {md(p.product_name)} | {p.quantity} |"
             for p in mine.itertuples()
         ]
         lines.append("")
     lines += ["**Whole route, per product**", "", "| product | name | load |", "|---|---|---:|"]
     lines += [
-        f"| {s.product_id} | {_md(s.product_name)} | {s.quantity} |" for s in summary.itertuples()
+        f"| {md(s.product_id)} | {md(s.product_name)} | {s.quantity} |"
+        for s in summary.itertuples()
     ]
     st.markdown("\n".join(lines))
-
-
-def _md(text: object) -> str:
-    """Cell text safe inside a markdown table."""
-    return str(text).replace("|", "/").replace("*", "").replace("_", " ")
 
 
 def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
@@ -97,7 +95,7 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
         help="Otherwise the orders are drafts until scheduled on the Service orders tab.",
     )
     if not st.button(
-        f"Create service orders for {route} on {day}",
+        f"Create service orders for {md(route)} on {md(day)}",
         type="primary",
         key="create_orders",
         disabled=planned.empty,
@@ -107,7 +105,7 @@ def _create_orders(route: str, day: str, picks: pd.DataFrame) -> None:
 
     def outcome(result: PlanOrders) -> str:
         made = ", ".join(f"#{o.id}" for o in result.created) or "none"
-        skipped = "; ".join(f"{asset}: {why}" for asset, why in result.skipped.items())
+        skipped = "; ".join(f"{md(asset)}: {md(why)}" for asset, why in result.skipped.items())
         state = "scheduled" if release else "drafts: schedule them on the Service orders tab"
         return f"Created {len(result.created)} service orders ({made}; {state})." + (
             f" Skipped {skipped}." if skipped else ""
@@ -157,14 +155,14 @@ def _plan_tab() -> None:
     cols = st.columns(2)
     cols[0].download_button(
         "Pick list per machine (CSV)",
-        picks[PICK_COLUMNS].to_csv(index=False),
+        frame_csv(picks[PICK_COLUMNS]),
         file_name=f"picks-{route}-{day}.csv",
         mime="text/csv",
         key="csv_picks",
     )
     cols[1].download_button(
         "Route per product (CSV)",
-        summary.to_csv(index=False),
+        frame_csv(summary),
         file_name=f"route-{route}-{day}.csv",
         mime="text/csv",
         key="csv_route",
@@ -208,7 +206,7 @@ def _manage(shown: list[orders.ServiceOrder]) -> None:
                 else:
                     actions.perform(
                         "schedule orders",
-                        lambda: [orders.schedule_order(data.ops_db(), who, i) for i in chosen],
+                        lambda: orders.schedule_orders(data.ops_db(), who, chosen),
                         lambda done: f"Scheduled orders {', '.join(f'#{o.id}' for o in done)}.",
                     )
     open_ids = [o.id for o in shown if o.status in ("draft", "scheduled", "in_progress")]
@@ -220,7 +218,7 @@ def _manage(shown: list[orders.ServiceOrder]) -> None:
                 actions.perform(
                     "cancel the order",
                     lambda: orders.cancel_order(data.ops_db(), who, order_id, reason=reason),
-                    lambda done: f"Cancelled order #{done.id}: {done.cancel_reason}.",
+                    lambda done: f"Cancelled order #{done.id}: {md(done.cancel_reason)}.",
                 )
 
 

@@ -28,6 +28,7 @@ from operations.schema import (
     Route,
 )
 from operations.services.records import Saved, live, soft_delete, upsert
+from operations.services.users import require_driver
 
 # Entities that can be soft-deleted by natural key: (model, key column).
 DELETABLE: dict[str, tuple[type[Base], str]] = {
@@ -100,6 +101,10 @@ def save_route(
         "driver_username": check.username("driver", driver_text) if driver_text else None,
     }
     with transaction(db) as session:
+        if values["driver_username"] is not None:
+            # A name with no account yet is accepted: master data is imported before the
+            # accounts are made (`cvd up` makes one per route driver); its orders wait for it.
+            require_driver(session, "driver", values["driver_username"], missing_ok=True)
         return upsert(session, actor, Route, "route", key=key, values=values)
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, transaction
-from operations.errors import Conflict, NotFound, ValidationError
+from operations.errors import (
+    Conflict,
+    NotAllApplied,
+    NotFound,
+    OperationsError,
+    PermissionDenied,
+    ValidationError,
+)
 from operations.permissions import Action, Actor, Scope, require, require_on_route
 from operations.schema import (
     ORDER_STATUSES,
@@ -37,6 +44,7 @@ from operations.schema import (
 from operations.services.masterdata import get_route
 from operations.services.planograms import active_version
 from operations.services.records import live
+from operations.services.users import require_driver
 
 MAX_QUANTITY = 999
 # The step columns each status stamps: (time, user).
@@ -207,6 +215,28 @@ def schedule_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
         return _transition(session, actor, order, "scheduled", Action.SCHEDULE_ORDER)
 
 
+def schedule_orders(db: DbTarget, actor: Actor, order_ids: Sequence[int]) -> list[ServiceOrder]:
+    """draft → scheduled for every order of ``order_ids``, all or none (one transaction).
+
+    If one order cannot be scheduled, :class:`NotAllApplied` names it and why, and no order
+    changes (a refusal of the role itself is raised as the ``PermissionDenied`` it is).
+    """
+    ids = list(dict.fromkeys(order_ids))
+    if not ids:
+        raise ValidationError("order_ids", order_ids, "choose at least one order")
+    batch = "orders " + ", ".join(f"#{i}" for i in ids)
+    with transaction(db) as session:
+        scheduled = []
+        for order_id in ids:
+            try:
+                scheduled.append(schedule_order(session, actor, order_id))
+            except PermissionDenied:
+                raise
+            except OperationsError as refused:
+                raise NotAllApplied(f"order #{order_id}", refused, batch) from refused
+        return scheduled
+
+
 def start_order(db: DbTarget, actor: Actor, order_id: int) -> ServiceOrder:
     """scheduled → in_progress (the driver begins the visit)."""
     with transaction(db) as session:
@@ -232,15 +262,29 @@ def complete_order(
         unknown = [key for key in delivered if key not in items]
         if unknown:
             raise ValidationError("delivered", unknown[0], "not a (cabinet_id, slot) of the order")
+        capacity = _capacities(session, {cabinet_id for cabinet_id, _ in items})
         quantities = {
             key: check.integer(
-                "quantity_delivered", delivered.get(key, 0), minimum=0, maximum=MAX_QUANTITY
+                f"quantity_delivered[{key[0]}/{key[1]}]",
+                delivered.get(key, 0),
+                minimum=0,
+                maximum=capacity.get(key, MAX_QUANTITY),  # a slot holds no more than its size
             )
             for key in items
         }
         for key, item in items.items():
             item.quantity_delivered = quantities[key]
         return _transition(session, actor, order, "completed", Action.COMPLETE_ORDER)
+
+
+def _capacities(session: Session, cabinet_ids: set[int]) -> dict[tuple[int, str], int]:
+    """Each slot's capacity in its cabinet's active planogram, by ``(cabinet_id, slot)``."""
+    capacity: dict[tuple[int, str], int] = {}
+    for cabinet_id in cabinet_ids:
+        version = active_version(session, cabinet_id)
+        for slot in version.slots if version is not None else []:
+            capacity[cabinet_id, slot.slot] = slot.capacity
+    return capacity
 
 
 def cancel_order(db: DbTarget, actor: Actor, order_id: int, *, reason: object) -> ServiceOrder:
@@ -264,6 +308,7 @@ def reassign_order(db: DbTarget, actor: Actor, order_id: int, *, driver: object)
         order = _load(session, actor, Action.ASSIGN_ORDER, order_id)
         if order.status not in ("draft", "scheduled", "in_progress"):
             raise Conflict(f"service order {order.id} is {order.status}; it cannot be reassigned")
+        require_driver(session, "driver", driver_name)
         before = _dump(order)
         order.driver_username = driver_name
         session.flush()

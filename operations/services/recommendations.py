@@ -151,6 +151,18 @@ def _validated(
                 f"is for {rec.machine_serial} cabinet {rec.cabinet_index}, not for cabinet "
                 f"{cabinet.id} ({device.asset_number} cabinet {cabinet.cabinet_index})",
             )
+        # The optimiser names each recommendation model_version:serial:cabinet:slot
+        # (models/planogram/writer.py): an id that does not say what the fields say was not
+        # written by it, and must not be logged as its (or the AI's) decision.
+        if rec.recommendation_id not in {
+            f"{rec.model_version}:{serial}:{rec.cabinet_index}:{rec.slot}" for serial in serials
+        }:
+            raise ValidationError(
+                "recommendation_id",
+                rec.recommendation_id,
+                f"is not the id of model {rec.model_version}'s recommendation for "
+                f"{rec.machine_serial} cabinet {rec.cabinet_index} slot {rec.slot}",
+            )
         if rec.recommendation_id in seen_ids:
             raise ValidationError("recommendation_id", rec.recommendation_id, "listed twice")
         if rec.slot in seen_slots:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from operations import audit, throttle
 from operations import validation as check
@@ -38,6 +39,10 @@ def set_role(db: DbTarget, actor: Actor, username: str, role: object) -> User:
     role_name = check.choice("role", role, ROLES)
     with transaction(db) as session:
         user = live(session, User, "user", username=username)
+        if role_name != "admin" and _last_active_admin(session, user):
+            raise ValidationError(
+                "role", role_name, f"{username} is the last active admin: make another admin first"
+            )
         before = audit.snapshot(user)
         user.role = role_name
         session.flush()
@@ -62,12 +67,40 @@ def deactivate_user(db: DbTarget, actor: Actor, username: str) -> None:
     require(actor, Action.MANAGE_USERS)
     with transaction(db) as session:
         user = live(session, User, "user", username=username)
+        if username == actor.username:
+            raise ValidationError("username", username, "an admin cannot deactivate themselves")
+        if _last_active_admin(session, user):
+            raise ValidationError(
+                "username", username, "is the last active admin: make another admin first"
+            )
         session.execute(
             update(UserSession)
             .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
         soft_delete(session, actor, user, "user", username)
+
+
+def require_driver(session: Session, field: str, name: str, *, missing_ok: bool = False) -> None:
+    """Refuse ``name`` for ``field`` unless it is an active account with the driver role
+    (``missing_ok``: or no account at all)."""
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        if missing_ok:
+            return
+        raise ValidationError(field, name, "no such user account")
+    if user.deleted_at is not None:
+        raise ValidationError(field, name, "the account is deactivated")
+    if user.role != "driver":
+        raise ValidationError(field, name, f"the account's role is {user.role}, not driver")
+
+
+def _last_active_admin(session: Session, user: User) -> bool:
+    if user.role != "admin" or user.deleted_at is not None:
+        return False
+    admins = select(func.count()).select_from(User)
+    admins = admins.where(User.role == "admin", User.deleted_at.is_(None))
+    return session.scalar(admins) == 1
 
 
 def list_users(db: DbTarget, actor: Actor) -> list[User]:

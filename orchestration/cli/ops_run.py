@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -139,11 +140,12 @@ def run_import_master_data(args: argparse.Namespace) -> int:
     console.print(table)
     if report.rejected:
         rejected = Table(title="rejected rows (and rows held back with them)")
-        for column in ("file", "line", "key", "reason"):
+        for column in ("file", "line", "key", "field", "reason"):
             rejected.add_column(column, overflow="fold")
         for row in report.rows:
             if row.outcome in ("rejected", "not_applied"):
-                rejected.add_row(row.file, str(row.line), row.key, row.reason)
+                cells = (row.file, str(row.line), row.key, row.field, row.reason)
+                rejected.add_row(*(escape(cell) for cell in cells))  # no rich markup from data
         console.print(rejected)
         return 1
     return 0

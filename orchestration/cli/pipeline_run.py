@@ -15,12 +15,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
 from ingest.ledger import arrival_days
 from ingest.stale import contiguous_blocks, stale_days
 from orchestration.settings import Settings, load_settings
+from transforms.spreadsheet import write_rows
 
 console = Console(stderr=True)
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
@@ -227,17 +229,13 @@ def _print_query(con: duckdb.DuckDBPyConnection, sql: str, out: Console, csv: bo
         console.print(f"[red]{exc}[/red]")
         return 1
     if csv:
-        import csv as csv_module  # noqa: PLC0415
-
-        writer = csv_module.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
+        write_rows(sys.stdout, names, rows)  # formulas neutralised: the file meets a spreadsheet
         return 0
     table = Table(show_lines=False)
     for name in names:
         table.add_column(name)
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*["" if v is None else escape(str(v)) for v in row])  # no rich markup
     out.print(table)
     out.print(f"{len(rows)} row(s)")
     return 0

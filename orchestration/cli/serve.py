@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,28 +26,60 @@ import dashboards
 log = logging.getLogger(__name__)
 
 DASHBOARD_APP = Path(dashboards.__file__).resolve().parent / "app.py"
+# Streamlit reads .streamlit/config.toml only from the working directory: pass it as flags.
+STREAMLIT_CONFIG = DASHBOARD_APP.parents[1] / ".streamlit" / "config.toml"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The Dagster UI has no sign-in and accepts cross-site state changes (a text/plain POST to
+# /graphql from any page starts a sensor): it never listens beyond this machine.
+LOOPBACK = "127.0.0.1"
+DAGSTER_UI_WARNING = (
+    "the Dagster UI has no sign-in and accepts requests from any web page: it listens on "
+    "127.0.0.1 only; to reach it from elsewhere, put the authenticating proxy of "
+    "docs/deploy.md in front of it"
+)
 # Exit code when a server stopped by itself (its own code is printed beside it).
 SERVER_DIED = 3
 
 
 @dataclass(frozen=True)
 class Server:
-    """A server process to run: a name for messages, its command line and the URL it serves."""
+    """A server process to run: a name for messages, its command line, the URL it serves and
+    a warning printed beside the URL (empty for none)."""
 
     name: str
     argv: tuple[str, ...]
     url: str
+    warning: str = ""
 
 
-def dagster_server(port: int, host: str = "127.0.0.1") -> Server:
-    """`dagster dev` over the CVD definitions (the UI, the daemon for sensors and schedules)."""
-    argv = ("-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", host, "-p", str(port))
-    return Server("Dagster UI", (sys.executable, *argv), f"http://{host}:{port}")
+def dagster_server(port: int) -> Server:
+    """`dagster dev` over the CVD definitions (the UI, the daemon for sensors and schedules),
+    on the loopback only: no option or environment variable moves it (an explicit ``-h`` beats
+    ``DAGSTER_WEBSERVER_HOST``)."""
+    argv = ("-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", LOOPBACK)
+    return Server(
+        "Dagster UI",
+        (sys.executable, *argv, "-p", str(port)),
+        f"http://{LOOPBACK}:{port}",
+        DAGSTER_UI_WARNING,
+    )
 
 
-def dashboard_server(port: int, host: str = "127.0.0.1") -> Server:
-    """`streamlit run dashboards/app.py`, headless, local only, no usage statistics."""
+def streamlit_options(config: Path = STREAMLIT_CONFIG) -> tuple[str, ...]:
+    """The options of the shipped ``.streamlit/config.toml`` as ``--section.name value`` flags."""
+    with config.open("rb") as handle:
+        sections = tomllib.load(handle)
+    flags: list[str] = []
+    for section, options in sections.items():
+        for name, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [f"--{section}.{name}", text]
+    return tuple(flags)
+
+
+def dashboard_server(port: int, host: str = LOOPBACK) -> Server:
+    """`streamlit run dashboards/app.py`, headless, local only, no usage statistics, with the
+    shipped Streamlit options (no error details, small uploads, minimal toolbar)."""
     argv = (
         "-m",
         "streamlit",
@@ -60,6 +93,7 @@ def dashboard_server(port: int, host: str = "127.0.0.1") -> Server:
         host,
         "--browser.gatherUsageStats",
         "false",
+        *streamlit_options(),
     )
     return Server("dashboards", (sys.executable, *argv), f"http://{host}:{port}")
 
@@ -125,6 +159,8 @@ def serve(
                 )
             )
             announce(f"{server.name}: {server.url}   (pid {processes[-1].pid})")
+            if server.warning:
+                announce(f"  warning: {server.warning}")
         announce("Ctrl-C stops both.")
         while not stop_requested:
             for server, proc in zip(servers, processes, strict=True):

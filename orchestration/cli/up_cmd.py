@@ -44,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (the terminal is often shared or logged)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415  (SQLAlchemy only when run)
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _never_received(settings: Settings) -> bool:
     from ingest.receive import arrival_days  # noqa: PLC0415
 
@@ -89,8 +96,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.home)
     home = str(settings.home)
     console.print(f"CVD home: [bold]{home}[/bold]")
+    console.print(f"operational database: {masked_url(settings.database_url)}")
     db.upgrade(settings.database_url)
-    console.print(f"operational database at head: {settings.database_url}")
+    console.print("operational database at head")
     if _never_received(settings):
         console.print(
             f"nothing received yet: demo data for {args.machines} machines x {args.days} days"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from operations import db
+from operations import csv_rows, db
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM
 from operations.services import devices, masterdata, planograms
@@ -310,3 +310,85 @@ def test_a_malformed_row_holds_back_its_cabinet(engine: Engine, tmp_path: Path) 
     with db.transaction(engine) as session:
         cabinet = devices.get_cabinet(session, "A200", 1)
     assert planograms.get_active_planogram(engine, SYSTEM, cabinet.id) == []
+
+
+def test_a_200_kb_field_is_one_rejected_row_and_the_file_goes_on(
+    engine: Engine, tmp_path: Path
+) -> None:
+    huge = "x" * 200_000  # over csv's default field limit (131,072), which stopped the reader
+    files = dict(FILES)
+    files["products.csv"] = FILES["products.csv"] + (
+        f"P004,{huge},Snacks,1.00,0.10,S\n"  # line 5
+        "P005,Juice,Drinks,1.50,0.60,M\n"  # line 6: fine, after the bad one
+    )
+    report = import_master_data(engine, _write(tmp_path / "huge", files))
+    [rejected] = report.rejected
+    assert (rejected.file, rejected.line, rejected.key, rejected.field) == (
+        "products.csv",
+        5,
+        "P004",
+        "name",
+    )
+    assert "200,000 characters" in rejected.reason
+    products = {p["product_id"] for p in masterdata.export_tables(engine)["products"]}
+    assert products == {"P001", "P002", "P003", "P005"}
+    assert report.total("created") == sum(ROWS.values()) + 1  # every other file loaded too
+
+
+def test_a_key_repeated_in_one_file_keeps_the_first_row_and_rejects_the_others(
+    engine: Engine, tmp_path: Path
+) -> None:
+    files = dict(FILES)
+    files["products.csv"] = FILES["products.csv"] + (
+        "P001,Cola 1l,Drinks,2.50,0.80,L\n"  # line 5: P001 again (line 2 has it)
+        "P001,Cola 2l,Drinks,3.50,0.90,L\n"  # line 6: and again
+    )
+    files["cabinets.csv"] = FILES["cabinets.csv"] + "A100,1,Cooler 5x8,5,8\n"  # line 5
+    report = import_master_data(engine, _write(tmp_path / "twice", files))
+    rejected = [(r.file, r.line, r.key, r.field, r.reason) for r in report.rejected]
+    first_wins = "duplicate key: line {} has it (the first row wins)"
+    assert rejected == [
+        ("products.csv", 5, "P001", "product_id", first_wins.format(2)),
+        ("products.csv", 6, "P001", "product_id", first_wins.format(2)),
+        ("cabinets.csv", 5, "A100/1", "asset_number/cabinet_index", first_wins.format(2)),
+    ]
+    cola = next(
+        p for p in masterdata.export_tables(engine)["products"] if p["product_id"] == "P001"
+    )
+    assert (cola["name"], cola["price_cents"]) == ("Cola 0.5l", 180)
+
+
+def test_malformed_and_invalid_rows_name_line_field_and_key(engine: Engine, tmp_path: Path) -> None:
+    files = dict(FILES)
+    files["products.csv"] = FILES["products.csv"] + (
+        "P004,Tea,Drinks,1.00,0.40,S,surplus\n"  # line 5: one field too many
+        "P005,Tea,Drinks\n"  # line 6: too few
+        "P006,Water,Drinks,free,0.10,S\n"  # line 7: bad price
+    )
+    files["devices.csv"] = FILES["devices.csv"] + "A300,SN300,Crane,snack,L99,R1,true,1010100\n"
+    report = import_master_data(engine, _write(tmp_path / "malformed", files))
+    found = {(r.file, r.line): (r.key, r.field) for r in report.rejected}
+    assert found == {
+        ("products.csv", 5): ("P004", ""),
+        ("products.csv", 6): ("P005", "price"),
+        ("products.csv", 7): ("P006", "price"),
+        ("devices.csv", 4): ("A300", "location_id"),
+    }
+
+
+def test_a_file_over_the_size_cap_is_refused_whole_with_a_clear_error(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_rows, "MAX_FILE_BYTES", 150)  # instead of writing 32 MB
+    files = dict(FILES)
+    files["products.csv"] = FILES["products.csv"] + "".join(
+        f"P{n:03d},Water,Drinks,1.00,0.10,S\n" for n in range(10, 20)
+    )
+    size = len(files["products.csv"].encode())
+    report = import_master_data(engine, _write(tmp_path / "big", files))
+    refused = [r for r in report.rejected if r.file == "products.csv"]
+    assert [(r.line, r.key) for r in refused] == [(0, "")]
+    assert refused[0].reason == (
+        f"{size:,} bytes, over the 150-byte limit of one master-data file: split it"
+    )
+    assert masterdata.export_tables(engine)["products"] == []  # nothing of it was written

@@ -9,10 +9,16 @@ from ops_world import World, table_contents
 from sqlalchemy import select
 
 from operations import audit
-from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from operations.errors import (
+    Conflict,
+    NotAllApplied,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from operations.permissions import SYSTEM
 from operations.schema import AuditEntry, ServiceOrder, ServiceOrderItem
-from operations.services import masterdata, orders
+from operations.services import masterdata, orders, users
 
 
 def test_full_life_cycle_records_who_did_what(world: World) -> None:
@@ -315,3 +321,83 @@ def test_reassigning_is_for_managers_and_open_orders_only(world: World) -> None:
     entry = audit.list_entries(world.engine, world.actors["ann"], entity="service_order")[0]
     assert entry.action == "order.assign"
     assert (json.loads(entry.before or "{}")["driver_username"], entry.actor) == ("dave", "ann")
+
+
+def test_scheduling_several_orders_is_all_or_nothing(world: World, unchanged: None) -> None:
+    draft, already = world.orders["draft"], world.orders["scheduled"]
+    with pytest.raises(NotAllApplied) as refused:
+        orders.schedule_orders(world.engine, world.actors["max"], [draft, already])
+    message = str(refused.value)
+    assert f"order #{already}" in message and "scheduled" in message
+    assert f"none of orders #{draft}, #{already} was changed" in message
+    assert orders.get_order(world.engine, SYSTEM, draft).status == "draft"  # not half done
+
+
+def test_scheduling_several_drafts_schedules_each(world: World) -> None:
+    first = world.orders["draft"]
+    second = orders.create_order(
+        world.engine,
+        world.actors["max"],
+        route_code="R1",
+        planned_date="2026-12-06",
+        cabinets={world.cabinets["A1"]: [orders.ItemSpec("A1", 2)]},
+    ).id
+    done = orders.schedule_orders(world.engine, world.actors["max"], [first, second])
+    assert [(o.id, o.status, o.scheduled_by) for o in done] == [
+        (first, "scheduled", "max"),
+        (second, "scheduled", "max"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("driver", "problem"),
+    [
+        ("vic", "the account.s role is viewer, not driver"),
+        ("max", "the account.s role is manager, not driver"),
+        ("nobody", "no such user account"),
+    ],
+)
+def test_orders_are_reassigned_only_to_active_drivers(
+    driver: str, problem: str, world: World, unchanged: None
+) -> None:
+    with pytest.raises(ValidationError, match=rf"^driver='{driver}': {problem}"):
+        orders.reassign_order(
+            world.engine, world.actors["max"], world.orders["draft"], driver=driver
+        )
+
+
+def test_orders_are_not_reassigned_to_a_deactivated_driver(world: World) -> None:
+    users.deactivate_user(world.engine, world.actors["ann"], "erin")
+    before = table_contents(world.engine)
+    with pytest.raises(ValidationError, match=r"^driver='erin': the account is deactivated"):
+        orders.reassign_order(
+            world.engine, world.actors["max"], world.orders["draft"], driver="erin"
+        )
+    assert table_contents(world.engine) == before
+
+
+@pytest.mark.parametrize("driver", ["vic", "ann"])
+def test_a_route_is_not_given_to_an_account_that_is_not_a_driver(
+    driver: str, world: World, unchanged: None
+) -> None:
+    with pytest.raises(ValidationError, match=rf"^driver='{driver}': the account's role is"):
+        masterdata.save_route(world.engine, SYSTEM, code="R1", name="North", driver=driver)
+
+
+def test_a_route_may_name_a_driver_whose_account_comes_later(world: World) -> None:
+    saved = masterdata.save_route(world.engine, SYSTEM, code="R5", name="New", driver="newbie")
+    assert saved.record.driver_username == "newbie"
+
+
+def test_completion_is_bounded_by_the_slot_capacity(world: World) -> None:
+    order_id, a1 = world.orders["in_progress"], world.cabinets["A1"]
+    before = table_contents(world.engine)
+    # slot A1 of cabinet A1 holds 8 (ops_world): 9 or 999 cannot have been delivered
+    for too_many in (9, 999):
+        with pytest.raises(ValidationError, match=rf"^quantity_delivered\[{a1}/A1\]={too_many}"):
+            orders.complete_order(
+                world.engine, world.actors["dave"], order_id, {(a1, "A1"): too_many}
+            )
+    assert table_contents(world.engine) == before
+    done = orders.complete_order(world.engine, world.actors["dave"], order_id, {(a1, "A1"): 8})
+    assert [i.quantity_delivered for oc in done.cabinets for i in oc.items] == [8]

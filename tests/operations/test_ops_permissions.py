@@ -17,9 +17,9 @@ from ops_world import World, table_contents
 
 from ingest import requeue
 from operations import audit
-from operations.errors import PermissionDenied
+from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
-from operations.permissions import Action, Actor
+from operations.permissions import SYSTEM, Action, Actor
 from operations.services import masterdata, orders, planograms, recommendations, users
 from orchestration.settings import load_settings
 
@@ -52,6 +52,7 @@ _REC = recommendations.RecommendationSpec(
     recommended_product_id="P1",
     capacity=10,
     par_level=5,
+    model_version="m1",
 )
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
@@ -194,3 +195,29 @@ def test_unknown_role_is_refused_everything(world: World, tmp_path: Path) -> Non
         with pytest.raises(PermissionDenied):
             _perform(action, world, stranger, tmp_path)
     assert table_contents(world.engine) == before
+
+
+def test_the_last_active_admin_is_neither_demoted_nor_deactivated(
+    world: World, unchanged: None
+) -> None:
+    ann = world.actors["ann"]  # the seeded world's only admin
+    with pytest.raises(ValidationError, match=r"^role='manager': ann is the last active admin"):
+        users.set_role(world.engine, ann, "ann", "manager")
+    with pytest.raises(ValidationError, match=r"^username='ann': is the last active admin"):
+        users.deactivate_user(world.engine, SYSTEM, "ann")
+
+
+def test_an_admin_cannot_deactivate_themselves(world: World) -> None:
+    ann = world.actors["ann"]
+    users.add_user(world.engine, ann, username="zoe", role="admin", password="zoe-password-12")
+    before = table_contents(world.engine)
+    with pytest.raises(ValidationError, match=r"^username='ann': an admin cannot deactivate"):
+        users.deactivate_user(world.engine, ann, "ann")
+    assert table_contents(world.engine) == before
+    # with a second admin, either may step down to another role, and be deactivated by the other
+    users.set_role(world.engine, ann, "zoe", "manager")
+    users.set_role(world.engine, ann, "zoe", "admin")
+    zoe = Actor(username="zoe", role="admin")
+    users.deactivate_user(world.engine, zoe, "ann")
+    with pytest.raises(ValidationError, match="last active admin"):
+        users.set_role(world.engine, zoe, "zoe", "viewer")

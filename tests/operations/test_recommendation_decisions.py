@@ -170,7 +170,11 @@ BAD_SPECS = {
     "other machine": (replace(SWAP_A2, machine_serial="S-A2"), ValidationError, "not for cabinet"),
     "other cabinet index": (replace(SWAP_A2, cabinet=2), ValidationError, "not for cabinet"),
     "stale product": (replace(SWAP_A2, current_product_id="P1"), Conflict, "now holds P2"),
-    "slot not in planogram": (replace(SWAP_A2, slot="C3"), Conflict, "not in the active"),
+    "slot not in planogram": (
+        replace(SWAP_A2, slot="C3", recommendation_id="m1:S-A1:1:C3"),
+        Conflict,
+        "not in the active",
+    ),
     "slot outside cabinet": (replace(SWAP_A2, slot="Z99"), ValidationError, "outside"),
     "unknown product": (replace(SWAP_A2, recommended_product_id="P404"), NotFound, "P404"),
     "par above capacity": (replace(SWAP_A2, par_level=10), ValidationError, "between 0 and 9"),
@@ -207,7 +211,7 @@ def test_a_recommendation_under_an_alias_serial_is_for_the_same_machine(world: W
 
 def test_same_slot_twice_and_empty_selection_are_refused(world: World) -> None:
     max_, cabinet = world.actors["max"], world.cabinets["A1"]
-    twin = replace(SWAP_A2, recommendation_id="m1:S-A1:1:A2:b")
+    twin = replace(SWAP_A2, recommendation_id="m2:S-A1:1:A2", model_version="m2")
     with pytest.raises(ValidationError, match="two recommendations"):
         recommendations.accept_recommendations(world.engine, max_, cabinet, [SWAP_A2, twin])
     with pytest.raises(ValidationError, match="at least one"):
@@ -271,3 +275,21 @@ def test_from_row_takes_the_warehouse_columns() -> None:
     }
     spec = RecommendationSpec.from_row(row)
     assert replace(spec, selection=None, asset_number=None) == SWAP_A2
+
+
+@pytest.mark.parametrize(
+    "made_up",
+    ["invented-by-hand", "m1:S-A1:1:A3", "m9:S-A1:1:A2", "m1:S-A2:1:A2", "m1:S-A1:2:A2"],
+)
+def test_a_made_up_recommendation_id_is_not_logged_as_a_decision(
+    made_up: str, world: World, unchanged: None
+) -> None:
+    forged = replace(SWAP_A2, recommendation_id=made_up)  # source "ai", model m1, slot A2
+    with pytest.raises(ValidationError, match=rf"^recommendation_id='{made_up}': is not the id"):
+        recommendations.accept_recommendations(
+            world.engine, world.actors["max"], world.cabinets["A1"], [forged]
+        )
+    with pytest.raises(ValidationError, match="recommendation_id"):
+        recommendations.reject_recommendations(
+            world.engine, world.actors["max"], world.cabinets["A1"], [forged], reason="no"
+        )

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -27,6 +28,13 @@ from operations.auth import authenticate
 UP = (sys.executable, "-m", "orchestration", "up")
 SERVE_EXITED_BY_ITSELF = 3  # documented in orchestration/cli/serve.py
 PASSWORD_ROW = re.compile(r"│\s*([a-z0-9._-]+)\s*│\s*(admin|manager|driver|viewer)\s*│\s*(\S+)\s*│")
+# What a careless environment might set to move the servers off the loopback.
+HOSTILE_HOSTS = {
+    "DAGSTER_WEBSERVER_HOST": "0.0.0.0",
+    "DAGIT_HOST": "0.0.0.0",
+    "STREAMLIT_SERVER_ADDRESS": "0.0.0.0",
+}
+LOOPBACK_HEX = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
 SERVER_LINE = re.compile(r"^(Dagster UI|dashboards): (http://\S+)\s+\(pid (\d+)\)", re.MULTILINE)
 
 
@@ -40,14 +48,14 @@ def _env(home: Path) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(home)}
 
 
-def _up(home: Path, *args: str) -> Run:
+def _up(home: Path, *args: str, env: dict[str, str] | None = None) -> Run:
     proc = subprocess.run(
         [*UP, "--home", str(home), *args],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
-        env=_env(home),
+        env=_env(home) | (env or {}),
     )
     return Run(proc.returncode, proc.stdout + proc.stderr)
 
@@ -110,6 +118,28 @@ def test_up_creates_the_demo_accounts_once_with_working_passwords_never_stored(
     assert users == len(expected)
 
 
+def test_up_prints_the_database_url_with_its_password_masked(tmp_path: Path) -> None:
+    secret = "hunter2-not-for-terminals"
+    url = f"postgresql+psycopg://cvd:{secret}@127.0.0.1:{_free_port()}/cvd"
+    run = _up(tmp_path / "home", "--no-serve", env={"CVD_DATABASE_URL": url})
+    assert "postgresql+psycopg://cvd:***@127.0.0.1:" in run.output  # which database, still
+    assert secret not in run.output
+
+
+def test_up_creates_the_home_owner_only(fresh: tuple[Path, Run, Run]) -> None:
+    home, _, _ = fresh
+    database = sorted(home.glob("cvd.sqlite*"))
+    assert database  # the database, and its WAL files when they exist
+    for path in database:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    folders = [p for p in home.rglob("*") if p.is_dir()]
+    assert {"dagster", "lake", "inbox", "archive", "master-data"} <= {p.name for p in folders}
+    for folder in folders:  # nothing below the home is reachable by other users
+        assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, folder
+    for path in (home / "warehouse.duckdb", home / "dagster" / "dagster.yaml"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,7 +180,7 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
             [*UP, "--home", str(home), "--port", ports[0], "--dashboard-port", ports[1]],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_env(home),
+            env=_env(home) | HOSTILE_HOSTS,
         )
     servers: dict[str, tuple[str, int]] = {}
     try:
@@ -181,6 +211,45 @@ def test_up_serves_dagster_and_the_dashboards_and_ctrl_c_stops_both(serving: Ser
     for name, (url, pgid) in serving.servers.items():
         assert not _group_alive(pgid), f"{name} still running"
         assert _status(url) is None, f"{name} still answering"
+
+
+def _listening_hosts(port: int) -> set[str]:
+    """The local addresses (hex, as the kernel writes them) listening on TCP ``port``."""
+    hosts = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            host, port_hex = fields[1].split(":")
+            if fields[3] == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                hosts.add(host)
+    return hosts
+
+
+def _group_command_lines(pgid: int) -> list[list[str]]:
+    lines = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            group = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
+            if group == pgid:
+                lines.append((proc / "cmdline").read_bytes().decode().split("\0"))
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+    return lines
+
+
+def test_up_binds_both_servers_to_the_loopback_whatever_the_environment(
+    serving: Serving,
+) -> None:
+    for name, (url, _) in serving.servers.items():
+        port = int(url.rsplit(":", 1)[1])
+        assert _listening_hosts(port) == {LOOPBACK_HEX}, name  # not 0.0.0.0 (00000000)
+    _, dagster_group = serving.servers["Dagster UI"]
+    webservers = [c for c in _group_command_lines(dagster_group) if "dagster_webserver" in c]
+    assert webservers, "no dagster-webserver process in the Dagster UI's group"
+    for argv in webservers:
+        assert argv[argv.index("--host") + 1] == "127.0.0.1", argv
+    output = serving.log.read_text()
+    assert "the Dagster UI has no sign-in" in output  # said where the URL is printed
 
 
 def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Serving) -> None:
