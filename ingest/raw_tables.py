@@ -17,10 +17,15 @@ import pyarrow as pa
 import evadts
 import evadts.jsonout
 from evadts.model import CounterSet, Read, Selection
-from ingest.ledger import Delivery, deliveries_of_day
+from ingest.ledger import Delivery, deliveries_of_day, delivery_marker, skipped_contents
 from ingest.receive import blob_path
+from operations import validation
+from operations.errors import ValidationError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
+BUILD_FAILED = "build_failed"  # quarantine reason: building the file raised
+INVALID_SERIAL = "invalid_serial"  # quarantine reason: a serial the device registry refuses
+MAX_MESSAGE = 500  # characters of a quarantine message
 MONEY = pa.decimal128(20, 4)
 TS = pa.timestamp("us")
 TS_UTC = pa.timestamp("us", tz="UTC")
@@ -137,6 +142,10 @@ SCHEMAS: dict[str, pa.Schema] = {
 RAW_TABLES: tuple[str, ...] = tuple(SCHEMAS)
 
 
+# column lengths per table, reads, delivery ids, quarantined shas, serials: see DayResult
+Checkpoint = tuple[dict[str, dict[str, int]], int, int, set[str], dict[str, datetime]]
+
+
 @dataclass
 class DayResult:
     """The rows of one arrival day, and what the caller must act on."""
@@ -159,6 +168,22 @@ class DayResult:
         columns = self.rows[table]
         for name in SCHEMAS[table].names:
             columns[name].append(values.get(name))
+
+    def checkpoint(self) -> Checkpoint:
+        """Where the result stands now, for :meth:`rollback`."""
+        lengths = {t: {n: len(c) for n, c in cols.items()} for t, cols in self.rows.items()}
+        ids = len(self.delivery_ids)
+        return lengths, self.reads, ids, set(self.quarantined), dict(self.serials)
+
+    def rollback(self, mark: Checkpoint) -> None:
+        """Drop everything added since ``mark`` (a file that failed half-way)."""
+        lengths, self.reads, ids, quarantined, self.serials = mark
+        for table, columns in self.rows.items():
+            for name, column in columns.items():
+                del column[lengths[table].get(name, 0) :]
+        del self.delivery_ids[ids:]
+        for sha in set(self.quarantined) - quarantined:
+            del self.quarantined[sha]
 
     def tables(self) -> dict[str, pa.Table]:
         """The rows as Arrow tables with the fixed schemas."""
@@ -351,6 +376,16 @@ def _quarantine(
     record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
 
 
+def _serial_refused(serial: str, source: str | None) -> str | None:
+    """Why the device registry would refuse ``serial`` (its own check, so the two never
+    disagree), or None: such a read is quarantined, where registering it would fail the run."""
+    try:
+        validation.dex_serial(source or "serial", serial)
+    except ValidationError as error:
+        return str(error)
+    return None
+
+
 def _read_reason(read: Read) -> tuple[str, str]:
     errors = [p for p in read.problems if p.severity == "error"]
     if errors:
@@ -359,10 +394,55 @@ def _read_reason(read: Read) -> tuple[str, str]:
 
 
 def build_day(archive: Path, day: str) -> DayResult:
-    """Parse every delivery of arrival day ``day`` into raw rows and quarantine records."""
+    """Parse every delivery of arrival day ``day`` into raw rows and quarantine records.
+
+    A file whose building fails in any way is quarantined (reason ``build_failed``) with none
+    of its rows kept, and the day goes on: no single file can stop a day from landing. Content
+    an operator skipped (``cvd quarantine skip``) is listed, not parsed."""
     result = DayResult()
+    skipped = skipped_contents(archive)
     for delivery, first in deliveries_of_day(archive, day):
-        result.delivery_ids.append(delivery.delivery_id)
+        mark = result.checkpoint()
+        try:
+            _build_files(archive, [(delivery, first)], result, skipped)
+        except Exception as error:  # any failure of one file quarantines that file only
+            result.rollback(mark)
+            _build_failed(result, delivery, error)
+    return result
+
+
+def _build_failed(result: DayResult, delivery: Delivery, error: Exception) -> None:
+    """Quarantine a file whose building raised (its rows were rolled back)."""
+    received = datetime.fromisoformat(delivery.received_at)
+    message = f"{type(error).__name__}: {error}"[:MAX_MESSAGE]
+    result.delivery_ids.append(delivery.delivery_id)
+    _quarantine(
+        result, delivery, received=received, read_index=None, reason=BUILD_FAILED, message=message
+    )
+    result.add(
+        "dex_files",
+        delivery_id=delivery.delivery_id,
+        sha256=delivery.sha256,
+        original_name=delivery.original_name,
+        size=delivery.size,
+        received_at=received,
+        status="quarantined",
+        reason=BUILD_FAILED,
+        reads=0,
+        usable_reads=0,
+    )
+
+
+def _build_files(
+    archive: Path,
+    deliveries: list[tuple[Delivery, Delivery]],
+    result: DayResult,
+    skipped: dict[str, str],
+) -> None:
+    """Add the rows of ``deliveries`` (each with the first delivery of its bytes) to ``result``."""
+    for delivery, first in deliveries:
+        is_skipped = delivery.sha256 in skipped
+        result.delivery_ids.append(delivery_marker(delivery.delivery_id, is_skipped))
         received = datetime.fromisoformat(delivery.received_at)
         file_row = {
             "delivery_id": delivery.delivery_id,
@@ -373,6 +453,9 @@ def build_day(archive: Path, day: str) -> DayResult:
             "reads": 0,
             "usable_reads": 0,
         }
+        if is_skipped:
+            result.add("dex_files", **file_row, status="skipped", reason=skipped[delivery.sha256])
+            continue
         if first.delivery_id != delivery.delivery_id:
             result.add(
                 "dex_files",
@@ -422,6 +505,15 @@ def build_day(archive: Path, day: str) -> DayResult:
                     reason="no_serial",
                     message="no ID101, ID106, CB101 or DXS01 names the machine",
                 )
+            elif (refused := _serial_refused(serial, source)) is not None:
+                _quarantine(
+                    result,
+                    delivery,
+                    received=received,
+                    read_index=read.index,
+                    reason=INVALID_SERIAL,
+                    message=refused,
+                )
             else:
                 usable += 1
                 _add_read(
@@ -462,4 +554,3 @@ def build_day(archive: Path, day: str) -> DayResult:
             status=status,
             reason=",".join(reasons) or None,
         )
-    return result

@@ -7,6 +7,7 @@ Shared by `cvd quarantine requeue` and the Data quality page. Permission ``quara
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,23 +31,49 @@ class Requeued:
     reparse_day: str | None
 
 
-def quarantined(settings: Settings) -> list[dict[str, Any]]:
-    """Every quarantine record (``$CVD_HOME/quarantine/<sha256>.json``), by file name."""
+@dataclass(frozen=True)
+class QuarantinePage:
+    """One page of quarantine records, and how many there are in all."""
+
+    records: list[dict[str, Any]]
+    total: int
+
+
+def _record_names(settings: Settings) -> list[str]:
+    """The names of every quarantine record (``<sha256>.json``), sorted; none is read."""
     folder = settings.quarantine
-    records = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text()) for path in records]
+    if not folder.is_dir():
+        return []
+    return sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
+
+
+def quarantined(settings: Settings, *, limit: int = 50, offset: int = 0) -> QuarantinePage:
+    """Quarantine records ``offset`` to ``offset + limit`` (``$CVD_HOME/quarantine/<sha256>.json``,
+    by file name): only the records of the page are read, so a large quarantine costs a listing
+    of names, never all the records in memory."""
+    names = _record_names(settings)
+    page = names[offset : offset + limit]
+    records = [json.loads((settings.quarantine / name).read_text()) for name in page]
+    return QuarantinePage(records, len(names))
+
+
+def clean_sha_prefix(sha_prefix: str) -> str:
+    """``sha_prefix`` lower-cased, refused unless it is 1 to 64 hexadecimal digits."""
+    prefix = sha_prefix.strip().lower()
+    if not prefix or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
+        raise ValidationError("sha256", sha_prefix[:80], "must be 1 to 64 hexadecimal digits")
+    return prefix
 
 
 def find_record(settings: Settings, sha_prefix: str) -> dict[str, Any]:
     """The one quarantine record whose sha256 starts with ``sha_prefix``."""
-    prefix = sha_prefix.strip().lower()
-    if not prefix or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
-        raise ValidationError("sha256", sha_prefix[:80], "must be 1 to 64 hexadecimal digits")
-    matches = [r for r in quarantined(settings) if r["sha256"].startswith(prefix)]
+    prefix = clean_sha_prefix(sha_prefix)
+    names = [n for n in _record_names(settings) if n.startswith(prefix)]
+    matches = [json.loads((settings.quarantine / n).read_text()) for n in names[:2]]
     if not matches:
         raise NotFound("quarantined file", prefix)
     if len(matches) > 1:
-        raise ValidationError("sha256", prefix, f"matches {len(matches)} files: give more digits")
+        raise ValidationError("sha256", prefix, f"matches {len(names)} files: give more digits")
     return matches[0]
 
 

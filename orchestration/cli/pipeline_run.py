@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -251,17 +252,9 @@ def run_quarantine(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.home)
     if args.action == "list":
-        records = requeue.quarantined(settings)
-        table = Table(title=f"quarantine ({len(records)} files)")
-        for column in ("sha256", "file", "received", "reasons"):
-            table.add_column(column)
-        for doc in records:
-            reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
-            table.add_row(
-                doc["sha256"][:12], doc["original_name"], doc["received_at"][:19], reasons
-            )
-        Console().print(table)
-        return 0
+        return _list_quarantine(settings, args.limit, args.offset)
+    if args.action in ("skip", "unskip"):
+        return _skip(settings, args.sha, args.reason if args.action == "skip" else None)
     fixed = Path(args.file).read_bytes() if args.file else None
     db.upgrade(settings.database_url)
     engine = db.connect(settings.database_url)
@@ -278,4 +271,62 @@ def run_quarantine(args: argparse.Namespace) -> int:
         console.print(f"re-parsing arrival day {day}, which holds {done.original_name}")
         return run_materialize(argparse.Namespace(home=args.home, day=[day], rebuild=False))
     console.print(f"re-queued as {done.target}; it is ingested by the next run")
+    return 0
+
+
+def _list_quarantine(settings: Settings, limit: int, offset: int) -> int:
+    """Print one page of quarantine records (each is read only when it is on the page)."""
+    from ingest import requeue  # noqa: PLC0415
+    from ingest.ledger import skipped_contents  # noqa: PLC0415
+
+    if limit < 1 or offset < 0:
+        console.print("[red]--limit must be at least 1 and --offset not negative[/red]")
+        return 2
+    page = requeue.quarantined(settings, limit=limit, offset=offset)
+    skipped = skipped_contents(settings.archive)
+    last = offset + len(page.records)
+    table = Table(title=f"quarantine: files {offset + 1}-{last} of {page.total}")
+    for column in ("sha256", "file", "received", "reasons", "skipped"):
+        table.add_column(column)
+    for doc in page.records:
+        reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
+        table.add_row(
+            doc["sha256"][:12],
+            escape(doc["original_name"]),
+            doc["received_at"][:19],
+            escape(reasons),
+            escape(skipped.get(doc["sha256"], "")),
+        )
+    Console().print(table)
+    if last < page.total:
+        console.print(f"more: cvd quarantine list --offset {last} --limit {limit}")
+    return 0
+
+
+def _skip(settings: Settings, sha: str, reason: str | None) -> int:
+    """Skip (or unskip) an archived file as SYSTEM, audited with the OS user who ran this."""
+    import getpass  # noqa: PLC0415
+
+    from ingest.skip import set_skip  # noqa: PLC0415
+    from operations import db  # noqa: PLC0415
+    from operations.errors import NotFound, ValidationError  # noqa: PLC0415
+    from operations.permissions import SYSTEM  # noqa: PLC0415
+
+    db.upgrade(settings.database_url)
+    engine = db.connect(settings.database_url)
+    try:
+        change = set_skip(
+            settings.archive, engine, SYSTEM, sha, reason=reason, os_user=getpass.getuser()
+        )
+    except (NotFound, ValidationError) as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        return 2
+    finally:
+        engine.dispose()
+    done = "skipped" if change.skipped else "no longer skipped"
+    days = ", ".join(change.stale_days)
+    console.print(
+        f"{change.sha256[:12]} {done}; arrival day(s) {days} are rebuilt by the next "
+        "`cvd materialize` (or the nightly run)"
+    )
     return 0
