@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,27 @@ def find_record(settings: Settings, sha_prefix: str) -> dict[str, Any]:
     return matches[0]
 
 
+def _write_durably(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` under an in-flight name, synced, then renamed (and the
+    folder synced): a receiver never takes a half-written file, and a crash after this
+    returns cannot lose it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)  # gone once renamed; a half-written one goes too
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 def requeue(
     settings: Settings,
     db: DbTarget,
@@ -86,9 +108,14 @@ def requeue(
 ) -> Requeued:
     """Send a quarantined file through again (audited as ``requeue`` of entity ``quarantine``).
 
-    With ``fixed`` bytes, they are written to the inbox as ``requeued-<name>`` (a new file, picked
-    up by the next run). Without, the same bytes are to be parsed again: the caller runs the
-    materialization of the returned arrival day (e.g. after a parser upgrade).
+    With ``fixed`` bytes, they are written to the inbox as ``requeued-<unique>-<name>`` (a new
+    file, picked up by the next run; two fixed copies of one file never share a name). Without,
+    the same bytes are to be parsed again: the caller runs the materialization of the returned
+    arrival day (e.g. after a parser upgrade).
+
+    Neither the file nor its audit row is lost: the audit row is written (flushed) first, the
+    file is then put durably in place, and only then is the audit committed; if the commit
+    fails, the file is taken back out of the inbox.
     """
     require(actor, Action.REQUEUE_QUARANTINE)
     record = find_record(settings, sha_prefix)
@@ -99,26 +126,29 @@ def requeue(
             raise ValidationError("file", record["original_name"], "the fixed copy is empty")
         if len(fixed) > MAX_FIXED_BYTES:
             raise ValidationError("file", record["original_name"], "the fixed copy is too large")
-        settings.inbox.mkdir(parents=True, exist_ok=True)
-        target = settings.inbox / f"requeued-{Path(record['original_name']).name}"
-        # written under an in-flight name, then renamed: a receiver running meanwhile never
-        # takes (and hard-links into the archive) a file whose bytes are still being written
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(fixed)
-        partial.replace(target)
+        unique = uuid.uuid4().hex[:12]
+        target = settings.inbox / f"requeued-{unique}-{Path(record['original_name']).name}"
     else:
         day = record["received_at"][:10]
-    with transaction(db) as session:
-        audit.record(
-            session,
-            actor,
-            "requeue",
-            "quarantine",
-            record["sha256"],
-            after={
-                "original_name": record["original_name"],
-                "fixed_copy": None if target is None else str(target),
-                "reparse_day": day,
-            },
-        )
+    try:
+        with transaction(db) as session:
+            audit.record(
+                session,
+                actor,
+                "requeue",
+                "quarantine",
+                record["sha256"],
+                after={
+                    "original_name": record["original_name"],
+                    "fixed_copy": None if target is None else str(target),
+                    "reparse_day": day,
+                },
+            )
+            session.flush()  # a database that refuses the row refuses it before the file lands
+            if target is not None and fixed is not None:
+                _write_durably(target, fixed)
+    except BaseException:
+        if target is not None:
+            target.unlink(missing_ok=True)  # the audit did not commit: neither does the file
+        raise
     return Requeued(record["sha256"], record["original_name"], target, day)
