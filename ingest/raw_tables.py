@@ -26,6 +26,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big 
 BUILD_FAILED = "build_failed"  # quarantine reason: building the file raised
 INVALID_SERIAL = "invalid_serial"  # quarantine reason: a serial the device registry refuses
 MAX_MESSAGE = 500  # characters of a quarantine message
+# what one quarantine record ($CVD_HOME/quarantine/<sha>.json) lists at most; the rest counted
+MAX_RECORD_REASONS = 100
+MAX_RECORD_PROBLEMS = 200
 MONEY = pa.decimal128(20, 4)
 TS = pa.timestamp("us")
 TS_UTC = pa.timestamp("us", tz="UTC")
@@ -352,6 +355,7 @@ def _quarantine(
     message: str,
     problems: list[dict[str, Any]] | None = None,
 ) -> None:
+    message = message[:MAX_MESSAGE]
     day.add(
         "quarantine",
         sha256=delivery.sha256,
@@ -362,6 +366,7 @@ def _quarantine(
         message=message,
         quarantined_at=received,
     )
+    problems = problems or []
     record = day.quarantined.setdefault(
         delivery.sha256,
         {
@@ -370,10 +375,16 @@ def _quarantine(
             "delivery_id": delivery.delivery_id,
             "received_at": delivery.received_at,
             "reasons": [],
-            "problems": problems or [],
+            "problems": problems[:MAX_RECORD_PROBLEMS],
+            "problems_not_listed": max(0, len(problems) - MAX_RECORD_PROBLEMS),
+            "reasons_not_listed": 0,
         },
     )
-    record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
+    # a record's size is bounded whatever the file: the table has a row for every read
+    if len(record["reasons"]) < MAX_RECORD_REASONS:
+        record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
+    else:
+        record["reasons_not_listed"] += 1
 
 
 def _serial_refused(serial: str, source: str | None) -> str | None:
@@ -538,9 +549,19 @@ def _build_files(
                 message=problem.message if problem else "no DEX read in the file",
                 problems=[evadts.jsonout.problem_to_dict(p) for p in parsed.file_problems],
             )
+        elif cut := next((p for p in parsed.file_problems if p.code == "too_many_reads"), None):
+            # the reads after the limit were not parsed: the file is partial at best
+            _quarantine(
+                result,
+                delivery,
+                received=received,
+                read_index=None,
+                reason=cut.code,
+                message=cut.message,
+            )
         status = (
             "loaded"
-            if usable == len(parsed.reads) and usable
+            if usable == len(parsed.reads) and usable and delivery.sha256 not in result.quarantined
             else "partial"
             if usable
             else "quarantined"

@@ -58,6 +58,16 @@ def quarantined(settings: Settings, *, limit: int = 50, offset: int = 0) -> Quar
     return QuarantinePage(records, len(names))
 
 
+def records_of(settings: Settings, shas: list[str]) -> list[dict[str, Any]]:
+    """The quarantine records of the files ``shas`` (full hashes) that have one, in that order."""
+    records = []
+    for sha in dict.fromkeys(shas):
+        path = settings.quarantine / f"{clean_sha_prefix(sha)}.json"
+        if len(sha) == 64 and path.is_file():
+            records.append(json.loads(path.read_text()))
+    return records
+
+
 def clean_sha_prefix(sha_prefix: str) -> str:
     """``sha_prefix`` lower-cased, refused unless it is 1 to 64 hexadecimal digits."""
     prefix = sha_prefix.strip().lower()

@@ -3,6 +3,7 @@ and a re-queue action, machines with stale reads or clock problems."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -13,6 +14,8 @@ from dashboards.pages import OFFICE
 from ingest import requeue
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
+
+QUARANTINE_PAGE_ROWS = 100  # rows of the quarantine table per page
 
 
 def _runs() -> None:
@@ -75,15 +78,24 @@ def _requeue_form(records: list[dict]) -> None:
 
 
 def _quarantine() -> None:
+    """A page of the quarantine table at a time (never all of it), with the re-queue form for
+    the files on that page."""
     st.subheader("Quarantined files")
-    rows = data.query("quarantine_files")
-    records = requeue.quarantined(data.settings())
+    summary = data.query("quarantine_summary")
+    files, total = int(summary["files"].iloc[0]), int(summary["rows"].iloc[0])
+    pages = max(1, math.ceil(total / QUARANTINE_PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input("Page", 1, pages, 1, key="quarantine_page"))
+    offset = (page - 1) * QUARANTINE_PAGE_ROWS
+    rows = data.query("quarantine_files", limit=QUARANTINE_PAGE_ROWS, offset=offset)
     st.caption(
-        f"{rows['sha256'].nunique()} files in the warehouse's quarantine table; "
-        f"{len(records)} records in the quarantine folder."
+        f"{files} files ({total} files or reads) in the warehouse's quarantine table; "
+        f"rows {offset + 1 if total else 0}-{offset + len(rows)} shown."
     )
     if not ui.empty_note(rows, "Nothing quarantined."):
         st.dataframe(rows, hide_index=True, width="stretch")
+    records = requeue.records_of(data.settings(), list(rows["sha256"]))
     if records and session.allowed(Action.REQUEUE_QUARANTINE):
         _requeue_form(records)
 

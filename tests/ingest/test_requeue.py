@@ -4,36 +4,26 @@ inbox, each with its audit row, and a fixed copy whose audit cannot be written n
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import requeue
-from ingest.raw_tables import build_day
-from ingest.receive import receive_inbox
 from operations import audit
 from operations import db as operations_db
 from operations.permissions import SYSTEM
 from orchestration.settings import load_settings
 from tests.evadts.handmade import BODY, seal
+from tests.ingest.quarantined import quarantine_files
 
 GOOD = seal(BODY)
 DAMAGED = GOOD.replace(b"PA2*100*12500", b"PA2*100*12600")  # the CRC no longer matches
 
 
 def _quarantined_home(home: Path) -> str:
-    """A home whose one file is quarantined (records written as the raw_dex asset does)."""
-    settings = load_settings(home)
-    settings.inbox.mkdir(parents=True)
-    (settings.inbox / "audit.dex").write_bytes(DAMAGED)
-    receive_inbox(settings.inbox, settings.archive, now=datetime(2026, 3, 1, 12, tzinfo=UTC))
-    day = build_day(settings.archive, "2026-03-01")
-    settings.quarantine.mkdir()
-    for sha, record in day.quarantined.items():
-        (settings.quarantine / f"{sha}.json").write_text(json.dumps(record))
-    (sha,) = day.quarantined
+    """A home whose one file is quarantined."""
+    (sha,) = quarantine_files(home, {"audit.dex": DAMAGED})
     return sha
 
 

@@ -16,6 +16,7 @@ from operations import db as operations_db
 from operations.permissions import SYSTEM
 from orchestration.settings import load_settings
 from tests.evadts.handmade import BODY, seal
+from tests.ingest.quarantined import quarantine_files
 from tests.orchestration.pipeline import cvd, query
 
 
@@ -84,3 +85,19 @@ def test_skip_and_unskip_a_file_audited_with_the_os_user(tmp_path: Path, capsys)
     # a prefix matching nothing, and an empty reason, are refused
     assert cvd("quarantine", "skip", "ffff", "--reason", "x", "--home", str(tmp_path)) == 2
     assert cvd("quarantine", "skip", sha[:8], "--reason", " ", "--home", str(tmp_path)) == 2
+
+
+def test_the_list_pages_through_records(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`cvd quarantine list` shows a page of records and where the next page starts."""
+    damaged = {f"f{k}.dex": seal(BODY).replace(b"Lobby 3", b"Lobby %d" % k)[:-30] for k in range(3)}
+    shas = quarantine_files(tmp_path, damaged)  # three truncated files
+    capsys.readouterr()
+    assert cvd("quarantine", "list", "--limit", "2", "--home", str(tmp_path)) == 0
+    first = capsys.readouterr()
+    shown = [sha[:12] for sha in shas if sha[:12] in first.out]
+    assert shown == [sha[:12] for sha in shas[:2]] and "files 1-2 of 3" in first.out
+    assert "--offset 2 --limit 2" in first.err
+    assert cvd("quarantine", "list", "--offset", "2", "--home", str(tmp_path)) == 0
+    second = capsys.readouterr().out
+    assert [sha[:12] for sha in shas if sha[:12] in second] == [shas[2][:12]]
+    assert cvd("quarantine", "list", "--limit", "0", "--home", str(tmp_path)) == 2
