@@ -4,8 +4,6 @@ and a re-queue action, machines with stale reads or clock problems."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import streamlit as st
 
@@ -14,6 +12,7 @@ from dashboards.pages import OFFICE
 from ingest import requeue
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
+from orchestration.settings import Settings
 
 QUARANTINE_PAGE_ROWS = 100  # rows of the quarantine table per page
 
@@ -60,21 +59,24 @@ def _requeue_form(records: list[dict]) -> None:
             f"Re-queued {done.original_name} as {done.target.name}: the next run ingests it."
         )
         return
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration",
-        "materialize",
-        "--day",
-        done.reparse_day or "",
-    ]
-    subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [*command, "--home", str(settings.home)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    _reparse(settings, done.reparse_day or "", who.username)
+
+
+def _reparse(settings: Settings, day: str, username: str) -> None:
+    """Launch the Dagster run that parses arrival ``day`` again, unless one is in progress."""
+    from orchestration.launch import launch_day  # noqa: PLC0415 - loads Dagster and every asset
+
+    launched = launch_day(settings, day, launched_by=username)
+    if not launched.started:
+        st.warning(
+            f"Arrival day {day} is not re-parsed yet: Dagster run {launched.run_id} of the "
+            "ingest job is queued or running. Re-queue the file again once it has finished."
+        )
+        return
+    st.success(
+        f"Re-parsing arrival day {day}: Dagster run {launched.run_id} launched (see Recent "
+        "runs below, or the Dagster UI)."
     )
-    st.success(f"Re-parsing arrival day {done.reparse_day} (a run started in the background).")
 
 
 def _quarantine() -> None:

@@ -27,13 +27,19 @@ console = Console(stderr=True)
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
-def prepare_environment(settings: Settings) -> None:
-    """Point Dagster and the definitions at this home (run history lives in it)."""
+def ensure_dagster_home(settings: Settings) -> Path:
+    """The home's Dagster instance folder, created with its configuration if new."""
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+    return dagster_home
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Point Dagster and the definitions at this home (run history lives in it)."""
+    dagster_home = ensure_dagster_home(settings)
     os.environ["CVD_HOME"] = str(settings.home)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
