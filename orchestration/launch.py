@@ -31,6 +31,10 @@ from orchestration.settings import Settings
 DEFINITIONS_MODULE = "orchestration.definitions"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LAUNCHED_BY_TAG = "cvd/launched_by"
+# One day's rebuild in one process, step after step, as `cvd materialize` runs: a process per
+# step (Dagster's default) would import every asset again for each of them on the host that
+# serves the dashboards.
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 # A run in one of these states is in progress: another launch of the job waits for it.
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
@@ -103,7 +107,8 @@ def launch_day(settings: Settings, day: str, *, launched_by: str) -> Launch:
             .get_python_origin()
         )
         run = instance.create_run_for_job(
-            job_def=defs.get_job_def(job_name),
+            job_def=defs.resolve_job_def(job_name),
+            run_config=IN_PROCESS,
             tags={**range_tags(day, day), LAUNCHED_BY_TAG: launched_by},
             job_code_origin=origin,
         )
