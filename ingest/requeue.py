@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.skip import clean_sha_prefix
 from operations import audit
 from operations.db import DbTarget, transaction
 from operations.errors import NotFound, ValidationError
@@ -66,14 +67,6 @@ def records_of(settings: Settings, shas: list[str]) -> list[dict[str, Any]]:
         if len(sha) == 64 and path.is_file():
             records.append(json.loads(path.read_text()))
     return records
-
-
-def clean_sha_prefix(sha_prefix: str) -> str:
-    """``sha_prefix`` lower-cased, refused unless it is 1 to 64 hexadecimal digits."""
-    prefix = sha_prefix.strip().lower()
-    if not prefix or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
-        raise ValidationError("sha256", sha_prefix[:80], "must be 1 to 64 hexadecimal digits")
-    return prefix
 
 
 def find_record(settings: Settings, sha_prefix: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.ledger import match_content, open_ledger, set_skipped
-from ingest.requeue import clean_sha_prefix
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, transaction
@@ -22,6 +21,14 @@ from operations.errors import NotFound, ValidationError
 from operations.permissions import Action, Actor, require
 
 MAX_REASON = 200
+
+
+def clean_sha_prefix(sha_prefix: str) -> str:
+    """``sha_prefix`` lower-cased, refused unless it is 1 to 64 hexadecimal digits."""
+    prefix = sha_prefix.strip().lower()
+    if not prefix or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
+        raise ValidationError("sha256", sha_prefix[:80], "must be 1 to 64 hexadecimal digits")
+    return prefix
 
 
 @dataclass(frozen=True)
