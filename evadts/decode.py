@@ -24,6 +24,7 @@ from evadts.model import (
     PriceList,
     PriceListSales,
     Problem,
+    ProblemList,
     Segment,
     Selection,
     Totals,
@@ -61,7 +62,7 @@ def _segment(text: bytes, line: int) -> Segment:
 
 class _Decoder:
     def __init__(self, raw: RawRead, problems: list[Problem], reference: datetime | None) -> None:
-        self.problems = list(problems)
+        self.problems = ProblemList(problems)
         self.segments = [_segment(text, line) for text, line in self._unglued(raw)]
         self.reference = reference or datetime.now()
         self.decimals = 2
@@ -215,7 +216,7 @@ class _Decoder:
             "price_lists": self.price_lists,
             "events": self.events,
             "audit": self.audit,
-            "problems": self.problems,
+            "problems": self.problems.summarised(),
             "segments": self.segments,
         }
 

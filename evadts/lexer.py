@@ -10,11 +10,12 @@ dictionary) lookup; only envelope rows and rows that need repair get more.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice, repeat
 
-from evadts.model import Problem, Severity
+from evadts.model import Problem, ProblemList, Severity
 
 # A segment id: two letters and one or two digits, or one of the envelope ids.
 _ID_PATTERN = re.compile(rb"[A-Z]{2}[0-9]{1,2}|DXS|DXE|ST|SE|G85|LS|LE")
@@ -31,6 +32,9 @@ _CONTENT_LIMIT = 4096
 _CLOSER_LOOK = _CONTENT.get
 _TRUE = repeat(True)  # the lookup's default, one per row (map stops with the rows)
 _EDGE = 16  # how far from either end _classify looks for ST and G85
+# Reads kept per file: a machine's file holds one, a telemetry concentrator's a few hundred.
+# Garbage of bare ST lines would otherwise make a read object per line (a few KB per 8 bytes).
+MAX_READS = 2000
 _MARK = {b"DXS": "dxs", b"ST": "st", b"SE": "se", b"G85": "g85", b"DXE": "dxe"}  # RawRead fields
 
 
@@ -155,11 +159,11 @@ class _Grouper:
         self.reads: list[RawRead] = []
         self.start: int | None = None  # first row of the open read; None: no read open
         self.marks: dict[str, int] = {}  # the open read's envelope rows, relative to start
-        self.problems: list[Problem] = []  # the open read's
-        self.file_problems: list[Problem] = []
+        self.problems = ProblemList()  # the open read's
+        self.file_problems = ProblemList()
 
     def _open(self, at: int) -> None:
-        self.start, self.marks, self.problems = at, {}, []
+        self.start, self.marks, self.problems = at, {}, ProblemList()
 
     def _close(self, end: int) -> None:
         """The open read ends before row ``end``."""
@@ -190,18 +194,18 @@ class _Grouper:
                     )
                 return
             self._open(first)
-        for k in self.bad_at:
-            if first <= k < end:
-                shown = texts[k][:40].decode("latin-1")
-                self.problems.append(
-                    _problem(
-                        "warning",
-                        "bad_segment_id",
-                        numbers[k],
-                        None,
-                        f"not a segment: {shown!r}; kept raw",
-                    )
+        bad_at = self.bad_at  # ascending: only the slice within first..end is looked at
+        for k in bad_at[bisect_left(bad_at, first) : bisect_left(bad_at, end)]:
+            shown = texts[k][:40].decode("latin-1")
+            self.problems.append(
+                _problem(
+                    "warning",
+                    "bad_segment_id",
+                    numbers[k],
+                    None,
+                    f"not a segment: {shown!r}; kept raw",
                 )
+            )
 
     def envelope(self, seg: bytes, at: int) -> None:
         """DXS, ST, SE, G85 or DXE at row ``at``."""
@@ -226,11 +230,30 @@ class _Grouper:
         if seg == b"DXE":
             self._close(at + 1)
 
+    def _stop(self, at: int) -> None:
+        """Keep no more reads: the file holds more than :data:`MAX_READS` (row ``at`` on)."""
+        # a read opened but not closed is the first one not kept
+        line = self.numbers[at if self.start is None else self.start]
+        self.start = None
+        self.file_problems.append(
+            _problem(
+                "error",
+                "too_many_reads",
+                line,
+                None,
+                f"more than {MAX_READS} reads in the file: the rest, from line {line}, "
+                "is not parsed",
+            )
+        )
+
     def run(self, envelope: list[int]) -> list[RawRead]:
         """Group all rows (``envelope``: the positions of envelope rows); returns the reads."""
         previous = 0
         heads = self.heads
         for i in envelope:
+            if len(self.reads) >= MAX_READS:
+                self._stop(i)
+                return self.reads
             if i > previous:
                 self.content(previous, i)
             self.envelope(heads[i], i)
@@ -246,14 +269,14 @@ class _Grouper:
 def _repair_rows(
     lines: list[bytes], heads: list[bytes], envelope: list[int], suspects: list[int]
 ) -> tuple[
-    list[bytes], list[bytes], list[int] | range, list[bytes], list[int], list[int], list[Problem]
+    list[bytes], list[bytes], list[int] | range, list[bytes], list[int], list[int], ProblemList
 ]:
     """Repair the suspect rows (0-based positions): wrappers removed, glued lines split, blank
     lines dropped. Returns the rows as bytes, their ids, line numbers, texts, envelope positions,
     the positions of rows that stay unreadable, and the problems found. When every suspect stays
     one row (the usual case), copies of the lists are patched and the line numbers stay a
     range."""
-    problems: list[Problem] = []
+    problems = ProblemList()
     edits: list[tuple[int, list[list[bytes]]]] = []  # no parts: a blank line, dropped
     in_place = True
     for i in suspects:
@@ -442,7 +465,7 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
     numbers: list[int] | range = range(1, n + 1)
     texts: list[bytes] = lines
     bad_at: list[int] = []
-    problems: list[Problem] = []
+    problems = ProblemList()
     if unreadable or glued:
         suspects = unreadable
         if glued:
@@ -475,4 +498,8 @@ def split_reads(data: bytes) -> tuple[list[RawRead], list[bytes], list[Problem]]
                 break
         else:
             grouper.file_problems.append(problem)
+    # repairs left out of their capped list: counted with the file's
+    for code, count in getattr(problems, "not_listed", {}).items():
+        not_listed = grouper.file_problems.not_listed
+        not_listed[code] = not_listed.get(code, 0) + count
     return reads, lines, grouper.file_problems

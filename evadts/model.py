@@ -6,6 +6,7 @@ does not carry is ``None`` (never 0). Times are naive ``datetime``s on the machi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,52 @@ class Problem:
     segment: str | None
     element: int | None
     message: str
+
+
+# Problems of one code kept per list (a file's, or a read's); garbage that repeats one fault on
+# every line then costs memory by the code, not by the line.
+MAX_PROBLEMS_PER_CODE = 50
+NOT_LISTED = "problems_not_listed"  # the code of the summary of the problems left out
+
+
+class ProblemList(list[Problem]):
+    """A list of problems that keeps the first :data:`MAX_PROBLEMS_PER_CODE` of each code and
+    counts the rest (``not_listed``); :meth:`summarised` adds one problem per code left out."""
+
+    __slots__ = ("_listed", "not_listed")
+
+    def __init__(self, problems: Iterable[Problem] = ()) -> None:
+        super().__init__()
+        self._listed: dict[str, int] = {}
+        # counts left out of a ProblemList given here stay counted
+        self.not_listed: dict[str, int] = dict(getattr(problems, "not_listed", {}))
+        self.extend(problems)
+
+    def append(self, problem: Problem) -> None:
+        """Keep ``problem`` unless its code is listed :data:`MAX_PROBLEMS_PER_CODE` times."""
+        listed = self._listed.get(problem.code, 0)
+        if listed < MAX_PROBLEMS_PER_CODE:
+            self._listed[problem.code] = listed + 1
+            super().append(problem)
+        else:
+            self.not_listed[problem.code] = self.not_listed.get(problem.code, 0) + 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Append each of ``problems``."""
+        for problem in problems:
+            self.append(problem)
+
+    def summarised(self) -> ProblemList:
+        """This list with one ``problems_not_listed`` problem per code that was left out, of
+        the severity of the problems it stands for (so an error is never hidden); once."""
+        if NOT_LISTED not in self._listed:
+            self._listed[NOT_LISTED] = 0
+            severity = {p.code: p.severity for p in self}
+            kept = MAX_PROBLEMS_PER_CODE
+            for code, count in sorted(self.not_listed.items()):
+                message = f"{count} more {code} problems not listed (the first {kept} are)"
+                super().append(Problem(severity[code], NOT_LISTED, None, None, None, message))
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +366,16 @@ class ParseResult:
         for read in self.reads:
             out.extend(read.problems)
         return sorted(out, key=lambda p: (p.line is None, p.line or 0))
+
+    @property
+    def problems_not_listed(self) -> dict[str, int]:
+        """Problems left out of the lists, by code (see :class:`ProblemList`): what the
+        ``problems_not_listed`` problems summarise."""
+        counts: dict[str, int] = {}
+        for problems in (self.file_problems, *(read.problems for read in self.reads)):
+            for code, count in getattr(problems, "not_listed", {}).items():
+                counts[code] = counts.get(code, 0) + count
+        return counts
 
     @property
     def usable(self) -> bool:

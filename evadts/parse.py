@@ -7,7 +7,7 @@ from datetime import datetime
 from evadts import crc
 from evadts.decode import make_decoder
 from evadts.lexer import RawRead, split_reads
-from evadts.model import Integrity, ParseResult, Problem, Read
+from evadts.model import Integrity, ParseResult, Problem, ProblemList, Read
 
 _BINARY_SAMPLE = 4096
 # Bytes that text may hold: tab, line ends, form feed, printable ASCII, and Latin-1 above 127.
@@ -196,6 +196,17 @@ def _check_complete(raw: RawRead, integrity: Integrity) -> list[Problem]:
     return problems
 
 
+def _joined(first: list[Problem], then: list[Problem]) -> ProblemList:
+    """``first`` then ``then`` as one capped list (what ``first`` left out still counted)."""
+    joined = ProblemList(first)
+    joined.extend(then)
+    return joined
+
+
+def _summarised(problems: list[Problem]) -> list[Problem]:
+    return problems.summarised() if isinstance(problems, ProblemList) else problems
+
+
 def parse(
     data: bytes, *, source: str | None = None, reference_time: datetime | None = None
 ) -> ParseResult:
@@ -234,11 +245,11 @@ def parse(
             "index": index,
             "first_line": raw.lines[0],
             "last_line": raw.lines[-1],
-            "_decoder": make_decoder(raw, raw.problems + problems, reference_time),
+            "_decoder": make_decoder(raw, _joined(raw.problems, problems), reference_time),
         }
         reads.append(read)
     if not reads:
         file_problems.append(
             Problem("error", "no_reads", None, None, None, "no DEX segments found in the file")
         )
-    return ParseResult(reads, source, file_problems)
+    return ParseResult(reads, source, _summarised(file_problems))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 LEDGER = "ledger.sqlite"
 SCHEMA = (Path(__file__).with_name("ledger.sql")).read_text()
+SKIPPED_MARK = "+skipped"
 BUSY_TIMEOUT_S = 60.0  # a receiver waits this long for another one's transaction
 INSERT_DELIVERY = """INSERT OR IGNORE INTO deliveries
     (delivery_id, sha256, original_name, size, received_at, received_date)
@@ -128,16 +129,61 @@ def deliveries_of_day(archive: Path, day: str) -> list[tuple[Delivery, Delivery]
     return [(Delivery(*row[:6]), Delivery(*row[6:])) for row in rows]
 
 
+def delivery_marker(delivery_id: str, skipped: bool) -> str:
+    """What a day's manifest records of one delivery: its id, marked when its content is
+    skipped, so skipping or unskipping content makes its arrival days stale (rebuilt)."""
+    return f"{delivery_id}{SKIPPED_MARK}" if skipped else delivery_id
+
+
 def delivery_ids_by_day(archive: Path) -> dict[str, list[str]]:
-    """Every arrival day, oldest first, with the sorted ids of what arrived on it."""
+    """Every arrival day, oldest first, with the sorted markers (:func:`delivery_marker`) of
+    what arrived on it."""
     by_day: dict[str, list[str]] = {}
     with _reading(archive) as con:
         if con is None:
             return by_day
-        query = "SELECT received_date, delivery_id FROM deliveries ORDER BY 1, 2"
-        for day, delivery_id in con.execute(query):
-            by_day.setdefault(day, []).append(delivery_id)
+        query = """SELECT d.received_date, d.delivery_id, s.sha256 IS NOT NULL
+            FROM deliveries d LEFT JOIN skipped s USING (sha256) ORDER BY 1, 2"""
+        for day, delivery_id, skipped in con.execute(query):
+            by_day.setdefault(day, []).append(delivery_marker(delivery_id, bool(skipped)))
     return by_day
+
+
+def skipped_contents(archive: Path) -> dict[str, str]:
+    """Contents an operator excluded from the raw tables: sha256 -> the reason given."""
+    with _reading(archive) as con:
+        if con is None:
+            return {}
+        return dict(con.execute("SELECT sha256, reason FROM skipped").fetchall())
+
+
+def match_content(con: sqlite3.Connection, sha_prefix: str) -> str | None:
+    """The one archived content whose sha256 starts with ``sha_prefix`` (lower-case hex; the
+    caller validates it); None if none; ValueError naming the count if several."""
+    rows = con.execute(
+        "SELECT sha256 FROM firsts WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
+        (sha_prefix, sha_prefix + "g"),  # 'g' sorts after every hex digit
+    ).fetchall()
+    if len(rows) > 1:
+        raise ValueError(f"{sha_prefix} matches several archived files: give more digits")
+    return rows[0][0] if rows else None
+
+
+def set_skipped(
+    con: sqlite3.Connection, sha256: str, *, reason: str | None, by: str, at: str
+) -> list[str]:
+    """Skip (``reason`` given) or unskip (None) the content ``sha256``, committed at once;
+    returns the arrival days of its deliveries, which are now stale."""
+    if reason is None:
+        con.execute("DELETE FROM skipped WHERE sha256 = ?", (sha256,))
+    else:
+        con.execute(
+            "INSERT OR REPLACE INTO skipped (sha256, reason, skipped_by, skipped_at) "
+            "VALUES (?, ?, ?, ?)",
+            (sha256, reason, by, at),
+        )
+    query = "SELECT DISTINCT received_date FROM deliveries WHERE sha256 = ? ORDER BY 1"
+    return [row[0] for row in con.execute(query, (sha256,))]
 
 
 def arrival_days(archive: Path) -> list[str]:

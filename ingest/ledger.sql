@@ -21,3 +21,12 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Contents an operator excluded (`cvd quarantine skip`): still archived, never deleted, but the
+-- raw tables list their deliveries as skipped instead of parsing them. Unskip deletes the row.
+CREATE TABLE IF NOT EXISTS skipped (
+    sha256     TEXT PRIMARY KEY,
+    reason     TEXT NOT NULL,
+    skipped_by TEXT NOT NULL,     -- the OS user who ran the command
+    skipped_at TEXT NOT NULL      -- ISO 8601, UTC
+);

@@ -17,11 +17,19 @@ import pyarrow as pa
 import evadts
 import evadts.jsonout
 from evadts.model import CounterSet, Read, Selection
-from ingest.ledger import Delivery, deliveries_of_day
+from ingest.ledger import Delivery, deliveries_of_day, delivery_marker, skipped_contents
 from ingest.receive import blob_path
+from operations import validation
+from operations.errors import ValidationError
 from transforms.lake import arrow_schema
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
+BUILD_FAILED = "build_failed"  # quarantine reason: building the file raised
+INVALID_SERIAL = "invalid_serial"  # quarantine reason: a serial the device registry refuses
+MAX_MESSAGE = 500  # characters of a quarantine message
+# what one quarantine record ($CVD_HOME/quarantine/<sha>.json) lists at most; the rest counted
+MAX_RECORD_REASONS = 100
+MAX_RECORD_PROBLEMS = 200
 MONEY = pa.decimal128(20, 4)
 TS = pa.timestamp("us")
 TS_UTC = pa.timestamp("us", tz="UTC")
@@ -138,6 +146,10 @@ SCHEMAS: dict[str, pa.Schema] = {
 RAW_TABLES: tuple[str, ...] = tuple(SCHEMAS)
 
 
+# column lengths per table, reads, delivery ids, quarantined shas, serials: see DayResult
+Checkpoint = tuple[dict[str, dict[str, int]], int, int, set[str], dict[str, datetime]]
+
+
 @dataclass
 class DayResult:
     """The rows of one arrival day, and what the caller must act on."""
@@ -160,6 +172,22 @@ class DayResult:
         columns = self.rows[table]
         for name in SCHEMAS[table].names:
             columns[name].append(values.get(name))
+
+    def checkpoint(self) -> Checkpoint:
+        """Where the result stands now, for :meth:`rollback`."""
+        lengths = {t: {n: len(c) for n, c in cols.items()} for t, cols in self.rows.items()}
+        ids = len(self.delivery_ids)
+        return lengths, self.reads, ids, set(self.quarantined), dict(self.serials)
+
+    def rollback(self, mark: Checkpoint) -> None:
+        """Drop everything added since ``mark`` (a file that failed half-way)."""
+        lengths, self.reads, ids, quarantined, self.serials = mark
+        for table, columns in self.rows.items():
+            for name, column in columns.items():
+                del column[lengths[table].get(name, 0) :]
+        del self.delivery_ids[ids:]
+        for sha in set(self.quarantined) - quarantined:
+            del self.quarantined[sha]
 
     def tables(self) -> dict[str, pa.Table]:
         """The rows as Arrow tables with the fixed schemas."""
@@ -362,6 +390,7 @@ def _quarantine(
     message: str,
     problems: list[dict[str, Any]] | None = None,
 ) -> None:
+    message = message[:MAX_MESSAGE]
     day.add(
         "quarantine",
         sha256=delivery.sha256,
@@ -372,6 +401,7 @@ def _quarantine(
         message=message,
         quarantined_at=received,
     )
+    problems = problems or []
     record = day.quarantined.setdefault(
         delivery.sha256,
         {
@@ -380,10 +410,26 @@ def _quarantine(
             "delivery_id": delivery.delivery_id,
             "received_at": delivery.received_at,
             "reasons": [],
-            "problems": problems or [],
+            "problems": problems[:MAX_RECORD_PROBLEMS],
+            "problems_not_listed": max(0, len(problems) - MAX_RECORD_PROBLEMS),
+            "reasons_not_listed": 0,
         },
     )
-    record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
+    # a record's size is bounded whatever the file: the table has a row for every read
+    if len(record["reasons"]) < MAX_RECORD_REASONS:
+        record["reasons"].append({"read_index": read_index, "reason": reason, "message": message})
+    else:
+        record["reasons_not_listed"] += 1
+
+
+def _serial_refused(serial: str, source: str | None) -> str | None:
+    """Why the device registry would refuse ``serial`` (its own check, so the two never
+    disagree), or None: such a read is quarantined, where registering it would fail the run."""
+    try:
+        validation.dex_serial(source or "serial", serial)
+    except ValidationError as error:
+        return str(error)
+    return None
 
 
 def _read_reason(read: Read) -> tuple[str, str]:
@@ -394,12 +440,51 @@ def _read_reason(read: Read) -> tuple[str, str]:
 
 
 def build_day(archive: Path, day: str) -> DayResult:
-    """Parse every delivery of arrival day ``day`` into raw rows and quarantine records."""
+    """Parse every delivery of arrival day ``day`` into raw rows and quarantine records.
+
+    A file whose building fails in any way is quarantined (reason ``build_failed``) with none
+    of its rows kept, and the day goes on: no single file can stop a day from landing. Content
+    an operator skipped (``cvd quarantine skip``) is listed, not parsed."""
     result = DayResult()
+    skipped = skipped_contents(archive)
     for delivery, first in deliveries_of_day(archive, day):
-        result.delivery_ids.append(delivery.delivery_id)
+        mark = result.checkpoint()
+        try:
+            _build_files(archive, [(delivery, first)], result, skipped)
+        except Exception as error:  # any failure of one file quarantines that file only
+            result.rollback(mark)
+            _build_failed(result, delivery, error)
+    return result
+
+
+def _build_failed(result: DayResult, delivery: Delivery, error: Exception) -> None:
+    """Quarantine a file whose building raised (its rows were rolled back)."""
+    received = datetime.fromisoformat(delivery.received_at)
+    message = f"{type(error).__name__}: {error}"[:MAX_MESSAGE]
+    result.delivery_ids.append(delivery.delivery_id)
+    _quarantine(
+        result, delivery, received=received, read_index=None, reason=BUILD_FAILED, message=message
+    )
+    result.add(
+        "dex_files", **_file_row(delivery, received), status="quarantined", reason=BUILD_FAILED
+    )
+
+
+def _build_files(
+    archive: Path,
+    deliveries: list[tuple[Delivery, Delivery]],
+    result: DayResult,
+    skipped: dict[str, str],
+) -> None:
+    """Add the rows of ``deliveries`` (each with the first delivery of its bytes) to ``result``."""
+    for delivery, first in deliveries:
+        is_skipped = delivery.sha256 in skipped
+        result.delivery_ids.append(delivery_marker(delivery.delivery_id, is_skipped))
         received = datetime.fromisoformat(delivery.received_at)
         file_row = _file_row(delivery, received)
+        if is_skipped:
+            result.add("dex_files", **file_row, status="skipped", reason=skipped[delivery.sha256])
+            continue
         if first.delivery_id != delivery.delivery_id:
             _add_duplicate(result, file_row, first)
             continue
@@ -416,8 +501,17 @@ def build_day(archive: Path, day: str) -> DayResult:
                 usable += 1
         if not parsed.reads:
             _quarantine_no_reads(result, delivery, parsed, received=received)
+        elif cut := next((p for p in parsed.file_problems if p.code == "too_many_reads"), None):
+            # the reads after the limit were not parsed: the file is partial at best
+            _quarantine(
+                result,
+                delivery,
+                received=received,
+                read_index=None,
+                reason=cut.code,
+                message=cut.message,
+            )
         _add_parsed_file(result, delivery, file_row, reads=len(parsed.reads), usable=usable)
-    return result
 
 
 def _file_row(delivery: Delivery, received: datetime) -> dict[str, Any]:
@@ -489,6 +583,16 @@ def _add_parsed_read(
             message="no ID101, ID106, CB101 or DXS01 names the machine",
         )
         return False
+    if (refused := _serial_refused(serial, source)) is not None:
+        _quarantine(
+            result,
+            delivery,
+            received=received,
+            read_index=read.index,
+            reason=INVALID_SERIAL,
+            message=refused,
+        )
+        return False
     _add_read(
         result,
         read,
@@ -524,7 +628,13 @@ def _add_parsed_file(
 ) -> None:
     """Record a parsed delivery: loaded (every read usable), partial or quarantined, with
     the reasons its reads were quarantined."""
-    status = "loaded" if usable == reads and usable else "partial" if usable else "quarantined"
+    status = (
+        "loaded"
+        if usable == reads and usable and delivery.sha256 not in result.quarantined
+        else "partial"
+        if usable
+        else "quarantined"
+    )
     reasons = sorted(
         {r["reason"] for r in result.quarantined.get(delivery.sha256, {}).get("reasons", [])}
     )

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, case, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,9 +89,9 @@ def standing(session: Session, username: str, address: str, moment: datetime) ->
 
 def _insert_for(session: Session) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        SignInThrottle.__table__
-    )
+    table = SignInThrottle.__table__
+    assert isinstance(table, Table)  # a mapped class's table, not a subquery
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _unlocked(
@@ -149,7 +150,10 @@ def count_account_failure(session: Session, user_id: int, moment: datetime) -> C
             failed_logins=failures,
             locked_until=case(
                 (
-                    and_(failures >= ACCOUNT_MAX_FAILURES, _unlocked(User.locked_until, moment)),
+                    and_(
+                        failures >= ACCOUNT_MAX_FAILURES,
+                        _unlocked(User.__table__.c.locked_until, moment),
+                    ),
                     literal(moment + LOCKOUT, UTCDateTime()),
                 ),
                 else_=User.locked_until,
@@ -166,7 +170,7 @@ def clear_after_success(
 ) -> bool:
     """Reset the account and pair counters and mark the address known; False if the account
     was deactivated meanwhile."""
-    cleared = session.execute(
+    cleared: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE yields a CursorResult; Session.execute is typed as Result
         update(User)
         .where(User.id == user_id, User.deleted_at.is_(None))
         .values(failed_logins=0, locked_until=None)

@@ -3,8 +3,7 @@ and a re-queue action, machines with stale reads or clock problems."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import math
 
 import streamlit as st
 
@@ -13,6 +12,9 @@ from dashboards.pages import OFFICE
 from ingest import requeue
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
+from orchestration.settings import Settings
+
+QUARANTINE_PAGE_ROWS = 100  # rows of the quarantine table per page
 
 
 def _runs() -> None:
@@ -57,33 +59,45 @@ def _requeue_form(records: list[dict]) -> None:
             f"Re-queued {done.original_name} as {done.target.name}: the next run ingests it."
         )
         return
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration",
-        "materialize",
-        "--day",
-        done.reparse_day or "",
-    ]
-    subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [*command, "--home", str(settings.home)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    _reparse(settings, done.reparse_day or "", who.username)
+
+
+def _reparse(settings: Settings, day: str, username: str) -> None:
+    """Launch the Dagster run that parses arrival ``day`` again, unless one is in progress."""
+    from orchestration.launch import launch_day  # noqa: PLC0415 - loads Dagster and every asset
+
+    launched = launch_day(settings, day, launched_by=username)
+    if not launched.started:
+        st.warning(
+            f"Arrival day {day} is not re-parsed yet: Dagster run {launched.run_id} of the "
+            "ingest job is queued or running. Re-queue the file again once it has finished."
+        )
+        return
+    st.success(
+        f"Re-parsing arrival day {day}: Dagster run {launched.run_id} launched (see Recent "
+        "runs below, or the Dagster UI)."
     )
-    st.success(f"Re-parsing arrival day {done.reparse_day} (a run started in the background).")
 
 
 def _quarantine() -> None:
+    """A page of the quarantine table at a time (never all of it), with the re-queue form for
+    the files on that page."""
     st.subheader("Quarantined files")
-    rows = data.query("quarantine_files")
-    records = requeue.quarantined(data.settings())
+    summary = data.query("quarantine_summary")
+    files, total = int(summary["files"].iloc[0]), int(summary["rows"].iloc[0])
+    pages = max(1, math.ceil(total / QUARANTINE_PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input("Page", 1, pages, 1, key="quarantine_page"))
+    offset = (page - 1) * QUARANTINE_PAGE_ROWS
+    rows = data.query("quarantine_files", limit=QUARANTINE_PAGE_ROWS, offset=offset)
     st.caption(
-        f"{rows['sha256'].nunique()} files in the warehouse's quarantine table; "
-        f"{len(records)} records in the quarantine folder."
+        f"{files} files ({total} files or reads) in the warehouse's quarantine table; "
+        f"rows {offset + 1 if total else 0}-{offset + len(rows)} shown."
     )
     if not ui.empty_note(rows, "Nothing quarantined."):
         st.dataframe(rows, hide_index=True, width="stretch")
+    records = requeue.records_of(data.settings(), list(rows["sha256"]))
     if records and session.allowed(Action.REQUEUE_QUARANTINE):
         _requeue_form(records)
 

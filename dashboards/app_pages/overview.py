@@ -109,14 +109,14 @@ def main() -> None:
     )
     _kpis(day)
     machines = data.query("fleet_machines")
-    quarantined = data.query("quarantine_files")
+    quarantined = data.query("quarantine_summary")
     cols = st.columns(4)
     cols[0].metric("Machines", len(machines))
     cols[1].metric("Sold-out slots", int(machines["sold_out_slots"].sum()))
     cols[2].metric(
         "Stale or failing machines", int(machines["status"].isin(["stale", "failing"]).sum())
     )
-    cols[3].metric("Quarantined files", quarantined["sha256"].nunique())
+    cols[3].metric("Quarantined files", int(quarantined["files"].iloc[0]))
     _needs_visit(machines)
     st.subheader("Stale or failing machines")
     bad = machines[machines["status"] != "ok"]

@@ -44,13 +44,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sql.set_defaults(func=_deferred("run_sql"))
 
-    qua = subparsers.add_parser("quarantine", help="list quarantined files, or re-queue one")
+    qua = subparsers.add_parser(
+        "quarantine", help="list quarantined files; re-queue, skip or unskip one"
+    )
     qsub = qua.add_subparsers(dest="action", required=True)
-    qlist = qsub.add_parser("list", help="quarantined files with their reasons")
+    qlist = qsub.add_parser("list", help="quarantined files with their reasons, a page at a time")
+    qlist.add_argument("--limit", type=int, default=50, help="records per page (default 50)")
+    qlist.add_argument("--offset", type=int, default=0, help="records to pass over first")
     req = qsub.add_parser("requeue", help="send a quarantined file through ingestion again")
     req.add_argument("sha", help="its SHA-256 (a unique prefix is enough)")
     req.add_argument("--file", help="a fixed copy to ingest instead of the archived bytes")
+    skip = qsub.add_parser(
+        "skip",
+        help="exclude an archived file from the raw tables (kept in the archive; audited)",
+        description="Mark the file's content as skipped in the archive's ledger: its arrival "
+        "days are rebuilt by the next `cvd materialize` without it. Nothing is deleted.",
+    )
+    skip.add_argument("sha", help="its SHA-256 (a unique prefix is enough)")
+    skip.add_argument("--reason", required=True, help="why (kept in the ledger and the audit)")
+    unskip = qsub.add_parser("unskip", help="undo `cvd quarantine skip` (audited)")
+    unskip.add_argument("sha", help="its SHA-256 (a unique prefix is enough)")
     qua.set_defaults(func=_deferred("run_quarantine"))
 
-    for parser in (mat, ing, sql, qlist, req):
+    for parser in (mat, ing, sql, qlist, req, skip, unskip):
         parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")

@@ -28,13 +28,19 @@ console = Console(stderr=True)
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
-def prepare_environment(settings: Settings) -> None:
-    """Point Dagster and the definitions at this home (run history lives in it)."""
+def ensure_dagster_home(settings: Settings) -> Path:
+    """The home's Dagster instance folder, created with its configuration if new."""
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+    return dagster_home
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Point Dagster and the definitions at this home (run history lives in it)."""
+    dagster_home = ensure_dagster_home(settings)
     os.environ["CVD_HOME"] = str(settings.home)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -250,17 +256,9 @@ def run_quarantine(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.home)
     if args.action == "list":
-        records = requeue.quarantined(settings)
-        table = Table(title=f"quarantine ({len(records)} files)")
-        for column in ("sha256", "file", "received", "reasons"):
-            table.add_column(column)
-        for doc in records:
-            reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
-            table.add_row(
-                doc["sha256"][:12], doc["original_name"], doc["received_at"][:19], reasons
-            )
-        Console().print(table)
-        return 0
+        return _list_quarantine(settings, args.limit, args.offset)
+    if args.action in ("skip", "unskip"):
+        return _skip(settings, args.sha, args.reason if args.action == "skip" else None)
     fixed = Path(args.file).read_bytes() if args.file else None
     db.upgrade(settings.database_url)
     engine = db.connect(settings.database_url)
@@ -277,4 +275,62 @@ def run_quarantine(args: argparse.Namespace) -> int:
         console.print(f"re-parsing arrival day {day}, which holds {done.original_name}")
         return run_materialize(argparse.Namespace(home=args.home, day=[day], rebuild=False))
     console.print(f"re-queued as {done.target}; it is ingested by the next run")
+    return 0
+
+
+def _list_quarantine(settings: Settings, limit: int, offset: int) -> int:
+    """Print one page of quarantine records (each is read only when it is on the page)."""
+    from ingest import requeue  # noqa: PLC0415
+    from ingest.ledger import skipped_contents  # noqa: PLC0415
+
+    if limit < 1 or offset < 0:
+        console.print("[red]--limit must be at least 1 and --offset not negative[/red]")
+        return 2
+    page = requeue.quarantined(settings, limit=limit, offset=offset)
+    skipped = skipped_contents(settings.archive)
+    last = offset + len(page.records)
+    table = Table(title=f"quarantine: files {offset + 1}-{last} of {page.total}")
+    for column in ("sha256", "file", "received", "reasons", "skipped"):
+        table.add_column(column)
+    for doc in page.records:
+        reasons = ", ".join(sorted({r["reason"] for r in doc["reasons"]}))
+        table.add_row(
+            doc["sha256"][:12],
+            escape(doc["original_name"]),
+            doc["received_at"][:19],
+            escape(reasons),
+            escape(skipped.get(doc["sha256"], "")),
+        )
+    Console().print(table)
+    if last < page.total:
+        console.print(f"more: cvd quarantine list --offset {last} --limit {limit}")
+    return 0
+
+
+def _skip(settings: Settings, sha: str, reason: str | None) -> int:
+    """Skip (or unskip) an archived file as SYSTEM, audited with the OS user who ran this."""
+    import getpass  # noqa: PLC0415
+
+    from ingest.skip import set_skip  # noqa: PLC0415
+    from operations import db  # noqa: PLC0415
+    from operations.errors import NotFound, ValidationError  # noqa: PLC0415
+    from operations.permissions import SYSTEM  # noqa: PLC0415
+
+    db.upgrade(settings.database_url)
+    engine = db.connect(settings.database_url)
+    try:
+        change = set_skip(
+            settings.archive, engine, SYSTEM, sha, reason=reason, os_user=getpass.getuser()
+        )
+    except (NotFound, ValidationError) as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        return 2
+    finally:
+        engine.dispose()
+    done = "skipped" if change.skipped else "no longer skipped"
+    days = ", ".join(change.stale_days)
+    console.print(
+        f"{change.sha256[:12]} {done}; arrival day(s) {days} are rebuilt by the next "
+        "`cvd materialize` (or the nightly run)"
+    )
     return 0

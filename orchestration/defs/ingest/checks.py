@@ -37,7 +37,7 @@ SQL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
         "dex_files",
         "status_known",
         "SELECT count(*) FROM dex_files WHERE status NOT IN "
-        "('loaded','partial','quarantined','duplicate','duplicate_reads')",
+        "('loaded','partial','quarantined','duplicate','duplicate_reads','skipped')",
         "every file has a known status",
     ),
     (

@@ -1,6 +1,7 @@
 -- dex_files: one row per file received (a delivery), with what became of it.
 -- status: loaded | partial (some reads quarantined) | quarantined | duplicate (same bytes as an
--- earlier delivery) | duplicate_reads (every usable read was already known from another file).
+-- earlier delivery) | duplicate_reads (every usable read was already known from another file)
+-- | skipped (an operator excluded the content: `cvd quarantine skip`; reason: theirs).
 CREATE OR REPLACE VIEW dex_files AS
 WITH files AS (
     SELECT * FROM read_parquet({files:dex_files}, union_by_name = true)
