@@ -12,7 +12,7 @@ import numpy as np
 from models.planogram.expectation import soldout_days
 from models.planogram.model import Evaluation, Problem, build_problem, evaluate
 from models.planogram.placement import place
-from models.planogram.reasons import Outlook, slot_reason, summary
+from models.planogram.reasons import Outlook, dex_note, slot_reason, summary
 from models.planogram.search import optimise_facings
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment
 
@@ -44,7 +44,7 @@ def current_plan(prob: Problem, ctx: CabinetContext) -> tuple[np.ndarray, np.nda
     stock = np.zeros(prob.n, dtype=np.int64)
     where: list[int | None] = []
     for s in ctx.slots:
-        i = index.get(s.current_product_id or "")
+        i = index.get(s.held_product_id or "")
         where.append(i)
         if i is not None:
             facings[i] += 1
@@ -55,7 +55,9 @@ def current_plan(prob: Problem, ctx: CabinetContext) -> tuple[np.ndarray, np.nda
 def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
     """The best plan found for ``ctx`` (see the module docstring) as a ``Proposal``.
 
-    A current product that is not among the candidates counts as selling nothing."""
+    A slot holds what DEX reports there when that differs from the planogram
+    (``SlotInfo.held_product_id``); a held product that is not among the candidates counts as
+    selling nothing."""
     prob = build_problem(ctx)
     facings = optimise_facings(prob, len(ctx.slots))
     slots_new = place(prob, facings, ctx.slots)
@@ -81,7 +83,11 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
             before.get(i) if i is not None else None,
             substitute=sub,
             q=prob.q,
+            held=info.held_product_id,
         )
+        if info.disagrees:
+            held = prob.names[c] if c is not None else str(info.held_product_id)
+            reason = dex_note(info.selection, info.current_product_id, held) + reason
         if i is None:
             assignments.append(
                 SlotAssignment(info.slot, info.selection, "", 0, 0, 0.0, 0.0, reason)
