@@ -83,7 +83,7 @@ def planogram_vs_dex_note(frame: pd.DataFrame) -> None:
     lines = []
     for r in frame.itertuples():
         slot = first(r.slot)
-        where = f"cabinet {md(r.cabinet_index)} {md(slot)}" if slot else "no slot"
+        where = f"cabinet {int(r.cabinet_index)} {md(slot)}" if slot else "no slot"
         planned = first(r.planogram_product, r.planogram_product_id)
         lines.append(
             f"- selection {md(r.selection)} ({where}): DEX reports "

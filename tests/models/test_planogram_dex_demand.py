@@ -141,6 +141,11 @@ def test_planogram_vs_dex_lists_the_drivers_swaps(platform_home: PlatformHome) -
                 "SELECT machine_serial, selection, reason FROM planogram_recommendations"
             ).fetchall()
         }
+        changes = dict(
+            con.execute(
+                "SELECT machine_serial || ':' || selection, change FROM planogram_recommendations"
+            ).fetchall()
+        )
         names = dict(con.execute("SELECT product_id, name FROM products").fetchall())
     finally:
         con.close()
@@ -148,6 +153,8 @@ def test_planogram_vs_dex_lists_the_drivers_swaps(platform_home: PlatformHome) -
     for serial, selection, product in expected:  # the optimiser planned with DEX's product
         reason = reasons[(serial, selection)]
         assert reason.startswith(f"The machine reports {names[product]} in selection {selection}")
+        # machine and planogram differ: whatever is recommended, one of them must change
+        assert changes[f"{serial}:{selection}"] == "swap"
 
 
 def test_demand_shares_split_a_product_by_where_it_sold() -> None:
