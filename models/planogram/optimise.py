@@ -97,7 +97,10 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
         units = float(ev_new.units[0, i]) / facings[i]
         par = int(prob.par[i])
         changes += int(
-            i != c or par != info.current_par or int(prob.capacity[i]) != info.current_capacity
+            info.disagrees  # the planogram must catch up with the machine, or the machine with it
+            or i != c
+            or par != info.current_par
+            or int(prob.capacity[i]) != info.current_capacity
         )
         assignments.append(
             SlotAssignment(
