@@ -9,10 +9,15 @@ drivers swapped in, ``truth/events.parquet``), never from ``planogram_recommenda
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
 from models.planogram.candidates import demand_shares
+from models.planogram.optimise import current_slot_expectations, optimise
+from models.planogram.reasons import Outlook, slot_reason
+from models.planogram.types import CabinetContext, CandidateProduct, SlotInfo
 from tests.platform_home import PlatformHome
 
 RECENT_DAYS = 10  # "sold recently": the issue's window
@@ -164,3 +169,33 @@ def test_demand_shares_split_a_product_by_where_it_sold() -> None:
     assert shares == {"P1": {1: 0.75, 3: 0.25}, "P2": {1: 1.0}}
     # sold nowhere: by facings, 2 of 3 in cabinet 1
     assert demand_shares(held, {})["P1"] == pytest.approx({1: 2 / 3, 3: 1 / 3})
+
+
+def _poisson_min(mu: float, s: int) -> float:
+    """E[min(N, s)], N ~ Poisson(mu), by summing the pmf."""
+    total, p = 0.0, math.exp(-mu)
+    for n in range(200):
+        total += min(n, s) * p
+        p *= mu / (n + 1)
+    return total
+
+
+def test_a_slot_is_planned_with_the_product_dex_reports() -> None:
+    # planogram: P1 (not even a candidate); the machine reports P2, which sells 1 a day
+    slot = SlotInfo("A1", "11", "L", "P1", 7, 6, dex_product_id="P2")
+    p2 = CandidateProduct("P2", "Cola", "Beverage", "L", 200, 100, 1.0, "forecast")
+    ctx = CabinetContext("M1", "A1", 1, (slot,), (p2,), service_interval_days=7.0)
+    # one visit a week filling 6: a week sells min(Poisson(7), 6)
+    units, revenue = current_slot_expectations(ctx)[0]
+    assert units == pytest.approx(_poisson_min(7.0, 6), rel=1e-6)
+    assert revenue == pytest.approx(units * 200, rel=1e-6)
+    reason = optimise(ctx).assignments[0].reason
+    assert reason.startswith("The machine reports Cola in selection 11, the planogram P1")
+
+
+def test_only_an_empty_slot_is_called_empty() -> None:
+    new = Outlook("Cola", 1, 5.0, 0.0, "forecast")
+    held = slot_reason(None, None, new, None, substitute=None, q=0.55, held="P9")
+    assert held.startswith("Replace P9 ") and "empty" not in held
+    empty = slot_reason(None, None, new, None, substitute=None, q=0.55)
+    assert empty.startswith("Fill the empty slot with Cola")
