@@ -9,8 +9,6 @@ drivers swapped in, ``truth/events.parquet``), never from ``planogram_recommenda
 
 from __future__ import annotations
 
-import math
-
 import duckdb
 import pytest
 
@@ -18,6 +16,7 @@ from models.planogram.candidates import demand_shares
 from models.planogram.optimise import current_slot_expectations, optimise
 from models.planogram.reasons import Outlook, slot_reason
 from models.planogram.types import CabinetContext, CandidateProduct, SlotInfo
+from tests.models.test_planogram_optimise import direct_expected_min
 from tests.platform_home import PlatformHome
 
 RECENT_DAYS = 10  # "sold recently": the issue's window
@@ -171,15 +170,6 @@ def test_demand_shares_split_a_product_by_where_it_sold() -> None:
     assert demand_shares(held, {})["P1"] == pytest.approx({1: 2 / 3, 3: 1 / 3})
 
 
-def _poisson_min(mu: float, s: int) -> float:
-    """E[min(N, s)], N ~ Poisson(mu), by summing the pmf."""
-    total, p = 0.0, math.exp(-mu)
-    for n in range(200):
-        total += min(n, s) * p
-        p *= mu / (n + 1)
-    return total
-
-
 def test_a_slot_is_planned_with_the_product_dex_reports() -> None:
     # planogram: P1 (not even a candidate); the machine reports P2, which sells 1 a day
     slot = SlotInfo("A1", "11", "L", "P1", 7, 6, dex_product_id="P2")
@@ -187,7 +177,7 @@ def test_a_slot_is_planned_with_the_product_dex_reports() -> None:
     ctx = CabinetContext("M1", "A1", 1, (slot,), (p2,), service_interval_days=7.0)
     # one visit a week filling 6: a week sells min(Poisson(7), 6)
     units, revenue = current_slot_expectations(ctx)[0]
-    assert units == pytest.approx(_poisson_min(7.0, 6), rel=1e-6)
+    assert units == pytest.approx(direct_expected_min(7.0, 6), rel=1e-6)
     assert revenue == pytest.approx(units * 200, rel=1e-6)
     reason = optimise(ctx).assignments[0].reason
     assert reason.startswith("The machine reports Cola in selection 11, the planogram P1")
