@@ -9,6 +9,8 @@ drivers swapped in, ``truth/events.parquet``), never from ``planogram_recommenda
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
@@ -22,9 +24,10 @@ from tests.platform_home import PlatformHome
 RECENT_DAYS = 10  # "sold recently": the issue's window
 AGREE_DAYS = 28  # the window recent weekly sales are compared over
 MIN_WEEKLY = 5.0  # groups selling less are too noisy to compare
-# A product's current expected weekly units in a cabinet vs its DEX sales there over the last 4
-# weeks: the forecast is uncensored and trended, so it may differ, but not by more than 4x either
-# way; "selling nothing" (the bug: 0) is far outside. The fleet's median must be near 1.
+# A selling slot's current expected weekly units (and a product's, summed over its slots of a
+# cabinet) vs its DEX sales there over the last 4 weeks: the forecast is uncensored and trended,
+# so it may differ, but not by more than 4x either way; "selling nothing" (the bug: 0) is far
+# outside. The fleet's median must be near 1.
 WORST_RATIO = 4.0
 MEDIAN_RANGE = (0.75, 1.33)
 
@@ -79,22 +82,31 @@ def test_no_recommendation_treats_a_selling_slot_as_empty(dex_slots: list[tuple]
     assert not wrong, f"{len(wrong)} selling slots treated as empty:\n" + "\n".join(wrong[:10])
 
 
-def test_current_units_of_selling_products_agree_with_recent_sales(
-    dex_slots: list[tuple],
+def _far_from_sales(groups: dict[tuple, list[float]]) -> tuple[dict[tuple, float], float, int]:
+    """Of the groups (key -> [weekly units sold, current weekly units]) selling MIN_WEEKLY or
+    more: those whose ratio now/sold is beyond WORST_RATIO either way, the median ratio, and how
+    many were compared."""
+    compared = {k: now / weekly for k, (weekly, now) in groups.items() if weekly >= MIN_WEEKLY}
+    far = {k: round(v, 3) for k, v in compared.items() if not 1 / WORST_RATIO <= v <= WORST_RATIO}
+    ratios = sorted(compared.values())
+    return far, ratios[len(ratios) // 2] if ratios else math.nan, len(compared)
+
+
+@pytest.mark.parametrize("per", ["slot", "product in cabinet"])
+def test_current_units_of_selling_slots_agree_with_recent_sales(
+    dex_slots: list[tuple], per: str
 ) -> None:
-    groups: dict[tuple[str, int, str], list[float]] = {}
+    groups: dict[tuple, list[float]] = {}
     for r in dex_slots:
         if r[4] is None:
             continue
-        g = groups.setdefault((r[0], r[1], r[4]), [0.0, 0.0])
+        key = (r[0], r[1], r[2]) if per == "slot" else (r[0], r[1], r[4])
+        g = groups.setdefault(key, [0.0, 0.0])
         g[0] += r[6] * 7.0 / AGREE_DAYS
         g[1] += r[7]
-    compared = {k: now / weekly for k, (weekly, now) in groups.items() if weekly >= MIN_WEEKLY}
-    assert len(compared) > 50
-    far = {k: round(v, 3) for k, v in compared.items() if not 1 / WORST_RATIO <= v <= WORST_RATIO}
-    assert not far, f"now/sold far from 1 for {len(far)} products: {sorted(far.items())[:10]}"
-    ratios = sorted(compared.values())
-    median = ratios[len(ratios) // 2]
+    far, median, compared = _far_from_sales(groups)
+    assert compared > 50
+    assert not far, f"now/sold far from 1 for {len(far)} of {compared}: {sorted(far.items())[:10]}"
     assert MEDIAN_RANGE[0] <= median <= MEDIAN_RANGE[1], median
 
 
