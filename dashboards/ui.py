@@ -1,4 +1,5 @@
-"""Small helpers shared by the pages: the data's "today", money, driver scoping."""
+"""Small helpers shared by the pages: the data's "today", money, driver scoping, Markdown
+escaping, the planogram-vs-DEX note."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, session
+from dashboards.escape import md
 
 STATUS_COLOURS = {
     "ok": "#2e7d32",
@@ -58,3 +60,30 @@ def empty_note(frame: pd.DataFrame, message: str) -> bool:
         st.caption(message)
         return True
     return False
+
+
+def planogram_vs_dex_note(frame: pd.DataFrame) -> None:
+    """Warn about the selections (``dashboards/sql/planogram_vs_dex.sql`` rows) where the
+    machine's DEX reports another product than the planogram: the recommendations plan them with
+    what DEX reports. Shows nothing when there are none."""
+    if frame.empty:
+        return
+
+    def first(*values: object) -> object:
+        return next((v for v in values if pd.notna(v) and v != ""), None)
+
+    lines = []
+    for r in frame.itertuples():
+        slot = first(r.slot)
+        where = f"cabinet {int(r.cabinet_index)} {md(slot)}" if slot else "no slot"
+        planned = first(r.planogram_product, r.planogram_product_id)
+        lines.append(
+            f"- selection {md(r.selection)} ({where}): DEX reports "
+            f"**{md(first(r.dex_product, r.dex_product_id))}**, the planogram "
+            + (md(planned) if planned else "nothing (not in the planogram)")
+        )
+    st.warning(
+        f"The machine's DEX disagrees with the planogram in {len(frame)} selection(s); "
+        "recommendations plan them with what DEX reports. Update the planogram (accept the "
+        "recommendation) or check the machine.\n\n" + "\n".join(lines)
+    )

@@ -52,6 +52,7 @@ MART_VIEWS: tuple[str, ...] = (
     "revenue_per_machine_day",
     "sell_through",
     "stockout_lost_share",
+    "planogram_vs_dex",
 )
 # Model outputs (issue 7): datasets under lake/ml/, schemas in models/output_schemas.py.
 ML_VIEWS: tuple[str, ...] = (

@@ -91,6 +91,7 @@ def _grid_figure(slots: pd.DataFrame, metric: str) -> go.Figure:
 def _cabinets(serial: str) -> None:
     st.subheader("Cabinets")
     label = st.radio("Colour slots by", list(COLOUR_BY), horizontal=True, key="colour_by")
+    ui.planogram_vs_dex_note(data.query("planogram_vs_dex", machine_serial=serial))
     slots = data.query("machine_slots", machine_serial=serial)
     if ui.empty_note(slots, "No active planogram for this machine."):
         return

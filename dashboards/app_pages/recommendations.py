@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import actions, data, session
+from dashboards import actions, data, session, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
@@ -177,6 +177,8 @@ def main() -> None:
     else:
         asset, cabinet = _cabinet_choice(open_recs)
         mine = open_recs[(open_recs["asset_number"] == asset) & (open_recs["cabinet"] == cabinet)]
+        disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
+        ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
         cols = st.columns(3)
         cols[0].metric("Changes", len(mine))
         cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")

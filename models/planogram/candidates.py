@@ -6,9 +6,14 @@ measures the same rules the pipeline applies:
 - **Slot size class**: a slot takes products up to the largest size currently in its row (a row
   is one tray; trays are re-pitched per row, so the row's largest spiral bounds what it takes).
 - **Allowed categories** of a cabinet: the categories it holds now (a cooler stays a cooler).
-- **One cabinet per product**: a machine's customers want a product, not a cabinet; a product is a
-  candidate of exactly one cabinet: where it has most facings now, else the first cabinet whose
-  categories allow it. So two cabinets never both count the same customers.
+- **One cabinet per product** (``assign_cabinets``): a machine's customers want a product, not a
+  cabinet; a product is a candidate of one cabinet: where it has most facings now, else the first
+  cabinet whose categories allow it. So two cabinets never both count the same customers.
+- **Split demand** (``demand_shares``): a product held now in several cabinets (a cola in the
+  cooler and in the fresh-food cabinet that also takes drinks) is a candidate of each of them,
+  with the machine's demand for it split by where it sold recently (by facings when it sold
+  nowhere), so the shares still count its customers once. Without the split, the cabinets other
+  than its main one counted a selling product as selling nothing.
 - **Borrowed demand** (``fill_absent``): a multiplicative model ``rate[m, p] = traffic[m] ×
   appeal[p]`` fitted to the rates observed where a product is stocked (alternating sums), which
   gives an absent product the demand it has at other machines scaled by this machine's traffic.
@@ -74,6 +79,25 @@ def assign_cabinets(
                 where[p] = cab
                 break
     return where
+
+
+def demand_shares(
+    held: Mapping[int, Sequence[str]], sold: Mapping[int, Mapping[str, float]]
+) -> dict[str, dict[int, float]]:
+    """Product → cabinet → its share of the machine's demand for that product, for every product
+    held now (rules in the module docstring).
+
+    ``held``: cabinet → product ids of its slots; ``sold``: cabinet → product → units sold
+    recently in that cabinet. Shares of a product add up to 1."""
+    facings = {cab: Counter(p for p in prods if p) for cab, prods in held.items()}
+    shares: dict[str, dict[int, float]] = {}
+    for p in sorted({p for n in facings.values() for p in n}):
+        cabs = sorted(cab for cab, n in facings.items() if n.get(p))
+        units = {cab: max(0.0, float(sold.get(cab, {}).get(p, 0.0))) for cab in cabs}
+        weight = units if sum(units.values()) > 0 else {c: float(facings[c][p]) for c in cabs}
+        total = sum(weight.values())
+        shares[p] = {cab: weight[cab] / total for cab in cabs}
+    return shares
 
 
 def fit_traffic_appeal(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

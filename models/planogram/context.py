@@ -11,8 +11,11 @@ Demand per machine and product (units per day, all its slots together):
 - ``untried`` for a product of the catalog no machine has sold: the typical appeal of its
   category's products × this machine's traffic (``candidates.product_appeal``).
 
-Rules for slot sizes, allowed categories, one cabinet per product and substitution shares are in
-``models.planogram.candidates``; the service intervals come from ``devices.service_days``.
+A slot holds what the machine's newest DEX read reports in its selection when that differs from
+the planogram (``planogram_vs_dex``: DEX wins for demand, the planogram may lag the machine).
+Rules for slot sizes, allowed categories, one cabinet per product, the split of a product's demand
+between the cabinets that hold it and substitution shares are in ``models.planogram.candidates``;
+the service intervals come from ``devices.service_days``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from models.planogram.candidates import (
     assign_cabinets,
     category_shares,
+    demand_shares,
     fill_absent,
     pooled_rates,
     product_appeal,
@@ -69,11 +73,11 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     """The context of every cabinet of every machine with a current planogram."""
     con = lake_connection(lake, ("raw", "master", "marts", "ml"))
     try:
-        slots = con.execute(_sql("slots")).fetchall()
+        slots = con.execute(_sql("slots"), {"window": SALES_WINDOW_DAYS}).fetchall()
         products = con.execute(_sql("products")).fetchall()
-        rates = con.execute(_sql("forecast_rates")).fetchall()
+        rates = con.execute(_sql("forecast_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
         source, version = "forecast", max((r[3] for r in rates if r[3]), default="forecast")
-        if not rates:
+        if not any(r[3] for r in rates):  # no forecast (rates of swapped-in products alone)
             rates = con.execute(_sql("sales_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
             source, version = "sales_estimate", "sales_estimate"
     finally:
@@ -97,7 +101,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     categories = [category[p] for p in pid]
     filled = fill_absent(grid, categories)
     _, appeal, untried = product_appeal(grid, categories)
-    shares = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
+    subs = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
     by_machine: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for slot_row in slots:
         by_machine[slot_row[0]].append(slot_row)
@@ -105,21 +109,26 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     for serial in machines:
         machine_row = mindex[serial]
         rows = by_machine[serial]
-        current: dict[int, list[str]] = defaultdict(list)
+        current: dict[int, list[str]] = defaultdict(list)  # what the slots hold (DEX wins)
         allowed: dict[int, set[str]] = defaultdict(set)
+        sold: dict[int, dict[str, float]] = defaultdict(dict)
         for slot_row in rows:
-            current[int(slot_row[2])].append(slot_row[5] or "")
+            cabinet = int(slot_row[2])
+            held = slot_row[11] or slot_row[5] or ""
+            current[cabinet].append(held)
+            sold[cabinet][held] = sold[cabinet].get(held, 0.0) + float(slot_row[12] or 0)
             if slot_row[9]:
-                allowed[int(slot_row[2])].add(slot_row[9])
+                allowed[cabinet].add(slot_row[9])
         cats = set().union(*allowed.values()) if allowed else set()
         machine_products = [p for p in pid if category[p] in cats]
         where = assign_cabinets(current, allowed, category, machine_products)
+        shares = demand_shares(current, sold)
         intervals = service_intervals(rows[0][8] or "")
         for cab in sorted(current):
             cab_rows = [r for r in rows if int(r[2]) == cab]
             classes = row_size_classes([r[3] for r in cab_rows], [r[10] for r in cab_rows])
             slot_info = tuple(
-                SlotInfo(r[3], r[4], classes[i], r[5], int(r[6] or 0), int(r[7] or 0))
+                SlotInfo(r[3], r[4], classes[i], r[5], int(r[6] or 0), int(r[7] or 0), r[11])
                 for i, r in enumerate(cab_rows)
             )
             cands = tuple(
@@ -130,12 +139,13 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                     size=catalog[p][3],
                     price_cents=int(catalog[p][4]),
                     cost_cents=int(catalog[p][5] or 0),
-                    daily_demand=float(filled[machine_row, pindex[p]]),
+                    daily_demand=float(filled[machine_row, pindex[p]])
+                    * shares.get(p, {}).get(cab, 1.0),
                     demand_source=_demand_source(source, grid, untried, machine_row, pindex[p]),
-                    substitutes={o: w for o, w in shares[p].items() if o in where},
+                    substitutes={o: w for o, w in subs[p].items() if o in where},
                 )
                 for p in machine_products
-                if where.get(p) == cab
+                if cab in shares.get(p, {where.get(p): 1.0})
             )
             contexts.append(
                 CabinetContext(
@@ -146,7 +156,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                     candidates=cands,
                     service_interval_days=7.0 / len(intervals),
                     constraints=settings.for_cabinet(
-                        {r[5] for r in cab_rows if r[5]},
+                        {r[11] or r[5] for r in cab_rows if r[11] or r[5]},
                         allowed[cab] & {c.category for c in cands},
                     ),
                     service_intervals=intervals,

@@ -12,7 +12,7 @@ import numpy as np
 from models.planogram.expectation import soldout_days
 from models.planogram.model import Evaluation, Problem, build_problem, evaluate
 from models.planogram.placement import place
-from models.planogram.reasons import Outlook, slot_reason, summary
+from models.planogram.reasons import Outlook, dex_note, slot_reason, summary
 from models.planogram.search import optimise_facings
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment
 
@@ -50,7 +50,7 @@ def current_plan(
     stock = np.zeros(prob.n, dtype=np.int64)
     where: list[int | None] = []
     for slot in ctx.slots:
-        i = index.get(slot.current_product_id or "")
+        i = index.get(slot.held_product_id or "")
         where.append(i)
         if i is not None:
             facings[i] += 1
@@ -61,7 +61,9 @@ def current_plan(
 def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
     """The best plan found for ``ctx`` (see the module docstring) as a ``Proposal``.
 
-    A current product that is not among the candidates counts as selling nothing."""
+    A slot holds what DEX reports there when that differs from the planogram
+    (``SlotInfo.held_product_id``); a held product that is not among the candidates counts as
+    selling nothing."""
     prob = build_problem(ctx)
     facings = optimise_facings(prob, len(ctx.slots))
     slots_new = place(prob, facings, ctx.slots)
@@ -91,7 +93,15 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
             before.get(new_candidate) if new_candidate is not None else None,
             substitute=substitute,
             q=prob.q,
+            held=info.held_product_id,
         )
+        if info.disagrees:
+            held = (
+                prob.names[current_candidate]
+                if current_candidate is not None
+                else str(info.held_product_id)
+            )
+            reason = dex_note(info.selection, info.current_product_id, held) + reason
         if new_candidate is None:
             assignments.append(
                 SlotAssignment(info.slot, info.selection, "", 0, 0, 0.0, 0.0, reason)
@@ -101,7 +111,8 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
         units = float(ev_new.units[0, new_candidate]) / facings[new_candidate]
         par = int(prob.par[new_candidate])
         changes += int(
-            new_candidate != current_candidate
+            info.disagrees  # the planogram must catch up with the machine, or the machine with it
+            or new_candidate != current_candidate
             or par != info.current_par
             or int(prob.capacity[new_candidate]) != info.current_capacity
         )

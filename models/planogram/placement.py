@@ -31,7 +31,7 @@ def place(prob: Problem, facings: np.ndarray, slots: tuple[SlotInfo, ...]) -> li
         for s, info in enumerate(slots):
             if left[i] == 0:
                 break
-            if out[s] is not None or index.get(info.current_product_id or "") != i:
+            if out[s] is not None or index.get(info.held_product_id or "") != i:
                 continue
             cls, r = prob.slot_rank[s], prob.rank[i]
             if cls < r:

@@ -46,15 +46,23 @@ def slot_reason(
     *,
     substitute: str | None,
     q: float,
+    held: str | None = None,
 ) -> str:
     """Why this slot gets ``new``.
 
     ``current``/``new``: the slot's present and recommended products under the current and the
     recommended plan; ``current_after``: the present product under the recommended plan (None if
     dropped); ``new_before``: the recommended product under the current plan (None if absent);
-    ``substitute``: the name of the dropped product's best substitute in the new plan."""
+    ``substitute``: the name of the dropped product's best substitute in the new plan;
+    ``held``: the id of the product in the slot when it is no candidate (``current`` is None),
+    None for an empty slot."""
     if new is None:
         return "Left empty: no candidate product fits this slot's size."
+    if current is None and held:
+        return (
+            f"Replace {held} (no demand estimate: not in the product catalog) with {new.name}: "
+            f"{_per(new.units)} expected."
+        )
     if current is None:
         return f"Fill the empty slot with {new.name}: {_per(new.units)} expected."
     if current.name == new.name:
@@ -91,6 +99,15 @@ def slot_reason(
             "instead."
         )
     return text
+
+
+def dex_note(selection: str, planogram_product: str | None, held: str) -> str:
+    """Said first on a slot where the machine's DEX reports another product than the planogram
+    (the demand was taken from what DEX reports)."""
+    return (
+        f"The machine reports {held} in selection {selection}, the planogram "
+        f"{planogram_product or 'nothing'}: planned with what the machine reports. "
+    )
 
 
 def summary(

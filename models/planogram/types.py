@@ -33,6 +33,20 @@ class SlotInfo:
     current_product_id: str | None
     current_capacity: int
     current_par: int
+    # What the machine's newest DEX read reports in this selection, when it names a product; the
+    # planogram (current_product_id) may lag the machine (a driver's swap not yet entered).
+    dex_product_id: str | None = None
+
+    @property
+    def held_product_id(self) -> str | None:
+        """The product in the slot as far as demand goes: DEX's when it names one, else the
+        planogram's."""
+        return self.dex_product_id or self.current_product_id
+
+    @property
+    def disagrees(self) -> bool:
+        """DEX reports another product here than the planogram."""
+        return bool(self.dex_product_id) and self.dex_product_id != self.current_product_id
 
 
 @dataclass(frozen=True)

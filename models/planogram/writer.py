@@ -17,8 +17,10 @@ TABLE = "planogram_recommendations"
 
 
 def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
-    """``swap`` (another product), ``resize`` (capacity), ``par`` (par level) or ``keep``."""
-    if (info.current_product_id or "") != new.product_id:
+    """``swap`` (another product than the planogram's or than the one DEX reports in the slot: a
+    slot where the two disagree always changes, in the master data or in the machine),
+    ``resize`` (capacity), ``par`` (par level) or ``keep``."""
+    if info.disagrees or (info.current_product_id or "") != new.product_id:
         return "swap"
     if info.current_capacity != new.capacity:
         return "resize"

@@ -1,19 +1,62 @@
--- Current slots of every placed machine's cabinets, with the device's service days and the
--- product's category and size (the planogram optimiser's starting point).
+-- Current slots of every placed machine's cabinets, with the device's service days (the planogram
+-- optimiser's starting point). product_id is the planogram's; dex_product_id what the machine's
+-- newest read reports in that selection (planogram_vs_dex), NULL when DEX names none. DEX wins
+-- for demand: category and size are those of the product DEX reports when it names one, and
+-- recent_units are the units of that product sold at the selection over the machine's last
+-- $window days of data (how the context splits a product's demand between the cabinets that hold
+-- it).
+WITH win AS (
+    SELECT machine_serial, max(sales_date) - ($window - 1) AS first_day
+    FROM fct_daily_sales
+    GROUP BY machine_serial
+),
+recent AS (
+    SELECT s.machine_serial, s.selection_key AS selection, s.product_id, sum(s.units_sold) AS units
+    FROM fct_daily_sales AS s
+    JOIN win USING (machine_serial)
+    WHERE s.sales_date >= win.first_day
+    GROUP BY ALL
+),
+slots AS (
+    -- the planogram's slots (planogram_vs_dex has each with what DEX reports there)
+    SELECT
+        v.machine_serial,
+        v.asset_number,
+        v.cabinet_index,
+        v.slot,
+        v.selection,
+        v.planogram_product_id AS product_id,
+        p.capacity,
+        p.par_level,
+        d.service_days,
+        v.dex_product_id,
+        coalesce(v.dex_product_id, v.planogram_product_id) AS held_product_id
+    FROM planogram_vs_dex AS v
+    JOIN planogram_slots AS p
+        ON p.asset_number = v.asset_number
+        AND p.cabinet_index = v.cabinet_index
+        AND p.slot = v.slot
+    JOIN devices AS d ON d.asset_number = v.asset_number
+    WHERE v.slot IS NOT NULL
+)
 SELECT
-    d.dex_serial AS machine_serial,
-    p.asset_number,
-    p.cabinet_index,
-    p.slot,
-    p.selection,
-    p.product_id,
-    p.capacity,
-    p.par_level,
-    d.service_days,
+    s.machine_serial,
+    s.asset_number,
+    s.cabinet_index,
+    s.slot,
+    s.selection,
+    s.product_id,
+    s.capacity,
+    s.par_level,
+    s.service_days,
     pr.category,
-    pr.size
-FROM planogram_slots AS p
-JOIN devices AS d USING (asset_number)
-LEFT JOIN products AS pr USING (product_id)
-WHERE d.dex_serial IS NOT NULL
-ORDER BY machine_serial, p.cabinet_index, length(p.selection), p.selection
+    pr.size,
+    s.dex_product_id,
+    coalesce(r.units, 0) AS recent_units
+FROM slots AS s
+LEFT JOIN products AS pr ON pr.product_id = s.held_product_id
+LEFT JOIN recent AS r
+    ON r.machine_serial = s.machine_serial
+    AND r.selection = s.selection
+    AND r.product_id = s.held_product_id
+ORDER BY s.machine_serial, s.cabinet_index, length(s.selection), s.selection
