@@ -184,3 +184,13 @@ def _import_json_records(con: sqlite3.Connection, archive: Path) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def delivery_counts(archive: Path) -> tuple[int, int]:
+    """How many deliveries were received, and how many distinct contents they held."""
+    with _reading(archive) as con:
+        if con is None:
+            return 0, 0
+        deliveries = con.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+        contents = con.execute("SELECT count(*) FROM firsts").fetchone()[0]
+    return int(deliveries), int(contents)
