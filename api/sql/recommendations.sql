@@ -8,4 +8,4 @@ WHERE ($machine IS NULL OR r.machine_serial = $machine OR r.asset_number = $mach
   AND ($route IS NULL OR d.route_id = $route)
   AND ($product IS NULL OR r.recommended_product_id = $product
        OR r.current_product_id = $product)
-ORDER BY r.machine_serial, r.cabinet, r.slot
+ORDER BY r.machine_serial, r.cabinet, r.slot, r.recommendation_id

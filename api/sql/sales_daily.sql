@@ -8,4 +8,6 @@ WHERE ($from IS NULL OR s.sales_date >= CAST($from AS DATE))
   AND ($machine IS NULL OR s.machine_serial = $machine OR d.asset_number = $machine)
   AND ($route IS NULL OR d.route_id = $route)
   AND ($product IS NULL OR s.product_id = $product)
-ORDER BY s.sales_date, s.machine_serial, s.selection_key
+-- product too: a slot whose product changed during a day has a row per product (a total
+-- order, or a row could sit on two pages or none)
+ORDER BY s.sales_date, s.machine_serial, s.selection_key, s.product_id NULLS FIRST

@@ -8,4 +8,4 @@ WHERE ($from IS NULL OR s.start_at >= CAST($from AS DATE))
   AND ($machine IS NULL OR s.machine_serial = $machine OR d.asset_number = $machine)
   AND ($route IS NULL OR d.route_id = $route)
   AND ($product IS NULL OR s.product_id = $product)
-ORDER BY s.start_at, s.machine_serial, s.selection_key
+ORDER BY s.start_at, s.machine_serial, s.selection_key, s.product_id NULLS FIRST, s.end_at

@@ -1,9 +1,9 @@
 """Serve the Dagster UI, the dashboards and the HTTP API together: they start and stop together.
 
 Each server runs in its own process group (so Ctrl-C at the terminal reaches only `cvd up`, which
-then stops every group whole, grandchildren included). SIGINT or SIGTERM stops them all and returns 0;
-if one server exits by itself, the others are stopped and :func:`serve` returns non-zero, naming
-the one that died.
+then stops every group whole, grandchildren included). SIGINT or SIGTERM stops them all and
+returns 0; if one server exits by itself, the others are stopped and :func:`serve` returns
+non-zero, naming the one that died.
 """
 
 from __future__ import annotations
