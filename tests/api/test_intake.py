@@ -32,7 +32,10 @@ def dex(n: int) -> bytes:
 
 def ledger_rows(home: Path) -> list[tuple[str, str, str]]:
     """(delivery_id, sha256, original_name) of every delivery, read with plain sqlite3."""
-    with sqlite3.connect(home / "archive" / "ledger.sqlite") as con:
+    path = home / "archive" / "ledger.sqlite"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as con:
         return con.execute(
             "SELECT delivery_id, sha256, original_name FROM deliveries ORDER BY 1"
         ).fetchall()
