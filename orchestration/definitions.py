@@ -15,7 +15,11 @@ from orchestration.defs.ingest.checks import counters_expectations, raw_sql_chec
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.defs.ingest.schedules import nightly
-from orchestration.defs.ingest.sensors import build_after_days, inbox_sensor
+from orchestration.defs.ingest.sensors import (
+    build_after_days,
+    http_deliveries_sensor,
+    inbox_sensor,
+)
 from orchestration.defs.marts.assets import sales_marts
 from orchestration.defs.marts.checks import METRICS_CHECKS
 from orchestration.defs.marts.derived_assets import derived_marts
@@ -60,7 +64,7 @@ defs = dg.Definitions(
     ],
     asset_checks=[raw_sql_checks, counters_expectations, *METRICS_CHECKS],
     jobs=[ingest_job],
-    sensors=[inbox_sensor, build_after_days],
+    sensors=[inbox_sensor, http_deliveries_sensor, build_after_days],
     schedules=[nightly, weekly_model_training],
     resources=RESOURCES,
 )
