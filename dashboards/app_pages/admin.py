@@ -1,12 +1,12 @@
-"""Admin: users and roles (admins) and the audit log (admins and managers), through the
-operations service layer with the signed-in actor."""
+"""Admin: users and roles and API tokens (admins) and the audit log (admins and managers),
+through the operations service layer with the signed-in actor."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import api_tokens, data, session
 from dashboards.pages import MANAGERS
 from operations import audit
 from operations.errors import NotFound, PermissionDenied, ValidationError
@@ -133,6 +133,8 @@ def main() -> None:
         _users()
     else:
         st.caption("Users and roles are managed by admins.")
+    if session.allowed(Action.MANAGE_TOKENS):
+        api_tokens.render()
     session.require(Action.READ_AUDIT)
     _audit()
 
