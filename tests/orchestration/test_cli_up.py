@@ -160,7 +160,7 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
                 ports[1],
                 "--api-port",
                 ports[2],
-            ],  # fmt: skip
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=_env(home),
