@@ -48,9 +48,14 @@ def _answer(delivery: Delivery, outcome: str) -> dict[str, Any]:
 def _record(request: Request, token: str, files: list[tuple[str, IncomingFile]]) -> list[Any]:
     """Sync and settle every file, then record them all in one ledger transaction."""
     settled = []
-    for name, incoming in files:
-        sha, size = incoming.settle(durable=True)
-        settled.append(Streamed(sha, size, f"{token}/{name}"))
+    try:
+        for name, incoming in files:
+            sha, size = incoming.settle(durable=True)
+            settled.append(Streamed(sha, size, f"{token}/{name}"))
+    except BaseException:
+        for _, incoming in files:  # the ones not settled yet leave no temp file behind
+            incoming.abort()
+        raise
     recorded = receive_streams(request.app.state.config.settings.archive, settled)
     for _, outcome in recorded:
         request.app.state.metrics.received(outcome)
