@@ -1,10 +1,12 @@
 """The read API (scope ``read``): machines, daily sales, stock-outs, slot status and
-recommendations from the warehouse, paginated (``limit``/``offset``, a ``Link: rel="next"``
-header and ``next`` in the body), as JSON or ``?format=csv``, with the warehouse's data date
-in ``X-CVD-Data-Date``."""
+recommendations from the warehouse, paginated (``limit``/``offset``, or a keyset ``cursor`` for
+daily sales; a ``Link: rel="next"`` header and ``next`` in the body), as JSON or
+``?format=csv``, with the warehouse's data date in ``X-CVD-Data-Date``."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
@@ -19,6 +21,9 @@ from api.warehouse import Page, plain, read_page, to_csv
 
 router = APIRouter(prefix="/v1", tags=["read"], dependencies=[Depends(require("read"))])
 DATA_DATE_HEADER = "X-CVD-Data-Date"
+# Endpoints paged by keyset: the $after_* parameters of their SQL and the columns they come from.
+KEYSET = {"sales_daily": ("date", "machine", "key", "product")}
+KEYSET_COLUMNS = {"sales_daily": ("sales_date", "machine_serial", "selection_key", "product_id")}
 
 
 @dataclass(frozen=True)
@@ -45,27 +50,64 @@ def filters(
     return Filters(machine, route, product, date_from, date_to)
 
 
+def _after(name: str, cursor: str | None) -> dict[str, object]:
+    """The ``$after_*`` parameters a keyset cursor stands for (none without one)."""
+    keys = KEYSET.get(name, ())
+    if cursor is None:
+        return dict.fromkeys((f"after_{k}" for k in keys), None)
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError(values)
+    except ValueError as error:  # bad base64, bad JSON, wrong shape
+        raise ApiError(422, "cursor: not a cursor this endpoint gave out") from error
+    return {f"after_{k}": v for k, v in zip(keys, values, strict=True)}
+
+
+def _cursor(name: str, page: Page) -> str:
+    """The cursor of the page after ``page``: its last row's sort key."""
+    row = dict(zip(page.columns, page.rows[-1], strict=True))
+    values = [plain(row[column]) or "" for column in KEYSET_COLUMNS[name]]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
 async def _answer(
-    request: Request, name: str, f: Filters, *, limit: int | None, offset: int, fmt: str
+    request: Request,
+    name: str,
+    f: Filters,
+    *,
+    limit: int | None,
+    offset: int,
+    fmt: str,
+    cursor: str | None = None,
 ) -> Response:
     config = request.app.state.config
     size = limit or config.default_page
     if size > config.max_page:
         raise ApiError(422, f"limit={size}: at most {config.max_page} rows a page")
+    if cursor is not None and offset:
+        raise ApiError(422, "give cursor or offset, not both")
     params = {
         "machine": f.machine,
         "route": f.route,
         "product": f.product,
         "from": f.date_from,
         "to": f.date_to,
+        **_after(name, cursor),
     }
     page: Page = await run_in_threadpool(
         read_page, config.settings.warehouse, name, params, limit=size, offset=offset
     )
     headers = {DATA_DATE_HEADER: page.data_date.isoformat() if page.data_date else ""}
     next_url = None
-    if page.more:
+    if page.more and name in KEYSET:
+        after = _cursor(name, page)
+        next_url = str(
+            request.url.remove_query_params("offset").include_query_params(cursor=after, limit=size)
+        )
+    elif page.more:
         next_url = str(request.url.include_query_params(offset=offset + size, limit=size))
+    if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == "csv":
         return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
@@ -97,10 +139,19 @@ async def machines(
 
 @router.get("/sales/daily", summary="Units and revenue per machine, selection and day")
 async def sales_daily(
-    request: Request, f: Filtered, limit: Limit = None, offset: Offset = 0, fmt: Format = "json"
+    request: Request,
+    f: Filtered,
+    *,
+    limit: Limit = None,
+    offset: Offset = 0,
+    fmt: Format = "json",
+    cursor: Annotated[str | None, Query(description="from `next`: the page after")] = None,
 ) -> Response:
-    """Daily sales, exactly from the DEX counters (filters: from, to, machine, route, product)."""
-    return await _answer(request, "sales_daily", f, limit=limit, offset=offset, fmt=fmt)
+    """Daily sales, exactly from the DEX counters (filters: from, to, machine, route, product).
+    Its ``next`` pages by keyset cursor, so a deep page costs what the first one does."""
+    return await _answer(
+        request, "sales_daily", f, limit=limit, offset=offset, fmt=fmt, cursor=cursor
+    )
 
 
 @router.get("/stockouts", summary="Sold-out episodes")

@@ -62,7 +62,8 @@ def read_page(
     """Rows ``offset`` to ``offset + limit`` of query ``name`` (one more is read to know
     whether a next page exists)."""
     text = sql(name)
-    wanted = {p: params.get(p) for p in _PARAM.findall(text)}
+    code = "\n".join(line.split("--", 1)[0] for line in text.splitlines())  # not comments
+    wanted = {p: params.get(p) for p in _PARAM.findall(code)}
     wanted |= {"page_limit": limit + 1, "page_offset": offset}
     with open_warehouse(path) as con:
         cursor = con.execute(f"{text}\nLIMIT $page_limit OFFSET $page_offset", wanted)

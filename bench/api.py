@@ -200,7 +200,8 @@ def read_cases(home: Path) -> dict[str, dict[str, object]]:
         "/v1/sales/daily (a machine, a month)": {"machine": busiest, "from": month},
         "/v1/sales/daily (a route, a week)": {"route": route, "from": week},
         "/v1/sales/daily (a product, a year)": {"product": product},
-        "/v1/sales/daily (page 50 of 1000 rows)": {"offset": 49_000},
+        "/v1/sales/daily (page 50 of 1000 rows, offset)": {"offset": 49_000},
+        "/v1/sales/daily (page 50 of 1000 rows, cursor)": {"cursor_after": 49_000},
         "/v1/sales/daily (a machine, a month, CSV)": {
             "machine": busiest,
             "from": month,
@@ -224,8 +225,13 @@ def bench_reads(home: Path, reps: int) -> None:
         baseline = None
         with httpx.Client(headers={"Authorization": f"Bearer {api.token}"}, timeout=60) as http:
             print(f"  {'request':48} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} {'x healthz':>10}")
-            for label, params in read_cases(home).items():
+            for label, case in read_cases(home).items():
                 path = label.split(" ", 1)[0]
+                params = dict(case)
+                if "cursor_after" in params:  # the `next` of the page before: a keyset cursor
+                    before = {"offset": int(str(params.pop("cursor_after"))) - 1000}
+                    nxt = http.get(f"{api.url}{path}", params=before).json()["next"]
+                    params = dict(httpx.URL(nxt).params)
                 answer = http.get(f"{api.url}{path}", params=params)  # warm-up
                 assert answer.status_code == 200, answer.text
                 rows = _rows(answer, params)

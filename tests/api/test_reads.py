@@ -149,3 +149,26 @@ def test_openapi_docs_are_served(read_api: tuple[Running, Tokens]) -> None:
     assert httpx.get(f"{running.url}/docs").status_code == 200
     spec = httpx.get(f"{running.url}/openapi.json").json()
     assert {"/v1/dex", "/v1/sales/daily", "/healthz", "/readyz", "/metrics"} <= set(spec["paths"])
+
+
+def test_daily_sales_cursor_pages_match_offset_pages(read_api: tuple[Running, Tokens]) -> None:
+    running, tokens = read_api
+    by_cursor = _get_all(running, tokens.read, "sales/daily", route="R001")  # follows `next`
+    headers = {"Authorization": f"Bearer {tokens.read}"}
+    by_offset: list[dict] = []  # type: ignore[type-arg]
+    while True:
+        answer = httpx.get(
+            f"{running.url}/v1/sales/daily",
+            headers=headers,
+            params={"route": "R001", "limit": 250, "offset": len(by_offset)},
+        )
+        assert answer.status_code == 200
+        by_offset += answer.json()["data"]
+        if not answer.json()["next"]:
+            break
+        assert "cursor=" in answer.json()["next"] and "offset=" not in answer.json()["next"]
+    assert by_cursor == by_offset and len(by_offset) > 250
+    for params in ({"cursor": "not-a-cursor"}, {"cursor": "WzFd", "offset": 5}):
+        answer = httpx.get(f"{running.url}/v1/sales/daily", headers=headers, params=params)
+        assert answer.status_code == 422
+        assert answer.json()["error"]["status"] == 422
