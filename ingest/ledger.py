@@ -230,3 +230,29 @@ def _import_json_records(con: sqlite3.Connection, archive: Path) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def delivery_counts(archive: Path) -> tuple[int, int]:
+    """How many deliveries were received, and how many distinct contents they held."""
+    with _reading(archive) as con:
+        if con is None:
+            return 0, 0
+        deliveries = con.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+        contents = con.execute("SELECT count(*) FROM firsts").fetchone()[0]
+    return int(deliveries), int(contents)
+
+
+def days_named_since(archive: Path, prefix: str, after: int) -> tuple[int, list[str]]:
+    """The arrival days of deliveries whose name starts with ``prefix`` recorded after ledger
+    row ``after`` (a cursor), and the newest row number to use as the next cursor."""
+    with _reading(archive) as con:
+        if con is None:
+            return after, []
+        (newest,) = con.execute("SELECT coalesce(max(rowid), 0) FROM deliveries").fetchone()
+        rows = con.execute(
+            """SELECT DISTINCT received_date FROM deliveries
+               WHERE rowid > ? AND rowid <= ? AND substr(original_name, 1, ?) = ?
+               ORDER BY 1""",
+            (after, newest, len(prefix), prefix),
+        ).fetchall()
+    return max(int(newest), after), [row[0] for row in rows]

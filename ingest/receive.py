@@ -20,7 +20,6 @@ import fcntl
 import hashlib
 import os
 import signal
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from stat import S_ISREG
 
+from ingest.incoming import IncomingFile, blob_path, settle
 from ingest.ledger import (
     Delivery,
     arrival_days,
@@ -73,11 +73,6 @@ class ReceiveReport:
     days: set[str] = field(default_factory=set)  # arrival days touched
 
 
-def blob_path(archive: Path, sha: str) -> Path:
-    """Where the bytes with hash ``sha`` are archived."""
-    return archive / sha[:2] / f"{sha}.dex"
-
-
 def inbox_files(inbox: Path) -> list[Path]:
     """Files waiting in the inbox (any depth), oldest name first; in-flight uploads skipped."""
     if not inbox.is_dir():
@@ -93,19 +88,15 @@ def inbox_files(inbox: Path) -> list[Path]:
 def _archive_stream(path: Path, archive: Path) -> tuple[str, int]:
     """Copy ``path`` into the archive while hashing it; returns (sha256, size). Memory stays
     bounded by one chunk whatever the file's size. Used where the inbox cannot be linked."""
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=archive, prefix=".incoming.", suffix=".tmp")
+    incoming = IncomingFile(archive)
     try:
-        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+        with path.open("rb") as src:
             while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-        return _settle(Path(tmp), archive, digest.hexdigest()), size
+                incoming.write(chunk)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        incoming.abort()
         raise
+    return incoming.settle()
 
 
 class _InUseError(Exception):
@@ -149,7 +140,7 @@ def _link_leased(path: Path, fd: int, archive: Path) -> tuple[str, int]:
         while chunk := os.read(fd, CHUNK):  # the leased descriptor: opening again would
             digest.update(chunk)  # break the lease
             size += len(chunk)
-        return _settle(tmp, archive, digest.hexdigest()), size
+        return settle(tmp, archive, digest.hexdigest()), size
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -160,20 +151,6 @@ def _linkable(stat: os.stat_result) -> bool:
     symlink) that we own and that has no other name, so nothing outside the inbox can change
     the archived bytes later. Anything else is copied."""
     return S_ISREG(stat.st_mode) and stat.st_nlink == 1 and stat.st_uid == os.geteuid()
-
-
-def _settle(tmp: Path, archive: Path, sha: str) -> str:
-    """Move the archived temp file to its content address (or drop it: those bytes are there)."""
-    target = blob_path(archive, sha)
-    if target.exists():
-        tmp.unlink()
-        return sha
-    try:
-        tmp.replace(target)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.replace(target)
-    return sha
 
 
 def _archive(path: Path, archive: Path) -> tuple[str, int]:

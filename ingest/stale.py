@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from ingest.ledger import delivery_ids_by_day
+from ingest.ledger import deliveries_of_day, delivery_ids_by_day
 from transforms.lake import atomic_write_json
 
 # Bump when the raw tables change shape or meaning: every day is rebuilt once.
@@ -26,19 +26,28 @@ def write_manifest(lake: Path, day: str, delivery_ids: list[str]) -> None:
     )
 
 
+def _built_from_other(lake: Path, day: str, current: list[str]) -> bool:
+    """Whether the partition of ``day`` is missing or was built from other deliveries."""
+    path = manifest_path(lake, day)
+    built = json.loads(path.read_text()) if path.exists() else None
+    return (
+        built is None or built.get("format") != RAW_FORMAT_VERSION or built["deliveries"] != current
+    )
+
+
 def stale_days(archive: Path, lake: Path) -> list[str]:
     """Arrival days whose deliveries differ from what their partition was built from."""
-    stale = []
-    for day, current in delivery_ids_by_day(archive).items():
-        path = manifest_path(lake, day)
-        built = json.loads(path.read_text()) if path.exists() else None
-        if (
-            built is None
-            or built.get("format") != RAW_FORMAT_VERSION
-            or built["deliveries"] != current
-        ):
-            stale.append(day)
-    return stale
+    return [
+        day
+        for day, current in delivery_ids_by_day(archive).items()
+        if _built_from_other(lake, day, current)
+    ]
+
+
+def stale_among(archive: Path, lake: Path, days: list[str]) -> list[str]:
+    """Those of ``days`` whose partition is missing or out of date."""
+    ids = {day: sorted(d.delivery_id for d, _ in deliveries_of_day(archive, day)) for day in days}
+    return [day for day in days if _built_from_other(lake, day, ids[day])]
 
 
 MARTS_RECORD = "_marts_built_from.json"  # beside the manifests; not a day

@@ -34,6 +34,7 @@ PRODUCT_SIZES: tuple[str, ...] = ("S", "M", "L")
 DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SIGN_IN_SCOPES: tuple[str, ...] = ("pair", "address")
+TOKEN_SCOPES: tuple[str, ...] = ("intake", "read", "metrics")  # what an API token may do
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -474,3 +475,22 @@ class RecommendationDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     planogram_version_id: Mapped[int | None] = mapped_column(ForeignKey("planogram_versions.id"))
     service_order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"))
+
+
+class ApiToken(Base):
+    """A bearer token of the HTTP API: its name, one scope, and the SHA-256 of the token (the
+    token itself is shown once and never stored). Revoked or expired tokens stay, for the audit."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(_in("scope", TOKEN_SCOPES), name="valid_scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

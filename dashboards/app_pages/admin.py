@@ -1,4 +1,5 @@
-"""Admin: sign-in alerts and the audit log (admins and managers), users and roles (admins),
+"""Admin: sign-in alerts and the audit log (admins and managers), users and roles and API tokens
+(admins),
 through the operations service layer with the signed-in actor."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import api_tokens, data, session
 from dashboards.pages import MANAGERS
 from operations import audit
 from operations.errors import NotFound, PermissionDenied, ValidationError
@@ -202,6 +203,8 @@ def main() -> None:
         _users()
     else:
         st.caption("Users and roles are managed by admins.")
+    if session.allowed(Action.MANAGE_TOKENS):
+        api_tokens.render()
     _audit()
     _security_table(security)
 

@@ -1,9 +1,9 @@
-"""Serve the Dagster UI and the dashboards together: they start together and stop together.
+"""Serve the Dagster UI, the dashboards and the HTTP API together: they start and stop together.
 
 Each server runs in its own process group (so Ctrl-C at the terminal reaches only `cvd up`, which
-then stops both groups whole, grandchildren included). SIGINT or SIGTERM stops both and returns 0;
-if one server exits by itself, the other is stopped and :func:`serve` returns non-zero, naming
-the one that died.
+then stops every group whole, grandchildren included). SIGINT or SIGTERM stops them all and
+returns 0; if one server exits by itself, the others are stopped and :func:`serve` returns
+non-zero, naming the one that died.
 """
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ def dashboard_server(port: int, host: str = LOOPBACK) -> Server:
     return Server("dashboards", (sys.executable, *argv), f"http://{host}:{port}")
 
 
+def api_server(port: int, host: str = "127.0.0.1") -> Server:
+    """`cvd api`: the HTTP API (intake, read API, health, metrics) over the same home."""
+    argv = ("-m", "orchestration", "api", "--host", host, "--port", str(port))
+    return Server("API", (sys.executable, *argv), f"http://{host}:{port}")
+
+
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
         os.killpg(pid, sig)
@@ -161,7 +167,7 @@ def serve(
             announce(f"{server.name}: {server.url}   (pid {processes[-1].pid})")
             if server.warning:
                 announce(f"  warning: {server.warning}")
-        announce("Ctrl-C stops both.")
+        announce("Ctrl-C stops them all.")
         while not stop_requested:
             for server, proc in zip(servers, processes, strict=True):
                 code = proc.poll()

@@ -3,8 +3,8 @@
 Migrates the operational database; on a home that has never received anything, makes demo data
 (`cvd demo-data`) and imports its master data; on an empty users table, creates the demo accounts
 and prints their generated passwords once; materializes the whole graph; then serves the Dagster
-UI and the dashboards together until Ctrl-C (``--no-serve`` stops after the materialization, for
-scripts and tests).
+UI, the dashboards and the HTTP API together until Ctrl-C (``--no-serve`` stops after the
+materialization, for scripts and tests).
 """
 
 from __future__ import annotations
@@ -26,18 +26,26 @@ if TYPE_CHECKING:
 
 DAGSTER_PORT = 3000
 DASHBOARD_PORT = 8501
+API_PORT = 8000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `cvd up`."""
     parser = subparsers.add_parser(
-        "up", help="set up, demo data and users if empty, materialize, serve UI and dashboards"
+        "up",
+        help="set up, demo data and users if empty, materialize, serve UI, dashboards and API",
     )
     parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")
     parser.add_argument("--no-serve", action="store_true", help="stop after materializing")
     parser.add_argument("--port", type=int, default=DAGSTER_PORT, help="Dagster UI port (3000)")
     parser.add_argument(
         "--dashboard-port", type=int, default=DASHBOARD_PORT, help="dashboards port (8501)"
+    )
+    parser.add_argument("--api-port", type=int, default=API_PORT, help="HTTP API port (8000)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the HTTP API listens on (127.0.0.1; the UI and dashboards stay local)",
     )
     parser.add_argument("--machines", type=int, default=50, help="demo fleet size (50)")
     parser.add_argument("--days", type=int, default=90, help="demo days (90)")
@@ -126,11 +134,16 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     from orchestration.cli.serve import (  # noqa: PLC0415
+        api_server,
         dagster_server,
         dashboard_server,
         serve,
     )
 
     prepare_environment(settings)
-    servers = (dagster_server(args.port), dashboard_server(args.dashboard_port))
+    servers = (
+        dagster_server(args.port),
+        dashboard_server(args.dashboard_port),
+        api_server(args.api_port, args.host),
+    )
     return serve(servers, env=os.environ, announce=lambda s: console.print(s, highlight=False))

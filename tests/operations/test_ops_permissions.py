@@ -1,9 +1,9 @@
 """The permission matrix, walked in full: every role × every action.
 
 The expected grants are written out here from the issue (admin everything; manager all but
-users; driver reads and completes only their own routes' orders; viewer reads only), not taken
-from ``operations.permissions.MATRIX``. A forbidden action must raise ``PermissionDenied`` and
-leave every table exactly as it was.
+users and API tokens; driver reads and completes only their own routes' orders; viewer reads
+only), not taken from ``operations.permissions.MATRIX``. A forbidden action must raise
+``PermissionDenied`` and leave every table exactly as it was.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from operations import audit
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
-from operations.services import masterdata, orders, planograms, recommendations, users
+from operations.services import masterdata, orders, planograms, recommendations, tokens, users
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
 EXPECTED: dict[str, set[Action]] = {
     "admin": EVERYTHING,
-    "manager": EVERYTHING - {Action.READ_USERS, Action.MANAGE_USERS},
+    "manager": EVERYTHING - {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS},
     "driver": {
         Action.READ_MASTER_DATA,
         Action.READ_PLANOGRAM,
@@ -102,6 +102,7 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, username="newbie", role="viewer", password="long-enough-pw"
         ),
         Action.READ_AUDIT: lambda: audit.list_entries(engine, actor),
+        Action.MANAGE_TOKENS: lambda: tokens.add_token(engine, actor, name="erp", scope="read"),
         Action.READ_RECOMMENDATIONS: lambda: recommendations.list_decisions(engine, actor),
         Action.DECIDE_RECOMMENDATION: lambda: recommendations.reject_recommendations(
             engine, actor, cabinet, [_REC], reason="not now"

@@ -1,5 +1,5 @@
 """`cvd up` on a fresh home: demo data, master data, a materialized warehouse, demo accounts once;
-then the Dagster UI and the dashboards served together and stopped together."""
+then the Dagster UI, the dashboards and the HTTP API served together and stopped together."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ HOSTILE_HOSTS = {
     "STREAMLIT_SERVER_ADDRESS": "0.0.0.0",
 }
 LOOPBACK_HEX = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
-SERVER_LINE = re.compile(r"^(Dagster UI|dashboards): (http://\S+)\s+\(pid (\d+)\)", re.MULTILINE)
+SERVER_LINE = re.compile(
+    r"^(Dagster UI|dashboards|API): (http://\S+)\s+\(pid (\d+)\)", re.MULTILINE
+)
+HEALTH = {"API": "/healthz"}  # the API answers 404 at its root
 
 
 @dataclass(frozen=True)
@@ -171,13 +174,23 @@ class Serving:
 
 @pytest.fixture
 def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
-    """`cvd up` serving on free ports, once both answer HTTP 200."""
+    """`cvd up` serving on free ports, once all three answer HTTP 200."""
     home, _, _ = fresh
     log = tmp_path / "up.log"
-    ports = [str(_free_port()), str(_free_port())]
+    ports = [str(_free_port()), str(_free_port()), str(_free_port())]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*UP, "--home", str(home), "--port", ports[0], "--dashboard-port", ports[1]],
+            [
+                *UP,
+                "--home",
+                str(home),
+                "--port",
+                ports[0],
+                "--dashboard-port",
+                ports[1],
+                "--api-port",
+                ports[2],
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=_env(home) | HOSTILE_HOSTS,
@@ -189,7 +202,9 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
             assert proc.poll() is None, log.read_text()[-3000:]
             found = SERVER_LINE.findall(log.read_text())
             servers = {name: (url, int(pid)) for name, url, pid in found}
-            if len(servers) == 2 and all(_status(url) == 200 for url, _ in servers.values()):
+            if len(servers) == 3 and all(
+                _status(url + HEALTH.get(name, "")) == 200 for name, (url, _) in servers.items()
+            ):
                 break
             time.sleep(0.5)
         else:
@@ -197,6 +212,7 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
         assert {url for url, _ in servers.values()} == {
             f"http://127.0.0.1:{ports[0]}",
             f"http://127.0.0.1:{ports[1]}",
+            f"http://127.0.0.1:{ports[2]}",
         }
         yield Serving(proc, log, servers)
     finally:
@@ -205,12 +221,14 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
             proc.wait(timeout=60)
 
 
-def test_up_serves_dagster_and_the_dashboards_and_ctrl_c_stops_both(serving: Serving) -> None:
+def test_up_serves_dagster_the_dashboards_and_the_api_and_ctrl_c_stops_them_all(
+    serving: Serving,
+) -> None:
     serving.proc.send_signal(signal.SIGINT)
     assert serving.proc.wait(timeout=60) == 0, serving.log.read_text()[-3000:]
     for name, (url, pgid) in serving.servers.items():
         assert not _group_alive(pgid), f"{name} still running"
-        assert _status(url) is None, f"{name} still answering"
+        assert _status(url + HEALTH.get(name, "")) is None, f"{name} still answering"
 
 
 def _listening_hosts(port: int) -> set[str]:
@@ -257,7 +275,8 @@ def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Ser
     os.killpg(dashboards_group, signal.SIGKILL)
     code = serving.proc.wait(timeout=60)
     assert code == SERVE_EXITED_BY_ITSELF
-    assert "dashboards exited with code -9: stopping Dagster UI" in serving.log.read_text()
-    url, dagster_group = serving.servers["Dagster UI"]
-    assert not _group_alive(dagster_group)
-    assert _status(url) is None
+    assert "dashboards exited with code -9: stopping Dagster UI, API" in serving.log.read_text()
+    for name in ("Dagster UI", "API"):
+        url, group = serving.servers[name]
+        assert not _group_alive(group), name
+        assert _status(url + HEALTH.get(name, "")) is None, name

@@ -1,12 +1,16 @@
-"""The sensors: new files in ``$CVD_HOME/inbox`` start an ingestion run; a catch-up's raw run
-starts the run of the rest of the graph."""
+"""The sensors: new files in ``$CVD_HOME/inbox`` start an ingestion run, and so do files pushed
+over the HTTP API (archived and recorded already); a catch-up's raw run starts the run of the
+rest of the graph."""
 
 import hashlib
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from ingest.incoming import HTTP_PREFIX
+from ingest.ledger import days_named_since
 from ingest.receive import inbox_files
+from ingest.stale import stale_among
 from orchestration.defs.ingest.jobs import ingest_job
 from orchestration.defs.ingest.schedules import (
     DAYS_STAGE,
@@ -36,6 +40,24 @@ def inbox_sensor(context: dg.SensorEvaluationContext, cvd: CvdHomeResource) -> o
     today = datetime.now(UTC).date().isoformat()
     context.log.info(f"{len(files)} files waiting in the inbox")
     return dg.RunRequest(run_key=f"inbox-{fingerprint.hexdigest()[:20]}", partition_key=today)
+
+
+@dg.sensor(
+    job=ingest_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING
+)
+def http_deliveries_sensor(context: dg.SensorEvaluationContext, cvd: CvdHomeResource) -> object:
+    """Files pushed over the HTTP API skip the inbox (they are archived and recorded before the
+    API answers), so the inbox sensor never sees them: ask for a run of each arrival day that
+    got new ones since the last tick and is not built from them yet. The cursor is the
+    ledger's newest row seen."""
+    settings = cvd.settings()
+    newest, days = days_named_since(settings.archive, HTTP_PREFIX, int(context.cursor or 0))
+    context.update_cursor(str(newest))
+    days = stale_among(settings.archive, settings.lake, days)
+    if not days:
+        return dg.SkipReason("no new files pushed over HTTP")
+    context.log.info(f"files pushed over HTTP for {len(days)} arrival day(s)")
+    return [dg.RunRequest(run_key=f"http-{day}-{newest}", partition_key=day) for day in days]
 
 
 @dg.run_status_sensor(
