@@ -11,11 +11,11 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
-from orchestration.defs.ingest.resources import CvdHomeResource
 
 import evadts
 from api.config import ApiConfig
 from orchestration.defs.ingest.sensors import http_deliveries_sensor
+from orchestration.defs.resources import CvdHomeResource
 from tests.api.conftest import make_tokens
 from tests.api.server import serve
 from tests.orchestration.pipeline import cvd, query

@@ -7,7 +7,7 @@ sign-in throttling per user name and address; when each session was last seen.
 - ``sign_in_throttle`` counts failed sign-ins per (user name, address) and per address.
 - ``user_sessions.last_seen_at``.
 
-Revision ID: 0002_audit_hardening (the id issue 15 gave this change; it follows 0003)
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-07
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 from operations.audit import CHAINED_FIELDS, GENESIS_HASH, chain_hash
 
-revision: str = "0002_audit_hardening"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """API tokens: bearer tokens of the HTTP API, stored as SHA-256 hashes, one scope each.
 
-Revision ID: 0003_api_tokens
+Revision ID: 0005
 Revises: 0003
 Create Date: 2026-12-07
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_api_tokens"
-down_revision: str | None = "0002_audit_hardening"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

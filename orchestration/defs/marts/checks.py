@@ -28,4 +28,4 @@ def _make_check(name: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-METRICS_CHECKS = [_make_check(name) for name in DESCRIPTIONS]
+MARTS_CHECKS = [_make_check(name) for name in DESCRIPTIONS]
