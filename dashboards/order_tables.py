@@ -121,7 +121,7 @@ def desk_frame(
         "served",
         [f"{sum(oc.served_at is not None for oc in o.cabinets)}/{len(o.cabinets)}" for o in orders],
     )
-    frame["est_minutes"] = [round(order_minutes(o, rates), 1) for o in orders]
+    frame["est_minutes"] = [round(order_minutes(o, rates), 2) for o in orders]
     frame["corrected_by"] = [o.corrected_by or "" for o in orders]
     return frame
 
@@ -130,7 +130,7 @@ def route_day_frame(orders: Sequence[ServiceOrder], rates: ServiceTimeRates) -> 
     """Per route and date: orders, stops, cabinets, units and estimated minutes (not cancelled)."""
     columns = ["route", "planned_date", "orders", "stops", "cabinets", "units", "est_minutes"]
     rows = [
-        (d.route, d.planned_date, d.orders, d.stops, d.cabinets, d.units, round(d.minutes, 1))
+        (d.route, d.planned_date, d.orders, d.stops, d.cabinets, d.units, round(d.minutes, 2))
         for d in route_days(orders, rates)
     ]
     return pd.DataFrame(rows, columns=columns)
