@@ -71,7 +71,7 @@ def new_order() -> None:
     )
     edited = st.data_editor(
         frame,
-        key="new_quantities",
+        key=f"new_quantities:{','.join(chosen)}:{day}",  # edits belong to this proposal only
         hide_index=True,
         disabled=[c for c in frame.columns if c != "quantity"],
         width="stretch",
@@ -128,7 +128,7 @@ def on_behalf(shown: list[ServiceOrder]) -> None:
             key="behalf_id",
             format_func=lambda i: f"#{i} · {open_ones[i].driver_username} · {open_ones[i].status}",
         )
-        delivered = _delivered_editor(open_ones[order_id], "behalf_items", "load")
+        delivered = _delivered_editor(open_ones[order_id], f"behalf_items:{order_id}", "load")
         reason = st.text_input("Why (required)", max_chars=MAX_TEXT, key="behalf_reason")
         if st.button("Complete on the driver's behalf", key="behalf_submit"):
             actions.perform(
@@ -155,7 +155,7 @@ def on_behalf(shown: list[ServiceOrder]) -> None:
             f"#{i} · {completed[i].driver_username} · {completed[i].planned_date}"
         ),
     )
-    fixed = _delivered_editor(completed[fix_id], "correct_items", "delivered")
+    fixed = _delivered_editor(completed[fix_id], f"correct_items:{fix_id}", "delivered")
     why = st.text_input("Why (required)", max_chars=MAX_TEXT, key="correct_reason")
     if st.button("Save the correction", key="correct_submit"):
         actions.perform(

@@ -11,10 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from operations.schema import AuditEntry, ServiceOrder
-from operations.services import order_desk, users
+from operations.services import order_desk, orders, users
 from operations.services.orders import ItemSpec
 from tests.dashboards.actions_home import ActionsHome, actions_home_fixture, open_as  # noqa: F401
 from tests.dashboards.conftest import OTHER_DRIVER, USERS, assert_clean, texts
+from tests.operations.ops_world import table_contents
 
 PAGE = "app_pages/orders.py"
 NO_PLAN_DAY = date(2031, 3, 4)  # far past the demo data: no visit plan, so par fills in
@@ -145,3 +146,52 @@ def test_history_per_machine_lists_its_orders(actions_home: ActionsHome) -> None
     app.selectbox(key="h_which").set_value(asset).run()
     assert_clean(app)
     assert f"{count} orders" in [c.value for c in app.caption]
+
+
+def test_manager_completes_an_order_for_its_driver_and_a_no_op_correction_is_refused(
+    actions_home: ActionsHome,
+) -> None:
+    home = actions_home
+    asset = _first_machine(home)
+    cabinet, slot, _ = min(_par_levels(home, asset))
+    manager = home.actors["manager"]
+    made = order_desk.create_machine_order(
+        home.engine, manager, cabinets={cabinet: [ItemSpec(slot, 2)]}, planned_date="2031-07-01"
+    )
+    orders.schedule_order(home.engine, manager, made.id)
+    app = open_as(home, "manager", PAGE)
+    app.selectbox(key="behalf_id").set_value(made.id).run()
+    app.text_input(key="behalf_reason").input("the driver's phone broke").run()
+    app.button(key="behalf_submit").click().run()
+    assert_clean(app)
+    assert not app.error, [e.value for e in app.error]
+    with home.engine.connect() as connection:
+        status, by = connection.execute(
+            text("SELECT status, completed_by FROM service_orders WHERE id = :i"), {"i": made.id}
+        ).one()
+        delivered = (
+            connection.execute(
+                text(
+                    "SELECT i.quantity_delivered FROM service_order_items i JOIN"
+                    " service_order_cabinets c ON c.id = i.order_cabinet_id WHERE c.order_id = :i"
+                ),
+                {"i": made.id},
+            )
+            .scalars()
+            .all()
+        )
+        audited = connection.execute(
+            text(
+                "SELECT count(*) FROM audit_log WHERE action = 'order.complete_for'"
+                " AND entity_key = :k AND actor = 'max'"
+            ),
+            {"k": str(made.id)},
+        ).scalar_one()
+    assert (status, by, delivered, audited) == ("completed", "max", [2], 1)
+    # the table starts from what was delivered: saving it unchanged corrects nothing
+    before = table_contents(home.engine)
+    app.selectbox(key="correct_id").set_value(made.id).run()
+    app.text_input(key="correct_reason").input("recount").run()
+    app.button(key="correct_submit").click().run()
+    assert "changes nothing" in texts(app)
+    assert table_contents(home.engine) == before
