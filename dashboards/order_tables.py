@@ -14,6 +14,7 @@ import pandas as pd
 
 from dashboards import data
 from operations.schema import ServiceOrder
+from operations.services.service_time import ServiceTimeRates, order_minutes, route_days
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,43 @@ def per_product(items: pd.DataFrame, quantity: str) -> pd.DataFrame:
     return summed.sort_values([quantity, "product_id"], ascending=[False, True]).reset_index(
         drop=True
     )
+
+
+def desk_frame(
+    orders: Sequence[ServiceOrder], labels: dict[int, CabinetLabel], rates: ServiceTimeRates
+) -> pd.DataFrame:
+    """:func:`orders_frame` with type, priority, cabinets served and the estimated minutes."""
+    frame = orders_frame(orders, labels)
+    frame.insert(5, "type", [o.order_type for o in orders])
+    frame.insert(6, "priority", [o.priority for o in orders])
+    frame.insert(
+        8,
+        "served",
+        [f"{sum(oc.served_at is not None for oc in o.cabinets)}/{len(o.cabinets)}" for o in orders],
+    )
+    frame["est_minutes"] = [round(order_minutes(o, rates), 2) for o in orders]
+    frame["corrected_by"] = [o.corrected_by or "" for o in orders]
+    return frame
+
+
+def route_day_frame(orders: Sequence[ServiceOrder], rates: ServiceTimeRates) -> pd.DataFrame:
+    """Per route and date: orders, stops, cabinets, units and estimated minutes (not cancelled)."""
+    columns = ["route", "planned_date", "orders", "stops", "cabinets", "units", "est_minutes"]
+    rows = [
+        (d.route, d.planned_date, d.orders, d.stops, d.cabinets, d.units, round(d.minutes, 2))
+        for d in route_days(orders, rates)
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def progress_frame(order: ServiceOrder, labels: dict[int, CabinetLabel]) -> pd.DataFrame:
+    """One row per cabinet of the order: machine, served when and by whom."""
+    rows = [
+        {
+            "machine": label(labels, oc.cabinet_id).machine,
+            "served_at": oc.served_at,
+            "served_by": oc.served_by or "",
+        }
+        for oc in order.cabinets
+    ]
+    return pd.DataFrame(rows, columns=["machine", "served_at", "served_by"])

@@ -60,6 +60,14 @@ PAGES: list[PageSpec] = [
         "Operations",
     ),
     PageSpec(
+        "app_pages/orders.py",
+        "Orders",
+        ":material/assignment:",
+        MANAGERS,
+        "orders",
+        "Operations",
+    ),
+    PageSpec(
         "app_pages/models.py", "Models", ":material/model_training:", OFFICE, "models", "Models"
     ),
     PageSpec(

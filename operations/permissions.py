@@ -35,6 +35,10 @@ class Action(StrEnum):
     START_ORDER = "order.start"
     COMPLETE_ORDER = "order.complete"
     CANCEL_ORDER = "order.cancel"
+    EDIT_ORDER = "order.edit"  # change a draft's items, type, priority, note
+    SERVE_CABINET = "order.serve_cabinet"  # mark one cabinet of an order done (progress)
+    COMPLETE_FOR_DRIVER = "order.complete_for"  # complete an order on its driver's behalf
+    CORRECT_ORDER = "order.correct"  # correct what a completed order delivered
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
     READ_AUDIT = "audit.read"
@@ -99,6 +103,7 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.READ_ORDERS: Scope.OWN_ROUTES,
         Action.START_ORDER: Scope.OWN_ROUTES,
         Action.COMPLETE_ORDER: Scope.OWN_ROUTES,
+        Action.SERVE_CABINET: Scope.OWN_ROUTES,
     },
     "viewer": _READS,
 }

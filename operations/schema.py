@@ -30,6 +30,11 @@ from sqlalchemy.types import TypeDecorator
 
 ROLES: tuple[str, ...] = ("admin", "manager", "driver", "viewer")
 ORDER_STATUSES: tuple[str, ...] = ("draft", "scheduled", "in_progress", "completed", "cancelled")
+OPEN_STATUSES: tuple[str, ...] = ("draft", "scheduled", "in_progress")
+ORDER_TYPES: tuple[str, ...] = ("restock", "changeover", "repair", "cash_collection", "removal")
+# The types that load product: their orders need items; the others may have none.
+LOADING_TYPES: tuple[str, ...] = ("restock", "changeover")
+PRIORITIES: tuple[str, ...] = ("normal", "urgent")
 PRODUCT_SIZES: tuple[str, ...] = ("S", "M", "L")
 DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
@@ -343,6 +348,8 @@ class ServiceOrder(Base):
     __table_args__ = (
         CheckConstraint(_in("status", ORDER_STATUSES), name="valid_status"),
         CheckConstraint(_ORDER_STATE_CONSISTENT, name="status_matches_steps"),
+        CheckConstraint(_in("order_type", ORDER_TYPES), name="valid_type"),
+        CheckConstraint(_in("priority", PRIORITIES), name="valid_priority"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -350,6 +357,8 @@ class ServiceOrder(Base):
     driver_username: Mapped[str | None] = mapped_column(String(64))
     planned_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    order_type: Mapped[str] = mapped_column(String(16), default="restock")
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -362,6 +371,9 @@ class ServiceOrder(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The last correction a manager made to a completed order (the audit log keeps every one).
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_by: Mapped[str | None] = mapped_column(String(64))
 
     route: Mapped[Route] = relationship()
     cabinets: Mapped[list[ServiceOrderCabinet]] = relationship(
@@ -370,7 +382,7 @@ class ServiceOrder(Base):
 
 
 class ServiceOrderCabinet(Base):
-    """A cabinet to serve on an order."""
+    """A cabinet to serve on an order; ``served_at`` marks it done (the order's progress)."""
 
     __tablename__ = "service_order_cabinets"
     __table_args__ = (UniqueConstraint("order_id", "cabinet_id"),)
@@ -378,6 +390,8 @@ class ServiceOrderCabinet(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("service_orders.id"))
     cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id"), index=True)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_by: Mapped[str | None] = mapped_column(String(64))
 
     order: Mapped[ServiceOrder] = relationship(back_populates="cabinets")
     cabinet: Mapped[Cabinet] = relationship()

@@ -31,10 +31,14 @@ from models.ai.config import (
 from models.planogram.settings import PlanogramSettings
 from models.planogram.settings import load_planogram_settings as planogram_settings_from
 from models.visits.rules import VisitRules, load_rules
+from operations.services.service_time import ServiceTimeRates
 
 PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
 VISIT_RULES_ENV = "CVD_VISIT_RULES"
 INGEST_WORKERS_ENV = "CVD_INGEST_WORKERS"
+MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
+MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
+MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -155,6 +159,17 @@ def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:
     if not env.get(INGEST_WORKERS_ENV, "").strip():
         return None
     return max(1, _number(env, INGEST_WORKERS_ENV, 1, int, minimum=0))
+
+
+def load_service_times(environ: Mapping[str, str] | None = None) -> ServiceTimeRates:
+    """Minutes per stop, cabinet and unit for service-time estimates (``CVD_MINUTES_PER_*``)."""
+    env = os.environ if environ is None else environ
+    default = ServiceTimeRates()
+    return ServiceTimeRates(
+        _number(env, MINUTES_PER_STOP_ENV, default.minutes_per_stop, float, minimum=0.0),
+        _number(env, MINUTES_PER_CABINET_ENV, default.minutes_per_cabinet, float, minimum=0.0),
+        _number(env, MINUTES_PER_UNIT_ENV, default.minutes_per_unit, float, minimum=0.0),
+    )
 
 
 def _switch(env: Mapping[str, str], name: str) -> bool | None:

@@ -13,7 +13,8 @@ import streamlit as st
 
 from dashboards import data, session, ui
 from dashboards.escape import md
-from dashboards.pages import ALL_ROLES
+from dashboards.order_forms import HISTORY_MACHINE_KEY
+from dashboards.pages import ALL_ROLES, MANAGERS
 
 COLOUR_BY = {"Days until sold out": "days_until_sold_out", "Units sold (28 days)": "units_sold"}
 _SLOT = re.compile(r"^([A-Z])(\d+)$")
@@ -46,6 +47,10 @@ def _identity(serial: str) -> None:
     cols[1].metric("Status", m["status"])
     cols[2].metric("Route", f"{m['route_id'] or '–'} ({m['driver'] or 'no driver'})")
     cols[3].metric("Last read age (h)", f"{m['last_read_age_hours']:.1f}")
+    managing = m["asset_number"] and session.actor().role in MANAGERS
+    if managing and st.button("Order history", key="machine_order_history"):
+        st.session_state[HISTORY_MACHINE_KEY] = m["asset_number"]
+        st.switch_page("app_pages/orders.py")
     st.markdown(
         f"**{md(m['model'] or 'unknown model')}** ({md(m['device_type'] or '–')}), serial "
         f"{md(serial)} at **{md(m['location'] or 'no location')}**, {md(m['address'])}. "

@@ -311,6 +311,7 @@ def accept_recommendations(
             planned_date=planned,
             cabinets={cabinet.id: [orders.ItemSpec(rec.slot, rec.par_level) for rec in cleaned]},
             note=f"changeover to planogram v{version.version}. {full_note}",
+            order_type="changeover",
         )
         rows = [
             _record(

@@ -18,8 +18,8 @@ from tests.dashboards.conftest import (
 )
 
 EXPECTED_MENUS = {  # url paths of the pages each role gets (the issue: menus follow the role)
-    "admin": {"overview", "machine", "sales", "stockouts", "data-quality", "admin"},
-    "manager": {"overview", "machine", "sales", "stockouts", "data-quality", "admin"},
+    "admin": {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"},
+    "manager": {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"},
     "viewer": {"overview", "machine", "sales", "stockouts", "data-quality"},
     "driver": {"machine"},
 }
@@ -89,7 +89,7 @@ def test_unknown_token_is_refused(platform_home: PlatformHome) -> None:
 
 
 def test_menus_follow_the_role(platform_home: PlatformHome) -> None:
-    all_pages = {"overview", "machine", "sales", "stockouts", "data-quality", "admin"}
+    all_pages = {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"}
     files = {"data-quality": "data_quality"}
     for role, expected in EXPECTED_MENUS.items():
         app = open_app(platform_home, role)

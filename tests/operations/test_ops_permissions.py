@@ -20,7 +20,15 @@ from operations import audit
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
-from operations.services import masterdata, orders, planograms, recommendations, tokens, users
+from operations.services import (
+    masterdata,
+    order_desk,
+    orders,
+    planograms,
+    recommendations,
+    tokens,
+    users,
+)
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
@@ -33,6 +41,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_ORDERS,
         Action.START_ORDER,
         Action.COMPLETE_ORDER,
+        Action.SERVE_CABINET,
     },
     "viewer": {
         Action.READ_MASTER_DATA,
@@ -97,6 +106,18 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.CANCEL_ORDER: lambda: orders.cancel_order(
             engine, actor, orders_["draft"], reason="not needed"
         ),
+        Action.EDIT_ORDER: lambda: orders.edit_draft(
+            engine, actor, orders_["draft"], priority="urgent"
+        ),
+        Action.SERVE_CABINET: lambda: orders.serve_cabinet(
+            engine, actor, orders_["in_progress"], cabinet
+        ),
+        Action.COMPLETE_FOR_DRIVER: lambda: order_desk.complete_on_behalf(
+            engine, actor, orders_["scheduled"], {(cabinet, "A1"): 5}, reason="phone broke"
+        ),
+        Action.CORRECT_ORDER: lambda: order_desk.correct_order(
+            engine, actor, orders_["in_progress"], {(cabinet, "A1"): 3}, reason="miscounted"
+        ),
         Action.READ_USERS: lambda: users.list_users(engine, actor),
         Action.MANAGE_USERS: lambda: users.add_user(
             engine, actor, username="newbie", role="viewer", password="long-enough-pw"
@@ -133,9 +154,19 @@ def _import(engine: object, actor: Actor, tmp_path: Path) -> object:
 MATRIX_CASES = [(role, action) for role in ROLE_USER for action in Action]
 
 
+def _prepare(action: Action, world: World) -> None:
+    """Put the world in the state ``action`` needs (before the 'nothing changed' snapshot)."""
+    if action is Action.CORRECT_ORDER:  # only a completed order is corrected
+        cabinet = world.cabinets["A1"]
+        orders.complete_order(
+            world.engine, SYSTEM, world.orders["in_progress"], {(cabinet, "A1"): 5}
+        )
+
+
 @pytest.mark.parametrize(("role", "action"), MATRIX_CASES, ids=str)
 def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Path) -> None:
     actor = world.actors[ROLE_USER[role]]
+    _prepare(action, world)
     before = table_contents(world.engine)
     if action in EXPECTED[role]:
         _perform(action, world, actor, tmp_path)
@@ -149,15 +180,30 @@ def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Pa
         assert table_contents(world.engine) == before
 
 
+@pytest.mark.parametrize("role", ROLE_USER)
+def test_handing_all_open_orders_over_follows_the_assign_grant(role: str, world: World) -> None:
+    """Reassigning every open order of a driver is ``order.assign``, like one order."""
+    actor = world.actors[ROLE_USER[role]]
+    before = table_contents(world.engine)
+    if Action.ASSIGN_ORDER in EXPECTED[role]:
+        moved = order_desk.reassign_all_open(world.engine, actor, from_driver="dave", driver="erin")
+        assert sorted(o.id for o in moved) == [1, 2, 3]
+    else:
+        with pytest.raises(PermissionDenied, match=r"order\.assign"):
+            order_desk.reassign_all_open(world.engine, actor, from_driver="dave", driver="erin")
+        assert table_contents(world.engine) == before
+
+
 @pytest.mark.parametrize(
     "attempt",
-    ["read", "start", "complete", "cancel", "pick_list"],
+    ["read", "start", "complete", "cancel", "pick_list", "serve"],
 )
 def test_driver_cannot_touch_another_routes_order(attempt: str, world: World) -> None:
     """dave drives R1; erin's in-progress order is on R2."""
     dave, order_id = world.actors["dave"], world.orders["erin_in_progress"]
     cabinet = world.cabinets["A2"]
     calls: dict[str, Callable[[], object]] = {
+        "serve": lambda: orders.serve_cabinet(world.engine, dave, order_id, cabinet),
         "read": lambda: orders.get_order(world.engine, dave, order_id),
         "start": lambda: orders.start_order(world.engine, dave, order_id),
         "complete": lambda: orders.complete_order(

@@ -11,6 +11,7 @@ from orchestration.settings import (
     SettingsError,
     ingest_workers,
     load_planogram_settings,
+    load_service_times,
 )
 
 
@@ -35,3 +36,22 @@ def test_planogram_objective_in_the_environment_overrides_the_file(tmp_path: Pat
     assert (overridden.objective, overridden.size_capacity["L"]) == ("margin", 6)
     with pytest.raises(ValueError, match="objective: 'volume' is not one of revenue, margin"):
         load_planogram_settings(_settings(tmp_path), {"CVD_PLANOGRAM_OBJECTIVE": "volume"})
+
+
+def test_service_time_rates_default_and_override() -> None:
+    default = load_service_times({})
+    assert (default.minutes_per_stop, default.minutes_per_cabinet, default.minutes_per_unit) == (
+        10.0,
+        5.0,
+        0.25,
+    )
+    custom = load_service_times({"CVD_MINUTES_PER_STOP": "12", "CVD_MINUTES_PER_UNIT": "0.5"})
+    assert (custom.minutes_per_stop, custom.minutes_per_cabinet, custom.minutes_per_unit) == (
+        12.0,
+        5.0,
+        0.5,
+    )
+    with pytest.raises(SettingsError, match="CVD_MINUTES_PER_CABINET='-1'"):
+        load_service_times({"CVD_MINUTES_PER_CABINET": "-1"})
+    with pytest.raises(SettingsError, match="CVD_MINUTES_PER_UNIT='lots'"):
+        load_service_times({"CVD_MINUTES_PER_UNIT": "lots"})
