@@ -41,6 +41,7 @@ class Action(StrEnum):
     REQUEUE_QUARANTINE = "quarantine.requeue"
     READ_RECOMMENDATIONS = "recommendation.read"
     DECIDE_RECOMMENDATION = "recommendation.decide"
+    MAINTAIN = "maintenance.run"  # retention: expired sessions, old audit rows (admins, system)
 
 
 class Scope(StrEnum):
@@ -90,7 +91,7 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action not in {Action.READ_USERS, Action.MANAGE_USERS}
+        if action not in {Action.READ_USERS, Action.MANAGE_USERS, Action.MAINTAIN}
     },
     "driver": {
         Action.READ_MASTER_DATA: Scope.ALL,
