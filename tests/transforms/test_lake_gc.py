@@ -93,3 +93,14 @@ def test_keep_spares_the_newest_superseded_versions(tmp_path: Path) -> None:
     done = collect(tmp_path / "lake", tmp_path / "none.duckdb", grace=timedelta(hours=1), keep=1)
     assert (done.removed, done.kept_by_count) == (2, 1)
     assert _versions(tmp_path / "lake") == written[2:]
+
+
+def test_a_version_written_long_ago_but_replaced_just_now_stays_for_its_readers(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "lake" / "t"
+    old = publish(folder, pa.table({"x": [1]}))
+    _age([old, folder / CURRENT], 2 * DAY)  # written two days ago, current until now
+    publish(folder, pa.table({"x": [2]}))
+    done = collect(tmp_path / "lake", tmp_path / "none.duckdb", grace=timedelta(hours=1))
+    assert done.removed == 0 and done.kept_in_grace == 1 and old.exists()
