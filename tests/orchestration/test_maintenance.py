@@ -192,3 +192,20 @@ def test_on_postgresql_vacuum_is_skipped_and_said_so(
         instance=dg.DagsterInstance.get(), op_selection=["compact_sqlite"]
     )
     assert "VACUUM skipped" in str(_step_metadata(result)["compact_sqlite"]["operational_db"])
+
+
+def test_the_schedule_runs_once_a_night_after_ingest_and_waits_for_other_runs(home: Path) -> None:
+    schedule = defs().get_schedule_def("maintenance_after_ingest")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "*/30 3-5 * * *"  # after the 02:00 ingest
+    instance = dg.DagsterInstance.get()
+    when = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)
+    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+    request = schedule.evaluate_tick(context).run_requests
+    assert request and request[0].run_key == "maintenance-2026-12-08"  # one run per night
+    ingest = dg.DagsterRun(job_name="ingest_and_build", status=dg.DagsterRunStatus.STARTED)
+    instance.add_run(ingest)
+    waiting = schedule.evaluate_tick(
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+    )
+    assert not waiting.run_requests and "ingest_and_build" in str(waiting.skip_message)
