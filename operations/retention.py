@@ -31,7 +31,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from operations import audit
-from operations.db import DbTarget, transaction
+from operations.db import DbTarget, reading, transaction
 from operations.permissions import Action, Actor, require
 from operations.schema import AuditAnchor, AuditEntry
 
@@ -171,3 +171,34 @@ def verify_archive(path: Path) -> ArchiveCheck:
                 broken = int(row["id"])
             previous = row["row_hash"]
     return ArchiveCheck(rows, start, previous, broken)
+
+
+def verify_archives(db: DbTarget, folder: Path) -> list[str]:
+    """Problems with the archive files in ``folder`` (empty: all is well). Every anchor's file
+    must be there with the SHA-256 recorded; each file's own chain must hold, start where the
+    previous file ended (the first at the genesis hash) and the last end where the log now
+    starts (the newest anchor's ``previous_hash``)."""
+    with reading(db) as session:
+        anchors = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)))
+    problems: list[str] = []
+    previous, before = audit.GENESIS_HASH, "the genesis hash"
+    for anchor in anchors:
+        path = folder / anchor.archive
+        if not path.is_file():
+            problems.append(f"{path}: missing (anchor {anchor.id})")
+            continue
+        if _sha256(path) != anchor.archive_sha256:
+            problems.append(f"{path}: changed since anchor {anchor.id} recorded its SHA-256")
+        try:
+            check = verify_archive(path)
+        except (ValueError, KeyError, OSError) as exc:  # not JSON, a field missing, not gzip
+            problems.append(f"{path}: unreadable: {exc}")
+            continue
+        if check.broken_id is not None:
+            problems.append(f"{path}: row {check.broken_id} does not match its hash chain")
+        if check.previous_hash != previous:
+            problems.append(f"{path}: does not start where {before} ends")
+        if check.last_hash != anchor.previous_hash:
+            problems.append(f"{path}: does not end where anchor {anchor.id} says the log starts")
+        previous, before = check.last_hash, path.name
+    return problems

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, exc, func, select, text
 from operations import audit, auth, throttle
 from operations.errors import AuthenticationError, PermissionDenied
 from operations.permissions import SYSTEM, Actor
-from operations.retention import archive_and_remove, verify_archive
+from operations.retention import archive_and_remove, verify_archive, verify_archives
 from operations.schema import AuditAnchor, AuditEntry, SignInThrottle, UserSession, utcnow
 from operations.services import housekeeping, masterdata
 
@@ -93,6 +93,28 @@ def test_retention_archives_the_oldest_rows_then_removes_them_and_the_rest_still
     assert verify_archive(second.archive).previous_hash == check.last_hash
     assert audit.verify_chain(engine) is None
     assert len(_rows(engine)) == 2  # the newest row before the pass, and the pass's own row
+    assert verify_archives(engine, archive_dir) == []  # both files, linked, ending at the log
+
+
+def test_a_missing_or_edited_archive_is_named(engine: Engine, tmp_path: Path) -> None:
+    for code in ("P1", "P2", "P3"):
+        _save_product(engine, code)
+    first = archive_and_remove(engine, SYSTEM, older_than=utcnow(), archive_dir=tmp_path)
+    _save_product(engine, "P4")
+    second = archive_and_remove(engine, SYSTEM, older_than=utcnow(), archive_dir=tmp_path)
+    assert first.archive is not None and second.archive is not None
+    assert verify_archives(engine, tmp_path) == []
+    with gzip.open(first.archive, "rt") as handle:
+        lines = handle.readlines()
+    with gzip.open(first.archive, "wt") as handle:  # the last removed row dropped from the file
+        handle.writelines(lines[:-1])
+    problems = verify_archives(engine, tmp_path)
+    assert any("changed since anchor" in p for p in problems)
+    assert any(second.archive.name in p and "does not start where" in p for p in problems)
+    second.archive.unlink()
+    assert any(
+        "missing" in p and second.archive.name in p for p in verify_archives(engine, tmp_path)
+    )
 
 
 def test_nothing_old_enough_removes_nothing_and_writes_no_file(
