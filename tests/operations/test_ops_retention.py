@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from at_once import run_at_once
 from ops_world import PASSWORD, World
 from sqlalchemy import Engine, exc, func, select, text
 
@@ -221,3 +222,29 @@ def test_spent_sign_in_counters_go_locks_and_known_addresses_stay(world: World) 
         left = set(connection.execute(select(SignInThrottle.scope, SignInThrottle.address)).all())
     assert removed == 2  # the stranger's pair and address counters
     assert left == {("pair", "10.0.0.2"), ("pair", "10.0.0.3"), ("address", "10.0.0.3")}
+
+
+def test_retention_while_others_append_loses_no_row_and_keeps_one_chain(
+    engine: Engine, tmp_path: Path
+) -> None:
+    writers, each = 4, 6
+
+    def work(number: int) -> None:
+        if number == writers:  # the last thread prunes, again and again, while the rest append
+            for _ in range(3):
+                archive_and_remove(engine, SYSTEM, older_than=utcnow(), archive_dir=tmp_path)
+            return
+        for n in range(each):
+            _save_product(engine, f"W{number}-{n}")
+
+    assert run_at_once(work, writers + 1) == []
+    assert audit.verify_chain(engine) is None
+    assert verify_archives(engine, tmp_path) == []
+    saved = set()
+    for path in tmp_path.glob("audit-*.jsonl.gz"):
+        with gzip.open(path, "rt") as handle:
+            saved |= {json.loads(line).get("entity_key") for line in list(handle)[1:]}
+    with engine.connect() as connection:
+        saved |= set(connection.execute(select(AuditEntry.entity_key)).scalars())
+    expected = {f"W{w}-{n}" for w in range(writers) for n in range(each)}
+    assert expected <= saved  # every append is in the log or in an archive
