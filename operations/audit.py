@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from operations.db import DbTarget, reading
 from operations.permissions import Action, Actor, require
-from operations.schema import AuditEntry, Base, utcnow
+from operations.schema import AuditAnchor, AuditEntry, Base, utcnow
 
 # Never copied into the audit log.
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
@@ -103,7 +103,8 @@ def snapshot(record: Base) -> dict[str, Any]:
     return values
 
 
-def _canonical_time(value: datetime) -> str:
+def canonical_time(value: datetime) -> str:
+    """``value`` as the text the chain hashes (naive UTC, microseconds)."""
     # Stored naive UTC; read back aware (models) or naive (raw SQL): both give the same text.
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -113,16 +114,22 @@ def _canonical_time(value: datetime) -> str:
 def chain_hash(previous: str, content: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of ``previous`` and the canonical JSON of the row's chained fields."""
     values = [
-        _canonical_time(content["at"]) if name == "at" else content[name] for name in CHAINED_FIELDS
+        canonical_time(content["at"]) if name == "at" else content[name] for name in CHAINED_FIELDS
     ]
     canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
 
 
-def _chain_head(session: Session) -> str:
-    """The newest row's hash, with the chain locked for this transaction."""
+def lock_chain(session: Session) -> None:
+    """Lock the chain for this transaction: appends and retention wait for each other (SQLite's
+    ``BEGIN IMMEDIATE`` already holds the database's write lock)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+def _chain_head(session: Session) -> str:
+    """The newest row's hash, with the chain locked for this transaction."""
+    lock_chain(session)
     head = session.scalars(
         select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
@@ -159,19 +166,29 @@ def record(
     session.flush()
 
 
+def newest_anchor(session: Session) -> AuditAnchor | None:
+    """The anchor the chain starts at now (None: it starts at the genesis hash)."""
+    return session.scalars(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1)).first()
+
+
 def verify_chain(db: DbTarget) -> int | None:
     """The id of the first row whose hash does not match its content and predecessor, or None.
 
-    A row edited in place fails its own check; a row removed makes its successor fail.
+    A row edited in place fails its own check; a row removed makes its successor fail. After
+    retention removed the oldest rows (``operations.retention``) the chain starts at the newest
+    anchor: its first kept row chains onto the anchor's ``previous_hash``, and a row below it
+    that is still there fails (an anchor is written in the same transaction as the removal).
     """
-    previous = GENESIS_HASH
     with reading(db) as session:
+        anchor = newest_anchor(session)
+        previous = GENESIS_HASH if anchor is None else anchor.previous_hash
+        first_kept = 0 if anchor is None else anchor.first_kept_id
         rows = session.execute(
             select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
         )
         for entry in rows.scalars():
             content = {name: getattr(entry, name) for name in CHAINED_FIELDS}
-            if entry.row_hash != chain_hash(previous, content):
+            if entry.id < first_kept or entry.row_hash != chain_hash(previous, content):
                 return entry.id
             previous = entry.row_hash
     return None

@@ -16,8 +16,10 @@ file's mode).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +130,52 @@ def reading(target: DbTarget) -> Iterator[Session]:
         connection.execution_options(**{READ_ONLY_OPTION: True})
         with Session(bind=connection, expire_on_commit=False) as session, session.begin():
             yield session
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What :func:`compact` did: the statements run and the file's bytes before and after
+    (SQLite only; None on a server database)."""
+
+    statements: tuple[str, ...]
+    bytes_before: int | None = None
+    bytes_after: int | None = None
+
+
+def compact(url: str) -> Compacted:
+    """``VACUUM`` then ``ANALYZE`` a SQLite database (its WAL checkpointed and truncated);
+    ``ANALYZE`` alone on PostgreSQL, whose own autovacuum reclaims space."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        finally:
+            engine.dispose()
+        return Compacted(("ANALYZE",))
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValueError(f"{url}: not a SQLite file")
+    return compact_sqlite_file(Path(parsed.database).expanduser())
+
+
+def compact_sqlite_file(path: Path) -> Compacted:
+    """``VACUUM`` and ``ANALYZE`` the SQLite file at ``path`` (any CVD SQLite: the operational
+    database, the archive's ledger). VACUUM waits for the write lock like any writer."""
+    before = _sqlite_bytes(path)
+    con = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        statements = ("VACUUM", "ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)")
+        for statement in statements:
+            con.execute(statement).fetchall()
+    finally:
+        con.close()
+    return Compacted(statements, before, _sqlite_bytes(path))
+
+
+def _sqlite_bytes(path: Path) -> int:
+    files = (path, path.with_name(path.name + "-wal"))
+    return sum(f.stat().st_size for f in files if f.exists())
 
 
 def _alembic_config(url: str) -> Config:

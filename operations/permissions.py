@@ -46,6 +46,7 @@ class Action(StrEnum):
     READ_RECOMMENDATIONS = "recommendation.read"
     DECIDE_RECOMMENDATION = "recommendation.decide"
     MANAGE_TOKENS = "tokens.manage"
+    MAINTAIN = "maintenance.run"  # retention: expired sessions, old audit rows (admins, system)
 
 
 class Scope(StrEnum):
@@ -95,7 +96,8 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action not in {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS}
+        if action
+        not in {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS, Action.MAINTAIN}
     },
     "driver": {
         Action.READ_MASTER_DATA: Scope.ALL,

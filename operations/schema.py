@@ -447,6 +447,27 @@ class AuditEntry(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class AuditAnchor(Base):
+    """Where the audit chain now starts, after its oldest rows were archived and removed.
+
+    Rows with ``id < first_kept_id`` were written to ``archive`` (a JSONL file with their hashes,
+    whose SHA-256 is ``archive_sha256``) and deleted; the first kept row chains onto
+    ``previous_hash``, the hash of the last row removed. Append-only like the log, and the log's
+    DELETE trigger lets a row go only when an anchor lies above it (see ``operations.retention``).
+    """
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    first_kept_id: Mapped[int] = mapped_column(Integer)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column(Integer)
+    archive: Mapped[str] = mapped_column(String(500))
+    archive_sha256: Mapped[str] = mapped_column(String(64))
+
+
 class RecommendationDecision(Base):
     """A person's verdict on one planogram recommendation (one slot); each is decided once.
 

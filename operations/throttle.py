@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, case, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    and_,
+    case,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -213,3 +224,23 @@ def unlock(session: Session, user_id: int, username: str) -> None:
         .where(SignInThrottle.scope == PAIR, SignInThrottle.username == username)
         .values(failures=0, locked_until=None)
     )
+
+
+def purge(session: Session, moment: datetime) -> int:
+    """Delete the counters that no longer say anything at ``moment``: their window is over, no
+    lock is running, and no success within :data:`KNOWN_ADDRESS_FOR` makes the address known.
+    Returns how many rows went."""
+    table = SignInThrottle
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # a DELETE yields a CursorResult; Session.execute is typed as Result
+        delete(table)
+        .where(
+            table.window_started_at <= moment - WINDOW,
+            _unlocked(SignInThrottle.__table__.c.locked_until, moment),
+            or_(
+                table.last_success_at.is_(None),
+                table.last_success_at <= moment - KNOWN_ADDRESS_FOR,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

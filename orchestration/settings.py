@@ -39,6 +39,7 @@ INGEST_WORKERS_ENV = "CVD_INGEST_WORKERS"
 MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
 MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
+AUDIT_RETENTION_ENV = "CVD_AUDIT_RETENTION_DAYS"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -97,6 +98,11 @@ class Settings:
         return self.home / "master-data"
 
     @property
+    def audit_archive(self) -> Path:
+        """Audit rows removed by retention, as verifiable gzip JSONL files; never deleted."""
+        return self.home / "audit-archive"
+
+    @property
     def truth(self) -> Path:
         """The simulator's ground truth (Parquet); never read by the pipeline itself."""
         return self.home / "truth"
@@ -151,6 +157,32 @@ def load_visit_rules(
     env = os.environ if environ is None else environ
     named = env.get(VISIT_RULES_ENV)
     return load_rules(settings.home, Path(named) if named else None, named_by=VISIT_RULES_ENV)
+
+
+@dataclass(frozen=True)
+class MaintenanceSettings:
+    """How long things are kept (the nightly maintenance job, ``cvd maintenance run``)."""
+
+    audit_retention_days: int | None  # None: the audit log is kept forever
+    run_retention_days: int
+    lake_keep_versions: int
+    lake_grace_hours: int
+
+
+def load_maintenance_settings(environ: Mapping[str, str] | None = None) -> MaintenanceSettings:
+    """``CVD_AUDIT_RETENTION_DAYS`` (unset: forever), ``CVD_RUN_RETENTION_DAYS`` (90),
+    ``CVD_LAKE_KEEP_VERSIONS`` (0 superseded versions kept past the grace period) and
+    ``CVD_LAKE_GRACE_HOURS`` (24: how long a superseded lake version stays for open readers)."""
+    env = os.environ if environ is None else environ
+    audit_days = None
+    if env.get(AUDIT_RETENTION_ENV, "").strip():
+        audit_days = _number(env, AUDIT_RETENTION_ENV, 1, int, minimum=1)
+    return MaintenanceSettings(
+        audit_retention_days=audit_days,
+        run_retention_days=_number(env, "CVD_RUN_RETENTION_DAYS", 90, int, minimum=1),
+        lake_keep_versions=_number(env, "CVD_LAKE_KEEP_VERSIONS", 0, int, minimum=0),
+        lake_grace_hours=_number(env, "CVD_LAKE_GRACE_HOURS", 24, int, minimum=1),
+    )
 
 
 def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:

@@ -4,7 +4,7 @@ A dataset (one arrival day of a raw table, one master table, one mart bucket) is
 version files ``v-<token>.parquet`` and a pointer ``_current`` naming the live one. A writer adds
 a new version, then moves the pointer (an atomic rename): a file is never changed after it is
 written, so a reader that is part way through an old version is never disturbed. Versions that
-are no longer current are deleted after a retention period (:func:`collect_garbage`).
+are no longer current are deleted once no reader can still use them (``transforms.lake_gc``).
 
 Raw tables are partitioned by arrival day, hive style: ``lake/<table>/received_date=D/``.
 """
@@ -105,19 +105,6 @@ def current_files(root: Path) -> list[Path]:
     pointed = {f.parent for f in live}
     live |= {f for f in root.rglob(LEGACY_FILE) if f.parent not in pointed}
     return sorted(live)
-
-
-def collect_garbage(root: Path, keep_for: timedelta = RETENTION) -> int:
-    """Delete versions below ``root`` that are not current and older than ``keep_for``."""
-    cutoff = time.time() - keep_for.total_seconds()
-    removed = 0
-    for pointer in root.rglob(CURRENT):
-        live = pointer.read_text().strip()
-        for version in pointer.parent.glob("v-*.parquet"):
-            if version.name != live and version.stat().st_mtime < cutoff:
-                version.unlink(missing_ok=True)
-                removed += 1
-    return removed
 
 
 def partition_dir(lake: Path, table: str, day: str) -> Path:

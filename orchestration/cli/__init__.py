@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.ops_cmds",
     "orchestration.cli.models_cmd",
     "orchestration.cli.api_cmds",
+    "orchestration.cli.maintenance_cmd",
 )
 
 

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from operations import audit, db
+from operations import audit, db, retention
 from operations.auth import generate_password
 from operations.errors import OperationsError
 from operations.importer import OUTCOMES, import_master_data
@@ -102,16 +102,21 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     try:
         with _current_database(args) as engine:
             broken = audit.verify_chain(engine)
+            archived = retention.verify_archives(engine, load_settings(args.home).audit_archive)
     except OperationsError as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1
+    for problem in archived:
+        errors.print(f"audit archive: {problem}", markup=False, highlight=False, soft_wrap=True)
     if broken is not None:
         errors.print(
             f"[red]audit log tampered:[/] row {broken} does not match its hash chain "
             "(edited, or a row before it removed)"
         )
         return 1
-    console.print("audit log intact: every row matches its hash chain")
+    if archived:
+        return 1
+    console.print("audit log intact: every row matches its hash chain (and every archive file)")
     return 0
 
 

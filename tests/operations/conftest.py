@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ops_world import World, cabinet_ids, seed, table_contents
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from operations import auth, db
 from operations.permissions import Actor
@@ -20,6 +20,19 @@ from operations.schema import User
 
 # Argon2 is slow by design; the suite hashes a few dozen passwords with cheap parameters.
 auth.use_fast_hashing_for_tests()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on SQLite or on a real PostgreSQL (``tests/pg.py``)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    db.upgrade(url)
+    engine = db.connect(url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

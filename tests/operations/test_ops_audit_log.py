@@ -6,7 +6,6 @@ The append-only and tamper tests run on SQLite and on a real PostgreSQL 15 (``te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,20 +33,13 @@ def _save_product(engine: Engine, code: str, price: str = "1.00") -> None:
     )  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+@pytest.fixture
+def engine(migrated: Engine) -> Engine:
     """A migrated database with four audited changes, on SQLite or PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    db.upgrade(url)
-    engine = db.connect(url)
     for code in ("P1", "P2", "P3"):
-        _save_product(engine, code)
-    _save_product(engine, "P2", price="2.00")
-    yield engine
-    engine.dispose()
+        _save_product(migrated, code)
+    _save_product(migrated, "P2", price="2.00")
+    return migrated
 
 
 def _audit_rows(engine: Engine) -> list[tuple[object, ...]]:

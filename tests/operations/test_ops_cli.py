@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from operations import auth, db
+from operations import auth, db, retention
 from operations.errors import AuthenticationError
+from operations.permissions import SYSTEM
+from operations.schema import utcnow
+from operations.services import users
 from orchestration.cli import ops_cmds
 
 
@@ -137,3 +140,23 @@ def test_unlock_and_audit_verify_act_as_the_operating_system_user(
     assert _run(["audit", "verify", "--home", str(home)]) == 1
     assert f"row {tampered} " in capsys.readouterr().err
     engine.dispose()
+
+
+def test_audit_verify_checks_the_archive_files_of_a_retention_pass(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["db", "upgrade", "--home", str(home)]) == 0
+    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    for name in ("ann", "ben"):
+        users.add_user(engine, SYSTEM, username=name, role="viewer", password="long-password-1")
+    pruned = retention.archive_and_remove(
+        engine, SYSTEM, older_than=utcnow(), archive_dir=home / "audit-archive"
+    )
+    engine.dispose()
+    assert pruned.removed == 1 and pruned.archive is not None
+    capsys.readouterr()
+    assert _run(["audit", "verify", "--home", str(home)]) == 0
+    assert "intact" in capsys.readouterr().out
+    pruned.archive.unlink()
+    assert _run(["audit", "verify", "--home", str(home)]) == 1
+    assert f"{pruned.archive.name}: missing" in capsys.readouterr().err

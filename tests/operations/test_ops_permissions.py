@@ -16,10 +16,11 @@ import pytest
 from ops_world import World, table_contents
 
 from ingest import requeue
-from operations import audit
+from operations import audit, retention
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
+from operations.schema import utcnow
 from operations.services import (
     masterdata,
     order_desk,
@@ -34,7 +35,8 @@ from orchestration.settings import load_settings
 EVERYTHING = set(Action)
 EXPECTED: dict[str, set[Action]] = {
     "admin": EVERYTHING,
-    "manager": EVERYTHING - {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS},
+    "manager": EVERYTHING
+    - {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS, Action.MAINTAIN},
     "driver": {
         Action.READ_MASTER_DATA,
         Action.READ_PLANOGRAM,
@@ -129,6 +131,9 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, cabinet, [_REC], reason="not now"
         ),
         Action.REQUEUE_QUARANTINE: lambda: _requeue(engine, actor, tmp_path),
+        Action.MAINTAIN: lambda: retention.archive_and_remove(
+            engine, actor, older_than=utcnow(), archive_dir=tmp_path / "audit-archive"
+        ),
     }
     return calls[action]()
 

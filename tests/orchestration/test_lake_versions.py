@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from transforms.lake import collect_garbage, current_file, current_files, publish
+from transforms.lake import current_file, current_files, publish
+from transforms.lake_gc import collect
 
 
 def test_publish_never_changes_a_written_file_and_gc_keeps_the_live_one(tmp_path: Path) -> None:
@@ -20,8 +21,10 @@ def test_publish_never_changes_a_written_file_and_gc_keeps_the_live_one(tmp_path
     assert first != second and first.read_bytes() == before  # the old version is untouched
     assert current_file(folder) == second
     assert current_files(tmp_path / "t") == [second]
-    assert collect_garbage(tmp_path, keep_for=timedelta(hours=1)) == 0  # too recent to go
+    none = tmp_path / "none.duckdb"  # no catalog: only the pointers protect
+    assert collect(tmp_path, none, grace=timedelta(hours=1)).removed == 0  # too recent to go
     old = time.time() - 7200
-    os.utime(first, (old, old))
-    assert collect_garbage(tmp_path, keep_for=timedelta(hours=1)) == 1
+    for path in (first, second, folder / "_current"):  # replaced two hours ago
+        os.utime(path, (old, old))
+    assert collect(tmp_path, none, grace=timedelta(hours=1)).removed == 1
     assert not first.exists() and second.exists()

@@ -10,6 +10,7 @@ from orchestration.settings import (
     Settings,
     SettingsError,
     ingest_workers,
+    load_maintenance_settings,
     load_planogram_settings,
     load_service_times,
 )
@@ -25,6 +26,23 @@ def test_ingest_workers_from_the_environment() -> None:
     assert ingest_workers({"CVD_INGEST_WORKERS": "0"}) == 1  # at least one
     with pytest.raises(SettingsError, match="CVD_INGEST_WORKERS='many'"):
         ingest_workers({"CVD_INGEST_WORKERS": "many"})
+
+
+def test_retention_settings_default_to_keeping_the_audit_log_forever() -> None:
+    defaults = load_maintenance_settings({})
+    assert defaults.audit_retention_days is None  # forever unless an operator sets a policy
+    assert (defaults.run_retention_days, defaults.lake_keep_versions) == (90, 0)
+    assert defaults.lake_grace_hours == 24
+    chosen = load_maintenance_settings(
+        {"CVD_AUDIT_RETENTION_DAYS": "3650", "CVD_RUN_RETENTION_DAYS": "30",
+         "CVD_LAKE_KEEP_VERSIONS": "2", "CVD_LAKE_GRACE_HOURS": "6"}
+    )  # fmt: skip
+    assert (chosen.audit_retention_days, chosen.run_retention_days) == (3650, 30)
+    assert (chosen.lake_keep_versions, chosen.lake_grace_hours) == (2, 6)
+    with pytest.raises(SettingsError, match="CVD_AUDIT_RETENTION_DAYS='0'"):
+        load_maintenance_settings({"CVD_AUDIT_RETENTION_DAYS": "0"})
+    with pytest.raises(SettingsError, match="CVD_RUN_RETENTION_DAYS='soon'"):
+        load_maintenance_settings({"CVD_RUN_RETENTION_DAYS": "soon"})
 
 
 def test_planogram_objective_in_the_environment_overrides_the_file(tmp_path: Path) -> None:

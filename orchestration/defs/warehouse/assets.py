@@ -7,7 +7,8 @@ from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.resources import CvdHomeResource
 from transforms.catalog import build_catalog
 from transforms.derived import ensure_derived_schemas
-from transforms.lake import collect_garbage
+from transforms.lake import RETENTION
+from transforms.lake_gc import collect
 
 
 @dg.asset(
@@ -27,13 +28,15 @@ from transforms.lake import collect_garbage
 def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     """A DuckDB file of views over the lake, built in a temporary file and renamed over the old
     one, so readers (dashboards, analysts) never wait for a lock and never see half a catalog.
-    Lake files are immutable versions; ones replaced over an hour ago are deleted here."""
+    Lake files are immutable versions; ones replaced over an hour ago are deleted here
+    (``transforms.lake_gc``)."""
     settings = cvd.settings()
     ensure_schemas(settings.lake)  # model outputs not built yet still get their (empty) views
     ensure_derived_schemas(settings.lake)  # likewise the derived marts (a run without them)
     views = build_catalog(settings.lake, settings.warehouse)
-    # versions replaced more than RETENTION ago can no longer be in use by any open catalog
-    removed = collect_garbage(settings.lake)
+    # versions replaced more than RETENTION ago and not named by the new catalog can no longer be
+    # in use by any open catalog
+    removed = collect(settings.lake, settings.warehouse, grace=RETENTION).removed
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.warehouse)),

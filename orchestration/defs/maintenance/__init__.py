@@ -1,0 +1,1 @@
+"""Nightly maintenance: retention of sessions, audit rows, lake versions and run history."""
