@@ -37,6 +37,10 @@ class Action(StrEnum):
     CANCEL_ORDER = "order.cancel"
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
+    RESET_PASSWORD = "users.reset_password"  # noqa: S105 - an action name, not a secret
+    READ_SESSIONS = "sessions.read"
+    REVOKE_SESSION = "sessions.revoke"
+    CHANGE_OWN_PASSWORD = "account.change_password"  # noqa: S105 - an action name
     READ_AUDIT = "audit.read"
     REQUEUE_QUARANTINE = "quarantine.requeue"
     READ_RECOMMENDATIONS = "recommendation.read"
@@ -57,6 +61,8 @@ class Actor:
     username: str
     role: str
     user_id: int | None = None
+    # Signed in with a temporary password: nothing but changing it is allowed until then.
+    must_change_password: bool = False
 
 
 # Automatic registrations (unknown DEX serials) and other work no person started.
@@ -77,7 +83,18 @@ def operator(channel: str = "cli") -> Actor:
 
 
 _EVERYTHING = dict.fromkeys(Action, Scope.ALL)
+# What only admins do to other people's accounts.
+ACCOUNT_ADMINISTRATION = frozenset(
+    {
+        Action.READ_USERS,
+        Action.MANAGE_USERS,
+        Action.RESET_PASSWORD,
+        Action.READ_SESSIONS,
+        Action.REVOKE_SESSION,
+    }
+)
 _READS = {
+    Action.CHANGE_OWN_PASSWORD: Scope.ALL,
     Action.READ_MASTER_DATA: Scope.ALL,
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
@@ -90,9 +107,10 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action not in {Action.READ_USERS, Action.MANAGE_USERS}
+        if action not in ACCOUNT_ADMINISTRATION
     },
     "driver": {
+        Action.CHANGE_OWN_PASSWORD: Scope.ALL,
         Action.READ_MASTER_DATA: Scope.ALL,
         Action.READ_PLANOGRAM: Scope.ALL,
         Action.READ_ORDERS: Scope.OWN_ROUTES,
@@ -109,11 +127,16 @@ def require(actor: Actor, action: Action) -> Scope:
     """Refuse with :class:`PermissionDenied` unless ``actor`` may take ``action``; return the scope.
 
     A caller that gets ``Scope.OWN_ROUTES`` back must limit what it reads or writes to the
-    actor's routes (lists filter by it; single records use :func:`require_on_route`).
+    actor's routes (lists filter by it; single records use :func:`require_on_route`). An actor
+    signed in with a temporary password may only change it.
     """
     scope = MATRIX.get(actor.role, {}).get(action)
     if scope is None:
         raise PermissionDenied(actor.username, actor.role, action.value)
+    if actor.must_change_password and action is not Action.CHANGE_OWN_PASSWORD:
+        raise PermissionDenied(
+            actor.username, actor.role, action.value, "change the temporary password first"
+        )
     return scope
 
 

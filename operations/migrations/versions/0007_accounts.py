@@ -1,0 +1,47 @@
+"""Accounts and sessions: users' email and forced password change; where each session began.
+
+- ``users.email`` (optional, checked by the service layer) and ``users.must_change_password``
+  (set by an admin's password reset, cleared when the user picks a new password).
+- ``user_sessions.address`` and ``user_sessions.user_agent``: the client that signed in, where
+  known, so admins can tell sessions apart before revoking one.
+
+Revision ID: 0007_accounts
+Revises: 0002_audit_hardening
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007_accounts"
+down_revision: str | None = "0002_audit_hardening"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Add the columns (existing users have no email and need no password change)."""
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("email", sa.String(length=254), nullable=True))
+        batch.add_column(
+            sa.Column(
+                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+    with op.batch_alter_table("user_sessions") as batch:
+        batch.add_column(sa.Column("address", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("user_agent", sa.String(length=500), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop them."""
+    with op.batch_alter_table("user_sessions") as batch:
+        batch.drop_column("user_agent")
+        batch.drop_column("address")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("must_change_password")
+        batch.drop_column("email")
