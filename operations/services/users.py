@@ -245,7 +245,7 @@ def list_sessions(db: DbTarget, actor: Actor, username: str | None = None) -> li
                 address=row.address,
                 user_agent=row.user_agent,
             )
-            for row, name in session.execute(query).tuples()
+            for row, name in session.execute(query)
         ]
 
 
@@ -266,7 +266,7 @@ def revoke_session(db: DbTarget, actor: Actor, session_id: object) -> str:
         ).all()
         if len(found) != 1:
             raise NotFound("session", session_id)
-        user_session, username = found[0].tuple()
+        user_session, username = found[0]
         user_session.revoked_at = utcnow()
         audit.record(session, actor, "revoke_session", "user", username, after={"session": prefix})
         return str(username)
