@@ -125,9 +125,8 @@ def run_users_list(args: argparse.Namespace) -> int:
 def run_users_reset(args: argparse.Namespace) -> int:
     """Give a user a temporary password, printed once; they must change it at next sign-in."""
     temporary = _on_user(args, lambda e: users.reset_password(e, operator(), args.name))
-    if temporary is REFUSED:
+    if _done(args, temporary, "reset: sessions ended, sign-in locks lifted"):
         return 1
-    console.print(f"user [bold]{escape(args.name)}[/]: sessions ended, sign-in locks lifted")
     console.print(
         f"temporary password (shown once, must be changed at next sign-in): [bold]{temporary}[/]",
         highlight=False,
@@ -136,12 +135,19 @@ def run_users_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _done(args: argparse.Namespace, result: object, what: str) -> int:
+    """Exit 1 if refused (already printed), else say ``what`` happened to the user, exit 0."""
+    if result is REFUSED:
+        return 1
+    console.print(f"user [bold]{escape(args.name)}[/] {what}", highlight=False)
+    return 0
+
+
 def run_users_unlock(args: argparse.Namespace) -> int:
     """Lift every sign-in lock on a user (audited as the operator)."""
-    if _on_user(args, lambda e: users.unlock_user(e, operator(), args.name)) is REFUSED:
-        return 1
-    console.print(f"user [bold]{escape(args.name)}[/] unlocked", highlight=False)
-    return 0
+    return _done(
+        args, _on_user(args, lambda e: users.unlock_user(e, operator(), args.name)), "unlocked"
+    )
 
 
 def run_users_deactivate(args: argparse.Namespace) -> int:
@@ -150,9 +156,8 @@ def run_users_deactivate(args: argparse.Namespace) -> int:
         args,
         lambda e: users.deactivate_user(e, operator(), args.name, reassign_to=args.reassign_to),
     )
-    if not isinstance(moved, list):
+    if _done(args, moved, "deactivated, sessions ended") or not isinstance(moved, list):
         return 1
-    console.print(f"user [bold]{escape(args.name)}[/] deactivated, sessions ended", highlight=False)
     if moved:
         ids = ", ".join(str(order_id) for order_id in moved)
         console.print(f"open orders {ids} now with {escape(args.reassign_to)}", highlight=False)
@@ -161,10 +166,8 @@ def run_users_deactivate(args: argparse.Namespace) -> int:
 
 def run_users_reactivate(args: argparse.Namespace) -> int:
     """Let a deactivated user sign in again (with their old password)."""
-    if _on_user(args, lambda e: users.reactivate_user(e, operator(), args.name)) is REFUSED:
-        return 1
-    console.print(f"user [bold]{escape(args.name)}[/] reactivated", highlight=False)
-    return 0
+    result = _on_user(args, lambda e: users.reactivate_user(e, operator(), args.name))
+    return _done(args, result, "reactivated")
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
