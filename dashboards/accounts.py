@@ -17,6 +17,24 @@ from operations.services import users
 
 FAILURES = (ValidationError, NotFound, PermissionDenied)
 NOBODY = "(nobody: no open orders)"
+DONE_KEY = "cvd_accounts_done"
+
+
+def _done(message: str, secret: str | None = None) -> None:
+    """Rerun so every list shows the change, then say what was done (and show ``secret``, a
+    temporary password, once: it is popped from the session state at that next run)."""
+    st.session_state[DONE_KEY] = (message, secret)
+    st.rerun()
+
+
+def _show_done() -> None:
+    done = st.session_state.pop(DONE_KEY, None)
+    if done is None:
+        return
+    message, secret = done
+    st.success(message)
+    if secret is not None:
+        st.code(secret, language=None)
 
 
 def _add_user() -> None:
@@ -46,7 +64,7 @@ def _add_user() -> None:
     except FAILURES as error:
         st.error(f"User not added: {md(error)}")
         return
-    st.success(f"Added {md(username)} as {role}.")
+    _done(f"Added {md(username)} as {role}.")
 
 
 def _change_role(names: list[str]) -> None:
@@ -61,7 +79,7 @@ def _change_role(names: list[str]) -> None:
         except FAILURES as error:
             st.error(f"Role not changed: {md(error)}")
         else:
-            st.success(f"{md(name)} is now {role}.")
+            _done(f"{md(name)} is now {role}.")
 
 
 def _change_email(names: list[str]) -> None:
@@ -76,7 +94,7 @@ def _change_email(names: list[str]) -> None:
         except FAILURES as error:
             st.error(f"Email not saved: {md(error)}")
         else:
-            st.success(f"Email of {md(name)} saved.")
+            _done(f"Email of {md(name)} saved.")
 
 
 def _reset_password(names: list[str]) -> None:
@@ -94,8 +112,7 @@ def _reset_password(names: list[str]) -> None:
     except FAILURES as error:
         st.error(f"Password not reset: {md(error)}")
         return
-    st.success(f"Temporary password for {md(name)} (shown once; hand it over in person):")
-    st.code(temporary, language=None)
+    _done(f"Temporary password for {md(name)} (shown once; hand it over in person):", temporary)
 
 
 def _unlock_user(names: list[str]) -> None:
@@ -110,7 +127,7 @@ def _unlock_user(names: list[str]) -> None:
     except FAILURES as error:
         st.error(f"Not unlocked: {md(error)}")
     else:
-        st.success(f"{md(name)} unlocked.")
+        _done(f"{md(name)} unlocked.")
 
 
 def _deactivate(names: list[str], drivers: list[str]) -> None:
@@ -142,7 +159,7 @@ def _deactivate(names: list[str], drivers: list[str]) -> None:
         st.error(f"Not deactivated: {md(error)}")
         return
     handed = f" Orders {', '.join(map(str, moved))} now with {md(reassign_to)}." if moved else ""
-    st.success(f"{md(name)} deactivated.{handed}")
+    _done(f"{md(name)} deactivated.{handed}")
 
 
 def _reactivate(names: list[str]) -> None:
@@ -159,7 +176,7 @@ def _reactivate(names: list[str]) -> None:
     except FAILURES as error:
         st.error(f"Not reactivated: {md(error)}")
     else:
-        st.success(f"{md(name)} reactivated.")
+        _done(f"{md(name)} reactivated.")
 
 
 def _sessions() -> None:
@@ -201,7 +218,7 @@ def _sessions() -> None:
     except FAILURES as error:
         st.error(f"Not revoked: {md(error)}")
     else:
-        st.success(f"Session {md(chosen)} of {md(whose)} revoked.")
+        _done(f"Session {md(chosen)} of {md(whose)} revoked.")
 
 
 def _status(user: User) -> str:
@@ -211,6 +228,7 @@ def _status(user: User) -> str:
 def users_section() -> None:
     """Users and roles, account actions, open sessions."""
     st.subheader("Users and roles")
+    _show_done()
     _add_user()
     accounts = users.list_users(data.ops_db(), session.actor(), include_deactivated=True)
     table = pd.DataFrame(
