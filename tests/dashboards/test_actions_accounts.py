@@ -4,6 +4,7 @@ open orders over; reactivation; admins see a session's address and revoke it."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
@@ -53,7 +54,9 @@ def test_a_reset_password_must_be_changed_first(actions_home: ActionsHome) -> No
     app.run()
     assert_clean(app)
     assert "Your password was reset by an admin" in texts(app)
-    assert not app.dataframe  # no other page rendered
+    assert not app.dataframe  # no other page rendered, and none to switch to
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("app_pages/overview.py")
     app = _change(app, "not-the-temporary-one", "a-fresh-secret-42")
     assert "Password not changed: the current password is wrong" in texts(app)
     app = _change(app, temporary, "a-fresh-secret-42", "a-fresh-secret-43")
