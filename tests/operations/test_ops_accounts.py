@@ -5,13 +5,17 @@ world (``ops_world``: erin drives R2 and holds in-progress order 4; dave holds o
 
 from __future__ import annotations
 
-import pytest
-from ops_world import PASSWORD, World, table_contents
-from sqlalchemy import text
+from pathlib import Path
 
-from operations import auth, passwords
+import pytest
+from alembic import command
+from ops_world import PASSWORD, World, table_contents
+from sqlalchemy import inspect, text
+
+from operations import auth, db, passwords
 from operations.data import make_common_passwords
 from operations.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
+from operations.permissions import SYSTEM
 from operations.services import orders, users
 
 
@@ -217,3 +221,60 @@ def test_admins_list_and_revoke_sessions(world: World) -> None:
     with pytest.raises(ValidationError, match="hex digits"):
         users.revoke_session(world.engine, ann, "abc")
     assert [row[:2] for row in _audit(world, "revoke_session")] == [("ann", "max")]
+
+
+def test_accounts_on_postgresql(postgres_url: str) -> None:
+    """The migration, a reset with forced change, sessions by address and revoking one, on a
+    real PostgreSQL (substr on the token hash, the boolean's server default)."""
+    db.upgrade(postgres_url)
+    engine = db.connect(postgres_url)
+    try:
+        users.add_user(engine, SYSTEM, username="root-admin", role="admin", password=PASSWORD)
+        admin = auth.user_for_session(engine, auth.authenticate(engine, "root-admin", PASSWORD))
+        users.add_user(
+            engine, admin, username="pat", role="viewer", password=PASSWORD, email="p@x.io"
+        )
+        temporary = users.reset_password(engine, admin, "pat")
+        token = auth.authenticate(engine, "pat", temporary, address="192.0.2.5")
+        pat = auth.user_for_session(engine, token)
+        assert pat.must_change_password
+        auth.change_password(
+            engine, pat, current=temporary, new="pat-picks-this-one", keep_token=token
+        )
+        assert not auth.user_for_session(engine, token).must_change_password
+        [seen] = users.list_sessions(engine, admin, "pat")
+        assert seen.address == "192.0.2.5"
+        assert users.revoke_session(engine, admin, seen.session_id) == "pat"
+        with pytest.raises(AuthenticationError, match="revoked"):
+            auth.user_for_session(engine, token)
+        users.deactivate_user(engine, admin, "pat")
+        users.reactivate_user(engine, admin, "pat")
+        assert auth.authenticate(engine, "pat", "pat-picks-this-one")
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_keeps_existing_users_signing_in(tmp_path: Path) -> None:
+    """Users made before 0007_accounts have no email and need no password change."""
+    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+    db.upgrade(url, "0002_audit_hardening")
+    engine = db.connect(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, role, password_hash, failed_logins, created_at,"
+                " updated_at) VALUES ('old', 'viewer', :hash, 0, '2026-01-01', '2026-01-01')"
+            ),
+            {"hash": auth.hash_password(PASSWORD)},
+        )
+    db.upgrade(url)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT email, must_change_password FROM users")).one()
+    assert tuple(row) == (None, 0)
+    actor = auth.user_for_session(engine, auth.authenticate(engine, "old", PASSWORD))
+    assert not actor.must_change_password
+    command.downgrade(db._alembic_config(url), "0002_audit_hardening")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("users")}
+    assert "email" not in columns and "must_change_password" not in columns
+    engine.dispose()

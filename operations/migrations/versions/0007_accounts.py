@@ -25,23 +25,22 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Add the columns (existing users have no email and need no password change)."""
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("email", sa.String(length=254), nullable=True))
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-    with op.batch_alter_table("user_sessions") as batch:
-        batch.add_column(sa.Column("address", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("user_agent", sa.String(length=500), nullable=True))
+    op.add_column("users", sa.Column("email", sa.String(length=254), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("user_sessions", sa.Column("address", sa.String(length=64), nullable=True))
+    op.add_column("user_sessions", sa.Column("user_agent", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop them."""
-    with op.batch_alter_table("user_sessions") as batch:
-        batch.drop_column("user_agent")
-        batch.drop_column("address")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("must_change_password")
-        batch.drop_column("email")
+    """Drop them with plain ``ALTER TABLE … DROP COLUMN`` (SQLite 3.35+): a batch copy of
+    ``users`` would drop a table that ``user_sessions`` and others reference."""
+    for table, column in (
+        ("user_sessions", "user_agent"),
+        ("user_sessions", "address"),
+        ("users", "must_change_password"),
+        ("users", "email"),
+    ):
+        op.drop_column(table, column)
