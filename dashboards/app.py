@@ -29,18 +29,29 @@ def main() -> None:
     if actor is None:
         st.navigation([st.Page(session.sign_in_form, title="Sign in", url_path="sign-in")]).run()
         return
+    account = st.Page(
+        session.change_password_page,
+        title="Change password",
+        icon=":material/password:",
+        url_path="change-password",
+    )
     sections: dict[str, list[st.Page]] = {}
-    for spec in pages_for(actor.role):
-        page = st.Page(
-            str(_HERE / spec.file), title=spec.title, icon=spec.icon, url_path=spec.url_path
-        )
-        sections.setdefault(spec.section, []).append(page)
+    if actor.must_change_password:  # a reset password opens nothing but its change
+        sections["Account"] = [account]
+    else:
+        for spec in pages_for(actor.role):
+            page = st.Page(
+                str(_HERE / spec.file), title=spec.title, icon=spec.icon, url_path=spec.url_path
+            )
+            sections.setdefault(spec.section, []).append(page)
+        sections.setdefault("Account", []).append(account)
     navigation = st.navigation(sections)
     with st.sidebar:
         st.markdown(f"**{md(actor.username)}** · {actor.role}")
         if st.button("Sign out", key="sign_out"):
             session.sign_out()
             st.rerun()
+    session.show_notice()
     try:
         navigation.run()
     except data.WarehouseMissingError as missing:

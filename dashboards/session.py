@@ -8,6 +8,10 @@ out too (and audited as such). Each rerun tells the audit log the client's addre
 agent, where Streamlit knows them (``st.context``). Menus follow the role, and :func:`require`
 stops a page whose role lacks an action; the operations service layer re-checks every write
 regardless.
+
+A user signed in with a temporary password (an admin's reset) sees only the change-password
+page until they pick a new one (:func:`change_password_page`; the service layer refuses
+everything else for such a session too). Everyone reaches the same page from the menu.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import streamlit as st
 
 from dashboards import data
 from operations import audit, auth
-from operations.errors import AuthenticationError
+from operations.errors import AuthenticationError, PermissionDenied, ValidationError
 from operations.permissions import MATRIX, Action, Actor
 
 TOKEN_KEY = "cvd_token"  # noqa: S105 - a session-state key, not a secret
@@ -156,3 +160,52 @@ def own_machines(who: Actor | None = None) -> set[str] | None:
         return None
     frame = data.query("driver_machines", driver=who.username)
     return set(frame["machine_serial"])
+
+
+def change_password_page() -> None:
+    """Change one's own password: the current one, the new one twice. On success the other
+    sessions end and, after a reset, the rest of the app opens."""
+    who = actor()
+    st.title("Change password")
+    if who.must_change_password:
+        st.warning("Your password was reset by an admin. Choose a new one to continue.")
+    st.caption(
+        f"At least {auth.MIN_PASSWORD_LENGTH} characters, not a common password and not your "
+        "user name; any characters. Changing it signs you out everywhere else."
+    )
+    with st.form("change_password", clear_on_submit=True):
+        fields = {
+            key: st.text_input(label, type="password", key=key, max_chars=MAX_PASSWORD)
+            for key, label in (
+                ("current_password", "Current password"),
+                ("new_password_1", "New password"),
+                ("new_password_2", "New password again"),
+            )
+        }
+        submitted = st.form_submit_button("Change password")
+    if not submitted:
+        return
+    if fields["new_password_1"] != fields["new_password_2"]:
+        st.error("The new passwords differ.")
+        return
+    try:
+        auth.change_password(
+            data.ops_db(),
+            who,
+            current=fields["current_password"],
+            new=fields["new_password_1"],
+            keep_token=st.session_state.get(TOKEN_KEY),
+        )
+    except (ValidationError, PermissionDenied, AuthenticationError) as error:
+        reason = error.problem if isinstance(error, ValidationError) else str(error)
+        st.error(f"Password not changed: {reason}")
+        return
+    st.session_state[NOTICE_KEY] = "Password changed."
+    st.rerun()
+
+
+def show_notice() -> None:
+    """Show (once) a notice left for the next rerun, e.g. after a password change."""
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.success(notice)

@@ -12,6 +12,11 @@ accounts exist or are locked. The slow verification runs outside any transaction
 holds SQLite's write lock only for the few statements that record its outcome. Checking a
 session on every request only reads, and writes ``last_seen_at`` at most once a minute.
 
+A password an admin set (:func:`operations.services.users.reset_password`) is temporary: the
+session it opens carries ``must_change_password`` and may do nothing but
+:func:`change_password` (``operations.permissions.require`` refuses the rest). Changing a
+password needs the current one and ends the user's other sessions.
+
 Hashing is slow by design. Test suites may call :func:`use_fast_hashing_for_tests` once (it is
 the only way to weaken the parameters, and it says so in its name).
 """
@@ -26,11 +31,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from operations import audit, throttle
+from operations import audit, passwords, throttle
 from operations.db import DbTarget, reading, transaction
 from operations.errors import AuthenticationError, ValidationError
-from operations.permissions import Actor
+from operations.permissions import Action, Actor, require
 from operations.schema import User, UserSession, utcnow
 
 # The lockout policy lives in operations.throttle; the sign-in page quotes it from here.
@@ -41,8 +47,9 @@ SESSION_LIFETIME = timedelta(hours=12)
 LAST_SEEN_EVERY = timedelta(minutes=1)
 MAX_USERNAME_LENGTH = 64
 ANONYMOUS = "anonymous"  # the audit actor of a failed sign-in under a name that has no account
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
+WRONG_CURRENT = "the current password is wrong"
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as much as a wrong password.
@@ -54,17 +61,6 @@ def use_fast_hashing_for_tests() -> None:
     global _hasher, _dummy_hash  # noqa: PLW0603 - a process-wide, explicit test switch
     _hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     _dummy_hash = None
-
-
-def check_password_strength(password: object) -> str:
-    """Refuse passwords that are not text, too short or absurdly long."""
-    if not isinstance(password, str):
-        raise ValidationError("password", "***", f"must be text, not {type(password).__name__}")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValidationError(
-            "password", "***", f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
-        )
-    return password
 
 
 def hash_password(password: str) -> str:
@@ -81,8 +77,13 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def generate_password() -> str:
-    """A random password for a new account (shown once by `cvd users add`)."""
-    return secrets.token_urlsafe(15)
+    """A random password (120 bits) for a new account or a reset, shown once."""
+    while True:  # a random 20 characters is never on the list, but the policy decides
+        password = secrets.token_urlsafe(15)
+        try:
+            return passwords.check_password(password)
+        except ValidationError:  # pragma: no cover - astronomically unlikely
+            continue
 
 
 def _token_hash(token: str) -> str:
@@ -98,10 +99,16 @@ class _Account:
     role: str
     password_hash: str
     locked_until: datetime | None
+    must_change_password: bool
 
 
 def _actor(user: User | _Account) -> Actor:
-    return Actor(username=user.username, role=user.role, user_id=user.id)
+    return Actor(
+        username=user.username,
+        role=user.role,
+        user_id=user.id,
+        must_change_password=bool(user.must_change_password),
+    )
 
 
 def _dummy() -> str:
@@ -137,7 +144,8 @@ def authenticate(
         if account is not None and matched and refusal is None:
             # A hash with other parameters is replaced now, while the password is at hand.
             rehashed = hash_password(password) if _needs_rehash(account.password_hash) else None
-            token = _open_session(db, account, where, rehashed, moment)
+            client = (where or None, (user_agent or "")[: audit.MAX_USER_AGENT] or None)
+            token = _open_session(db, account, client, rehashed, moment)
             if token is not None:
                 return token
             refusal = "account deactivated"
@@ -156,10 +164,15 @@ def _read_attempt(
         standing = throttle.standing(session, name, address, moment)
         if user is None:
             return None, standing
-        return (
-            _Account(user.id, user.username, user.role, user.password_hash, user.locked_until),
-            standing,
+        account = _Account(
+            user.id,
+            user.username,
+            user.role,
+            user.password_hash,
+            user.locked_until,
+            user.must_change_password,
         )
+        return account, standing
 
 
 def _refusal(account: _Account | None, standing: throttle.Standing, moment: datetime) -> str | None:
@@ -184,12 +197,20 @@ def _needs_rehash(password_hash: str) -> bool:
 
 
 def _open_session(
-    db: DbTarget, account: _Account, address: str, rehashed: str | None, moment: datetime
+    db: DbTarget,
+    account: _Account,
+    client: tuple[str | None, str | None],
+    rehashed: str | None,
+    moment: datetime,
 ) -> str | None:
-    """Record a successful sign-in; the new token, or None if the account is gone meanwhile."""
+    """Record a successful sign-in from ``client`` (address, user agent); the new token, or
+    None if the account is gone meanwhile."""
     token = secrets.token_urlsafe(32)
+    address, user_agent = client
     with transaction(db) as session:
-        if not throttle.clear_after_success(session, account.id, account.username, address, moment):
+        if not throttle.clear_after_success(
+            session, account.id, account.username, address or "", moment
+        ):
             return None
         if rehashed is not None:  # only if nobody changed the password in between
             session.execute(
@@ -205,6 +226,8 @@ def _open_session(
                 created_at=moment,
                 expires_at=moment + SESSION_LIFETIME,
                 last_seen_at=moment,
+                address=address,
+                user_agent=user_agent,
             )
         )
         audit.record(
@@ -290,3 +313,63 @@ def logout(db: DbTarget, token: str, *, reason: str = "sign_out") -> None:
         audit.record(
             session, _actor(user), "logout", "user", user.username, after={"reason": reason}
         )
+
+
+def change_password(
+    db: DbTarget,
+    actor: Actor,
+    *,
+    current: object,
+    new: object,
+    keep_token: str | None = None,
+) -> None:
+    """Change the actor's own password: ``current`` must match, ``new`` must pass the policy.
+
+    Clears a pending forced change and revokes the user's other sessions (all but
+    ``keep_token``, the session making the change). A wrong ``current`` is audited as
+    ``password_change_failed`` and raises :class:`ValidationError`; nothing else changes.
+    """
+    require(actor, Action.CHANGE_OWN_PASSWORD)
+    with reading(db) as session:
+        user = session.scalars(
+            select(User).where(User.username == actor.username, User.deleted_at.is_(None))
+        ).one_or_none()
+        if user is None:
+            raise AuthenticationError("no such active account")
+        old_hash = user.password_hash
+    new_password = passwords.check_password(new, username=actor.username)
+    if not isinstance(current, str) or not verify_password(old_hash, current):
+        with transaction(db) as session:
+            audit.record(session, actor, "password_change_failed", "user", actor.username)
+        raise ValidationError("current_password", "***", WRONG_CURRENT)
+    if new_password == current:
+        raise ValidationError("password", "***", "must differ from the current password")
+    new_hash = hash_password(new_password)
+    kept = _token_hash(keep_token) if keep_token else None
+    with transaction(db) as session:
+        changed = session.execute(
+            update(User)
+            .where(User.username == actor.username, User.password_hash == old_hash)
+            .values(password_hash=new_hash, must_change_password=False)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined] # rowcount of an UPDATE result
+            raise AuthenticationError("the password was changed meanwhile: sign in again")
+        revoked = revoke_sessions(session, user.id, moment=utcnow(), keep=kept)
+        audit.record(
+            session, actor, "change_password", "user", actor.username,
+            after={"sessions_revoked": revoked},
+        )  # fmt: skip
+
+
+def revoke_sessions(
+    session: Session, user_id: int, *, moment: datetime, keep: str | None = None
+) -> int:
+    """Revoke every open session of ``user_id`` but the one whose hash is ``keep``; how many."""
+    query = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.token_hash != keep)
+    result = session.execute(query.values(revoked_at=moment))
+    return int(result.rowcount)  # type: ignore[attr-defined] # rowcount of an UPDATE result

@@ -41,6 +41,10 @@ class Action(StrEnum):
     CORRECT_ORDER = "order.correct"  # correct what a completed order delivered
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
+    RESET_PASSWORD = "users.reset_password"  # noqa: S105 - an action name, not a secret
+    READ_SESSIONS = "sessions.read"
+    REVOKE_SESSION = "sessions.revoke"
+    CHANGE_OWN_PASSWORD = "account.change_password"  # noqa: S105 - an action name
     READ_AUDIT = "audit.read"
     REQUEUE_QUARANTINE = "quarantine.requeue"
     READ_RECOMMENDATIONS = "recommendation.read"
@@ -63,6 +67,8 @@ class Actor:
     username: str
     role: str
     user_id: int | None = None
+    # Signed in with a temporary password: nothing but changing it is allowed until then.
+    must_change_password: bool = False
 
 
 # Automatic registrations (unknown DEX serials) and other work no person started.
@@ -83,7 +89,18 @@ def operator(channel: str = "cli") -> Actor:
 
 
 _EVERYTHING = dict.fromkeys(Action, Scope.ALL)
+# What only admins do to other people's accounts.
+ACCOUNT_ADMINISTRATION = frozenset(
+    {
+        Action.READ_USERS,
+        Action.MANAGE_USERS,
+        Action.RESET_PASSWORD,
+        Action.READ_SESSIONS,
+        Action.REVOKE_SESSION,
+    }
+)
 _READS = {
+    Action.CHANGE_OWN_PASSWORD: Scope.ALL,
     Action.READ_MASTER_DATA: Scope.ALL,
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
@@ -96,10 +113,10 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action
-        not in {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS, Action.MAINTAIN}
+        if action not in ACCOUNT_ADMINISTRATION | {Action.MANAGE_TOKENS, Action.MAINTAIN}
     },
     "driver": {
+        Action.CHANGE_OWN_PASSWORD: Scope.ALL,
         Action.READ_MASTER_DATA: Scope.ALL,
         Action.READ_PLANOGRAM: Scope.ALL,
         Action.READ_ORDERS: Scope.OWN_ROUTES,
@@ -117,11 +134,16 @@ def require(actor: Actor, action: Action) -> Scope:
     """Refuse with :class:`PermissionDenied` unless ``actor`` may take ``action``; return the scope.
 
     A caller that gets ``Scope.OWN_ROUTES`` back must limit what it reads or writes to the
-    actor's routes (lists filter by it; single records use :func:`require_on_route`).
+    actor's routes (lists filter by it; single records use :func:`require_on_route`). An actor
+    signed in with a temporary password may only change it.
     """
     scope = MATRIX.get(actor.role, {}).get(action)
     if scope is None:
         raise PermissionDenied(actor.username, actor.role, action.value)
+    if actor.must_change_password and action is not Action.CHANGE_OWN_PASSWORD:
+        raise PermissionDenied(
+            actor.username, actor.role, action.value, "change the temporary password first"
+        )
     return scope
 
 

@@ -125,6 +125,9 @@ class User(Timestamps, SoftDelete, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Set by an admin's password reset: the next sign-in must choose a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class UserSession(Base):
@@ -139,6 +142,8 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Refreshed at most once a minute, so checking a session is a read, not a write.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))  # where the sign-in came from
+    user_agent: Mapped[str | None] = mapped_column(String(500))
 
 
 class SignInThrottle(Base):

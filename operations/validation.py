@@ -17,6 +17,12 @@ from operations.errors import ValidationError
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# Deliberately narrower than RFC 5321: what real mailboxes use, nothing markup or a shell likes.
+EMAIL_PATTERN = re.compile(
+    r"[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,63}"
+)
+MAX_EMAIL = 254
 SLOT_PATTERN = re.compile(r"([A-Z])([1-9][0-9]?)")
 FORBIDDEN_IN_TEXT = frozenset("<>;{}`\\")
 MAX_CODE = 64
@@ -68,6 +74,18 @@ def username(field: str, value: object) -> str:
             "may hold only lower-case letters, digits and . _ - (starting with a letter or digit)",
         )
     return cleaned
+
+
+def email(field: str, value: object) -> str:
+    """An email address ``local@domain.tld`` (ASCII, no quoting or comments); the domain is
+    lower-cased."""
+    cleaned = _text(field, value, MAX_EMAIL)
+    if not EMAIL_PATTERN.fullmatch(cleaned):
+        raise ValidationError(field, value, "is not an email address like name@example.com")
+    local, domain = cleaned.rsplit("@", 1)
+    if len(local) > 64:
+        raise ValidationError(field, value, "has more than 64 characters before the @")
+    return f"{local}@{domain.lower()}"
 
 
 def name(field: str, value: object, *, max_length: int = MAX_NAME, required: bool = True) -> str:

@@ -1,78 +1,28 @@
-"""Admin: sign-in alerts and the audit log (admins and managers), users and roles and API tokens
-(admins),
-through the operations service layer with the signed-in actor."""
+"""Admin: sign-in alerts and the audit log (admins and managers); users, roles and sessions
+(admins, ``dashboards/accounts.py``) and API tokens (admins, ``dashboards/api_tokens.py``), through
+the operations service layer with the signed-in actor."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import api_tokens, data, session
+from dashboards import accounts, api_tokens, data, session
 from dashboards.pages import MANAGERS
 from operations import audit
-from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.permissions import Action
-from operations.schema import ROLES, AuditEntry
-from operations.services import users
+from operations.schema import AuditEntry
 
-FAILURES = (ValidationError, NotFound, PermissionDenied)
-SECURITY_ACTIONS = ("lockout", "login_failed", "unlock")
+# Sign-in failures and lockouts, and what admins and users did about accounts' security.
+SECURITY_ACTIONS = (
+    "lockout",
+    "login_failed",
+    "unlock",
+    "reset_password",
+    "revoke_session",
+    "password_change_failed",
+)
 SECURITY_ROWS = 50
-
-
-def _add_user() -> None:
-    with st.form("add_user", clear_on_submit=True):
-        st.markdown("**Add a user**")
-        username = st.text_input("User name", key="new_username", max_chars=64)
-        role = st.selectbox("Role", ROLES, index=ROLES.index("viewer"), key="new_role")
-        password = st.text_input(
-            "Password (10 characters or more)", type="password", key="new_password", max_chars=1024
-        )
-        submitted = st.form_submit_button("Add user")
-    if not submitted:
-        return
-    try:
-        users.add_user(
-            data.ops_db(), session.actor(), username=username, role=role, password=password
-        )
-    except FAILURES as error:
-        st.error(f"User not added: {error}")
-        return
-    st.success(f"Added {username} as {role}.")
-
-
-def _change_user(names: list[str]) -> None:
-    with st.form("change_role"):
-        st.markdown("**Change a role**")
-        name = st.selectbox("User", names, key="role_user")
-        role = st.selectbox("New role", ROLES, key="role_new")
-        submitted = st.form_submit_button("Change role")
-    if submitted:
-        try:
-            users.set_role(data.ops_db(), session.actor(), name or "", role)
-        except FAILURES as error:
-            st.error(f"Role not changed: {error}")
-        else:
-            st.success(f"{name} is now {role}.")
-    with st.form("deactivate"):
-        st.markdown("**Deactivate a user** (signs them out everywhere)")
-        name = st.selectbox("User", names, key="deactivate_user")
-        confirm = st.checkbox("Yes, deactivate this account", key="deactivate_confirm")
-        submitted = st.form_submit_button("Deactivate")
-    if not submitted:
-        return
-    if not confirm:
-        st.error("Tick the confirmation to deactivate.")
-        return
-    if name == session.actor().username:
-        st.error("You cannot deactivate your own account.")
-        return
-    try:
-        users.deactivate_user(data.ops_db(), session.actor(), name or "")
-    except FAILURES as error:
-        st.error(f"Not deactivated: {error}")
-    else:
-        st.success(f"{name} deactivated.")
 
 
 def _security_notice(events: list[AuditEntry]) -> None:
@@ -88,10 +38,11 @@ def _security_notice(events: list[AuditEntry]) -> None:
 
 
 def _security_table(events: list[AuditEntry]) -> None:
-    """The newest failed sign-ins, lockouts and unlocks, with address and user agent."""
+    """The newest failed sign-ins, lockouts, unlocks, resets and revocations, with address and
+    user agent."""
     st.subheader("Sign-in alerts")
     if not events:
-        st.caption("No failed sign-ins recorded.")
+        st.caption("No security events recorded.")
         return
     frame = pd.DataFrame(
         [
@@ -107,42 +58,6 @@ def _security_table(events: list[AuditEntry]) -> None:
         ]
     )
     st.dataframe(frame, hide_index=True, width="stretch", key="security_table")
-
-
-def _unlock_user(names: list[str]) -> None:
-    with st.form("unlock"):
-        st.markdown("**Unlock a user** (lifts the account's and every address's sign-in lock)")
-        name = st.selectbox("User", names, key="unlock_user")
-        submitted = st.form_submit_button("Unlock")
-    if not submitted:
-        return
-    try:
-        users.unlock_user(data.ops_db(), session.actor(), name or "")
-    except FAILURES as error:
-        st.error(f"Not unlocked: {error}")
-    else:
-        st.success(f"{name} unlocked.")
-
-
-def _users() -> None:
-    st.subheader("Users and roles")
-    who = session.actor()
-    _add_user()
-    accounts = users.list_users(data.ops_db(), who)
-    table = pd.DataFrame(
-        [
-            {
-                "username": u.username,
-                "role": u.role,
-                "locked_until": u.locked_until,
-                "failed_logins": u.failed_logins,
-            }
-            for u in accounts
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch", key="users_table")
-    _change_user([u.username for u in accounts])
-    _unlock_user([u.username for u in accounts])
 
 
 def _audit() -> None:
@@ -200,7 +115,7 @@ def main() -> None:
     )
     _security_notice(security)
     if session.allowed(Action.READ_USERS):
-        _users()
+        accounts.users_section()
     else:
         st.caption("Users and roles are managed by admins.")
     if session.allowed(Action.MANAGE_TOKENS):

@@ -1,4 +1,5 @@
-"""`cvd db upgrade`, `cvd users add|unlock`, `cvd audit verify`, `cvd import master-data`.
+"""`cvd db upgrade`, `cvd users add|list|reset|unlock|deactivate|reactivate`, `cvd audit verify`,
+`cvd import master-data`.
 
 Only the argument parsers live here; the commands themselves are in ``ops_run``, imported when
 one of them runs, so other commands never pay for SQLAlchemy and Alembic.
@@ -42,15 +43,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add = user_commands.add_parser("add", help="add a user (password asked, or generated)")
     add.add_argument("name", help="user name (lower-case letters, digits, . _ -)")
     add.add_argument("--role", required=True, choices=ROLE_CHOICES)
+    add.add_argument("--email", help="the user's email address")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     _add_home(add)
     add.set_defaults(func=_deferred("run_users_add"))
-    unlock = user_commands.add_parser("unlock", help="lift every sign-in lock on a user")
-    unlock.add_argument("name", help="user name")
-    _add_home(unlock)
-    unlock.set_defaults(func=_deferred("run_users_unlock"))
+    listing = user_commands.add_parser("list", help="every account, deactivated ones included")
+    _add_home(listing)
+    listing.set_defaults(func=_deferred("run_users_list"))
+    for command, helptext in (
+        ("reset", "give a user a temporary password (shown once, changed at next sign-in)"),
+        ("unlock", "lift every sign-in lock on a user"),
+        ("deactivate", "deactivate a user and end their sessions"),
+        ("reactivate", "let a deactivated user sign in again"),
+    ):
+        parser = user_commands.add_parser(command, help=helptext)
+        parser.add_argument("name", help="user name")
+        if command == "deactivate":
+            parser.add_argument(
+                "--reassign-to",
+                metavar="OTHER",
+                help="the driver who takes over the user's open orders (needed if any)",
+            )
+        _add_home(parser)
+        parser.set_defaults(func=_deferred(f"run_users_{command}"))
 
     audit_parser = subparsers.add_parser("audit", help="the audit log of the operational database")
     audit_commands = audit_parser.add_subparsers(

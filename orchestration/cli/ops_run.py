@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -23,11 +23,11 @@ from operations.auth import generate_password
 from operations.errors import OperationsError
 from operations.importer import OUTCOMES, import_master_data
 from operations.permissions import operator
-from operations.services.users import add_user, unlock_user
+from operations.services import users
 from orchestration.settings import load_settings
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error is never cut mid-command
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
@@ -62,7 +62,14 @@ def run_users_add(args: argparse.Namespace) -> int:
     try:
         db.require_current(engine)
         password, generated = _read_password(args.password_stdin)
-        user = add_user(engine, operator(), username=args.name, role=args.role, password=password)
+        user = users.add_user(
+            engine,
+            operator(),
+            username=args.name,
+            role=args.role,
+            password=password,
+            email=args.email,
+        )
     except (OperationsError, ValueError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 1
@@ -85,16 +92,82 @@ def _current_database(args: argparse.Namespace) -> Iterator[Engine]:
         engine.dispose()
 
 
-def run_users_unlock(args: argparse.Namespace) -> int:
-    """Lift every sign-in lock on a user (audited as the operator)."""
+REFUSED = object()  # what _on_user returns when the service layer said no
+
+
+def _on_user(args: argparse.Namespace, change: Callable[[Engine], object]) -> object:
+    """Run ``change`` on the migrated database: its result, or REFUSED (the error printed)."""
     try:
         with _current_database(args) as engine:
-            unlock_user(engine, operator(), args.name)
+            return change(engine)
     except OperationsError as exc:
-        errors.print(f"[red]error:[/] {exc}")
+        errors.print(f"[red]error:[/] {escape(str(exc))}")
+        return REFUSED
+
+
+def run_users_list(args: argparse.Namespace) -> int:
+    """Print every account: role, email, status, lock, pending password change."""
+    found = _on_user(args, lambda e: users.list_users(e, operator(), include_deactivated=True))
+    if not isinstance(found, list):
         return 1
-    console.print(f"user [bold]{args.name}[/] unlocked", highlight=False)
+    table = Table(title="users")
+    for column in ("user", "role", "email", "status", "locked until", "must change password"):
+        table.add_column(column, overflow="fold")
+    for user in found:
+        status = "deactivated" if user.deleted_at is not None else "active"
+        locked = user.locked_until.isoformat(timespec="seconds") if user.locked_until else ""
+        cells = (user.username, user.role, user.email or "", status, locked)
+        table.add_row(*(escape(c) for c in cells), "yes" if user.must_change_password else "")
+    console.print(table)
     return 0
+
+
+def run_users_reset(args: argparse.Namespace) -> int:
+    """Give a user a temporary password, printed once; they must change it at next sign-in."""
+    temporary = _on_user(args, lambda e: users.reset_password(e, operator(), args.name))
+    if _done(args, temporary, "reset: sessions ended, sign-in locks lifted"):
+        return 1
+    console.print(
+        f"temporary password (shown once, must be changed at next sign-in): [bold]{temporary}[/]",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _done(args: argparse.Namespace, result: object, what: str) -> int:
+    """Exit 1 if refused (already printed), else say ``what`` happened to the user, exit 0."""
+    if result is REFUSED:
+        return 1
+    console.print(f"user [bold]{escape(args.name)}[/] {what}", highlight=False)
+    return 0
+
+
+def run_users_unlock(args: argparse.Namespace) -> int:
+    """Lift every sign-in lock on a user (audited as the operator)."""
+    return _done(
+        args, _on_user(args, lambda e: users.unlock_user(e, operator(), args.name)), "unlocked"
+    )
+
+
+def run_users_deactivate(args: argparse.Namespace) -> int:
+    """Deactivate a user, handing their open orders to ``--reassign-to`` in the same step."""
+    moved = _on_user(
+        args,
+        lambda e: users.deactivate_user(e, operator(), args.name, reassign_to=args.reassign_to),
+    )
+    if _done(args, moved, "deactivated, sessions ended") or not isinstance(moved, list):
+        return 1
+    if moved:
+        ids = ", ".join(str(order_id) for order_id in moved)
+        console.print(f"open orders {ids} now with {escape(args.reassign_to)}", highlight=False)
+    return 0
+
+
+def run_users_reactivate(args: argparse.Namespace) -> int:
+    """Let a deactivated user sign in again (with their old password)."""
+    result = _on_user(args, lambda e: users.reactivate_user(e, operator(), args.name))
+    return _done(args, result, "reactivated")
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:

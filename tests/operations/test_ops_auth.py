@@ -81,7 +81,7 @@ def test_sessions_expire_and_can_be_revoked(world: World) -> None:
 
 def test_deactivated_user_loses_sessions_and_sign_in(world: World) -> None:
     token = auth.authenticate(world.engine, "erin", PASSWORD)
-    users.deactivate_user(world.engine, world.actors["ann"], "erin")
+    users.deactivate_user(world.engine, world.actors["ann"], "erin", reassign_to="dave")
     with pytest.raises(AuthenticationError):
         auth.user_for_session(world.engine, token)
     with pytest.raises(AuthenticationError):
@@ -95,6 +95,15 @@ BAD_USERS = {
     "taken name": ({"username": "dave"}, "username"),
     "short password": ({"password": "short"}, "password"),
     "password wrong type": ({"password": 1234567890}, "password"),
+    "11 characters": ({"password": "x7#Lp2!vQ9z"}, "password"),
+    "common password": ({"password": "password1234"}, "password"),
+    "keyboard walk, other case": ({"password": "QwertyuiOP12"}, "password"),
+    "password is the name": (
+        {"username": "bob-the-builder", "password": "Bob-The-Builder"},
+        "password",
+    ),
+    "email without domain": ({"email": "bob@"}, "email"),
+    "email with markup": ({"email": "<b>@example.com"}, "email"),
 }
 
 

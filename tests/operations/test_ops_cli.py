@@ -1,4 +1,5 @@
-"""`cvd db upgrade`, `cvd users add`, `cvd import master-data` (this package's commands only)."""
+"""`cvd db upgrade`, `cvd users add|list|reset|unlock|deactivate|reactivate`, `cvd audit verify`,
+`cvd import master-data` (this package's commands only), run through their real parsers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from ops_world import PASSWORD, seed
+from sqlalchemy import Engine, text
 
 from operations import auth, db, retention
 from operations.errors import AuthenticationError
@@ -160,3 +162,79 @@ def test_audit_verify_checks_the_archive_files_of_a_retention_pass(
     pruned.archive.unlink()
     assert _run(["audit", "verify", "--home", str(home)]) == 1
     assert f"{pruned.archive.name}: missing" in capsys.readouterr().err
+
+
+def _seeded_home(home: Path) -> Engine:
+    """A home migrated by the CLI and seeded with ``ops_world`` (erin holds open order 4)."""
+    assert _run(["db", "upgrade", "--home", str(home)]) == 0
+    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    seed(engine)
+    return engine
+
+
+def test_users_list_shows_every_account(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    engine = _seeded_home(home)
+    add = ["users", "add", "zed", "--role", "viewer", "--email", "Z@Ex.ORG"]
+    assert _run([*add, "--home", str(home)]) == 0
+    assert _run(["users", "deactivate", "vic", "--home", str(home)]) == 0
+    capsys.readouterr()
+    assert _run(["users", "list", "--home", str(home)]) == 0
+    rows = {
+        cells[0]: cells[1:]
+        for line in capsys.readouterr().out.splitlines()
+        if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 6
+    }
+    assert rows["zed"][:3] == ["viewer", "Z@ex.org", "active"]
+    assert rows["vic"][:3] == ["viewer", "", "deactivated"]
+    assert set(rows) == {"ann", "dave", "erin", "max", "vic", "zed"}
+    engine.dispose()
+
+
+def test_users_reset_prints_a_temporary_password_once(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = _seeded_home(home)
+    capsys.readouterr()
+    assert _run(["users", "reset", "dave", "--home", str(home)]) == 0
+    shown = re.search(r"temporary password \(shown once[^:]*\): (\S+)", capsys.readouterr().out)
+    assert shown is not None
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(engine, "dave", PASSWORD)
+    dave = auth.user_for_session(engine, auth.authenticate(engine, "dave", shown.group(1)))
+    assert dave.must_change_password
+    assert _run(["users", "reset", "nobody", "--home", str(home)]) == 1
+    assert "user 'nobody' not found" in capsys.readouterr().err.replace("\n", " ")
+    engine.dispose()
+
+
+def test_users_deactivate_asks_for_a_successor_then_reactivate(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = _seeded_home(home)
+    capsys.readouterr()
+    assert _run(["users", "deactivate", "erin", "--home", str(home)]) == 1
+    assert "erin holds 1 open orders (4)" in capsys.readouterr().err.replace("\n", " ")
+    assert _run(["users", "deactivate", "erin", "--reassign-to", "vic", "--home", str(home)]) == 1
+    assert "not driver" in capsys.readouterr().err
+    assert auth.authenticate(engine, "erin", PASSWORD)  # still active after both refusals
+    assert _run(["users", "deactivate", "erin", "--reassign-to", "dave", "--home", str(home)]) == 0
+    assert "open orders 4 now with dave" in capsys.readouterr().out
+    with engine.connect() as connection:
+        driver = connection.execute(text("SELECT driver_username FROM service_orders WHERE id = 4"))
+        assert driver.scalar_one() == "dave"
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(engine, "erin", PASSWORD)
+    assert _run(["users", "reactivate", "erin", "--home", str(home)]) == 0
+    assert auth.authenticate(engine, "erin", PASSWORD)
+    assert _run(["users", "reactivate", "erin", "--home", str(home)]) == 1
+    assert "already active" in capsys.readouterr().err
+    with engine.connect() as connection:
+        by_cli = connection.execute(
+            text("SELECT action, entity_key FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in by_cli] == [
+        ("order.assign", "4"),
+        ("delete", "erin"),
+        ("reactivate", "erin"),
+    ]
+    engine.dispose()

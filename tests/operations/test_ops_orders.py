@@ -367,7 +367,7 @@ def test_orders_are_reassigned_only_to_active_drivers(
 
 
 def test_orders_are_not_reassigned_to_a_deactivated_driver(world: World) -> None:
-    users.deactivate_user(world.engine, world.actors["ann"], "erin")
+    users.deactivate_user(world.engine, world.actors["ann"], "erin", reassign_to="dave")
     before = table_contents(world.engine)
     with pytest.raises(ValidationError, match=r"^driver='erin': the account is deactivated"):
         orders.reassign_order(

@@ -8,15 +8,17 @@ only), not taken from ``operations.permissions.MATRIX``. A forbidden action must
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ops_world import World, table_contents
+from ops_world import PASSWORD, World, table_contents
+from sqlalchemy import text
 
 from ingest import requeue
-from operations import audit, retention
+from operations import audit, auth, retention
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
@@ -33,11 +35,19 @@ from operations.services import (
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
+# Only admins touch other people's accounts; everyone changes their own password.
+ACCOUNTS = {
+    Action.READ_USERS,
+    Action.MANAGE_USERS,
+    Action.RESET_PASSWORD,
+    Action.READ_SESSIONS,
+    Action.REVOKE_SESSION,
+}
 EXPECTED: dict[str, set[Action]] = {
     "admin": EVERYTHING,
-    "manager": EVERYTHING
-    - {Action.READ_USERS, Action.MANAGE_USERS, Action.MANAGE_TOKENS, Action.MAINTAIN},
+    "manager": EVERYTHING - ACCOUNTS - {Action.MANAGE_TOKENS, Action.MAINTAIN},
     "driver": {
+        Action.CHANGE_OWN_PASSWORD,
         Action.READ_MASTER_DATA,
         Action.READ_PLANOGRAM,
         Action.READ_ORDERS,
@@ -46,6 +56,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.SERVE_CABINET,
     },
     "viewer": {
+        Action.CHANGE_OWN_PASSWORD,
         Action.READ_MASTER_DATA,
         Action.READ_PLANOGRAM,
         Action.READ_ORDERS,
@@ -70,6 +81,7 @@ WRITES = EVERYTHING - {
     Action.READ_PLANOGRAM,
     Action.READ_ORDERS,
     Action.READ_USERS,
+    Action.READ_SESSIONS,
     Action.READ_AUDIT,
     Action.READ_RECOMMENDATIONS,
 }
@@ -124,6 +136,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.MANAGE_USERS: lambda: users.add_user(
             engine, actor, username="newbie", role="viewer", password="long-enough-pw"
         ),
+        Action.RESET_PASSWORD: lambda: users.reset_password(engine, actor, "vic"),
+        Action.READ_SESSIONS: lambda: users.list_sessions(engine, actor),
+        Action.REVOKE_SESSION: lambda: users.revoke_session(engine, actor, _a_session(world)),
+        Action.CHANGE_OWN_PASSWORD: lambda: auth.change_password(
+            engine, actor, current=PASSWORD, new="my-own-new-secret"
+        ),
         Action.READ_AUDIT: lambda: audit.list_entries(engine, actor),
         Action.MANAGE_TOKENS: lambda: tokens.add_token(engine, actor, name="erp", scope="read"),
         Action.READ_RECOMMENDATIONS: lambda: recommendations.list_decisions(engine, actor),
@@ -136,6 +154,14 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         ),
     }
     return calls[action]()
+
+
+def _a_session(world: World) -> str:
+    """The id of vic's open session, if a test opened one before its snapshot (else a made-up
+    id: the permission check comes first)."""
+    with world.engine.connect() as connection:
+        found = connection.execute(text("SELECT token_hash FROM user_sessions")).scalar()
+    return str(found or "0" * 64)[: users.SESSION_ID_LENGTH]
 
 
 def _requeue(engine: object, actor: Actor, tmp_path: Path) -> object:
@@ -172,6 +198,7 @@ def _prepare(action: Action, world: World) -> None:
 def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Path) -> None:
     actor = world.actors[ROLE_USER[role]]
     _prepare(action, world)
+    auth.authenticate(world.engine, "vic", PASSWORD)  # a session to revoke
     before = table_contents(world.engine)
     if action in EXPECTED[role]:
         _perform(action, world, actor, tmp_path)
@@ -196,6 +223,50 @@ def test_handing_all_open_orders_over_follows_the_assign_grant(role: str, world:
     else:
         with pytest.raises(PermissionDenied, match=r"order\.assign"):
             order_desk.reassign_all_open(world.engine, actor, from_driver="dave", driver="erin")
+        assert table_contents(world.engine) == before
+
+
+# Account operations beyond adding a user: all need users.manage, so admins only.
+USER_OPERATIONS: dict[str, Callable[[World, Actor], object]] = {
+    "set_role": lambda w, a: users.set_role(w.engine, a, "vic", "manager"),
+    "set_email": lambda w, a: users.set_email(w.engine, a, "vic", "vic@example.com"),
+    "unlock": lambda w, a: users.unlock_user(w.engine, a, "vic"),
+    "deactivate": lambda w, a: users.deactivate_user(w.engine, a, "erin", reassign_to="dave"),
+    "reactivate": lambda w, a: users.reactivate_user(w.engine, a, "gone"),
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "operation"), [(r, o) for r in ROLE_USER for o in USER_OPERATIONS], ids=str
+)
+def test_user_operations_matrix(role: str, operation: str, world: World) -> None:
+    users.add_user(world.engine, SYSTEM, username="gone", role="viewer", password=PASSWORD)
+    users.deactivate_user(world.engine, SYSTEM, "gone")
+    actor = world.actors[ROLE_USER[role]]
+    before = table_contents(world.engine)
+    if role == "admin":
+        USER_OPERATIONS[operation](world, actor)
+        assert table_contents(world.engine) != before
+    else:
+        with pytest.raises(PermissionDenied, match=Action.MANAGE_USERS.value):
+            USER_OPERATIONS[operation](world, actor)
+        assert table_contents(world.engine) == before
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_a_temporary_password_allows_only_changing_it(
+    action: Action, world: World, tmp_path: Path
+) -> None:
+    """An admin signed in with a reset password may do nothing else until it is changed."""
+    auth.authenticate(world.engine, "vic", PASSWORD)
+    ann = dataclasses.replace(world.actors["ann"], must_change_password=True)
+    before = table_contents(world.engine)
+    if action is Action.CHANGE_OWN_PASSWORD:
+        _perform(action, world, ann, tmp_path)
+        assert table_contents(world.engine) != before
+    else:
+        with pytest.raises(PermissionDenied, match="change the temporary password first"):
+            _perform(action, world, ann, tmp_path)
         assert table_contents(world.engine) == before
 
 
