@@ -35,6 +35,8 @@ class Action(StrEnum):
     START_ORDER = "order.start"
     COMPLETE_ORDER = "order.complete"
     CANCEL_ORDER = "order.cancel"
+    RECORD_VISIT = "order.record"  # a cabinet's entries and photos while the order is worked
+    REPORT_EXCEPTION = "order.exception"  # a problem at a cabinet: opens a follow-up order
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
     READ_AUDIT = "audit.read"
@@ -98,6 +100,8 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.READ_ORDERS: Scope.OWN_ROUTES,
         Action.START_ORDER: Scope.OWN_ROUTES,
         Action.COMPLETE_ORDER: Scope.OWN_ROUTES,
+        Action.RECORD_VISIT: Scope.OWN_ROUTES,
+        Action.REPORT_EXCEPTION: Scope.OWN_ROUTES,
     },
     "viewer": _READS,
 }

@@ -20,7 +20,7 @@ from operations import audit
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
-from operations.services import masterdata, orders, planograms, recommendations, users
+from operations.services import masterdata, orders, planograms, recommendations, users, visits
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
@@ -33,6 +33,8 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_ORDERS,
         Action.START_ORDER,
         Action.COMPLETE_ORDER,
+        Action.RECORD_VISIT,
+        Action.REPORT_EXCEPTION,
     },
     "viewer": {
         Action.READ_MASTER_DATA,
@@ -53,6 +55,11 @@ _REC = recommendations.RecommendationSpec(
     capacity=10,
     par_level=5,
     model_version="m1",
+)
+# A 1x1 PNG, written out byte for byte (signature, IHDR, IDAT, IEND).
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
 )
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
@@ -96,6 +103,18 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         ),
         Action.CANCEL_ORDER: lambda: orders.cancel_order(
             engine, actor, orders_["draft"], reason="not needed"
+        ),
+        Action.RECORD_VISIT: lambda: visits.add_photo(
+            engine,
+            actor,
+            tmp_path / "photos",
+            orders_["in_progress"],
+            cabinet,
+            kind="before",
+            data=_PNG,
+        ),
+        Action.REPORT_EXCEPTION: lambda: visits.report_exception(
+            engine, actor, orders_["in_progress"], cabinet, kind="broken", note="door hinge"
         ),
         Action.READ_USERS: lambda: users.list_users(engine, actor),
         Action.MANAGE_USERS: lambda: users.add_user(

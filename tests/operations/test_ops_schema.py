@@ -23,6 +23,8 @@ TABLES = {
     "device_aliases",
     "devices",
     "locations",
+    "order_cabinet_entries",
+    "order_photos",
     "planogram_slots",
     "planogram_versions",
     "products",
@@ -44,7 +46,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0002_audit_hardening"
+    assert db.current_revision(engine) == db.head_revision() == "0008_driver_day"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
