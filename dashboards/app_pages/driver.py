@@ -162,7 +162,7 @@ def _exception(order: ServiceOrder, cabinet_id: int, entry: visits.Entry) -> Non
             )
         )
     with st.expander("Report a problem", expanded=False):
-        kind = st.selectbox(
+        kind = st.radio(  # radio, not a drop-down: one tap on a phone
             "Problem",
             EXCEPTION_KINDS,
             format_func=lambda k: visits.EXCEPTION_LABELS[k],

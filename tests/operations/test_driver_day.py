@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
-import zlib
 from datetime import date
 from pathlib import Path
 
@@ -24,23 +22,7 @@ from operations.errors import Conflict, PermissionDenied, ValidationError
 from operations.permissions import SYSTEM
 from operations.schema import AuditEntry, ServiceOrder, ServiceOrderCabinet
 from operations.services import masterdata, visits
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A valid RGB PNG of ``width`` x ``height`` red pixels, built from the format's chunks."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body)
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+from tests.images import png
 
 
 def test_a_png_is_stored_by_its_sha256_with_a_thumbnail(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
 from operations.services import masterdata, orders, planograms, recommendations, users, visits
 from orchestration.settings import load_settings
+from tests.images import png
 
 EVERYTHING = set(Action)
 EXPECTED: dict[str, set[Action]] = {
@@ -56,11 +57,7 @@ _REC = recommendations.RecommendationSpec(
     par_level=5,
     model_version="m1",
 )
-# A 1x1 PNG, written out byte for byte (signature, IHDR, IDAT, IEND).
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
-)
+_PNG = png()
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
     Action.READ_PLANOGRAM,

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,15 +170,14 @@ class Serving:
     servers: dict[str, tuple[str, int]]  # name -> (url, process group id)
 
 
-@pytest.fixture
-def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
-    """`cvd up` serving on free ports, once both answer HTTP 200."""
-    home, _, _ = fresh
+@contextmanager
+def _serving(home: Path, tmp_path: Path, *extra: str) -> Iterator[Serving]:
+    """`cvd up` (with ``extra`` options) serving on free ports, once both answer HTTP 200."""
     log = tmp_path / "up.log"
     ports = [str(_free_port()), str(_free_port())]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*UP, "--home", str(home), "--port", ports[0], "--dashboard-port", ports[1]],
+            [*UP, "--home", str(home), "--port", ports[0], "--dashboard-port", ports[1], *extra],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=_env(home) | HOSTILE_HOSTS,
@@ -194,15 +194,20 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
             time.sleep(0.5)
         else:
             pytest.fail(f"servers not answering: {log.read_text()[-3000:]}")
-        assert {url for url, _ in servers.values()} == {
-            f"http://127.0.0.1:{ports[0]}",
-            f"http://127.0.0.1:{ports[1]}",
-        }
         yield Serving(proc, log, servers)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
+
+
+@pytest.fixture
+def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
+    """`cvd up` serving on free ports of the loopback, once both answer HTTP 200."""
+    with _serving(fresh[0], tmp_path) as up:
+        ports = [url.rsplit(":", 1)[1] for url, _ in up.servers.values()]
+        assert {url for url, _ in up.servers.values()} == {f"http://127.0.0.1:{p}" for p in ports}
+        yield up
 
 
 def test_up_serves_dagster_and_the_dashboards_and_ctrl_c_stops_both(serving: Serving) -> None:
@@ -261,3 +266,23 @@ def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Ser
     url, dagster_group = serving.servers["Dagster UI"]
     assert not _group_alive(dagster_group)
     assert _status(url) is None
+
+
+def test_up_host_moves_the_dashboards_only_and_warns(
+    fresh: tuple[Path, Run, Run], tmp_path: Path
+) -> None:
+    with _serving(fresh[0], tmp_path, "--host", "0.0.0.0") as up:
+        dashboards_url, _ = up.servers["dashboards"]
+        dagster_url, _ = up.servers["Dagster UI"]
+        assert _listening_hosts(int(dashboards_url.rsplit(":", 1)[1])) == {"00000000"}
+        assert _listening_hosts(int(dagster_url.rsplit(":", 1)[1])) == {LOOPBACK_HEX}
+        output = up.log.read_text()
+    assert "the dashboards listen on 0.0.0.0, beyond this machine" in output
+    assert "TLS proxy of docs/deploy.md" in output
+
+
+def test_up_host_refuses_what_is_not_an_address(tmp_path: Path) -> None:
+    run = _up(tmp_path, "--host", "phones.example", "--no-serve")
+    assert run.code == 2
+    assert "'phones.example' is not an IP address" in run.output
+    assert not (tmp_path / "cvd.sqlite").exists()  # refused before anything was set up
