@@ -281,7 +281,7 @@ def main() -> None:
     """Render the page."""
     session.require_role(DRIVER_ONLY)
     who = session.actor()
-    st.title("My day")
+    st.title("My orders")
     actions.show_outcome()
     problem = st.session_state.pop(SAVE_ERROR_KEY, None)
     if problem:
