@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from operations import db, photos
 from operations.errors import Conflict, PermissionDenied, ValidationError
+from operations.importer import import_master_data
 from operations.permissions import SYSTEM
-from operations.schema import AuditEntry, ServiceOrder, ServiceOrderCabinet
+from operations.schema import AuditEntry, Location, ServiceOrder, ServiceOrderCabinet
 from operations.services import masterdata, visits
 from tests.images import png
 
@@ -196,3 +197,29 @@ def test_the_day_lists_stops_in_order_with_coordinates_notes_and_done(world: Wor
     assert {(s.latitude, s.longitude, s.access_notes, s.machine) for s in stops} == {
         (47.0, 8.0, "Code 4711 at the side door", "A1 · cabinet 1")
     }
+
+
+def _import_locations(world: World, folder: Path, header: str, row: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "locations.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    import_master_data(world.engine, folder, actor=SYSTEM)
+
+
+def _access_notes(world: World) -> str:
+    with world.engine.connect() as connection:
+        return str(
+            connection.execute(select(Location.access_notes).where(Location.code == "L1")).one()[0]
+        )
+
+
+def test_locations_csv_may_carry_access_notes_and_a_file_without_them_keeps_them(
+    world: World, tmp_path: Path
+) -> None:
+    base = "location_id,name,address,latitude,longitude,traffic"
+    values = "L1,Station,Square 1,47.0,8.0,high"
+    _import_locations(
+        world, tmp_path / "a", f"{base},access_notes", f'{values},"Ring twice, ask Ana"'
+    )
+    assert _access_notes(world) == "Ring twice, ask Ana"
+    _import_locations(world, tmp_path / "b", base, values)
+    assert _access_notes(world) == "Ring twice, ask Ana"
