@@ -13,15 +13,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from ops_world import World
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from operations import db, photos
 from operations.errors import Conflict, PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM
-from operations.schema import AuditEntry, Location, ServiceOrder, ServiceOrderCabinet
+from operations.schema import AuditEntry, Base, Location, ServiceOrder, ServiceOrderCabinet
 from operations.services import masterdata, visits
 from tests.images import png
 
@@ -223,3 +226,22 @@ def test_locations_csv_may_carry_access_notes_and_a_file_without_them_keeps_them
     assert _access_notes(world) == "Ring twice, ask Ana"
     _import_locations(world, tmp_path / "b", base, values)
     assert _access_notes(world) == "Ring twice, ask Ana"
+
+
+def test_the_driver_day_migration_on_postgresql_matches_the_models_and_goes_back(
+    postgres_url: str,
+) -> None:
+    db.upgrade(postgres_url)
+    engine = db.connect(postgres_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        command.downgrade(db._alembic_config(postgres_url), "0002_audit_hardening")
+        tables = set(inspect(engine).get_table_names())
+        assert {"order_photos", "order_cabinet_entries"} & tables == set()
+        columns = {c["name"] for c in inspect(engine).get_columns("locations")}
+        assert "access_notes" not in columns
+        db.upgrade(postgres_url)
+        assert {"order_photos", "order_cabinet_entries"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
