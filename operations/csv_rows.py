@@ -67,9 +67,13 @@ def _checked(raw: dict[str | None, object], columns: tuple[str, ...], width: int
     return Parsed(0, row)
 
 
-def read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[Parsed]:
+def read_rows(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[Parsed]:
     """Every record of the file, in order; a malformed one carries its problem and still the
     fields it has (missing ones empty), so a planogram row can be attributed to its cabinet.
+    The ``optional`` columns the header has are read like the others; absent ones are left out
+    of the rows.
 
     A record the CSV reader cannot parse is reported with its line and reading goes on.
     """
@@ -85,6 +89,7 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[Parsed]:
     missing = [c for c in columns if c not in header]
     if missing:
         raise FileProblemError(f"header lacks column(s) {', '.join(missing)}")
+    columns = (*columns, *(c for c in optional if c in header))
     while True:
         start = reader.line_num + 1
         try:

@@ -98,16 +98,20 @@ class RowFile:
     columns: dict[str, str]
     save: Callable[..., Saved[Any]]
     key_columns: tuple[str, ...]
+    # Columns a file may leave out; the service then keeps what the record has.
+    optional: dict[str, str] = field(default_factory=dict)
 
     def write(self, session: Session, actor: Actor, row: Row) -> RowOutcome:
         """Save one row through the service (a savepoint in ``session``); its outcome."""
-        arguments = {keyword: row[column] for column, keyword in self.columns.items()}
+        mapping = self.columns | self.optional
+        arguments = {keyword: row[column] for column, keyword in mapping.items() if column in row}
         return self.save(session, actor, **arguments).outcome
 
     def field(self, exc: Exception) -> str:
         """The CSV column an error of the service concerns ("" when it names none)."""
         if isinstance(exc, ValidationError):
-            by_keyword = {keyword: column for column, keyword in self.columns.items()}
+            mapping = self.columns | self.optional
+            by_keyword = {keyword: column for column, keyword in mapping.items()}
             return by_keyword.get(exc.field, exc.field)
         if isinstance(exc, NotFound):
             return f"{exc.entity}_id" if f"{exc.entity}_id" in self.columns else ""
@@ -129,6 +133,7 @@ ROW_FILES: dict[str, RowFile] = {
         {"location_id": "code"} | _same("name", "address", "latitude", "longitude", "traffic"),
         masterdata.save_location,
         ("location_id",),
+        _same("access_notes"),
     ),
     "routes.csv": RowFile(
         {"route_id": "code"} | _same("name", "driver"), masterdata.save_route, ("route_id",)
@@ -167,7 +172,7 @@ def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportRe
         first_line: dict[str, int] = {}
         batch: list[tuple[int, str, Row]] = []
         try:
-            for parsed in read_rows(directory / file, tuple(spec.columns)):
+            for parsed in read_rows(directory / file, tuple(spec.columns), tuple(spec.optional)):
                 key = "/".join(parsed.row.get(column, "") for column in spec.key_columns)
                 if parsed.problem:
                     reason = f"malformed row: {parsed.problem}"

@@ -39,6 +39,8 @@ class Action(StrEnum):
     SERVE_CABINET = "order.serve_cabinet"  # mark one cabinet of an order done (progress)
     COMPLETE_FOR_DRIVER = "order.complete_for"  # complete an order on its driver's behalf
     CORRECT_ORDER = "order.correct"  # correct what a completed order delivered
+    RECORD_VISIT = "order.record"  # a cabinet's entries and photos while the order is worked
+    REPORT_EXCEPTION = "order.exception"  # a problem at a cabinet: opens a follow-up order
     READ_USERS = "users.read"
     MANAGE_USERS = "users.manage"
     RESET_PASSWORD = "users.reset_password"  # noqa: S105 - an action name, not a secret
@@ -123,6 +125,8 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.START_ORDER: Scope.OWN_ROUTES,
         Action.COMPLETE_ORDER: Scope.OWN_ROUTES,
         Action.SERVE_CABINET: Scope.OWN_ROUTES,
+        Action.RECORD_VISIT: Scope.OWN_ROUTES,
+        Action.REPORT_EXCEPTION: Scope.OWN_ROUTES,
     },
     "viewer": _READS,
 }

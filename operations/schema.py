@@ -40,6 +40,16 @@ DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 TRAFFIC_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SIGN_IN_SCOPES: tuple[str, ...] = ("pair", "address")
 TOKEN_SCOPES: tuple[str, ...] = ("intake", "read", "metrics")  # what an API token may do
+PHOTO_KINDS: tuple[str, ...] = ("before", "after")
+PHOTO_TYPES: tuple[str, ...] = ("jpg", "png", "webp", "heic")
+# What a driver can report at a cabinet; each one opens a follow-up order for the office.
+EXCEPTION_KINDS: tuple[str, ...] = (
+    "broken",
+    "no_access",
+    "damaged_stock",
+    "expired_stock",
+    "coin_jammed",
+)
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -205,6 +215,8 @@ class Location(Timestamps, SoftDelete, Base):
     latitude: Mapped[float]
     longitude: Mapped[float]
     traffic: Mapped[str] = mapped_column(String(8))
+    # How a driver gets in (door code, opening hours, whom to ask): shown on the driver's day.
+    access_notes: Mapped[str] = mapped_column(Text, default="")
 
 
 class Route(Timestamps, SoftDelete, Base):
@@ -534,3 +546,54 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(64))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrderCabinetEntry(Base):
+    """What a driver has entered so far at one cabinet of an order, saved on every change so
+    a dropped connection loses nothing: delivered quantities per slot (JSON ``{slot: n}``), a
+    note, an exception and the follow-up order it opened, whether the cabinet is done."""
+
+    __tablename__ = "order_cabinet_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "exception_kind IS NULL OR " + _in("exception_kind", EXCEPTION_KINDS),
+            name="valid_exception",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_cabinet_id: Mapped[int] = mapped_column(
+        ForeignKey("service_order_cabinets.id"), unique=True
+    )
+    delivered: Mapped[str] = mapped_column(Text, default="{}")
+    note: Mapped[str] = mapped_column(Text, default="")
+    exception_kind: Mapped[str | None] = mapped_column(String(16))
+    exception_note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class OrderPhoto(Base):
+    """A before or after photo of a cabinet on an order; the file is stored by content under
+    the photos root (``<sha256[:2]>/<sha256>.<file_type>``, see ``operations.photos``)."""
+
+    __tablename__ = "order_photos"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PHOTO_KINDS), name="valid_kind"),
+        CheckConstraint(_in("file_type", PHOTO_TYPES), name="valid_file_type"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        Index("ix_order_photos_order_id_cabinet_id", "order_id", "cabinet_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("service_orders.id"))
+    cabinet_id: Mapped[int] = mapped_column(ForeignKey("cabinets.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_type: Mapped[str] = mapped_column(String(8))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(64))

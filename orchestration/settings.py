@@ -78,6 +78,11 @@ class Settings:
         return self.home / "quarantine"
 
     @property
+    def photos(self) -> Path:
+        """The drivers' before/after photos, stored by content (see ``operations.photos``)."""
+        return self.home / "photos"
+
+    @property
     def lake(self) -> Path:
         """Parquet tables written atomically by Dagster runs."""
         return self.home / "lake"

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import actions, data, order_tables, session, ui
+from dashboards import actions, data, order_tables, photo_view, session, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
@@ -243,6 +243,7 @@ def _orders_tab() -> None:
         )
         items = order_tables.items_frame(by_id[chosen], labels)
         st.dataframe(items.drop(columns=["cabinet_id"]), hide_index=True, width="stretch")
+        photo_view.order_photos(chosen)
     _manage(shown)
 
 

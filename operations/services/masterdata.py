@@ -74,8 +74,13 @@ def save_location(
     latitude: object,
     longitude: object,
     traffic: object,
+    access_notes: object = None,
 ) -> Saved[Location]:
-    """Create or update the location ``code`` with its coordinates (WGS 84 degrees)."""
+    """Create or update the location ``code`` with its coordinates (WGS 84 degrees).
+
+    ``access_notes`` (how a driver gets in) is kept as it is when not given (``None``), so an
+    import of files without that column does not wipe notes typed in since.
+    """
     require(actor, Action.WRITE_MASTER_DATA)
     key = {"code": check.code("location_id", code)}
     values = {
@@ -85,6 +90,10 @@ def save_location(
         "longitude": check.number("longitude", longitude, minimum=-180, maximum=180),
         "traffic": check.choice("traffic", traffic, TRAFFIC_LEVELS),
     }
+    if access_notes is not None:
+        values["access_notes"] = check.name(
+            "access_notes", access_notes, max_length=2000, required=False
+        )
     with transaction(db) as session:
         return upsert(session, actor, Location, "location", key=key, values=values)
 

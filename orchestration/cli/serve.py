@@ -37,6 +37,12 @@ DAGSTER_UI_WARNING = (
     "127.0.0.1 only; to reach it from elsewhere, put the authenticating proxy of "
     "docs/deploy.md in front of it"
 )
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
+DASHBOARDS_BEYOND_LOOPBACK_WARNING = (
+    "the dashboards listen on {host}, beyond this machine: anyone who can reach that address "
+    "gets the sign-in page over plain HTTP (passwords and session cookies unencrypted); use "
+    "it only on a network you trust, and put the TLS proxy of docs/deploy.md in front"
+)
 # Exit code when a server stopped by itself (its own code is printed beside it).
 SERVER_DIED = 3
 
@@ -78,8 +84,9 @@ def streamlit_options(config: Path = STREAMLIT_CONFIG) -> tuple[str, ...]:
 
 
 def dashboard_server(port: int, host: str = LOOPBACK) -> Server:
-    """`streamlit run dashboards/app.py`, headless, local only, no usage statistics, with the
-    shipped Streamlit options (no error details, small uploads, minimal toolbar)."""
+    """`streamlit run dashboards/app.py`, headless, no usage statistics, with the shipped
+    Streamlit options (no error details, small uploads, minimal toolbar); on the loopback unless
+    ``host`` says otherwise (then with a warning printed beside its URL)."""
     argv = (
         "-m",
         "streamlit",
@@ -95,7 +102,14 @@ def dashboard_server(port: int, host: str = LOOPBACK) -> Server:
         "false",
         *streamlit_options(),
     )
-    return Server("dashboards", (sys.executable, *argv), f"http://{host}:{port}")
+    shown = f"[{host}]" if ":" in host else host
+    warning = "" if host in LOOPBACK_ADDRESSES else DASHBOARDS_BEYOND_LOOPBACK_WARNING
+    return Server(
+        "dashboards",
+        (sys.executable, *argv),
+        f"http://{shown}:{port}",
+        warning.format(host=host),
+    )
 
 
 def api_server(port: int, host: str = "127.0.0.1") -> Server:

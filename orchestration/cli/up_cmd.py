@@ -4,12 +4,15 @@ Migrates the operational database; on a home that has never received anything, m
 (`cvd demo-data`) and imports its master data; on an empty users table, creates the demo accounts
 and prints their generated passwords once; materializes the whole graph; then serves the Dagster
 UI, the dashboards and the HTTP API together until Ctrl-C (``--no-serve`` stops after the
-materialization, for scripts and tests).
+materialization, for scripts and tests). All listen on 127.0.0.1; ``--host ADDRESS`` moves the
+dashboards and the API (for phones and other systems on the same network, with a printed
+warning), never the Dagster UI, which has no sign-in.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,12 +47,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--api-port", type=int, default=API_PORT, help="HTTP API port (8000)")
     parser.add_argument(
         "--host",
+        type=_address,
         default="127.0.0.1",
-        help="address the HTTP API listens on (127.0.0.1; the UI and dashboards stay local)",
+        metavar="ADDRESS",
+        help="address the dashboards and the HTTP API listen on (127.0.0.1; e.g. 0.0.0.0 for "
+        "phones on the same network, with a warning); the Dagster UI stays on 127.0.0.1",
     )
     parser.add_argument("--machines", type=int, default=50, help="demo fleet size (50)")
     parser.add_argument("--days", type=int, default=90, help="demo days (90)")
     parser.set_defaults(func=run)
+
+
+def _address(text: str) -> str:
+    """An IP address to listen on (argparse type): names are refused, to bind what is meant."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an IP address (e.g. 0.0.0.0 or 192.168.1.20)"
+        ) from None
 
 
 def masked_url(url: str) -> str:
@@ -143,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     prepare_environment(settings)
     servers = (
         dagster_server(args.port),
-        dashboard_server(args.dashboard_port),
+        dashboard_server(args.dashboard_port, args.host),
         api_server(args.api_port, args.host),
     )
     return serve(servers, env=os.environ, announce=lambda s: console.print(s, highlight=False))

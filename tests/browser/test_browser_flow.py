@@ -139,18 +139,15 @@ def driver_completes_one_order(page: Page, url: str, shots: Path) -> tuple[int, 
     success(page, rf"Order #{order_id} started")
     shot(page, shots, "driver-02-order-started")
 
-    form = page.get_by_test_id("stForm").filter(
-        has=page.get_by_role("button", name=f"Complete order #{order_id}")
-    )
-    first = form.get_by_test_id("stNumberInput").first
+    first = page.get_by_test_id("stNumberInput").first
     label = first.get_by_test_id("stWidgetLabel").inner_text().strip()
     box = first.locator("input")
     planned = int(box.input_value())
     delivered = max(planned - 1, 0)
     box.fill(str(delivered))
-    box.press("Tab")
+    box.press("Tab")  # saved on the server as it is entered
     shot(page, shots, "driver-03-delivered-recorded")
-    form.get_by_role("button", name=f"Complete order #{order_id}").click()
+    page.get_by_role("button", name=f"Complete order #{order_id}").click()
     success(page, rf"Order #{order_id} completed")
     shot(page, shots, "driver-04-order-completed")
     return order_id, label, delivered

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from operations.errors import PermissionDenied
 from operations.schema import AuditEntry, ServiceOrderCabinet, ServiceOrderItem
-from operations.services import orders
+from operations.services import orders, visits
 from tests.dashboards.actions_home import (  # noqa: F401
     ActionsHome,
     actions_home_fixture,
@@ -21,6 +21,7 @@ from tests.dashboards.actions_home import (  # noqa: F401
     open_page,
 )
 from tests.dashboards.conftest import OTHER_DRIVER, assert_clean, texts
+from tests.images import png
 from tests.operations.ops_world import table_contents
 
 PAGE = "app_pages/driver.py"
@@ -165,3 +166,23 @@ def test_office_roles_have_no_driver_page(actions_home: ActionsHome) -> None:
         app = open_as(actions_home, role, "app_pages/visit_plan.py")
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             app.switch_page(PAGE)
+
+
+def test_the_office_sees_thumbnails_of_an_orders_photos(actions_home: ActionsHome) -> None:
+    home, admin, driver = actions_home, actions_home.actors["admin"], actions_home.actors["driver"]
+    order = orders.create_order(
+        home.engine, admin, route_code="R001", planned_date=DAY, cabinets=_slots(home, "R001", 1)
+    )
+    orders.schedule_order(home.engine, admin, order.id)
+    orders.start_order(home.engine, driver, order.id)
+    cabinet = order.cabinets[0].cabinet_id
+    for kind in ("before", "after"):
+        visits.add_photo(
+            home.engine, driver, home.home / "photos", order.id, cabinet, kind=kind, data=png()
+        )
+    app = open_as(home, "manager", "app_pages/visit_plan.py")
+    app.selectbox(key="order_detail").set_value(order.id).run()
+    assert_clean(app)
+    assert "**Photos** (2)" in texts(app)
+    captions = [caption for image in app.image for caption in image.captions]
+    assert [c.split(" · ")[:2] for c in captions] == [["before", "driver01"], ["after", "driver01"]]

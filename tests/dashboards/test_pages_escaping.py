@@ -15,6 +15,7 @@ import gc
 import io
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -163,13 +164,18 @@ def test_machine_page_escapes_serial_location_and_address(hostile: HostileHome) 
     _no_live_syntax(app)
 
 
-def test_driver_page_escapes_the_location_and_address(hostile: HostileHome) -> None:
+def test_driver_page_escapes_the_location_address_and_access_notes(
+    hostile: HostileHome,
+) -> None:
+    with sqlite3.connect(hostile.home.home / "cvd.sqlite") as con:  # the notes as typed in
+        con.execute("UPDATE locations SET access_notes = ? WHERE name = ?", (ADDRESS, LOCATION))
     app = _open(hostile.home, "driver", "app_pages/driver.py")
     app.selectbox(key="driver_day").set_value(date(2030, 1, 1)).run()
     assert_clean(app)
     place = next(str(m.value) for m in app.markdown if hostile.asset in str(m.value))
     assert LOCATION_ESCAPED in place
     assert ADDRESS_ESCAPED in place
+    assert [str(i.value) for i in app.info] == [f"Access: {ADDRESS_ESCAPED}"]
     _no_live_syntax(app)
 
 

@@ -31,8 +31,10 @@ from operations.services import (
     recommendations,
     tokens,
     users,
+    visits,
 )
 from orchestration.settings import load_settings
+from tests.images import png
 
 EVERYTHING = set(Action)
 # Only admins touch other people's accounts; everyone changes their own password.
@@ -54,6 +56,8 @@ EXPECTED: dict[str, set[Action]] = {
         Action.START_ORDER,
         Action.COMPLETE_ORDER,
         Action.SERVE_CABINET,
+        Action.RECORD_VISIT,
+        Action.REPORT_EXCEPTION,
     },
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
@@ -76,6 +80,7 @@ _REC = recommendations.RecommendationSpec(
     par_level=5,
     model_version="m1",
 )
+_PNG = png()
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
     Action.READ_PLANOGRAM,
@@ -131,6 +136,18 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         ),
         Action.CORRECT_ORDER: lambda: order_desk.correct_order(
             engine, actor, orders_["in_progress"], {(cabinet, "A1"): 3}, reason="miscounted"
+        ),
+        Action.RECORD_VISIT: lambda: visits.add_photo(
+            engine,
+            actor,
+            tmp_path / "photos",
+            orders_["in_progress"],
+            cabinet,
+            kind="before",
+            data=_PNG,
+        ),
+        Action.REPORT_EXCEPTION: lambda: visits.report_exception(
+            engine, actor, orders_["in_progress"], cabinet, kind="broken", note="door hinge"
         ),
         Action.READ_USERS: lambda: users.list_users(engine, actor),
         Action.MANAGE_USERS: lambda: users.add_user(

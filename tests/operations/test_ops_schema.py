@@ -25,6 +25,8 @@ TABLES = {
     "device_aliases",
     "devices",
     "locations",
+    "order_cabinet_entries",
+    "order_photos",
     "planogram_slots",
     "planogram_versions",
     "products",
@@ -46,7 +48,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0008"
+    assert db.current_revision(engine) == db.head_revision() == "0009"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,10 +173,9 @@ class Serving:
     servers: dict[str, tuple[str, int]]  # name -> (url, process group id)
 
 
-@pytest.fixture
-def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
-    """`cvd up` serving on free ports, once all three answer HTTP 200."""
-    home, _, _ = fresh
+@contextmanager
+def _serving(home: Path, tmp_path: Path, *extra: str) -> Iterator[Serving]:
+    """`cvd up` (with ``extra`` options) serving on free ports, once all three answer HTTP 200."""
     log = tmp_path / "up.log"
     ports = [str(_free_port()), str(_free_port()), str(_free_port())]
     with log.open("wb") as out:
@@ -190,6 +190,7 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
                 ports[1],
                 "--api-port",
                 ports[2],
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -209,16 +210,20 @@ def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
             time.sleep(0.5)
         else:
             pytest.fail(f"servers not answering: {log.read_text()[-3000:]}")
-        assert {url for url, _ in servers.values()} == {
-            f"http://127.0.0.1:{ports[0]}",
-            f"http://127.0.0.1:{ports[1]}",
-            f"http://127.0.0.1:{ports[2]}",
-        }
         yield Serving(proc, log, servers)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
+
+
+@pytest.fixture
+def serving(fresh: tuple[Path, Run, Run], tmp_path: Path) -> Iterator[Serving]:
+    """`cvd up` serving on free ports of the loopback, once all three answer HTTP 200."""
+    with _serving(fresh[0], tmp_path) as up:
+        ports = [url.rsplit(":", 1)[1] for url, _ in up.servers.values()]
+        assert {url for url, _ in up.servers.values()} == {f"http://127.0.0.1:{p}" for p in ports}
+        yield up
 
 
 def test_up_serves_dagster_the_dashboards_and_the_api_and_ctrl_c_stops_them_all(
@@ -255,7 +260,7 @@ def _group_command_lines(pgid: int) -> list[list[str]]:
     return lines
 
 
-def test_up_binds_both_servers_to_the_loopback_whatever_the_environment(
+def test_up_binds_every_server_to_the_loopback_whatever_the_environment(
     serving: Serving,
 ) -> None:
     for name, (url, _) in serving.servers.items():
@@ -270,7 +275,7 @@ def test_up_binds_both_servers_to_the_loopback_whatever_the_environment(
     assert "the Dagster UI has no sign-in" in output  # said where the URL is printed
 
 
-def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Serving) -> None:
+def test_when_one_server_dies_up_stops_the_others_and_exits_non_zero(serving: Serving) -> None:
     _, dashboards_group = serving.servers["dashboards"]
     os.killpg(dashboards_group, signal.SIGKILL)
     code = serving.proc.wait(timeout=60)
@@ -280,3 +285,25 @@ def test_when_one_server_dies_up_stops_the_other_and_exits_non_zero(serving: Ser
         url, group = serving.servers[name]
         assert not _group_alive(group), name
         assert _status(url + HEALTH.get(name, "")) is None, name
+
+
+def test_up_host_moves_the_dashboards_and_the_api_never_the_dagster_ui_and_warns(
+    fresh: tuple[Path, Run, Run], tmp_path: Path
+) -> None:
+    with _serving(fresh[0], tmp_path, "--host", "0.0.0.0") as up:
+        dashboards_url, _ = up.servers["dashboards"]
+        dagster_url, _ = up.servers["Dagster UI"]
+        api_url, _ = up.servers["API"]
+        assert _listening_hosts(int(dashboards_url.rsplit(":", 1)[1])) == {"00000000"}
+        assert _listening_hosts(int(api_url.rsplit(":", 1)[1])) == {"00000000"}
+        assert _listening_hosts(int(dagster_url.rsplit(":", 1)[1])) == {LOOPBACK_HEX}
+        output = up.log.read_text()
+    assert "the dashboards listen on 0.0.0.0, beyond this machine" in output
+    assert "TLS proxy of docs/deploy.md" in output
+
+
+def test_up_host_refuses_what_is_not_an_address(tmp_path: Path) -> None:
+    run = _up(tmp_path, "--host", "phones.example", "--no-serve")
+    assert run.code == 2
+    assert "'phones.example' is not an IP address" in run.output
+    assert not (tmp_path / "cvd.sqlite").exists()  # refused before anything was set up

@@ -9,13 +9,8 @@ import base64
 import hashlib
 import http.client
 import http.server
-import os
-import shutil
-import socket
 import ssl
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,20 +18,12 @@ from typing import ClassVar
 
 import pytest
 
+from tests.orchestration import nginx_run
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx-dagster.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 USER, PASSWORD = "ops", "proxy-password-1"
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists() or not shutil.which("openssl"),
-    reason="nginx or openssl is not installed (apt-get install nginx)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.skipif(nginx_run.MISSING, reason=nginx_run.MISSING_REASON)
 
 
 class _Upstream(http.server.BaseHTTPRequestHandler):
@@ -69,58 +56,25 @@ class Proxy:
 
 def _config(tmp: Path, proxy_port: int, upstream_port: int) -> Path:
     """The shipped server block with only its CHANGE values filled in, inside a main config."""
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            str(tmp / "key.pem"),
-            "-out",
-            str(tmp / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = nginx_run.self_signed(tmp)
     digest = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
     (tmp / "htpasswd").write_text(f"{USER}:{{SHA}}{digest}\n")
-    server = SHIPPED.read_text()
-    for shipped, filled in {
-        "listen 443 ssl;": f"listen 127.0.0.1:{proxy_port} ssl;",
-        "/etc/ssl/certs/cvd-dagster.pem": str(tmp / "cert.pem"),
-        "/etc/ssl/private/cvd-dagster.key": str(tmp / "key.pem"),
-        "/etc/nginx/cvd-dagster.htpasswd": str(tmp / "htpasswd"),
-        "http://127.0.0.1:3000;": f"http://127.0.0.1:{upstream_port};",
-    }.items():
-        assert shipped in server, f"{shipped} is no longer in {SHIPPED.name}"
-        server = server.replace(shipped, filled)
-    (tmp / "dagster.conf").write_text(server)
-    main = tmp / "nginx.conf"
-    user = "user root root;\n" if os.geteuid() == 0 else ""  # workers must read the tmp files
-    main.write_text(
-        f"{user}pid {tmp / 'nginx.pid'};\nerror_log {tmp / 'error.log'};\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {tmp};\n"
-        f"  proxy_temp_path {tmp};\n  include {tmp / 'dagster.conf'};\n}}\n"
+    return nginx_run.main_config(
+        tmp,
+        SHIPPED,
+        {
+            "listen 443 ssl;": f"listen 127.0.0.1:{proxy_port} ssl;",
+            "/etc/ssl/certs/cvd-dagster.pem": str(cert),
+            "/etc/ssl/private/cvd-dagster.key": str(key),
+            "/etc/nginx/cvd-dagster.htpasswd": str(tmp / "htpasswd"),
+            "http://127.0.0.1:3000;": f"http://127.0.0.1:{upstream_port};",
+        },
     )
-    return main
 
 
 def test_the_shipped_proxy_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
-    main = _config(tmp_path, _free_port(), _free_port())
-    check = subprocess.run(
-        [NGINX, "-t", "-p", str(tmp_path), "-c", str(main)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    main = _config(tmp_path, nginx_run.free_port(), nginx_run.free_port())
+    check = nginx_run.syntax_check(tmp_path, main)
     assert check.returncode == 0, check.stderr
 
 
@@ -130,26 +84,12 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
     _Upstream.seen = []
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    port = _free_port()
+    port = nginx_run.free_port()
     main = _config(tmp_path, port, upstream.server_address[1])
-    nginx = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-c", str(main), "-g", "daemon off;"],
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert nginx.poll() is None, nginx.stderr.read() if nginx.stderr else ""
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert time.monotonic() < deadline, "nginx did not listen within 20 s"
-            time.sleep(0.1)
-        yield Proxy(port, _Upstream.seen)
+        with nginx_run.running(tmp_path, main, port):
+            yield Proxy(port, _Upstream.seen)
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=20)
         upstream.shutdown()
 
 
