@@ -210,7 +210,7 @@ def _sessions() -> None:
             format_func=lambda sid: f"{sid} ({labels[sid]})",
             key="revoke_session_id",
         )
-        submitted = st.form_submit_button("Revoke")
+        submitted = st.form_submit_button("Revoke session")
     if not submitted:
         return
     try:

@@ -60,7 +60,7 @@ def render() -> None:
         st.markdown("**Revoke a token** (refused at once by the API)")
         name = st.selectbox("Token", active, key="revoke_token_name")
         confirm = st.checkbox("Yes, revoke this token", key="revoke_token_confirm")
-        submitted = st.form_submit_button("Revoke")
+        submitted = st.form_submit_button("Revoke token")
     if not submitted:
         return
     if not confirm:

@@ -107,7 +107,7 @@ def launch_day(settings: Settings, day: str, *, launched_by: str) -> Launch:
             .get_python_origin()
         )
         run = instance.create_run_for_job(
-            job_def=defs.resolve_job_def(job_name),
+            job_def=defs().resolve_job_def(job_name),
             run_config=IN_PROCESS,
             tags={**range_tags(day, day), LAUNCHED_BY_TAG: launched_by},
             job_code_origin=origin,

@@ -26,7 +26,7 @@ LEAVING, TAKING_OVER = USERS["driver"][0], OTHER_DRIVER[0]
 
 
 def _stuck_orders(home: PlatformHome) -> list[int]:
-    """Two open orders of R001's driver on one of R001's machines; then the driver leaves."""
+    """The driver of R001 leaves; then two orders are made for one of R001's machines."""
     engine = operations_db.connect(home.database_url)
     try:
         office = operator("test")
@@ -35,6 +35,9 @@ def _stuck_orders(home: PlatformHome) -> list[int]:
                 "SELECT d.asset_number FROM devices d JOIN routes r ON r.id = d.route_id"
                 " WHERE r.code = 'R001' ORDER BY d.asset_number LIMIT 1"
             ).fetchone()
+        # the driver leaves (open orders handed over on the way out), but R001 still names them:
+        # orders made for the route afterwards are the departed driver's, stuck until handed over
+        users.deactivate_user(engine, office, LEAVING, reassign_to=TAKING_OVER)
         cabinets = order_desk.machine_cabinets(engine, office, [asset])
         proposal = order_desk.prefill(engine, office, cabinets[:1])[0]
         made = [
@@ -47,7 +50,6 @@ def _stuck_orders(home: PlatformHome) -> list[int]:
             for day in ("2031-06-01", "2031-06-02")
         ]
         orders.schedule_order(engine, office, made[1])
-        users.deactivate_user(engine, office, LEAVING)
         return made
     finally:
         engine.dispose()

@@ -137,7 +137,7 @@ def test_admin_sees_sessions_and_revokes_one(actions_home: ActionsHome) -> None:
     mine = sessions[sessions["user name"] == "roamer"]
     assert list(mine["address"]) == ["198.51.100.20"]
     app.selectbox(key="revoke_session_id").select(mine["session"].iloc[0])
-    app = _click(app, "Revoke")
+    app = _click(app, "Revoke session")
     assert_clean(app)
     assert "of roamer revoked." in texts(app)
     alerts = app.dataframe[-1].value  # the sign-in alerts close the page

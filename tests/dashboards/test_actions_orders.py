@@ -103,13 +103,15 @@ def test_manager_hands_a_departed_drivers_open_orders_to_another_driver(
     cabinet = min(c for c, _, _ in _par_levels(home, asset))
     slot = min(s for c, s, _ in _par_levels(home, asset) if c == cabinet)
     manager = home.actors["manager"]
+    # the driver leaves (open orders handed over on the way out), but the route still names
+    # them: orders made for it afterwards are the departed driver's until handed over
+    users.deactivate_user(home.engine, home.actors["admin"], leaving, reassign_to=taking_over)
     for day in ("2031-05-01", "2031-05-02"):
         order_desk.create_machine_order(
             home.engine, manager, cabinets={cabinet: [ItemSpec(slot, 1)]}, planned_date=day
         )
     stuck = _open_orders_of(home, leaving)
-    assert len(stuck) >= 2
-    users.deactivate_user(home.engine, home.actors["admin"], leaving)
+    assert len(stuck) == 2
     app = open_as(home, "manager", PAGE)
     app.selectbox(key="all_from").set_value(leaving)
     app.selectbox(key="all_to_driver").set_value(taking_over)

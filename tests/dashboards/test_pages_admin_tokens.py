@@ -35,14 +35,14 @@ def test_admin_lists_and_revokes_tokens_manager_does_not_see_them(
     assert secret not in texts(app) and secret not in table.to_string()
 
     app.selectbox(key="revoke_token_name").select("page-erp")
-    next(b for b in app.button if b.label == "Revoke").click()
+    next(b for b in app.button if b.label == "Revoke token").click()
     app.run()
     assert "Tick the confirmation" in texts(app)
     assert _rows(platform_home, "SELECT revoked_at FROM api_tokens WHERE name = 'page-erp'") == [
         (None,)
     ]
     app.checkbox(key="revoke_token_confirm").check()
-    next(b for b in app.button if b.label == "Revoke").click()
+    next(b for b in app.button if b.label == "Revoke token").click()
     app.run()
     assert "Token page-erp revoked." in texts(app)
     assert _rows(platform_home, "SELECT revoked_by FROM api_tokens WHERE name = 'page-erp'") == [
