@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.pipeline_cmds",
     "orchestration.cli.ops_cmds",
     "orchestration.cli.models_cmd",
+    "orchestration.cli.backup_cmd",
 )
 
 
