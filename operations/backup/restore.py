@@ -41,6 +41,8 @@ def restore_snapshot(backup: Path, target: HomeParts, snapshot: str | None) -> R
     name = chosen_snapshots(backup, snapshot)[-1]
     check_empty(target.home)
     kind = databases.database_kind(target.database_url)
+    if kind == "sqlite" and databases.sqlite_file(target.database_url).exists():
+        raise BackupError(f"{databases.sqlite_file(target.database_url)}: exists, refusing")
     manifest = verify_snapshot(backup, name)  # raises before anything is written
     if manifest.database_kind != kind:
         raise BackupError(
