@@ -10,6 +10,7 @@ before anything is written, and a second backup copies no blob twice.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import threading
@@ -18,6 +19,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -30,6 +32,8 @@ from operations.backup.retention import prune
 from operations.permissions import SYSTEM
 from operations.services.users import add_user
 from orchestration.backups import home_parts
+from orchestration.cli.pipeline_run import prepare_environment, run_resources
+from orchestration.defs.backup.jobs import backup_job
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import cvd, demo
 
@@ -318,3 +322,31 @@ def test_prune_keeps_the_newest_per_day_and_removes_unneeded_blobs(
     assert report.blobs_removed == 1  # the first photo: no kept snapshot needs it
     assert not (backups / BLOBS / old_photo[:2] / old_photo).exists()
     assert cvd("backup", "verify", str(backups)) == 0
+
+
+def test_the_nightly_job_backs_up_and_applies_the_retention_policy(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Dagster job, run for real on the home's own instance: two runs on one day leave one
+    snapshot (keep 1 daily, 0 weekly), and both backups and the prune are audited."""
+    backups = tmp_path / "nightly"
+    monkeypatch.setenv("CVD_BACKUP_DIR", str(backups))
+    monkeypatch.setenv("CVD_BACKUP_KEEP_DAILY", "1")
+    monkeypatch.setenv("CVD_BACKUP_KEEP_WEEKLY", "0")
+    for name in ("CVD_HOME", "DAGSTER_HOME", "GX_ANALYTICS_ENABLED"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    settings = load_settings(home)
+    prepare_environment(settings)
+    instance = dg.DagsterInstance.get()
+    for _ in range(2):
+        result = backup_job.execute_in_process(resources=run_resources(settings), instance=instance)
+        assert result.success
+    (kept,) = (backups / "snapshots").iterdir()
+    assert (kept / "manifest.json").is_file()
+    assert cvd("backup", "verify", str(backups)) == 0
+    with closing(sqlite3.connect(home / "cvd.sqlite")) as con:
+        actions = [
+            r[0]
+            for r in con.execute("SELECT action FROM audit_log WHERE entity = 'backup' ORDER BY id")
+        ]
+    assert actions == ["backup", "backup", "prune"]
