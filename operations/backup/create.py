@@ -16,7 +16,6 @@ from operations.backup.layout import (
     POSTGRES_DUMP,
     SQLITE_DUMP,
     HomeParts,
-    blob_file,
     home_files,
     snapshot_dir,
     snapshot_names,
@@ -66,14 +65,18 @@ def create_backup(
             sha, size = sha256_of(copy)
             manifest.snapshot_files[copy.name] = {"sha256": sha, "size": size}
         counts = [0, 0, 0]  # copied, reused, bytes
+        present = blobs.existing(backup)
         for sha, size in referenced:
-            _, _, copied = blobs.store(backup, parts.blob_path(sha), expected_sha=sha)
+            copied = sha not in present
+            if copied:
+                blobs.store(backup, parts.blob_path(sha), expected_sha=sha)
+                present.add(sha)
             _count(counts, copied, size)
             manifest.archive[sha] = size
         names = parts.kept_paths + (LAKE_PATHS if with_lake else ())
         for path in home_files(parts.home, names):
             relative = path.relative_to(parts.home).as_posix()
-            entry = _store_file(backup, path, previous.get(relative), counts)
+            entry = _store_file(backup, path, previous.get(relative), counts, present)
             manifest.files[relative] = entry
         write_manifest(snapshot, manifest)
     return BackupReport(
@@ -104,17 +107,22 @@ def _latest_files(backup: Path) -> dict[str, dict[str, object]]:
 
 
 def _store_file(
-    backup: Path, path: Path, before: dict[str, object] | None, counts: list[int]
+    backup: Path,
+    path: Path,
+    before: dict[str, object] | None,
+    counts: list[int],
+    present: set[str],
 ) -> dict[str, object]:
     stat = path.stat()
     if (
         before is not None
         and before["size"] == stat.st_size
         and before["mtime_ns"] == stat.st_mtime_ns
-        and blob_file(backup, str(before["sha256"])).is_file()
+        and before["sha256"] in present
     ):
         counts[1] += 1
         return dict(before)
     sha, size, copied = blobs.store(backup, path)
+    present.add(sha)
     _count(counts, copied, size)
     return {"sha256": sha, "size": size, "mtime_ns": stat.st_mtime_ns}

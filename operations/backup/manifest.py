@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from operations.backup.layout import MANIFEST
 
 FORMAT = 1
+SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1 << 20
 
 
@@ -88,7 +90,7 @@ def _check_shapes(manifest: Manifest) -> None:
         if relative.startswith("/") or ".." in relative.split("/"):
             raise ValueError(f"path {relative!r} leaves the home")
     for sha, size in pairs:
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        if not isinstance(sha, str) or not SHA256.fullmatch(sha):
             raise ValueError(f"bad sha256 {sha!r}")
         if not isinstance(size, int) or size < 0:
             raise ValueError(f"bad size {size!r}")
