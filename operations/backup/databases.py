@@ -110,8 +110,8 @@ def dump_postgres(url: str, target: Path) -> None:
     tmp.replace(target)
 
 
-def restore_postgres(dump: Path, url: str) -> None:
-    """Load ``dump`` into the (empty) database of ``url`` with psql, all or nothing."""
+def check_empty_postgres(url: str) -> None:
+    """BackupError unless the database of ``url`` has no table in ``public``."""
     args, env = _libpq(url)
     command = [str(pg_binary("psql")), *args, "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1"]
     tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
@@ -120,6 +120,13 @@ def restore_postgres(dump: Path, url: str) -> None:
         raise BackupError(f"psql failed: {has_tables.stderr.strip()}")
     if int(has_tables.stdout.strip() or 0):
         raise BackupError(f"{make_url(url).database}: the database is not empty")
+
+
+def restore_postgres(dump: Path, url: str) -> None:
+    """Load ``dump`` into the (empty) database of ``url`` with psql, all or nothing."""
+    check_empty_postgres(url)
+    args, env = _libpq(url)
+    command = [str(pg_binary("psql")), *args, "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1"]
     done = _run([*command, "--single-transaction", "--file", str(dump)], env)
     if done.returncode != 0:
         raise BackupError(f"psql restore of {dump} failed: {done.stderr.strip()}")

@@ -43,6 +43,8 @@ def restore_snapshot(backup: Path, target: HomeParts, snapshot: str | None) -> R
     kind = databases.database_kind(target.database_url)
     if kind == "sqlite" and databases.sqlite_file(target.database_url).exists():
         raise BackupError(f"{databases.sqlite_file(target.database_url)}: exists, refusing")
+    if kind == "postgresql":
+        databases.check_empty_postgres(target.database_url)
     manifest = verify_snapshot(backup, name)  # raises before anything is written
     if manifest.database_kind != kind:
         raise BackupError(
