@@ -238,3 +238,33 @@ def _number(
     if value < minimum:
         raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
     return value
+
+
+BACKUP_DIR_ENV = "CVD_BACKUP_DIR"
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """Where backups go and how many the nightly job keeps."""
+
+    directory: Path
+    keep_daily: int
+    keep_weekly: int
+    with_lake: bool
+
+
+def load_backup_settings(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> BackupSettings:
+    """``CVD_BACKUP_DIR`` (default: ``<home>-backups`` beside the home, so losing the home's
+    disk folder does not take the backups with it), ``CVD_BACKUP_KEEP_DAILY`` (7),
+    ``CVD_BACKUP_KEEP_WEEKLY`` (4), ``CVD_BACKUP_WITH_LAKE`` (off)."""
+    env = os.environ if environ is None else environ
+    named = env.get(BACKUP_DIR_ENV, "").strip()
+    default = settings.home.with_name(f"{settings.home.name}-backups")
+    return BackupSettings(
+        directory=Path(named).expanduser().resolve() if named else default,
+        keep_daily=_number(env, "CVD_BACKUP_KEEP_DAILY", 7, int, minimum=1),
+        keep_weekly=_number(env, "CVD_BACKUP_KEEP_WEEKLY", 4, int, minimum=0),
+        with_lake=bool(_switch(env, "CVD_BACKUP_WITH_LAKE")),
+    )

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.models_cmd",
     "orchestration.cli.api_cmds",
     "orchestration.cli.maintenance_cmd",
+    "orchestration.cli.backup_cmd",
 )
 
 

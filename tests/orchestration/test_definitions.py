@@ -36,6 +36,7 @@ def test_the_defs_folder_yields_the_whole_graph() -> None:
         "nightly",
         "weekly_model_training",
         "maintenance_after_ingest",
+        "nightly_backup",
     }
     assert set(loaded.resources or {}) == {"cvd", "operational_db"}
     loaded.get_repository_def()  # every resource requirement is met (raises otherwise)

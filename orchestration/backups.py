@@ -1,0 +1,83 @@
+"""Backups of a configured home, shared by `cvd backup`/`cvd restore` and the nightly Dagster
+job: the home's parts from the settings, and every backup, prune and restore audited."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from ingest.ledger import ledger_path
+from ingest.receive import blob_path
+from operations import db
+from operations.backup.create import BackupReport, create_backup
+from operations.backup.events import record_event
+from operations.backup.layout import HomeParts
+from operations.backup.restore import RestoreReport, restore_snapshot
+from operations.backup.retention import PruneReport, prune
+from operations.permissions import Actor, operator
+from orchestration.settings import Settings
+
+
+def home_parts(settings: Settings) -> HomeParts:
+    """The home of ``settings`` as a backup reads it (or a restore writes it)."""
+    return HomeParts(
+        home=settings.home,
+        database_url=settings.database_url,
+        ledger=ledger_path(settings.archive),
+        blob_path=lambda sha: blob_path(settings.archive, sha),
+    )
+
+
+def _audit(settings: Settings, actor: Actor, action: str, key: str, **details: object) -> None:
+    engine = db.connect(settings.database_url)
+    try:
+        record_event(engine, actor, action, key, os_user=getpass.getuser(), **details)
+    finally:
+        engine.dispose()
+
+
+def back_up(
+    settings: Settings, directory: Path, *, with_lake: bool, actor: Actor | None = None
+) -> BackupReport:
+    """Take a snapshot of the home into ``directory`` and audit it (after the snapshot, so the
+    snapshot's own audit log ends before its row)."""
+    report = create_backup(directory, home_parts(settings), with_lake=with_lake)
+    _audit(
+        settings,
+        actor or operator(),
+        "backup",
+        report.snapshot.name,
+        directory=str(directory),
+        blobs_copied=report.blobs_copied,
+        blobs_reused=report.blobs_reused,
+        bytes_copied=report.bytes_copied,
+        with_lake=with_lake,
+    )
+    return report
+
+
+def prune_backups(
+    settings: Settings, directory: Path, daily: int, weekly: int, actor: Actor | None = None
+) -> PruneReport:
+    """Apply the retention policy to ``directory`` and audit what was removed."""
+    report = prune(directory, daily, weekly)
+    if report.removed or report.blobs_removed:
+        _audit(
+            settings,
+            actor or operator(),
+            "prune",
+            str(directory)[:200],
+            removed=report.removed,
+            blobs_removed=report.blobs_removed,
+            keep_daily=daily,
+            keep_weekly=weekly,
+        )
+    return report
+
+
+def restore(settings: Settings, directory: Path, snapshot: str | None) -> RestoreReport:
+    """Restore a snapshot of ``directory`` into the (empty) home of ``settings``; audited in the
+    restored database."""
+    report = restore_snapshot(directory, home_parts(settings), snapshot)
+    _audit(settings, operator(), "restore", report.snapshot, directory=str(directory))
+    return report
