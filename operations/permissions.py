@@ -41,6 +41,10 @@ class Action(StrEnum):
     REQUEUE_QUARANTINE = "quarantine.requeue"
     READ_RECOMMENDATIONS = "recommendation.read"
     DECIDE_RECOMMENDATION = "recommendation.decide"
+    READ_ALERTS = "alert.read"
+    HANDLE_ALERT = "alert.handle"  # acknowledge or resolve
+    RAISE_ALERT = "alert.raise"  # the rules' run: raise, refresh, auto-resolve, send
+    SUBSCRIBE_ALERTS = "alert.subscribe"  # one's own subscriptions only
 
 
 class Scope(StrEnum):
@@ -82,6 +86,8 @@ _READS = {
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
     Action.READ_RECOMMENDATIONS: Scope.ALL,
+    Action.READ_ALERTS: Scope.ALL,
+    Action.SUBSCRIBE_ALERTS: Scope.ALL,
 }
 
 MATRIX: dict[str, dict[Action, Scope]] = {
@@ -98,6 +104,9 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.READ_ORDERS: Scope.OWN_ROUTES,
         Action.START_ORDER: Scope.OWN_ROUTES,
         Action.COMPLETE_ORDER: Scope.OWN_ROUTES,
+        Action.READ_ALERTS: Scope.OWN_ROUTES,
+        Action.HANDLE_ALERT: Scope.OWN_ROUTES,
+        Action.SUBSCRIBE_ALERTS: Scope.ALL,
     },
     "viewer": _READS,
 }

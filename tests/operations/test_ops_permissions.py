@@ -20,7 +20,15 @@ from operations import audit
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
-from operations.services import masterdata, orders, planograms, recommendations, users
+from operations.services import (
+    alert_subscriptions,
+    alerts,
+    masterdata,
+    orders,
+    planograms,
+    recommendations,
+    users,
+)
 from orchestration.settings import load_settings
 
 EVERYTHING = set(Action)
@@ -33,12 +41,17 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_ORDERS,
         Action.START_ORDER,
         Action.COMPLETE_ORDER,
+        Action.READ_ALERTS,  # of their own routes
+        Action.HANDLE_ALERT,  # of their own routes
+        Action.SUBSCRIBE_ALERTS,  # their own subscriptions
     },
     "viewer": {
         Action.READ_MASTER_DATA,
         Action.READ_PLANOGRAM,
         Action.READ_ORDERS,
         Action.READ_RECOMMENDATIONS,
+        Action.READ_ALERTS,
+        Action.SUBSCRIBE_ALERTS,
     },
 }
 # One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
@@ -61,7 +74,10 @@ WRITES = EVERYTHING - {
     Action.READ_USERS,
     Action.READ_AUDIT,
     Action.READ_RECOMMENDATIONS,
+    Action.READ_ALERTS,
 }
+# an alert on R1 (dave's route), raised before the table snapshot of a HANDLE_ALERT case
+_ALERT = alerts.Finding("silent_machine", "S-A1", "S-A1 silent", route="R1")
 
 
 def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> object:
@@ -107,6 +123,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, cabinet, [_REC], reason="not now"
         ),
         Action.REQUEUE_QUARANTINE: lambda: _requeue(engine, actor, tmp_path),
+        Action.READ_ALERTS: lambda: alerts.list_alerts(engine, actor),
+        Action.HANDLE_ALERT: lambda: alerts.acknowledge(engine, actor, 1),
+        Action.RAISE_ALERT: lambda: alerts.raise_or_refresh(engine, actor, _ALERT),
+        Action.SUBSCRIBE_ALERTS: lambda: alert_subscriptions.subscribe(
+            engine, actor, kind="rule", target="crc_failures", delivery="digest", email="a@b.org"
+        ),
     }
     return calls[action]()
 
@@ -135,6 +157,8 @@ MATRIX_CASES = [(role, action) for role in ROLE_USER for action in Action]
 @pytest.mark.parametrize(("role", "action"), MATRIX_CASES, ids=str)
 def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Path) -> None:
     actor = world.actors[ROLE_USER[role]]
+    if action is Action.HANDLE_ALERT:
+        alerts.raise_or_refresh(world.engine, SYSTEM, _ALERT)  # alert id 1
     before = table_contents(world.engine)
     if action in EXPECTED[role]:
         _perform(action, world, actor, tmp_path)
