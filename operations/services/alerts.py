@@ -27,13 +27,15 @@ from sqlalchemy.orm import Session
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, reading, transaction
-from operations.errors import Conflict, NotFound, PermissionDenied
+from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from operations.notify.message import one_line
 from operations.permissions import Action, Actor, Scope, require
 from operations.schema import ALERT_SEVERITIES, Alert, Route, utcnow
 from operations.services import alert_outbox
 
 LIVE_STATES = ("open", "acknowledged")
 MAX_MESSAGE = 2000
+MAX_SUBJECT = 200
 ENTITY = "alert"
 
 
@@ -65,10 +67,19 @@ def _live(session: Session, rule: str, subject: str) -> Alert | None:
     return session.scalars(query.with_for_update()).one_or_none()
 
 
+def _subject(value: object) -> str:
+    # any text the data holds (a serial, a file name) on one line: refusing odd characters here
+    # would stop the whole run's findings for one strange serial
+    subject = one_line(value, MAX_SUBJECT)
+    if not subject:
+        raise ValidationError("subject", value, "must not be empty")
+    return subject
+
+
 def _clean(finding: Finding) -> Finding:
     return Finding(
         rule=check.code("rule", finding.rule),
-        subject=check.name("subject", finding.subject, max_length=200),
+        subject=_subject(finding.subject),
         message=str(finding.message)[:MAX_MESSAGE],
         severity=check.choice("severity", finding.severity, ALERT_SEVERITIES),
         route=None if finding.route is None else str(finding.route)[:64],
