@@ -17,6 +17,7 @@ ASSETS = {
     "planogram_recommendations",
     "service_plan",
     "warehouse",
+    "alerts",
 }
 
 
@@ -32,6 +33,11 @@ def test_the_defs_folder_yields_the_whole_graph() -> None:
         ("raw_dex", "dex_selection_counters__great_expectations_suite"),
     } <= checks
     assert {s.name for s in loaded.sensors or []} == {"inbox_sensor", "build_after_days"}
-    assert {s.name for s in loaded.schedules or []} == {"nightly", "weekly_model_training"}
+    assert {s.name for s in loaded.schedules or []} == {
+        "nightly",
+        "weekly_model_training",
+        "alert_check_hourly",
+        "alert_digest_daily",
+    }
     assert set(loaded.resources or {}) == {"cvd", "operational_db"}
     loaded.get_repository_def()  # every resource requirement is met (raises otherwise)
