@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ops_world import World
-from smtp_server import free_loopback_port, smtp_server
 from sqlalchemy import select
 
 from operations import db
@@ -16,6 +15,7 @@ from operations.permissions import SYSTEM
 from operations.schema import AlertOutbox, utcnow
 from operations.services import alert_outbox, alert_subscriptions, alerts
 from operations.services.alerts import Finding
+from tests.smtp_server import free_loopback_port, smtp_server
 
 
 def _outbox(world: World) -> list[AlertOutbox]:
