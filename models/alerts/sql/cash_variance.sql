@@ -1,13 +1,18 @@
--- Each machine's latest cash collection whose variance (counted − expected, currency units)
--- is past $threshold either way. Reads fct_cash_collections (issue 18), which must have the
--- columns machine_serial, collected_at and variance; the rule is skipped while it is absent.
+-- Each machine's latest cash collection, reported when its variance (counted − expected,
+-- currency units) is past $threshold either way. Reads fct_cash_collections (issue 18), which
+-- must have the columns machine_serial, collected_at and variance; the rule is skipped while it
+-- is absent.
+WITH latest AS (
+    SELECT machine_serial, collected_at, variance
+    FROM fct_cash_collections
+    QUALIFY row_number() OVER (PARTITION BY machine_serial ORDER BY collected_at DESC) = 1
+)
 SELECT
-    c.machine_serial,
+    l.machine_serial,
     d.route_id,
-    c.collected_at,
-    c.variance
-FROM fct_cash_collections AS c
-LEFT JOIN devices AS d ON d.dex_serial = c.machine_serial
-WHERE abs(c.variance) > $threshold
-QUALIFY row_number() OVER (PARTITION BY c.machine_serial ORDER BY c.collected_at DESC) = 1
-ORDER BY c.machine_serial
+    l.collected_at,
+    l.variance
+FROM latest AS l
+LEFT JOIN devices AS d ON d.dex_serial = l.machine_serial
+WHERE abs(l.variance) > $threshold
+ORDER BY l.machine_serial
