@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from operations.db import DbTarget, transaction
 from operations.notify import message
 from operations.notify.smtp import Email, SendFailed
-from operations.permissions import Action, Actor, require
-from operations.schema import Alert, AlertOutbox, AlertSubscription, utcnow
+from operations.permissions import MATRIX, Action, Actor, Scope, require
+from operations.schema import Alert, AlertOutbox, AlertSubscription, Route, User, utcnow
 
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
@@ -59,13 +59,29 @@ def _matching(alert: Alert) -> ColumnElement[bool]:
     )
 
 
+def may_read(session: Session, user: User, alert: Alert) -> bool:
+    """Whether ``user`` may see ``alert`` (a driver: only their routes'; nobody deactivated), so
+    a subscription never mails an alert its subscriber could not open on the Alerts page."""
+    scope = MATRIX.get(user.role, {}).get(Action.READ_ALERTS)
+    if scope is None or user.deleted_at is not None:
+        return False
+    if scope is Scope.ALL:
+        return True
+    routes = select(Route.code).where(
+        Route.driver_username == user.username, Route.deleted_at.is_(None)
+    )
+    return alert.route_code is not None and alert.route_code in set(session.scalars(routes))
+
+
 def queue_for_alert(session: Session, alert: Alert) -> list[str]:
     """Queue one email per immediate subscriber of a just-opened alert (in its transaction)."""
-    query = select(AlertSubscription.email).where(
+    query = select(AlertSubscription).where(
         AlertSubscription.delivery == "immediate",
         _matching(alert),
     )
-    addresses = sorted(set(session.scalars(query)))
+    addresses = sorted(
+        {sub.email for sub in session.scalars(query) if may_read(session, sub.user, alert)}
+    )
     text = _text(alert)
     for address in addresses:
         session.add(
@@ -111,7 +127,11 @@ def queue_digests(db: DbTarget, actor: Actor, day: date) -> list[str]:
             key = f"digest:{day.isoformat()}:{address}"
             if session.scalars(select(AlertOutbox.id).filter_by(dedup_key=key)).first():
                 continue
-            picked = [a for a in candidates if any(_wants(sub, a) for sub in subs)]
+            picked = [
+                a
+                for a in candidates
+                if any(_wants(sub, a) and may_read(session, sub.user, a) for sub in subs)
+            ]
             if not picked:
                 continue
             texts = [_text(a) for a in picked]

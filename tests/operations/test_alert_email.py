@@ -115,3 +115,15 @@ def test_daily_digest_groups_a_users_digest_subscriptions_into_one_email(world: 
     assert rcpt == ["max@example.com"]
     assert msg["Subject"] == f"[CVD] daily alert digest {today}: 2 alert(s)"
     assert "Subject: S-A1" in body and "Subject: f3" in body and "Subject: f4" not in body
+
+
+def test_a_driver_is_never_mailed_another_routes_alert(world: World) -> None:
+    _subscribe(world, "dave", "silent_machine")  # dave drives R1 only
+    for finding in (
+        Finding("silent_machine", "S-A1", "mine", route="R1"),
+        Finding("silent_machine", "S-A2", "erin's", route="R2"),
+    ):
+        alerts.raise_or_refresh(world.engine, SYSTEM, finding)
+    assert [(r.recipient, r.subject) for r in _outbox(world)] == [
+        ("dave@example.com", "[CVD] warning silent_machine: S-A1")
+    ]
