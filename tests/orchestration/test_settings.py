@@ -11,6 +11,7 @@ from orchestration.settings import (
     SettingsError,
     ingest_workers,
     load_planogram_settings,
+    load_smtp_config,
 )
 
 
@@ -35,3 +36,33 @@ def test_planogram_objective_in_the_environment_overrides_the_file(tmp_path: Pat
     assert (overridden.objective, overridden.size_capacity["L"]) == ("margin", 6)
     with pytest.raises(ValueError, match="objective: 'volume' is not one of revenue, margin"):
         load_planogram_settings(_settings(tmp_path), {"CVD_PLANOGRAM_OBJECTIVE": "volume"})
+
+
+def test_smtp_settings_off_without_a_host_and_bad_values_named() -> None:
+    assert load_smtp_config({}) is None
+    config = load_smtp_config(
+        {
+            "CVD_SMTP_HOST": "mail.example.com",
+            "CVD_SMTP_PORT": "587",
+            "CVD_SMTP_USER": "cvd",
+            "CVD_SMTP_PASSWORD": "s3cret",
+            "CVD_SMTP_FROM": "alerts@example.com",
+            "CVD_SMTP_STARTTLS": "yes",
+        }
+    )
+    assert config is not None
+    assert (config.host, config.port, config.sender, config.starttls) == (
+        "mail.example.com",
+        587,
+        "alerts@example.com",
+        True,
+    )
+    assert "s3cret" not in repr(config)
+    for env, name in (
+        ({"CVD_SMTP_PORT": "smtp"}, "CVD_SMTP_PORT"),
+        ({"CVD_SMTP_PORT": "70000"}, "CVD_SMTP_PORT"),
+        ({"CVD_SMTP_FROM": "a@b.org\r\nBcc: x@y.org"}, "CVD_SMTP_FROM"),
+        ({"CVD_SMTP_STARTTLS": "maybe"}, "CVD_SMTP_STARTTLS"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            load_smtp_config({"CVD_SMTP_HOST": "h", **env})
