@@ -68,7 +68,12 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _hours(value: object) -> str:
-    return f"{float(value):.1f} h"  # type: ignore[arg-type]  # a DOUBLE column
+    return f"{float(str(value)):.1f} h"
+
+
+def _route(row: dict[str, object]) -> str | None:
+    route = row.get("route_id")
+    return None if route is None else str(route)
 
 
 def silent_machine(con: duckdb.DuckDBPyConnection, rules: AlertRules, _: Inputs) -> list[Finding]:
@@ -82,7 +87,7 @@ def silent_machine(con: duckdb.DuckDBPyConnection, rules: AlertRules, _: Inputs)
             str(r["machine_serial"]),
             f"Machine {r['machine_serial']} silent for {_hours(r['silent_hours'])} "
             f"(usual interval {_hours(r['usual_interval_hours'])}).",
-            route=r["route_id"],  # type: ignore[arg-type]  # VARCHAR or NULL
+            route=_route(r),
             details={k: r[k] for k in ("last_read_at", "silent_hours", "usual_interval_hours")},
         )
         for r in rows
@@ -99,7 +104,7 @@ def crc_failures(
             "crc_failures",
             str(r["sha256"]),
             f"File {r['original_name']} failed its CRC check ({r['reads']} read(s)).",
-            route=r["route_id"],  # type: ignore[arg-type]  # VARCHAR or NULL
+            route=_route(r),
             details=r,
         )
         for r in _rows(con, "crc_failures", since=since)
@@ -119,7 +124,7 @@ def core_sold_out(
             f"{r['machine_serial']} {r['selection']}",
             f"Core product {r['product_id']} sold out in machine {r['machine_serial']}, "
             f"selection {r['selection']}.",
-            route=r["route_id"],  # type: ignore[arg-type]  # VARCHAR or NULL
+            route=_route(r),
             details=r,
         )
         for r in _rows(con, "core_sold_out", core_products=core)
@@ -142,7 +147,7 @@ def sellout_before_visit(
             str(r["machine_serial"]),
             f"Machine {r['machine_serial']}: {r['slots']} slot(s) sell out before the next visit "
             f"({r['visit_date'] or 'none planned'}): {r['selections']}.",
-            route=r["route_id"],  # type: ignore[arg-type]  # VARCHAR or NULL
+            route=_route(r),
             details=r,
         )
         for r in rows
@@ -159,7 +164,7 @@ def cash_variance(con: duckdb.DuckDBPyConnection, rules: AlertRules, _: Inputs) 
             str(r["machine_serial"]),
             f"Machine {r['machine_serial']}: cash variance {r['variance']} at the collection "
             f"of {r['collected_at']}.",
-            route=r["route_id"],  # type: ignore[arg-type]  # VARCHAR or NULL
+            route=_route(r),
             details=r,
         )
         for r in _rows(con, "cash_variance", threshold=rules.cash_variance_threshold)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
+from sqlalchemy import Engine
 
 from models.alerts.evaluate import Evaluation, Inputs, RunRecord, evaluate
 from operations import db
@@ -54,12 +55,12 @@ def nightly_runs(instance: dg.DagsterInstance) -> list[RunRecord]:
     ]
 
 
-def drain_outbox(engine: object, now: datetime | None = None) -> tuple[int, int, bool]:
+def drain_outbox(engine: Engine, now: datetime | None = None) -> tuple[int, int, bool]:
     """Send what is due when email is configured: (sent, failed, email on)."""
     smtp = load_smtp_config()
     if smtp is None:
         return 0, 0, False
-    done = alert_outbox.drain(engine, SYSTEM, SmtpSender(smtp), now=now)  # type: ignore[arg-type]  # an Engine
+    done = alert_outbox.drain(engine, SYSTEM, SmtpSender(smtp), now=now)
     return len(done.sent), len(done.failed), True
 
 
