@@ -65,7 +65,10 @@ def drain_outbox(engine: Engine, now: datetime | None = None) -> tuple[int, int,
 
 
 def run_check(
-    settings: Settings, instance: dg.DagsterInstance, now: datetime | None = None
+    settings: Settings,
+    database_url: str,
+    instance: dg.DagsterInstance,
+    now: datetime | None = None,
 ) -> CheckReport:
     """Evaluate, sync and send; the warehouse is opened read-only and closed at once."""
     moment = now or datetime.now(UTC)
@@ -80,7 +83,7 @@ def run_check(
         evaluation = evaluate(con, load_alert_rules(settings), inputs)
     finally:
         con.close()
-    engine = db.connect(settings.database_url)
+    engine = db.connect(database_url)
     try:
         synced = alerts.sync_findings(
             engine, SYSTEM, evaluation.findings, evaluation.evaluated, now=moment

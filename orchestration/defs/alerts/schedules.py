@@ -9,20 +9,24 @@ from operations import db
 from operations.permissions import SYSTEM
 from operations.services import alert_outbox
 from orchestration.defs.alerts.check import drain_outbox, metadata, run_check
-from orchestration.defs.resources import CvdHomeResource
+from orchestration.defs.resources import CvdHomeResource, OperationalDatabaseResource
 
 
 @dg.op(out=dg.Out(int))
-def check_alerts(context: dg.OpExecutionContext, cvd: CvdHomeResource) -> dg.Output[int]:
+def check_alerts(
+    context: dg.OpExecutionContext,
+    cvd: CvdHomeResource,
+    operational_db: OperationalDatabaseResource,
+) -> dg.Output[int]:
     """The rules on the current warehouse, then the outbox (the ``alerts`` asset's work)."""
-    report = run_check(cvd.settings(), context.instance)
+    report = run_check(cvd.settings(), operational_db.url, context.instance)
     return dg.Output(len(report.evaluation.findings), metadata=metadata(report))
 
 
 @dg.op(out=dg.Out(int))
-def send_digest(context: dg.OpExecutionContext, cvd: CvdHomeResource) -> dg.Output[int]:
+def send_digest(operational_db: OperationalDatabaseResource) -> dg.Output[int]:
     """Queue yesterday's digest for each digest subscriber (once per day), then drain."""
-    engine = db.connect(cvd.settings().database_url)
+    engine = db.connect(operational_db.url)
     try:
         day = datetime.now(UTC).date() - timedelta(days=1)
         queued = alert_outbox.queue_digests(engine, SYSTEM, day)
