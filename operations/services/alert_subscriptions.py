@@ -30,7 +30,7 @@ def email_address(value: object) -> str:
     return value
 
 
-def _user_id(actor: Actor, session: object) -> int:
+def _user_id(actor: Actor) -> int:
     if actor.user_id is not None:
         return actor.user_id
     raise ValidationError("user", actor.username, "only a signed-in user can subscribe")
@@ -46,7 +46,7 @@ def subscribe(
     clean_delivery = check.choice("delivery", delivery, DELIVERIES)
     address = email_address(email)
     with transaction(db) as session:
-        user_id = _user_id(actor, session)
+        user_id = _user_id(actor)
         live(session, User, "user", id=user_id)
         existing = session.scalars(
             select(AlertSubscription).filter_by(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from operations import db
 from operations.errors import Conflict, PermissionDenied
-from operations.permissions import SYSTEM
+from operations.permissions import SYSTEM, Actor
 from operations.schema import Alert, AlertOutbox, AuditEntry, utcnow
 from operations.services import alert_subscriptions, alerts
 from operations.services.alerts import Finding
@@ -188,8 +188,15 @@ def test_concurrent_raises_keep_one_live_alert_on_postgresql(postgres_url: str) 
             ("silent_machine", "S-A1", "open")
         ]
         assert len(_audit(engine, "raise")) == 1
+        manager = Actor("max", "manager")
+        alerts.acknowledge(engine, manager, rows[0].id)
         result = alerts.sync_findings(engine, SYSTEM, [], {"silent_machine"})
         assert result.resolved == [rows[0].id]
+        [row] = _rows(engine)
+        assert (row.state, row.acknowledged_by, row.resolved_by) == ("resolved", "max", "system")
+        assert [e.actor for e in _audit(engine, "resolve")] == ["system"]
+        again, opened = alerts.raise_or_refresh(engine, SYSTEM, SILENT)
+        assert opened and again.id != row.id  # a resolved alert does not block a new one
     finally:
         engine.dispose()
 
