@@ -59,6 +59,14 @@ PAGES: list[PageSpec] = [
         "visit-plan",
         "Operations",
     ),
+    PageSpec(  # drivers see their routes' alerts only (the service layer filters)
+        "app_pages/alerts.py",
+        "Alerts",
+        ":material/notifications:",
+        MANAGERS | {"driver"},
+        "alerts",
+        "Operations",
+    ),
     PageSpec(
         "app_pages/orders.py",
         "Orders",

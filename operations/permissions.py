@@ -53,6 +53,10 @@ class Action(StrEnum):
     DECIDE_RECOMMENDATION = "recommendation.decide"
     MANAGE_TOKENS = "tokens.manage"
     MAINTAIN = "maintenance.run"  # retention: expired sessions, old audit rows (admins, system)
+    READ_ALERTS = "alert.read"
+    HANDLE_ALERT = "alert.handle"  # acknowledge or resolve
+    RAISE_ALERT = "alert.raise"  # the rules' run: raise, refresh, auto-resolve, send
+    SUBSCRIBE_ALERTS = "alert.subscribe"  # one's own subscriptions only
 
 
 class Scope(StrEnum):
@@ -107,6 +111,8 @@ _READS = {
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
     Action.READ_RECOMMENDATIONS: Scope.ALL,
+    Action.READ_ALERTS: Scope.ALL,
+    Action.SUBSCRIBE_ALERTS: Scope.ALL,
 }
 
 MATRIX: dict[str, dict[Action, Scope]] = {
@@ -127,6 +133,9 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.SERVE_CABINET: Scope.OWN_ROUTES,
         Action.RECORD_VISIT: Scope.OWN_ROUTES,
         Action.REPORT_EXCEPTION: Scope.OWN_ROUTES,
+        Action.READ_ALERTS: Scope.OWN_ROUTES,
+        Action.HANDLE_ALERT: Scope.OWN_ROUTES,
+        Action.SUBSCRIBE_ALERTS: Scope.ALL,
     },
     "viewer": _READS,
 }

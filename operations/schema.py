@@ -50,6 +50,11 @@ EXCEPTION_KINDS: tuple[str, ...] = (
     "expired_stock",
     "coin_jammed",
 )
+ALERT_STATES: tuple[str, ...] = ("open", "acknowledged", "resolved")
+ALERT_SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+SUBSCRIPTION_KINDS: tuple[str, ...] = ("rule", "route")
+DELIVERIES: tuple[str, ...] = ("immediate", "digest")
+OUTBOX_STATES: tuple[str, ...] = ("queued", "sent")
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -597,3 +602,91 @@ class OrderPhoto(Base):
     original_name: Mapped[str] = mapped_column(String(200), default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class Alert(Base):
+    """A condition a rule found (a machine silent, a core product sold out, ...), until resolved.
+
+    At most one alert per (rule, subject) is live (open or acknowledged): a partial unique index
+    holds that, so a rule that finds the same thing again refreshes ``last_seen_at`` instead.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in("state", ALERT_STATES), name="valid_state"),
+        CheckConstraint(_in("severity", ALERT_SEVERITIES), name="valid_severity"),
+        CheckConstraint(
+            "(state = 'resolved') = (resolved_at IS NOT NULL)", name="resolved_has_time"
+        ),
+        Index(
+            "uq_alerts_one_live",
+            "rule",
+            "subject_key",
+            unique=True,
+            sqlite_where=text("state <> 'resolved'"),
+            postgresql_where=text("state <> 'resolved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    subject_key: Mapped[str] = mapped_column(String(200))
+    route_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertSubscription(Base):
+    """A user's wish to be mailed about one rule, or about every alert of one route."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SUBSCRIPTION_KINDS), name="valid_kind"),
+        CheckConstraint(_in("delivery", DELIVERIES), name="valid_delivery"),
+        UniqueConstraint("user_id", "kind", "target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(64))  # a rule name or a route code
+    delivery: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class AlertOutbox(Base):
+    """One email to send (an alert to one recipient, or one recipient's daily digest).
+
+    ``dedup_key`` is unique, so the same alert is never queued twice for an address; a message
+    stays ``queued`` (retried with backoff) until the SMTP server accepted it.
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (
+        CheckConstraint(_in("state", OUTBOX_STATES), name="valid_state"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

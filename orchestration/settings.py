@@ -28,9 +28,12 @@ from models.ai.config import (
     DEFAULT_TIMEOUT_S,
     AIConfig,
 )
+from models.alerts.config import AlertRules
+from models.alerts.config import load_alert_rules as alert_rules_from
 from models.planogram.settings import PlanogramSettings
 from models.planogram.settings import load_planogram_settings as planogram_settings_from
 from models.visits.rules import VisitRules, load_rules
+from operations.notify.smtp import SmtpConfig
 from operations.services.service_time import ServiceTimeRates
 
 PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
@@ -206,6 +209,34 @@ def load_service_times(environ: Mapping[str, str] | None = None) -> ServiceTimeR
         _number(env, MINUTES_PER_STOP_ENV, default.minutes_per_stop, float, minimum=0.0),
         _number(env, MINUTES_PER_CABINET_ENV, default.minutes_per_cabinet, float, minimum=0.0),
         _number(env, MINUTES_PER_UNIT_ENV, default.minutes_per_unit, float, minimum=0.0),
+    )
+
+
+def load_alert_rules(settings: Settings) -> AlertRules:
+    """The alert rules: ``$CVD_HOME/config/alerts.toml`` over the defaults (docs/alerts.md)."""
+    return alert_rules_from(settings.home)
+
+
+def load_smtp_config(environ: Mapping[str, str] | None = None) -> SmtpConfig | None:
+    """Email settings from ``CVD_SMTP_HOST`` (absent = email off), ``CVD_SMTP_PORT`` (25),
+    ``CVD_SMTP_USER``, ``CVD_SMTP_PASSWORD``, ``CVD_SMTP_FROM`` and ``CVD_SMTP_STARTTLS``."""
+    env = os.environ if environ is None else environ
+    host = env.get("CVD_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    port = _number(env, "CVD_SMTP_PORT", 25, int, minimum=1)
+    if port > 65535:
+        raise SettingsError(f"CVD_SMTP_PORT={port}: must be at most 65535")
+    sender = env.get("CVD_SMTP_FROM", "").strip() or "cvd@localhost"
+    if any(ch in sender for ch in "\r\n"):
+        raise SettingsError("CVD_SMTP_FROM: must be one line")
+    return SmtpConfig(
+        host=host,
+        port=port,
+        sender=sender,
+        user=env.get("CVD_SMTP_USER") or None,
+        password=env.get("CVD_SMTP_PASSWORD") or None,
+        starttls=bool(_switch(env, "CVD_SMTP_STARTTLS")),
     )
 
 

@@ -18,10 +18,28 @@ from tests.dashboards.conftest import (
 )
 
 EXPECTED_MENUS = {  # url paths of the pages each role gets (the issue: menus follow the role)
-    "admin": {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"},
-    "manager": {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"},
+    "admin": {
+        "overview",
+        "machine",
+        "sales",
+        "stockouts",
+        "data-quality",
+        "alerts",
+        "admin",
+        "orders",
+    },
+    "manager": {
+        "overview",
+        "machine",
+        "sales",
+        "stockouts",
+        "data-quality",
+        "alerts",
+        "admin",
+        "orders",
+    },
     "viewer": {"overview", "machine", "sales", "stockouts", "data-quality"},
-    "driver": {"machine"},
+    "driver": {"machine", "alerts"},
 }
 
 
@@ -89,7 +107,16 @@ def test_unknown_token_is_refused(platform_home: PlatformHome) -> None:
 
 
 def test_menus_follow_the_role(platform_home: PlatformHome) -> None:
-    all_pages = {"overview", "machine", "sales", "stockouts", "data-quality", "admin", "orders"}
+    all_pages = {
+        "overview",
+        "machine",
+        "sales",
+        "stockouts",
+        "data-quality",
+        "alerts",
+        "admin",
+        "orders",
+    }
     files = {"data-quality": "data_quality"}
     for role, expected in EXPECTED_MENUS.items():
         app = open_app(platform_home, role)

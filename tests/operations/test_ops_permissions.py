@@ -24,6 +24,8 @@ from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
 from operations.schema import utcnow
 from operations.services import (
+    alert_subscriptions,
+    alerts,
     masterdata,
     order_desk,
     orders,
@@ -58,6 +60,9 @@ EXPECTED: dict[str, set[Action]] = {
         Action.SERVE_CABINET,
         Action.RECORD_VISIT,
         Action.REPORT_EXCEPTION,
+        Action.READ_ALERTS,  # of their own routes
+        Action.HANDLE_ALERT,  # of their own routes
+        Action.SUBSCRIBE_ALERTS,  # their own subscriptions
     },
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
@@ -65,6 +70,8 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_PLANOGRAM,
         Action.READ_ORDERS,
         Action.READ_RECOMMENDATIONS,
+        Action.READ_ALERTS,
+        Action.SUBSCRIBE_ALERTS,
     },
 }
 # One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
@@ -89,7 +96,10 @@ WRITES = EVERYTHING - {
     Action.READ_SESSIONS,
     Action.READ_AUDIT,
     Action.READ_RECOMMENDATIONS,
+    Action.READ_ALERTS,
 }
+# an alert on R1 (dave's route), raised before the table snapshot of a HANDLE_ALERT case
+_ALERT = alerts.Finding("silent_machine", "S-A1", "S-A1 silent", route="R1")
 
 
 def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> object:
@@ -169,6 +179,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.MAINTAIN: lambda: retention.archive_and_remove(
             engine, actor, older_than=utcnow(), archive_dir=tmp_path / "audit-archive"
         ),
+        Action.READ_ALERTS: lambda: alerts.list_alerts(engine, actor),
+        Action.HANDLE_ALERT: lambda: alerts.acknowledge(engine, actor, 1),
+        Action.RAISE_ALERT: lambda: alerts.raise_or_refresh(engine, actor, _ALERT),
+        Action.SUBSCRIBE_ALERTS: lambda: alert_subscriptions.subscribe(
+            engine, actor, kind="rule", target="crc_failures", delivery="digest", email="a@b.org"
+        ),
     }
     return calls[action]()
 
@@ -216,6 +232,8 @@ def test_permission_matrix(role: str, action: Action, world: World, tmp_path: Pa
     actor = world.actors[ROLE_USER[role]]
     _prepare(action, world)
     auth.authenticate(world.engine, "vic", PASSWORD)  # a session to revoke
+    if action is Action.HANDLE_ALERT:
+        alerts.raise_or_refresh(world.engine, SYSTEM, _ALERT)  # alert id 1
     before = table_contents(world.engine)
     if action in EXPECTED[role]:
         _perform(action, world, actor, tmp_path)

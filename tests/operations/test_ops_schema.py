@@ -18,6 +18,9 @@ from operations.schema import Base
 
 TABLES = {
     "alembic_version",
+    "alert_outbox",
+    "alert_subscriptions",
+    "alerts",
     "api_tokens",
     "audit_anchors",
     "audit_log",
@@ -48,7 +51,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0009"
+    assert db.current_revision(engine) == db.head_revision() == "0010"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:

@@ -17,6 +17,7 @@ ASSETS = {
     "planogram_recommendations",
     "service_plan",
     "warehouse",
+    "alerts",
 }
 
 
@@ -37,6 +38,8 @@ def test_the_defs_folder_yields_the_whole_graph() -> None:
         "weekly_model_training",
         "maintenance_after_ingest",
         "nightly_backup",
+        "alert_check_hourly",
+        "alert_digest_daily",
     }
     assert set(loaded.resources or {}) == {"cvd", "operational_db"}
     loaded.get_repository_def()  # every resource requirement is met (raises otherwise)

@@ -13,6 +13,7 @@ from orchestration.settings import (
     load_maintenance_settings,
     load_planogram_settings,
     load_service_times,
+    load_smtp_config,
 )
 
 
@@ -73,3 +74,33 @@ def test_service_time_rates_default_and_override() -> None:
         load_service_times({"CVD_MINUTES_PER_CABINET": "-1"})
     with pytest.raises(SettingsError, match="CVD_MINUTES_PER_UNIT='lots'"):
         load_service_times({"CVD_MINUTES_PER_UNIT": "lots"})
+
+
+def test_smtp_settings_off_without_a_host_and_bad_values_named() -> None:
+    assert load_smtp_config({}) is None
+    config = load_smtp_config(
+        {
+            "CVD_SMTP_HOST": "mail.example.com",
+            "CVD_SMTP_PORT": "587",
+            "CVD_SMTP_USER": "cvd",
+            "CVD_SMTP_PASSWORD": "s3cret",
+            "CVD_SMTP_FROM": "alerts@example.com",
+            "CVD_SMTP_STARTTLS": "yes",
+        }
+    )
+    assert config is not None
+    assert (config.host, config.port, config.sender, config.starttls) == (
+        "mail.example.com",
+        587,
+        "alerts@example.com",
+        True,
+    )
+    assert "s3cret" not in repr(config)
+    for env, name in (
+        ({"CVD_SMTP_PORT": "smtp"}, "CVD_SMTP_PORT"),
+        ({"CVD_SMTP_PORT": "70000"}, "CVD_SMTP_PORT"),
+        ({"CVD_SMTP_FROM": "a@b.org\r\nBcc: x@y.org"}, "CVD_SMTP_FROM"),
+        ({"CVD_SMTP_STARTTLS": "maybe"}, "CVD_SMTP_STARTTLS"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            load_smtp_config({"CVD_SMTP_HOST": "h", **env})

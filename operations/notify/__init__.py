@@ -1,0 +1,1 @@
+"""Sending what the operational database queued: alert emails over SMTP."""

@@ -1,0 +1,1 @@
+"""Alerts: evaluate the rules after the warehouse and every hour, mail subscribers, daily digest."""
