@@ -32,7 +32,11 @@ def test_the_defs_folder_yields_the_whole_graph() -> None:
         ("sales_marts", "every_read_in_exactly_one_interval"),
         ("raw_dex", "dex_selection_counters__great_expectations_suite"),
     } <= checks
-    assert {s.name for s in loaded.sensors or []} == {"inbox_sensor", "build_after_days"}
+    assert {s.name for s in loaded.sensors or []} == {
+        "inbox_sensor",
+        "http_deliveries_sensor",
+        "build_after_days",
+    }
     assert {s.name for s in loaded.schedules or []} == {
         "nightly",
         "weekly_model_training",
