@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import time
 from datetime import date
 from pathlib import Path
 
@@ -109,6 +110,22 @@ def _record(page: Page, order_id: int, shots: Path) -> None:
     shot(page, shots, "driver-day-02-problem-reported")
 
 
+def _wait_for_saved_note(home: PlatformHome, order_id: int, note: str) -> None:
+    """Poll the operational database until an entry of ``order_id`` holds ``note`` (30 s)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with sqlite3.connect(home.home / "cvd.sqlite") as con:
+            notes = con.execute(
+                "SELECT e.note FROM order_cabinet_entries e JOIN service_order_cabinets c"
+                " ON c.id = e.order_cabinet_id WHERE c.order_id = ?",
+                (order_id,),
+            ).fetchall()
+        if (note,) in notes:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"the note {note!r} of order {order_id} never reached the server")
+
+
 def test_the_drivers_day_on_a_phone_keeps_what_was_entered(
     browser_home: PlatformHome, app_url: str, browser: Browser, screenshots: Path
 ) -> None:
@@ -121,6 +138,9 @@ def test_the_drivers_day_on_a_phone_keeps_what_was_entered(
         osm = page.locator('a[href^="https://www.openstreetmap.org/"]').first
         assert f"mlat={lat:.6f}&mlon={lon:.6f}" in (osm.get_attribute("href") or "")
         _record(page, order_id, screenshots)
+        # the note is committed by Enter; its save runs in the rerun that Enter starts, which
+        # the page's spinner does not always cover: wait until the server holds it, then drop
+        _wait_for_saved_note(browser_home, order_id, "Left door sticks")
 
         page.reload()  # the connection drops: the Streamlit session and its state are gone
         sign_in(page, app_url, *USERS["driver"])
