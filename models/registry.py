@@ -32,7 +32,18 @@ META_FILE = "metadata.json"
 CURRENT = "current"
 # Types skops may rebuild beyond its defaults (which cover builtins, numpy and sklearn estimators).
 TRUSTED_TYPES = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
-BASELINES = ("naive", "seasonal_naive")
+# the forecasts every model must beat (models.forecast.baselines.BASELINE_METHODS; the registry
+# does not import the forecast code)
+BASELINES = (
+    "naive",
+    "seasonal_naive",
+    "ma_7",
+    "ma_14",
+    "ma_28",
+    "ma_56",
+    "ma_28_weekday",
+    "pooled_rate",
+)
 LIBRARIES = ("numpy", "polars", "scikit-learn", "scipy", "skops", "duckdb")
 
 
@@ -71,10 +82,11 @@ def decide(
 def decide_for(meta: dict[str, Any], current: float | None) -> Decision:
     """:func:`decide` on a model's metadata: its method's backtest WAPE against the baselines'
     (``meta['scores']``) and the current model's score."""
-    scores = meta["scores"]
-    return decide(
-        scores[meta["method"]]["wape"], {b: scores[b]["wape"] for b in BASELINES}, current
-    )
+    scores, method = meta["scores"], meta["method"]
+    # a baseline chosen as the model competes with the other baselines; those an older model's
+    # backtest did not run are left out
+    others = {b: scores[b]["wape"] for b in BASELINES if b != method and b in scores}
+    return decide(scores[method]["wape"], others, current)
 
 
 def library_versions() -> dict[str, str]:

@@ -17,22 +17,25 @@ import numpy as np
 import polars as pl
 
 from models.forecast import gbm
-from models.forecast.methods import SIMPLE_METHODS
+from models.forecast.baselines import BASELINE_METHODS, simple_forecast
 from models.forecast.panel import NotEnoughDataError, Panel
 from models.forecast.scores import ScoreSums, mase_terms, seasonal_scale
 
 HORIZON = gbm.HORIZON
 N_CUTOFFS = 4
 MIN_TRAIN_DAYS = 28
-METHODS = ("naive", "seasonal_naive", "croston", "sba", "tsb", "gbm")
+CANDIDATES = ("croston", "sba", "tsb", "gbm")  # methods that may become the model
+METHODS = (*BASELINE_METHODS, *CANDIDATES)
 
 
-def cutoffs(panel: Panel, n: int = N_CUTOFFS, horizon: int = HORIZON) -> list[int]:
+def cutoffs(
+    panel: Panel, n: int = N_CUTOFFS, horizon: int = HORIZON, min_train_days: int = MIN_TRAIN_DAYS
+) -> list[int]:
     """Cutoff columns (last day seen), ``horizon`` days apart, the last horizon ending on the
-    data's last day; only cutoffs with ``MIN_TRAIN_DAYS`` of history before them."""
+    data's last day; only cutoffs with ``min_train_days`` of history before them."""
     last = panel.days - 1
     found = [last - horizon * k for k in range(1, n + 1)]
-    return sorted(c for c in found if c >= MIN_TRAIN_DAYS - 1)
+    return sorted(c for c in found if c >= max(min_train_days, 1) - 1)
 
 
 def truth_matrix(panel: Panel, truth: pl.DataFrame | None) -> np.ndarray | None:
@@ -61,7 +64,7 @@ def forecast(method: str, panel: Panel, origin: int, horizon: int = HORIZON) -> 
     data up to it only."""
     if method == "gbm":
         return gbm.predict(gbm.fit(panel, origin, horizon), panel, origin, horizon)
-    return SIMPLE_METHODS[method](panel.units[:, : origin + 1], horizon)
+    return simple_forecast(method, panel, origin, horizon)
 
 
 @dataclass
@@ -131,14 +134,15 @@ def run_backtest(
     methods: tuple[str, ...] = METHODS,
     n_cutoffs: int = N_CUTOFFS,
     horizon: int = HORIZON,
+    min_train_days: int = MIN_TRAIN_DAYS,
     progress: Callable[[str], None] | None = None,
 ) -> BacktestResult:
-    """Backtest ``methods`` at the panel's cutoffs. Raises ValueError if there is no cutoff
-    (less than ``MIN_TRAIN_DAYS`` + ``horizon`` days of data): NotEnoughDataError."""
-    cutoff_cols = cutoffs(panel, n_cutoffs, horizon)
+    """Backtest ``methods`` at the panel's cutoffs. Raises NotEnoughDataError if there is no
+    cutoff (less than ``min_train_days`` + ``horizon`` days of data)."""
+    cutoff_cols = cutoffs(panel, n_cutoffs, horizon, min_train_days)
     if not cutoff_cols:
         raise NotEnoughDataError(
-            f"{panel.days} days of data: a backtest needs at least {MIN_TRAIN_DAYS + horizon}"
+            f"{panel.days} days of data: a backtest needs at least {min_train_days + horizon}"
         )
     truth_units = truth_matrix(panel, truth)
     rows: list[CutoffScore] = []
@@ -164,3 +168,31 @@ def run_backtest(
         cutoffs=[panel.date_of(c) for c in cutoff_cols],
         censored_share=panel.censored_share,
     )
+
+
+def short_backtest(panel: Panel, truth: pl.DataFrame | None = None) -> BacktestResult:
+    """For a history too short for :func:`run_backtest`: the baselines on the one holdout it
+    allows, its last third (at most ``HORIZON`` days), forecast from the days before.
+    Raises NotEnoughDataError with fewer than 3 days."""
+    horizon = min(HORIZON, panel.days // 3)
+    if horizon < 1:
+        raise NotEnoughDataError(f"{panel.days} days of data: no holdout to compare baselines on")
+    return run_backtest(
+        panel,
+        truth,
+        methods=BASELINE_METHODS,
+        n_cutoffs=1,
+        horizon=horizon,
+        min_train_days=panel.days - horizon,
+    )
+
+
+def strongest(result: BacktestResult, methods: tuple[str, ...]) -> str | None:
+    """Of ``methods``, the one with the lowest pooled WAPE on in-stock days (None if none
+    could be scored); ties go to the first in ``methods``."""
+    scored = [
+        (s, i, m)
+        for i, m in enumerate(methods)
+        if m in result.overall and (s := result.overall[m]["wape"]) is not None
+    ]
+    return min(scored)[2] if scored else None

@@ -6,6 +6,8 @@ Croston (1972), Syntetos & Boylan (2005, "SBA") and Teunter, Syntetos & Babai (2
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 ALPHA = 0.1  # smoothing of demand size (and interval / probability)
@@ -91,5 +93,28 @@ def tsb(history: np.ndarray, horizon: int, alpha: float = ALPHA) -> np.ndarray:
     return np.repeat(tsb_level(history, alpha)[:, None], horizon, axis=1)
 
 
-BASELINES = {"naive": naive, "seasonal_naive": seasonal_naive}
+def moving_average(history: np.ndarray, horizon: int, window: int) -> np.ndarray:
+    """The mean of the last ``window`` days of each row (days before a series' life left out;
+    0 for a row with none), repeated: an operator's "it sells about this much a day"."""
+    recent = history[:, -window:]
+    seen = ~np.isnan(recent)
+    days = seen.sum(axis=1)
+    mean = np.where(days > 0, np.nansum(recent, axis=1) / np.maximum(days, 1), 0.0)
+    return np.repeat(mean[:, None], horizon, axis=1)
+
+
+def _window(days: int) -> Callable[[np.ndarray, int], np.ndarray]:
+    def method(history: np.ndarray, horizon: int) -> np.ndarray:
+        return moving_average(history, horizon, days)
+
+    method.__doc__ = f"The mean of the last {days} days, repeated."
+    return method
+
+
+MOVING_WINDOWS = (7, 14, 28, 56)
+BASELINES: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+    "naive": naive,
+    "seasonal_naive": seasonal_naive,
+    **{f"ma_{days}": _window(days) for days in MOVING_WINDOWS},
+}
 SIMPLE_METHODS = {**BASELINES, "croston": croston, "sba": sba, "tsb": tsb}

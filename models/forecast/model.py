@@ -11,8 +11,8 @@ from scipy import stats
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from models.forecast import gbm
+from models.forecast.baselines import simple_forecast
 from models.forecast.features import FEATURES, origin_features
-from models.forecast.methods import SIMPLE_METHODS
 from models.forecast.panel import Panel
 
 INTERVAL = (0.1, 0.9)  # an 80% prediction interval
@@ -51,7 +51,7 @@ class DemandModel:
             if self.estimator is None:
                 raise ValueError("a gbm model without its estimator")
             return gbm.predict(self.estimator, panel, origin, horizon)
-        out = SIMPLE_METHODS[self.method](panel.units[:, : origin + 1], horizon)
+        out = simple_forecast(self.method, panel, origin, horizon)
         fresh = panel.series["first_col"].to_numpy() > origin
         if fresh.any():
             pooled = origin_features(panel, origin, 1).x[:, FEATURES.index("pooled_guess")]

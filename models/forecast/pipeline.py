@@ -10,9 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.forecast.backtest import HORIZON, BacktestResult, run_backtest
+from models.forecast.backtest import (
+    CANDIDATES,
+    HORIZON,
+    BacktestResult,
+    run_backtest,
+    short_backtest,
+    strongest,
+)
+from models.forecast.baselines import BASELINE_METHODS, simple_forecast
 from models.forecast.data import SourceFrames, load_sources, load_truth
-from models.forecast.methods import seasonal_naive
 from models.forecast.model import DemandModel, fit_model
 from models.forecast.outputs import append_backtest, backtest_table, forecast_table
 from models.forecast.panel import NotEnoughDataError, Panel, build_panel
@@ -21,7 +28,9 @@ from models.registry import KIND, Decision, Registry, library_versions, new_vers
 from transforms.lake import publish
 
 log = logging.getLogger(__name__)
-CANDIDATES = ("croston", "sba", "tsb", "gbm")  # methods that may become the model
+# what forecasts when not even a 3-day holdout can rank the baselines: the censoring-aware
+# pooled rate works from the first day in stock
+FALLBACK = "pooled_rate"
 
 
 @dataclass
@@ -39,12 +48,28 @@ class TrainReport:
 
 
 def choose(result: BacktestResult) -> str:
-    """The candidate with the lowest pooled WAPE on in-stock days."""
-    scored = [(result.overall[m]["wape"], m) for m in CANDIDATES if m in result.overall]
-    scored = [(s, m) for s, m in scored if s is not None]
-    if not scored:
-        raise ValueError("no candidate method could be scored")
-    return min(scored)[1]
+    """The method with the lowest pooled WAPE on in-stock days: a candidate only if it beats
+    the strongest baseline (a tie goes to the baseline), else that baseline."""
+    best = strongest(result, (*BASELINE_METHODS, *CANDIDATES))
+    if best is None:
+        raise ValueError("no method could be scored")
+    return best
+
+
+def fallback_method(panel: Panel) -> tuple[str, float]:
+    """The method (and its dispersion) to forecast with when no model is current: the
+    strongest baseline on the backtest the history allows (the full one, else the one holdout
+    of :func:`short_backtest`), never seasonal-naive by default; ``FALLBACK`` when even that
+    holdout is impossible."""
+    try:
+        result = run_backtest(panel, methods=BASELINE_METHODS)
+    except NotEnoughDataError:
+        try:
+            result = short_backtest(panel)
+        except NotEnoughDataError:
+            return FALLBACK, 0.0
+    method = strongest(result, BASELINE_METHODS) or FALLBACK
+    return method, result.dispersion.get(method, 0.0)
 
 
 def needs_training(registry: Registry, fingerprint: str) -> str | None:
@@ -147,7 +172,8 @@ def forecast(
     home: Path, *, now: datetime | None = None, src: SourceFrames | None = None
 ) -> ForecastReport:
     """Forecast every current slot for the 14 days after the data's last day with the current
-    model (the seasonal-naive baseline when no model is current) → ``ml/demand_forecast``."""
+    model (the strongest baseline, :func:`fallback_method`, when no model is current) →
+    ``ml/demand_forecast``."""
     now = now or datetime.now(UTC)
     lake = home / "lake"
     src = src or load_sources(lake)
@@ -162,9 +188,10 @@ def forecast(
     version = registry.current()
     origin = panel.days - 1
     if version is None:
-        log.warning("no current demand model: forecasting with the seasonal-naive baseline")
-        method, dispersion, version = "seasonal_naive", 0.0, "baseline"
-        expected = seasonal_naive(panel.units[:, : origin + 1], HORIZON)
+        method, dispersion = fallback_method(panel)
+        log.warning("no current demand model: forecasting with the strongest baseline, %s", method)
+        version = "baseline"
+        expected = simple_forecast(method, panel, origin, HORIZON)
     else:
         model = DemandModel.from_state(registry.load(version))
         method, dispersion = model.method, model.dispersion

@@ -4,8 +4,8 @@ The warm-up's counters become the forecast's panel, one series per stocked (mach
 pair: units sold per day and the hours it was sold out (24 × the share of the day's demand seen
 while sold out: the market knows demand time, not clock time). Then what a first
 ``cvd models train`` and the ``demand_forecast`` asset do: a rolling-origin backtest of every
-method, the best candidate by WAPE, promoted only if it beats the naive baselines (else the
-seasonal-naive forecast, as with no current model), fitted on all of the warm-up, 14 days
+method, the best candidate by WAPE, promoted only if it beats every baseline (else the
+strongest baseline, as with no current model), fitted on all of the warm-up, 14 days
 forecast from its last day; the context plans with the mean of those days
 (``planogram/sql/forecast_rates.sql``).
 """
@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from models.forecast.backtest import HORIZON, run_backtest
-from models.forecast.methods import seasonal_naive
+from models.forecast.baselines import simple_forecast
 from models.forecast.model import fit_model
-from models.forecast.panel import Panel
-from models.forecast.pipeline import choose
-from models.registry import BASELINES, decide
+from models.forecast.panel import NotEnoughDataError, Panel
+from models.forecast.pipeline import choose, fallback_method
+from models.registry import decide_for
 from simulator.evaluation.estimate import knowledge
 from simulator.evaluation.market import PeriodResult, pair_par
 from simulator.evaluation.policies import Knowledge, current
@@ -36,7 +36,10 @@ class MarketForecast:
     """Policy (c)'s knowledge and how the forecast was made."""
 
     knowledge: Knowledge
-    method: str  # the method forecast with ("seasonal_naive" if the chosen one was rejected)
+    method: str  # the method forecast with (the strongest baseline if none was promoted)
+    expected: np.ndarray  # [stocked pair, day] expected units of the 14 days after the warm-up
+    stocked: np.ndarray  # the pairs of ``expected``'s rows
+    censored_share: float  # share of the warm-up's pair-days censored by a stock-out
 
 
 def market_panel(world: World, warm: PeriodResult) -> tuple[Panel, np.ndarray]:
@@ -66,17 +69,20 @@ def market_panel(world: World, warm: PeriodResult) -> tuple[Panel, np.ndarray]:
 def forecast_knowledge(world: World, warm: PeriodResult) -> MarketForecast:
     """Rates per pair from the demand forecast (module docstring), then the context's rules."""
     panel, stocked = market_panel(world, warm)
-    result = run_backtest(panel)
-    method = choose(result)
-    scores = result.overall
-    decision = decide(scores[method]["wape"], {b: scores[b]["wape"] for b in BASELINES}, None)
     origin = panel.days - 1
-    if decision.promote:
+    try:
+        result = run_backtest(panel)
+    except NotEnoughDataError:  # too short to train: no model, as `cvd models train` says
+        result = None
+    method = choose(result) if result else ""
+    if result and decide_for({"method": method, "scores": result.overall}, None).promote:
         model = fit_model(method, panel, result.dispersion[method])
         expected = model.expected(panel, origin, HORIZON)
     else:
-        method = "seasonal_naive"
-        expected = seasonal_naive(panel.units[:, : origin + 1], HORIZON)
+        method, _ = fallback_method(panel)
+        expected = simple_forecast(method, panel, origin, HORIZON)
     rate = np.full(len(world.pair_machine), np.nan)
     rate[stocked] = expected.mean(axis=1)
-    return MarketForecast(knowledge(world, rate, "forecast"), method)
+    return MarketForecast(
+        knowledge(world, rate, "forecast"), method, expected, stocked, panel.censored_share
+    )
