@@ -2,45 +2,29 @@
 row, cabinets, planogram, location or route: they register themselves from their DEX serials)
 still get an observed planogram, par levels, recommendations and visit-plan entries.
 
-The home is a real `cvd demo-data` fleet (6 machines x 30 days, seed 11) with the master data of
-three machines deleted from the CSVs before `cvd import master-data`. Expected values come from
-the simulator: its planogram CSV (kept before the deletion) with the product swaps and price
-changes of truth/events.parquet applied, and its truth of which slots are sold out at the end.
+The home (``tests/dex_only_home.py``) is a real `cvd demo-data` fleet (6 machines x 30 days,
+seed 11) with the master data of three machines deleted from the CSVs before `cvd import
+master-data`. Expected values come from the simulator: its planogram CSV (kept before the
+deletion) with the product swaps and price changes of truth/events.parquet applied, its devices'
+service days, and its truth of which slots are sold out at the end.
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.orchestration.pipeline import cvd, query
-
-DEX_ONLY = ("A00001", "A00004", "A00006")  # a combo (2 cabinets), a micro market, a snack
-MASTER_FILES = ("devices.csv", "cabinets.csv", "planograms.csv")
+from tests.dex_only_home import DEX_ONLY
+from tests.orchestration.pipeline import query
+from tests.platform_home import PlatformHome
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("dexonly")
-    args = ["--home", str(home)]
-    assert cvd("demo-data", "--machines", "6", "--days", "30", "--seed", "11", *args) == 0
-    master = home / "master-data"
-    shutil.copytree(master, home / "simulator-master-data")  # the truth, before our deletion
-    for name in MASTER_FILES:
-        with (master / name).open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        with (master / name).open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(r for r in rows if r["asset_number"] not in DEX_ONLY)
-    assert cvd("db", "upgrade", *args) == 0
-    assert cvd("import", "master-data", *args) == 0
-    assert cvd("materialize", *args) == 0
-    return home
+def home(dex_only_home: PlatformHome) -> Path:
+    return dex_only_home.home
 
 
 def _serials(home: Path) -> dict[str, str]:
