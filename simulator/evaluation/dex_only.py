@@ -89,10 +89,12 @@ def observed_cabinets(
     return out
 
 
-def optimised_observed(world: World, know: Knowledge, seen: frozenset[str] | None = None) -> Plan:
+def optimised_observed(
+    world: World, know: Knowledge, seen: frozenset[str] | None = None, visits_seen: bool = True
+) -> Plan:
     """The optimiser's proposal for every observed cabinet under ``know``."""
     plan = current(world)
-    for cab in observed_cabinets(world, know, seen):
+    for cab in observed_cabinets(world, know, seen, visits_seen):
         _apply(world, plan, cab, optimise(cab.context))
     return plan
 
