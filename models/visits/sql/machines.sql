@@ -1,5 +1,6 @@
--- machines: every placed machine, and every machine known only from DEX, with its route, driver, location coordinates, service days,
--- last read, last visit and visit hour (last_visits.sql).
+-- machines: every placed machine, and every machine known only from DEX, with its route,
+-- driver, location coordinates, service days (observed from visits for a machine known only
+-- from DEX), last read, last visit and visit hour (last_visits.sql).
 WITH reads AS (
     SELECT machine_serial, min(read_at) AS first_read_at, max(read_at) AS last_read_at
     FROM dex_reads

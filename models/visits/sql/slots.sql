@@ -1,7 +1,8 @@
--- slots: every slot of the effective planogram (master, else observed from DEX) of every machine, with what the level estimate
--- needs: the level at the slot's last read (PA108) and when, the level at the machine's last
--- visit read (before its refill), and the slot's sales rate over the 28 days before the
--- machine's own last read (per machine, so a machine whose clock jumped keeps its own window).
+-- slots: every slot of every machine's effective planogram (master data, else observed from
+-- DEX), with what the level estimate needs: the level at the slot's last read (PA108) and when,
+-- the level at the machine's last visit read (before its refill), and the slot's sales rate over
+-- the 28 days before the machine's own last read (per machine, so a machine whose clock jumped
+-- keeps its own window).
 WITH machine_end AS (
     SELECT machine_serial, max(period_end) AS last_end FROM fct_slot_sales GROUP BY ALL
 ),
