@@ -1,7 +1,7 @@
 -- Current slots of every machine's effective planogram (master data, else observed from DEX),
 -- with the device's service days (observed from visits for a machine known only from DEX): the
--- planogram optimiser's starting point. product_id is the planogram's; dex_product_id what the machine's
--- newest read reports in that selection (planogram_vs_dex), NULL when DEX names none. DEX wins
+-- planogram optimiser's starting point. product_id is the planogram's; dex_product_id what the
+-- machine's newest read reports in that selection (planogram_vs_dex), NULL when DEX names none. DEX wins
 -- for demand: category and size are those of the product DEX reports when it names one, and
 -- recent_units are the units of that product sold at the selection over the machine's last
 -- $window days of data (how the context splits a product's demand between the cabinets that hold
