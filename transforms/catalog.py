@@ -35,6 +35,9 @@ MASTER_VIEWS: tuple[str, ...] = (
     "cabinets",
     "planogram_slots",
     "planogram_history",
+    # a machine known only from DEX: its planogram observed from PA1, and the one models use
+    "observed_planogram",
+    "effective_planogram",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",

@@ -96,6 +96,10 @@ def _grid_figure(slots: pd.DataFrame, metric: str) -> go.Figure:
 def _cabinets(serial: str) -> None:
     st.subheader("Cabinets")
     label = st.radio("Colour slots by", list(COLOUR_BY), horizontal=True, key="colour_by")
+    observed = data.query("machine_observed_planogram", machine_serial=serial)
+    if not observed.empty:
+        _observed(observed)
+        return
     ui.planogram_vs_dex_note(data.query("planogram_vs_dex", machine_serial=serial))
     slots = data.query("machine_slots", machine_serial=serial)
     if ui.empty_note(slots, "No active planogram for this machine."):
@@ -106,6 +110,17 @@ def _cabinets(serial: str) -> None:
         st.plotly_chart(_grid_figure(group, COLOUR_BY[label]), width="stretch")
     with st.expander("Slots as a table"):
         st.dataframe(slots.drop(columns=["rows", "columns"]), hide_index=True, width="stretch")
+
+
+def _observed(planogram: pd.DataFrame) -> None:
+    """A machine known only from DEX: its planogram as read off its newest DEX read."""
+    st.info(
+        f"Planogram observed from DEX (read at {planogram['observed_at'].max()}): this machine "
+        "has no master data yet. Slots are its DEX selections, grouped in one cabinet per "
+        "product category; capacity and par level are what the machine reports (or the "
+        "defaults of docs/warehouse.md). Import its master data to replace it."
+    )
+    st.dataframe(planogram.drop(columns=["observed_at"]), hide_index=True, width="stretch")
 
 
 def _history(serial: str) -> None:

@@ -50,13 +50,14 @@ def _decided_ids(who: object) -> set[str]:
 
 def _cabinet_choice(open_recs: pd.DataFrame) -> tuple[str, int]:
     cabinets = (
-        open_recs.groupby(["asset_number", "cabinet"], as_index=False)
+        open_recs.groupby(["machine", "cabinet", "planogram"], as_index=False)
         .agg(changes=("slot", "count"), revenue=("expected_change_revenue", "sum"))
-        .sort_values(["revenue", "asset_number"], ascending=[False, True])
+        .sort_values(["revenue", "machine"], ascending=[False, True])
     )
-    keys = [(r.asset_number, int(r.cabinet)) for r in cabinets.itertuples()]
+    keys = [(r.machine, int(r.cabinet)) for r in cabinets.itertuples()]
     text = {
-        (r.asset_number, int(r.cabinet)): f"{r.asset_number} · cabinet {int(r.cabinet)}: "
+        (r.machine, int(r.cabinet)): f"{r.machine} · cabinet {int(r.cabinet)}"
+        f"{' (observed planogram)' if r.planogram == 'observed' else ''}: "
         f"{r.changes} changes, {r.revenue:+.2f} revenue/week"
         for r in cabinets.itertuples()
     }
@@ -176,7 +177,14 @@ def main() -> None:
         st.success("Every recommendation of the newest run has been decided.")
     else:
         asset, cabinet = _cabinet_choice(open_recs)
-        mine = open_recs[(open_recs["asset_number"] == asset) & (open_recs["cabinet"] == cabinet)]
+        mine = open_recs[(open_recs["machine"] == asset) & (open_recs["cabinet"] == cabinet)]
+        observed = bool((mine["planogram"] == "observed").any())
+        if observed:
+            st.info(
+                "Planogram observed: this machine is known only from DEX, so its slots, prices, "
+                "capacities and par levels are read off its newest DEX read, one cabinet per "
+                "product category (docs/planogram.md). Import its master data to decide."
+            )
         disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
         ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
         cols = st.columns(3)
@@ -187,6 +195,8 @@ def main() -> None:
         cabinet_id = mine["cabinet_id"].iloc[0]
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
+        elif observed:
+            st.caption(f"{md(asset)}: no master data yet, so nothing to accept or reject.")
         elif pd.isna(cabinet_id):
             st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
         else:

@@ -19,9 +19,12 @@ from operations.services.visit_orders import PlanOrders, PlanPick, create_orders
 from transforms.spreadsheet import frame_csv
 
 MAX_REASON = 1000
+NO_ROUTE = "(no route)"  # visit_plan_dates.sql: stops of machines known only from DEX
 PLAN_COLUMNS = [
     "stop",
     "asset_number",
+    "machine_serial",
+    "planogram",
     "location",
     "score",
     "need_date",
@@ -167,7 +170,14 @@ def _plan_tab() -> None:
         mime="text/csv",
         key="csv_route",
     )
-    if session.allowed(Action.CREATE_ORDER):
+    if (plan["planogram"] == "observed").any():
+        st.info(
+            "Machines marked *observed* are known only from DEX: their planogram, par levels and "
+            "service days are read off their DEX files until their master data is imported."
+        )
+    if route == NO_ROUTE:
+        st.caption("These machines have no route yet: place them on one to create orders.")
+    elif session.allowed(Action.CREATE_ORDER):
         _create_orders(route, day, picks)
 
 

@@ -53,8 +53,8 @@ def _score_rows(
             {
                 "as_of": state.as_of,
                 "machine_serial": result.serial,
-                "asset_number": machine["asset_number"],
-                "route_id": machine["route_id"],
+                "asset_number": _text(machine["asset_number"]),
+                "route_id": _text(machine["route_id"]),
                 "score": round(float(score.score[0]), 2),
                 "needs_visit": result.need_date is not None and result.need_date <= plan_date,
                 "need_date": result.need_date,
@@ -75,7 +75,10 @@ def _route_rows(
     machines = state.machines.set_index("machine_serial")
     planned = [r for r in results if r.planned]
     rows: list[dict[str, object]] = []
-    routes = sorted({_route(machines, r.serial) for r in planned})
+    # a machine known only from DEX has no route yet: its stops form one route of their own (None)
+    routes = sorted(
+        {_route(machines, r.serial) for r in planned}, key=lambda r: (r is None, r or "")
+    )
     for route in routes:
         on_route = {r.serial: r for r in planned if _route(machines, r.serial) == route}
         stops = [
@@ -93,11 +96,11 @@ def _route_rows(
                 {
                     "plan_date": plan_date,
                     "route_id": route,
-                    "driver": machine["driver"],
+                    "driver": _text(machine["driver"]),
                     "stop": stop_number,
                     "machine_serial": stop.key,
-                    "asset_number": machine["asset_number"],
-                    "location_id": machine["location_id"],
+                    "asset_number": _text(machine["asset_number"]),
+                    "location_id": _text(machine["location_id"]),
                     "score": round(result.visit_score, 2),
                     "reasons": "; ".join([result.why_planned, *result.visit_reasons]),
                 }
@@ -105,8 +108,13 @@ def _route_rows(
     return rows
 
 
-def _route(machines: pd.DataFrame, serial: str) -> str:
-    return str(machines.loc[serial]["route_id"])
+def _route(machines: pd.DataFrame, serial: str) -> str | None:
+    return _text(machines.loc[serial]["route_id"])
+
+
+def _text(value: Any) -> str | None:  # a frame cell: a string, or NaN/None where SQL had NULL
+    """A machine known only from DEX has no asset number, route or location: NULL, not "nan"."""
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def _coordinate(value: Any) -> float | None:  # a frame cell: a float, NaN or None
@@ -134,9 +142,10 @@ def _pick_rows(
                     "plan_date": stop["plan_date"],
                     "route_id": stop["route_id"],
                     "machine_serial": serial,
-                    "asset_number": slot["asset_number"],
+                    "asset_number": _text(slot["asset_number"]),
                     "cabinet_index": int(slot["cabinet_index"]),
-                    "cabinet_id": int(slot["cabinet_id"]),
+                    # an observed planogram's cabinet has no id in the master data
+                    "cabinet_id": None if pd.isna(slot["cabinet_id"]) else int(slot["cabinet_id"]),
                     "slot": slot["slot"],
                     "selection": slot["selection"],
                     "product_id": slot["product_id"],

@@ -42,8 +42,11 @@ class MarketForecast:
     censored_share: float  # share of the warm-up's pair-days censored by a stock-out
 
 
-def market_panel(world: World, warm: PeriodResult) -> tuple[Panel, np.ndarray]:
-    """The warm-up as a forecast panel, and the pairs its rows are."""
+def market_panel(
+    world: World, warm: PeriodResult, traffic_known: bool = True
+) -> tuple[Panel, np.ndarray]:
+    """The warm-up as a forecast panel, and the pairs its rows are (``traffic_known=False``:
+    machines known only from DEX, no location and so no traffic level)."""
     stocked = np.flatnonzero(pair_par(world, current(world)) > 0)
     days = warm.daily_sold.shape[0]
     level = world.hour_weight[:days].sum(axis=1)
@@ -56,19 +59,25 @@ def market_panel(world: World, warm: PeriodResult) -> tuple[Panel, np.ndarray]:
             "selection": [cat.product_id[p] for p in products],
             "product_id": [cat.product_id[p] for p in products],
             "category": [cat.category[p] for p in products],
-            "traffic": [fleet.locations[fleet.devices[m].location].traffic for m in machines],
+            "traffic": [
+                fleet.locations[fleet.devices[m].location].traffic if traffic_known else None
+                for m in machines
+            ],
             "first_col": [0] * len(stocked),
             "last_col": [days - 1] * len(stocked),
-        }
+        },
+        schema_overrides={"traffic": pl.String},  # all None without locations
     ).with_row_index("row")
     units = warm.daily_sold[:, stocked].T.astype(float)
     panel = Panel(series, world.config.start, units, HOURS_PER_DAY * out_share, "market")
     return panel, stocked
 
 
-def forecast_knowledge(world: World, warm: PeriodResult) -> MarketForecast:
+def forecast_knowledge(
+    world: World, warm: PeriodResult, traffic_known: bool = True
+) -> MarketForecast:
     """Rates per pair from the demand forecast (module docstring), then the context's rules."""
-    panel, stocked = market_panel(world, warm)
+    panel, stocked = market_panel(world, warm, traffic_known)
     origin = panel.days - 1
     try:
         result = run_backtest(panel)

@@ -1,6 +1,7 @@
--- Current slots of every placed machine's cabinets, with the device's service days (the planogram
--- optimiser's starting point). product_id is the planogram's; dex_product_id what the machine's
--- newest read reports in that selection (planogram_vs_dex), NULL when DEX names none. DEX wins
+-- Current slots of every machine's effective planogram (master data, else observed from DEX),
+-- with the device's service days (observed from visits for a machine known only from DEX): the
+-- planogram optimiser's starting point. product_id is the planogram's; dex_product_id what the
+-- machine's newest read reports in that selection (planogram_vs_dex), NULL when DEX names none. DEX wins
 -- for demand: category and size are those of the product DEX reports when it names one, and
 -- recent_units are the units of that product sold at the selection over the machine's last
 -- $window days of data (how the context splits a product's demand between the cabinets that hold
@@ -28,15 +29,15 @@ slots AS (
         v.planogram_product_id AS product_id,
         p.capacity,
         p.par_level,
-        d.service_days,
+        coalesce(d.service_days, p.service_days) AS service_days,  -- observed: from visits
         v.dex_product_id,
         coalesce(v.dex_product_id, v.planogram_product_id) AS held_product_id
     FROM planogram_vs_dex AS v
-    JOIN planogram_slots AS p
-        ON p.asset_number = v.asset_number
+    JOIN effective_planogram AS p
+        ON p.machine_serial = v.machine_serial
         AND p.cabinet_index = v.cabinet_index
         AND p.slot = v.slot
-    JOIN devices AS d ON d.asset_number = v.asset_number
+    JOIN devices AS d ON d.dex_serial = v.machine_serial
     WHERE v.slot IS NOT NULL
 )
 SELECT

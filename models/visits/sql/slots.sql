@@ -1,7 +1,8 @@
--- slots: every slot of the active planograms of placed machines, with what the level estimate
--- needs: the level at the slot's last read (PA108) and when, the level at the machine's last
--- visit read (before its refill), and the slot's sales rate over the 28 days before the
--- machine's own last read (per machine, so a machine whose clock jumped keeps its own window).
+-- slots: every slot of every machine's effective planogram (master data, else observed from
+-- DEX), with what the level estimate needs: the level at the slot's last read (PA108) and when,
+-- the level at the machine's last visit read (before its refill), and the slot's sales rate over
+-- the 28 days before the machine's own last read (per machine, so a machine whose clock jumped
+-- keeps its own window).
 WITH machine_end AS (
     SELECT machine_serial, max(period_end) AS last_end FROM fct_slot_sales GROUP BY ALL
 ),
@@ -38,13 +39,12 @@ SELECT
     l.period_end AS last_read_at,
     lv.current_level AS level_at_last_visit,
     coalesce(r.daily_rate, 0.0) AS daily_rate
-FROM planogram_slots AS p
-JOIN devices AS d ON d.asset_number = p.asset_number
+FROM effective_planogram AS p
+JOIN devices AS d ON d.dex_serial = p.machine_serial
 LEFT JOIN products AS pr ON pr.product_id = p.product_id
 LEFT JOIN last_read AS l ON l.machine_serial = d.dex_serial AND l.selection = p.selection
 LEFT JOIN recent AS r ON r.machine_serial = d.dex_serial AND r.selection = p.selection
 LEFT JOIN last_visits AS v ON v.machine_serial = d.dex_serial
 LEFT JOIN fct_slot_sales AS lv
     ON lv.machine_serial = d.dex_serial AND lv.selection = p.selection AND lv.period_end = v.last_visit_at
-WHERE d.dex_serial IS NOT NULL AND d.location_id IS NOT NULL
 ORDER BY d.dex_serial, p.cabinet_index, p.slot;

@@ -22,16 +22,16 @@ WITH latest AS (
     ) = 1
 ),
 planned AS (
+    -- the effective planogram: a machine known only from DEX has its observed one (which then
+    -- agrees with DEX by construction)
     SELECT
-        d.dex_serial AS machine_serial,
-        p.asset_number,
-        p.cabinet_index,
-        p.slot,
-        p.selection,
-        p.product_id AS planogram_product_id
-    FROM planogram_slots AS p
-    JOIN devices AS d USING (asset_number)
-    WHERE d.dex_serial IS NOT NULL
+        machine_serial,
+        asset_number,
+        cabinet_index,
+        slot,
+        selection,
+        product_id AS planogram_product_id
+    FROM effective_planogram
 )
 SELECT
     coalesce(p.machine_serial, l.machine_serial) AS machine_serial,
