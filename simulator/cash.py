@@ -24,7 +24,7 @@ CASH_IN, TO_BOX, TO_TUBES, BILLS, DISPENSED, MANUAL_DISPENSED, FILLED = range(7)
 FLOWS = 7
 BILL = 100  # the machines take one-dollar bills
 COIN = 5  # every coin amount is a multiple of a nickel
-# The wrap device's cash fields start this many minor units short of their 8-digit maximum.
+# The wrap device's cash-in, cash-box and bill fields start this many minor units short of their 8-digit maximum.
 WRAP_HEADROOM_CENTS = 2_000
 
 
@@ -76,9 +76,10 @@ class CashBook:
             # 8-digit value fields, just short of their maximum: CA305 wraps within days.
             self.modulus[wrap] = WRAP_VALUE_MODULUS
             self.init_base[wrap] = self.life[wrap] - self.life[wrap] % WRAP_VALUE_MODULUS
-            self.init_base[wrap, CASH_IN] = self.life[wrap, CASH_IN] - (
-                WRAP_VALUE_MODULUS - WRAP_HEADROOM_CENTS
-            )
+            for flow in (CASH_IN, TO_BOX, BILLS):
+                self.init_base[wrap, flow] = self.life[wrap, flow] - (
+                    WRAP_VALUE_MODULUS - WRAP_HEADROOM_CENTS
+                )
         self.reset_base = self.life.copy()
         self.tube = np.full(m, c.tube_capacity_cents * 6 // 10 // COIN * COIN, dtype=np.int64)
         # The box and the tube coins set aside since the last collection (what the bag gets).

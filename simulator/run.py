@@ -26,7 +26,7 @@ from simulator.demand import DemandModel
 from simulator.fleet import Fleet, make_fleet
 from simulator.inbox import InboxWriter
 from simulator.machine import FREE, PAID, TEST, FleetState
-from simulator.masterdata import write_master_data
+from simulator.masterdata import write_collections, write_master_data
 from simulator.service import (
     CLOCK_DRIFT,
     CLOCK_JUMP,
@@ -36,7 +36,7 @@ from simulator.service import (
     VISIT,
     Operator,
 )
-from simulator.truth import SLOT_DAY, TruthWriter
+from simulator.truth import CASH_COLLECTIONS, SLOT_DAY, TruthWriter
 from simulator.units import DAY_SECONDS, HOUR_SECONDS, UNIX_EPOCH_ORDINAL
 
 PRICE = "price"
@@ -115,6 +115,7 @@ def simulate(
         inbox.flush()
         files, written = inbox.files, inbox.bytes
     truth.close()
+    write_collections(paths.master_data, paths.truth / CASH_COLLECTIONS)
     return RunSummary(
         machines=len(fleet.devices),
         slots=fleet.n_slots,

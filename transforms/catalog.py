@@ -35,6 +35,7 @@ MASTER_VIEWS: tuple[str, ...] = (
     "cabinets",
     "planogram_slots",
     "planogram_history",
+    "cash_collections",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",
@@ -53,6 +54,10 @@ MART_VIEWS: tuple[str, ...] = (
     "sell_through",
     "stockout_lost_share",
     "planogram_vs_dex",
+    "fct_cash_collections",
+    "cash_by_driver_week",
+    "cash_by_route_week",
+    "cashless_share_by_machine",
 )
 # Model outputs (issue 7): datasets under lake/ml/, schemas in models/output_schemas.py.
 ML_VIEWS: tuple[str, ...] = (
