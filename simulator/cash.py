@@ -24,7 +24,8 @@ CASH_IN, TO_BOX, TO_TUBES, BILLS, DISPENSED, MANUAL_DISPENSED, FILLED = range(7)
 FLOWS = 7
 BILL = 100  # the machines take one-dollar bills
 COIN = 5  # every coin amount is a multiple of a nickel
-# The wrap device's cash-in, cash-box and bill fields start this many minor units short of their 8-digit maximum.
+# The wrap device's cash-in, cash-box and bill fields start this many minor units short of
+# their 8-digit maximum.
 WRAP_HEADROOM_CENTS = 2_000
 
 
