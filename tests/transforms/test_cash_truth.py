@@ -39,7 +39,8 @@ def _truth(home: Path) -> list[dict[str, object]]:
         rows = con.execute(
             f"""
             WITH t AS (
-                SELECT *, abs(epoch(machine_time) - epoch(collected_at)) < {MATCH_SECONDS} AS on_time
+                SELECT *,
+                    abs(epoch(machine_time) - epoch(collected_at)) < {MATCH_SECONDS} AS on_time
                 FROM '{home / "truth" / "cash_collections.parquet"}'
             )
             SELECT *, NOT first AND cash_detail AND read_usable AND previous_read_usable
