@@ -1,0 +1,94 @@
+"""The Cash page (AppTest) on a copy of the demo home with the demo's collections imported: the
+figures against direct SQL over the warehouse, a manager's reconciliation (audited), drivers
+kept out, and a cash_variance alert on the Fleet overview."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from operations.cash_import import import_collections
+from operations.permissions import SYSTEM
+from operations.services import alerts
+from operations.services.alerts import Finding
+from operations.services.cash_collections import export_collections
+from tests.dashboards.actions_home import (  # noqa: F401
+    ActionsHome,
+    actions_home_fixture,
+    open_as,
+)
+from tests.dashboards.conftest import assert_clean, texts
+from transforms.cash import publish_collections, refresh_cash
+from transforms.catalog import build_catalog
+
+PAGE = "app_pages/cash.py"
+
+
+@pytest.fixture(scope="module")
+def cash_home(actions_home: ActionsHome) -> ActionsHome:
+    report = import_collections(
+        actions_home.engine, actions_home.home / "master-data" / "collections.csv", actor=SYSTEM
+    )
+    assert not report.rejected and report.total("created") > 20
+    lake = actions_home.home / "lake"
+    publish_collections(lake, export_collections(actions_home.engine))
+    refresh_cash(lake)
+    build_catalog(lake, actions_home.warehouse)
+    return actions_home
+
+
+def test_cash_page_figures_match_the_warehouse(cash_home: ActionsHome) -> None:
+    app = open_as(cash_home, "viewer", PAGE)
+    assert_clean(app)
+    assert app.title[0].value == "Cash"
+    ((total, uncounted, flagged),) = cash_home.sql(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'uncounted'), "
+        "count(*) FILTER (WHERE status IN ('short', 'over') AND abs(variance) >= 5 "
+        "AND abs(variance_share) >= 0.03) FROM fct_cash_collections"
+    )
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Collections"] == str(total)
+    assert metrics["Uncounted"] == str(uncounted)
+    assert metrics["Flagged"] == str(flagged)
+    assert len(app.get("plotly_chart")) >= 1  # variance over time
+    assert "Reconcile" not in texts(app)  # viewers do not reconcile
+
+
+def test_manager_investigates_a_collection_with_a_note(cash_home: ActionsHome) -> None:
+    app = open_as(cash_home, "manager", PAGE)
+    assert_clean(app)
+    form_select = app.selectbox[0]
+    chosen = int(form_select.value)
+    app.radio[0].set_value("investigate")
+    app.text_input[0].input("bag seal broken =cmd|' /C calc'!A0")
+    app.button[-1].click()  # the form's submit
+    app.run()
+    assert_clean(app)
+    with cash_home.engine.connect() as c:
+        state, note, by = c.execute(
+            text("SELECT reconcile_state, reconcile_note, reconciled_by FROM cash_collections "
+                 "WHERE id = :i"), {"i": chosen}
+        ).one()  # fmt: skip
+        audited = c.execute(
+            text("SELECT count(*) FROM audit_log WHERE entity = 'cash_collection' "
+                 "AND action = 'investigate' AND entity_key = :k"), {"k": str(chosen)}
+        ).scalar()  # fmt: skip
+    assert (state, note, by) == ("investigating", "bag seal broken =cmd|' /C calc'!A0", "max")
+    assert audited == 1
+
+
+def test_drivers_have_no_cash_page(cash_home: ActionsHome) -> None:
+    app = open_as(cash_home, "driver", PAGE)
+    assert "Cash" not in [t.value for t in app.title]
+
+
+def test_cash_variance_alert_on_the_fleet_overview(cash_home: ActionsHome) -> None:
+    ((serial,),) = cash_home.sql("SELECT min(machine_serial) FROM fct_cash_collections")
+    alerts.raise_or_refresh(
+        cash_home.engine, SYSTEM, Finding("cash_variance", serial, f"{serial} short 25.00")
+    )
+    app = open_as(cash_home, "manager", "app_pages/overview.py")
+    assert_clean(app)
+    shown = texts(app)
+    assert "Cash variances" in shown
+    assert "1 machine(s) with a cash collection off past the threshold" in shown
