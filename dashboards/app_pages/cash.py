@@ -87,11 +87,19 @@ def _reconcile(frame: pd.DataFrame) -> None:
         for r in open_.itertuples()
     }
     with st.form("reconcile"):
-        chosen = st.selectbox("Collection", list(labels), format_func=labels.__getitem__)
-        decision = st.radio("Decision", cash_collections.DECISIONS, horizontal=True)
-        note = st.text_input("Note (what to investigate, or why the count is adjusted)")
-        adjusted = st.text_input("Adjusted counted total (adjust only)", value="")
-        submitted = st.form_submit_button("Save")
+        chosen = st.selectbox(
+            "Collection", list(labels), format_func=labels.__getitem__, key="reconcile_pick"
+        )
+        decision = st.radio(
+            "Decision", cash_collections.DECISIONS, horizontal=True, key="reconcile_decision"
+        )
+        note = st.text_input(
+            "Note (what to investigate, or why the count is adjusted)", key="reconcile_note"
+        )
+        adjusted = st.text_input(
+            "Adjusted counted total (adjust only)", value="", key="reconcile_total"
+        )
+        submitted = st.form_submit_button("Save", key="reconcile_submit")
     if submitted:
         actions.perform(
             "reconcile the collection",
