@@ -77,7 +77,7 @@ def record_count(
         order = session.get(ServiceOrder, check.integer("order", order_id, minimum=1,
                                                         maximum=2**31 - 1))  # fmt: skip
         if order is None:
-            raise NotFound(f"order {order_id} does not exist")
+            raise NotFound("order", order_id)
         require_on_route(actor, Action.RECORD_CASH, order.driver_username)
         if order.status not in ("in_progress", "completed"):
             raise Conflict(f"order {order.id} is {order.status}: start it before counting cash")
@@ -135,7 +135,7 @@ def reconcile(
     with transaction(db) as session:
         collection = session.get(CashCollection, _id(collection_id))
         if collection is None:
-            raise NotFound(f"collection {collection_id} does not exist")
+            raise NotFound("cash collection", collection_id)
         before = audit.snapshot(collection)
         collection.reconcile_state = _STATE_OF[chosen]
         collection.reconcile_note = text
