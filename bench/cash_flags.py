@@ -1,6 +1,6 @@
 """False-positive rate of the cash variance rules over many seeds (the report's figure).
 
-    uv run python bench/cash_flags.py [SEEDS] [MACHINES] [DAYS]
+    uv run python -m bench.cash_flags [SEEDS] [MACHINES] [DAYS]
 
 Prints, per seed, the planted shrink driver, whether it was flagged and the clean drivers
 flagged; then the detection rate and the clean drivers' false-positive rate."""
