@@ -4,12 +4,14 @@ kept out, and a cash_variance alert on the Fleet overview."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
 from operations.cash_import import import_collections
 from operations.permissions import SYSTEM
-from operations.services import alerts
+from operations.services import alerts, orders
 from operations.services.alerts import Finding
 from operations.services.cash_collections import export_collections
 from tests.dashboards.actions_home import (  # noqa: F401
@@ -90,3 +92,42 @@ def test_cash_variance_alert_on_the_fleet_overview(cash_home: ActionsHome) -> No
     shown = texts(app)
     assert "Cash variances" in shown
     assert "1 machine(s) with a cash collection off past the threshold" in shown
+
+
+def test_driver_enters_the_counted_cash_on_a_collection_order(cash_home: ActionsHome) -> None:
+    day = "2031-04-07"
+    ((cabinet_id, asset),) = cash_home.sql(
+        "SELECT c.cabinet_id, d.asset_number FROM cabinets c JOIN devices d USING (asset_number) "
+        "WHERE d.route_id = 'R001' ORDER BY d.asset_number LIMIT 1"
+    )
+    admin = cash_home.actors["admin"]
+    order = orders.create_order(
+        cash_home.engine,
+        admin,
+        route_code="R001",
+        planned_date=day,
+        cabinets={int(cabinet_id): []},
+        order_type="cash_collection",
+    )
+    orders.schedule_order(cash_home.engine, admin, order.id)
+    orders.start_order(cash_home.engine, cash_home.actors["driver"], order.id)
+    app = open_as(cash_home, "driver", "app_pages/driver.py")
+    app.selectbox(key="driver_day").set_value(date.fromisoformat(day)).run()
+    assert app.selectbox(key=f"cash_machine_{order.id}").value == asset
+    app.text_input(key=f"cash_bills_{order.id}").input("41.00")
+    app.text_input(key=f"cash_coins_{order.id}").input("13.40")
+    app.text_input(key=f"cash_bag_{order.id}").input("B000777")
+    app.button(key=f"cash_submit_{order.id}").click().run()
+    assert_clean(app)
+    assert "saved: 54.40 in bag B000777" in texts(app)
+    with cash_home.engine.connect() as c:
+        row = c.execute(
+            text("SELECT counted_bills_cents, counted_coins_cents, bag, driver, source "
+                 "FROM cash_collections WHERE order_id = :o"), {"o": order.id}
+        ).one()  # fmt: skip
+        audited = c.execute(
+            text("SELECT actor FROM audit_log WHERE entity = 'cash_collection' "
+                 "AND action = 'record'")
+        ).scalars().all()  # fmt: skip
+    assert tuple(row) == (4100, 1340, "B000777", "driver01", "driver")
+    assert audited == ["driver01"]
