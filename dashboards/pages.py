@@ -40,6 +40,7 @@ PAGES: list[PageSpec] = [
     PageSpec("app_pages/machine.py", "Machine", ":material/kitchen:", ALL_ROLES, "machine"),
     PageSpec("app_pages/sales.py", "Sales", ":material/payments:", OFFICE, "sales"),
     PageSpec("app_pages/stockouts.py", "Stock-outs", ":material/block:", OFFICE, "stockouts"),
+    PageSpec("app_pages/cash.py", "Cash", ":material/savings:", OFFICE, "cash"),
     PageSpec(
         "app_pages/data_quality.py", "Data quality", ":material/rule:", OFFICE, "data-quality"
     ),

@@ -57,6 +57,10 @@ class Action(StrEnum):
     HANDLE_ALERT = "alert.handle"  # acknowledge or resolve
     RAISE_ALERT = "alert.raise"  # the rules' run: raise, refresh, auto-resolve, send
     SUBSCRIBE_ALERTS = "alert.subscribe"  # one's own subscriptions only
+    READ_CASH = "cash.read"  # cash collections: counts and reconciliations
+    RECORD_CASH = "cash.record"  # the driver's count of a box emptied on their order
+    RECONCILE_CASH = "cash.reconcile"  # accept, investigate or adjust a collection
+    IMPORT_CASH = "cash.import"  # collections history from another system
 
 
 class Scope(StrEnum):
@@ -136,6 +140,8 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.READ_ALERTS: Scope.OWN_ROUTES,
         Action.HANDLE_ALERT: Scope.OWN_ROUTES,
         Action.SUBSCRIBE_ALERTS: Scope.ALL,
+        Action.READ_CASH: Scope.OWN_ROUTES,
+        Action.RECORD_CASH: Scope.OWN_ROUTES,
     },
     "viewer": _READS,
 }

@@ -52,6 +52,8 @@ EXCEPTION_KINDS: tuple[str, ...] = (
 )
 ALERT_STATES: tuple[str, ...] = ("open", "acknowledged", "resolved")
 ALERT_SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+COLLECTION_SOURCES: tuple[str, ...] = ("driver", "import")
+RECONCILE_STATES: tuple[str, ...] = ("pending", "accepted", "investigating", "adjusted")
 SUBSCRIPTION_KINDS: tuple[str, ...] = ("rule", "route")
 DELIVERIES: tuple[str, ...] = ("immediate", "digest")
 OUTBOX_STATES: tuple[str, ...] = ("queued", "sent")
@@ -690,3 +692,54 @@ class AlertOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CashCollection(Base):
+    """One emptying of a machine's cash box: what the driver counted (bills and coins apart,
+    the bag it went in) and a manager's reconciliation of it against the machine's counters.
+
+    One collection per machine and moment (``collected_at``), so importing a history twice
+    changes nothing. Money in minor units. ``adjusted_cents`` is the counted total a manager
+    set after a recount (``reconcile_state`` ``adjusted``, with the reason in the note).
+    """
+
+    __tablename__ = "cash_collections"
+    __table_args__ = (
+        UniqueConstraint("device_id", "collected_at"),
+        CheckConstraint(_in("source", COLLECTION_SOURCES), name="valid_source"),
+        CheckConstraint(_in("reconcile_state", RECONCILE_STATES), name="valid_reconcile_state"),
+        CheckConstraint(
+            "(counted_bills_cents IS NULL OR counted_bills_cents >= 0)"
+            " AND (counted_coins_cents IS NULL OR counted_coins_cents >= 0)"
+            " AND (counted_cents IS NULL OR counted_cents >= 0)"
+            " AND (adjusted_cents IS NULL OR adjusted_cents >= 0)",
+            name="amounts_not_negative",
+        ),
+        CheckConstraint(
+            "(reconcile_state = 'adjusted') = (adjusted_cents IS NOT NULL)",
+            name="adjusted_has_amount",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"), index=True)
+    route_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    driver: Mapped[str | None] = mapped_column(String(64))
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    counted_bills_cents: Mapped[int | None] = mapped_column(Integer)
+    counted_coins_cents: Mapped[int | None] = mapped_column(Integer)
+    # the total counted (bills + coins, or the total alone from a system that kept no split);
+    # NULL: emptied but not counted yet
+    counted_cents: Mapped[int | None] = mapped_column(Integer)
+    bag: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    reconcile_state: Mapped[str] = mapped_column(String(16), default="pending")
+    reconcile_note: Mapped[str] = mapped_column(Text, default="")
+    adjusted_cents: Mapped[int | None] = mapped_column(Integer)
+    reconciled_by: Mapped[str | None] = mapped_column(String(64))
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    device: Mapped[Device] = relationship()

@@ -35,6 +35,8 @@ from models.planogram.settings import load_planogram_settings as planogram_setti
 from models.visits.rules import VisitRules, load_rules
 from operations.notify.smtp import SmtpConfig
 from operations.services.service_time import ServiceTimeRates
+from transforms.cash_flags import CashThresholds
+from transforms.cash_flags import load_thresholds as cash_thresholds_from
 
 PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
 VISIT_RULES_ENV = "CVD_VISIT_RULES"
@@ -299,3 +301,9 @@ def load_backup_settings(
         keep_weekly=_number(env, "CVD_BACKUP_KEEP_WEEKLY", 4, int, minimum=0),
         with_lake=bool(_switch(env, "CVD_BACKUP_WITH_LAKE")),
     )
+
+
+def load_cash_thresholds(settings: Settings) -> CashThresholds:
+    """The cash variance thresholds of ``$CVD_HOME/config/cash.toml`` (defaults without it;
+    see docs/cash.md)."""
+    return cash_thresholds_from(settings.home / "config" / "cash.toml")

@@ -108,6 +108,22 @@ class OperationsConfig:
 
 
 @dataclass(frozen=True)
+class CashConfig:
+    """Coins, bills, tubes and collections (drawn from their own random stream)."""
+
+    collection_rate: float = 0.4  # per visit: the driver empties the cash box
+    bill_share: float = 0.6  # of whole dollars paid in, paid with bills
+    tube_capacity_cents: int = 4_000  # all coin tubes together
+    tube_fill_below: int = 35  # percent of capacity: the driver fills the tubes at a visit
+    tube_dispense_above: int = 90  # percent: at a collection, the excess is paid out by hand
+    no_detail_share: float = 0.06  # devices sending CA2 but no CA3/CA4/CA10/CA15
+    miscount_rate: float = 0.15  # per collection: an honest counting error
+    bill_miscount_share: float = 0.3  # of miscounts: a bill or a five-bill stack, else coins
+    shrink_rate: float = 0.6  # per collection on the shrink route: the driver keeps bills
+    shrink_share: tuple[float, float] = (0.1, 0.25)  # of the bills kept
+
+
+@dataclass(frozen=True)
 class SimConfig:
     """A whole run: fleet size, period, seed and every rate."""
 
@@ -119,6 +135,7 @@ class SimConfig:
     quirks: QuirkConfig = field(default_factory=QuirkConfig)
     demand: DemandConfig = field(default_factory=DemandConfig)
     operations: OperationsConfig = field(default_factory=OperationsConfig)
+    cash: CashConfig = field(default_factory=CashConfig)
     currency_decimals: int = 2
     batches: int = 1  # arrival windows the run's deliveries are split into
     row_group_rows: int = 262_144

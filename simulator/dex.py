@@ -16,6 +16,7 @@ import numpy as np
 import evadts
 from evadts import (
     AuditInfo,
+    Cash,
     CounterSet,
     Currency,
     Event,
@@ -26,6 +27,16 @@ from evadts import (
     WriteOptions,
 )
 from evadts.writer import CrcCase, DateDigits, LineEnding
+from simulator.cash import (
+    BILLS,
+    CASH_IN,
+    DISPENSED,
+    FILLED,
+    MANUAL_DISPENSED,
+    TO_BOX,
+    TO_TUBES,
+    CashCounters,
+)
 
 CURRENCY_CODE, CURRENCY_NUMERIC = "USD", "1840"
 HANDHELD_WRAPPER = "<000|Operations|Handheld|{date}|{time}|daa|00001|>"
@@ -91,6 +102,7 @@ class ReadPayload:
     sold_out_count: np.ndarray
     totals: dict[str, tuple[int, int, int, int]]  # VA1, VA2, VA3, CA2, DA2: value/count pairs
     door_open: tuple[int, int] | None  # device clock, minutes
+    cash: CashCounters | None = None  # CA3/CA4/CA10/CA15; None where the device sends none
 
     def at(self, seconds: int) -> datetime:
         """A device-clock time as a datetime."""
@@ -118,6 +130,36 @@ def _vend_set(c: Counters, i: int, decimals: int) -> CounterSet:
         int(c.count_init[i]),
         _money(c.value_reset[i], decimals),
         int(c.count_reset[i]),
+    )
+
+
+def _cash(c: CashCounters | None, decimals: int) -> Cash | None:
+    """The evadts cash detail of ``c``; an interval-only device leaves the since-init
+    elements (CA305-CA308, CA403-CA404, CA1002) empty."""
+    if c is None:
+        return None
+    r = c.since_reset
+    i = c.since_init
+
+    def init(flow: int) -> Decimal | None:
+        return None if i is None else _money(i[flow], decimals)
+
+    return Cash(
+        cash_in_reset=_money(r[CASH_IN], decimals),
+        to_cashbox_reset=_money(r[TO_BOX], decimals),
+        to_tubes_reset=_money(r[TO_TUBES], decimals),
+        bills_in_reset=_money(r[BILLS], decimals),
+        cash_in_init=init(CASH_IN),
+        to_cashbox_init=init(TO_BOX),
+        to_tubes_init=init(TO_TUBES),
+        bills_in_init=init(BILLS),
+        dispensed_reset=_money(r[DISPENSED], decimals),
+        manually_dispensed_reset=_money(r[MANUAL_DISPENSED], decimals),
+        dispensed_init=init(DISPENSED),
+        manually_dispensed_init=init(MANUAL_DISPENSED),
+        filled_reset=_money(r[FILLED], decimals),
+        filled_init=init(FILLED),
+        tube_contents=_money(c.tube_contents, decimals),
     )
 
 
@@ -174,6 +216,7 @@ def to_read(p: ReadPayload) -> Read:
             cashless1=_counter_set(t["DA2"], d),
         ),
         selections=selections,
+        cash=_cash(p.cash, d),
         events=events,
         audit=AuditInfo(
             reads_since_init=p.reads_since_init,

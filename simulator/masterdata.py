@@ -78,3 +78,30 @@ def write_master_data(directory: Path, fleet: Fleet, catalog: Catalog, decimals:
          for s in range(fleet.n_slots)),
     )  # fmt: skip
     return out
+
+
+COLLECTIONS_CSV = "collections.csv"
+COLLECTION_COLUMNS = (
+    "serial", "asset_number", "collected_at", "bills", "coins", "counted", "bag", "driver",
+)  # fmt: skip
+
+
+def write_collections(directory: Path, truth_file: Path) -> Path:
+    """The run's cash collections as ``cvd import collections`` reads them (what the drivers
+    counted, never what the box held): the demo's history from "another system"."""
+    import pyarrow.parquet as pq  # noqa: PLC0415  (only at the end of a run)
+
+    rows = pq.read_table(truth_file).to_pylist()
+    path = directory / COLLECTIONS_CSV
+    _write(
+        path,
+        COLLECTION_COLUMNS,
+        (
+            (r["serial"], r["asset_number"], r["collected_at"].isoformat(sep=" "),
+             money(r["counted_bills_cents"], r["currency_decimals"]),
+             money(r["counted_coins_cents"], r["currency_decimals"]),
+             money(r["counted_cents"], r["currency_decimals"]), r["bag"], r["driver"])
+            for r in rows
+        ),
+    )  # fmt: skip
+    return path

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from simulator.cash import CashBook
 from simulator.catalog import make_catalog
 from simulator.config import SimConfig
 from simulator.delivery import DeliveryPlanner
@@ -25,7 +26,7 @@ from simulator.demand import DemandModel
 from simulator.fleet import Fleet, make_fleet
 from simulator.inbox import InboxWriter
 from simulator.machine import FREE, PAID, TEST, FleetState
-from simulator.masterdata import write_master_data
+from simulator.masterdata import write_collections, write_master_data
 from simulator.service import (
     CLOCK_DRIFT,
     CLOCK_JUMP,
@@ -35,7 +36,7 @@ from simulator.service import (
     VISIT,
     Operator,
 )
-from simulator.truth import SLOT_DAY, TruthWriter
+from simulator.truth import CASH_COLLECTIONS, SLOT_DAY, TruthWriter
 from simulator.units import DAY_SECONDS, HOUR_SECONDS, UNIX_EPOCH_ORDINAL
 
 PRICE = "price"
@@ -76,8 +77,10 @@ def simulate(
     data and truth are written in full every time (they are the same bytes for the same config).
     """
     began = time.perf_counter()
-    seeds = np.random.SeedSequence(config.seed).spawn(4)
-    world_rng, demand_rng, ops_rng, quirk_rng = (np.random.default_rng(s) for s in seeds)
+    # The fifth stream (cash) was added later: spawn(5) leaves the first four as spawn(4) made
+    # them, so every seed's sales, reads and stock-outs stayed the same.
+    seeds = np.random.SeedSequence(config.seed).spawn(5)
+    world_rng, demand_rng, ops_rng, quirk_rng, cash_rng = (np.random.default_rng(s) for s in seeds)
     catalog = make_catalog(config, world_rng)
     fleet = make_fleet(config, catalog, world_rng)
     write_master_data(paths.master_data, fleet, catalog, config.currency_decimals)
@@ -88,7 +91,10 @@ def simulate(
     paths.inbox.mkdir(parents=True, exist_ok=True)
     truth = TruthWriter(paths.truth, config.row_group_rows)
     with InboxWriter(paths.inbox, workers) as inbox:
-        op = Operator(config, state, planner, truth, inbox, epoch=epoch, rng=ops_rng, batch=batch)
+        cash = CashBook(config, fleet, cash_rng)
+        op = Operator(
+            config, state, planner, truth, inbox, epoch=epoch, rng=ops_rng, batch=batch, cash=cash
+        )
         _clock_events(config, state, op, ops_rng)
         for m in range(len(fleet.devices)):
             op.read(m, 0, COMMISSIONING, protect=True)
@@ -109,6 +115,7 @@ def simulate(
         inbox.flush()
         files, written = inbox.files, inbox.bytes
     truth.close()
+    write_collections(paths.master_data, paths.truth / CASH_COLLECTIONS)
     return RunSummary(
         machines=len(fleet.devices),
         slots=fleet.n_slots,

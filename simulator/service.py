@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator.cash import CashBook, Collection
 from simulator.catalog import lifecycle
 from simulator.config import CABINET_CATEGORIES, WIDE_MODULUS, SimConfig
 from simulator.delivery import Delivery, DeliveryPlanner
@@ -19,6 +20,7 @@ from simulator.fleet import substitutes
 from simulator.inbox import InboxWriter
 from simulator.machine import FREE, PAID, TEST, FleetState
 from simulator.truth import (
+    CASH_COLLECTIONS,
     DELIVERIES,
     EVENTS,
     INTERVAL_SALES,
@@ -49,8 +51,11 @@ class Operator:
         epoch: datetime,
         rng: np.random.Generator,
         batch: int | None,
+        cash: CashBook,
     ) -> None:
         self.config = config
+        self.cash = cash
+        self.last_collection: dict[int, tuple[str, bool]] = {}  # device -> read id, usable
         self.ops = config.operations
         self.state = state
         self.fleet = state.fleet
@@ -82,8 +87,12 @@ class Operator:
         self.slot_selection = np.array(self.fleet.slot_selection, dtype=object)
 
     # ---- reads -------------------------------------------------------------------------
-    def read(self, m: int, t: int, kind: str, protect: bool = False) -> None:
-        """Take a DEX read of device ``m`` at true time ``t``; deliver it and record truth."""
+    def read(
+        self, m: int, t: int, kind: str, protect: bool = False, collecting: bool = False
+    ) -> tuple[str, bool]:
+        """Take a DEX read of device ``m`` at true time ``t``; deliver it and record truth.
+        Returns the read's id and whether it arrives usable. At a visit the driver works the
+        coin tubes before reading (``collecting``: the excess goes into the bag)."""
         st, dev = self.state, self.fleet.devices[m]
         sl = dev.slots
         mt = int(st.machine_seconds(m, t))
@@ -111,6 +120,10 @@ class Operator:
         cash_value = value * cash // count if count else 0
         st.cash_board[m] += (cash, cash_value)
         st.cashless_board[m] += (count - cash, value - cash_value)
+        self.cash.book_sales(m, cash_value, cash)
+        if kind == VISIT:
+            self.cash.tube_work(m, collecting)
+        interval_only = self.planner.dialects[m].interval_only
         st.reads_since_init[m] += 1
         self.read_seq[m] += 1
         read_id = f"{dev.serial}#{self.read_seq[m]}"
@@ -151,11 +164,11 @@ class Operator:
                 ),
             },
             door_open=(mt, int(self.rng.integers(5, 30))) if kind == VISIT else None,
+            cash=self.cash.counters(m, interval_only),
         )
         st.reset_after_read(sl)
         self.last_read_machine[m] = mt
         self.reads += 1
-        interval_only = self.planner.dialects[m].interval_only
         deliveries, usable = self.planner.plan(m, payload, kind == TELEMETRY, protect)
         self.open_reads[read_id] = {
             "read_id": read_id, "serial": dev.serial, "asset_number": dev.asset_number,
@@ -176,6 +189,7 @@ class Operator:
                 written=written,
                 interval_only=interval_only,
             )
+        return read_id, usable
 
     def deliver(self, deliveries: list[Delivery]) -> None:
         """Queue deliveries for writing (this batch's only) and record them in the truth."""
@@ -284,8 +298,12 @@ class Operator:
         st, dev, rng = self.state, self.fleet.devices[m], self.rng
         sl = dev.slots
         new_board = m != self.ops.wrap_machine and rng.random() < self.ops.board_replacement_rate
-        self.read(m, t, VISIT, protect=new_board)
+        collecting = self.cash.rng.random() < self.config.cash.collection_rate
+        read_id, usable = self.read(m, t, VISIT, protect=new_board, collecting=collecting)
+        if collecting:
+            self._collection(m, t, read_id, usable, self.cash.collect(m))
         if new_board:
+            self.cash.replace_board(m)
             old_init = int(st.machine_seconds(m, st.board_init_at[m]))
             st.replace_board(m, sl, t)
             self.board_serial[m] = f"CB{int(rng.integers(10**6, 10**7)):07d}"
@@ -299,6 +317,31 @@ class Operator:
         for kind, rate in ((TEST, self.ops.test_vend_rate), (FREE, self.ops.free_vend_rate)):
             if rng.random() < rate:
                 st.service_vend(kind, int(rng.integers(sl.start, sl.stop)))
+
+    def _collection(self, m: int, t: int, read_id: str, usable: bool, c: Collection) -> None:
+        """Record a collection in the truth (the bag number is the driver's running count)."""
+        dev = self.fleet.devices[m]
+        route = self.fleet.routes[dev.route]
+        previous = self.last_collection.get(m)
+        self.last_collection[m] = (read_id, usable)
+        counted = c.counted_bills_cents + c.counted_coins_cents
+        self.cash.bags += 1
+        self.truth[CASH_COLLECTIONS].append_row({
+            "serial": dev.serial, "asset_number": dev.asset_number, "route_id": route.route_id,
+            "driver": route.driver, "bag": f"B{self.cash.bags:06d}",
+            "collected_at": self.epoch_unix + t,
+            "machine_time": self.epoch_unix + int(self.state.machine_seconds(m, t)),
+            "read_id": read_id, "read_usable": usable,
+            "previous_read_id": None if previous is None else previous[0],
+            "previous_read_usable": None if previous is None else previous[1],
+            "first": c.first, "cash_detail": not bool(self.cash.no_detail[m]),
+            "expected_cents": c.expected_cents, "box_coins_cents": c.box_coins_cents,
+            "bills_cents": c.bills_cents, "manual_dispensed_cents": c.manual_dispensed_cents,
+            "counted_cents": counted, "counted_bills_cents": c.counted_bills_cents,
+            "counted_coins_cents": c.counted_coins_cents,
+            "variance_cents": counted - c.expected_cents, "cause": c.cause,
+            "currency_decimals": self.config.currency_decimals,
+        })  # fmt: skip
 
     def _swap(self, m: int, sl: slice, t: int, day: int) -> None:
         st, cat, rng = self.state, self.catalog, self.rng

@@ -23,6 +23,7 @@ STOCKOUTS = "stockouts.parquet"
 READS = "reads.parquet"
 EVENTS = "events.parquet"
 DELIVERIES = "deliveries.parquet"
+CASH_COLLECTIONS = "cash_collections.parquet"
 
 ROW_BUFFER_LIMIT = 65_536
 TS = pa.timestamp("s")
@@ -30,6 +31,16 @@ STR = pa.string()
 I64 = pa.int64()
 
 SCHEMAS: dict[str, pa.Schema] = {
+    CASH_COLLECTIONS: arrow_schema([
+        ("serial", STR), ("asset_number", STR), ("route_id", STR), ("driver", STR),
+        ("bag", STR), ("collected_at", TS), ("machine_time", TS), ("read_id", STR),
+        ("read_usable", pa.bool_()), ("previous_read_id", STR),
+        ("previous_read_usable", pa.bool_()), ("first", pa.bool_()),
+        ("cash_detail", pa.bool_()), ("expected_cents", I64), ("box_coins_cents", I64),
+        ("bills_cents", I64), ("manual_dispensed_cents", I64), ("counted_cents", I64),
+        ("counted_bills_cents", I64), ("counted_coins_cents", I64), ("variance_cents", I64),
+        ("cause", STR), ("currency_decimals", pa.int8()),
+    ]),
     SLOT_DAY: arrow_schema([
         ("serial", STR), ("asset_number", STR), ("cabinet_index", pa.int8()), ("slot", STR),
         ("selection", STR), ("product_id", STR), ("date", pa.date32()),

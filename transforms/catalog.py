@@ -38,6 +38,7 @@ MASTER_VIEWS: tuple[str, ...] = (
     # a machine known only from DEX: its planogram observed from PA1, and the one models use
     "observed_planogram",
     "effective_planogram",
+    "cash_collections",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",
@@ -56,6 +57,10 @@ MART_VIEWS: tuple[str, ...] = (
     "sell_through",
     "stockout_lost_share",
     "planogram_vs_dex",
+    "fct_cash_collections",
+    "cash_by_driver_week",
+    "cash_by_route_week",
+    "cashless_share_by_machine",
 )
 # Model outputs (issue 7): datasets under lake/ml/, schemas in models/output_schemas.py.
 ML_VIEWS: tuple[str, ...] = (

@@ -13,6 +13,7 @@ from datetime import date
 import streamlit as st
 
 from dashboards import actions, data, order_tables, photo_view, session
+from dashboards.cash_entry import cash_form
 from dashboards.escape import md
 from dashboards.navigation import navigation_links
 from operations.errors import OperationsError
@@ -274,6 +275,7 @@ def _order(
     if order.status == "scheduled":
         _start(order)
     elif order.status == "in_progress":
+        cash_form(order, stops)
         _complete(order, entries)
 
 

@@ -11,6 +11,9 @@ import streamlit as st
 from dashboards import data, session, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
+from operations.services import alerts
+
+CASH_VARIANCE_RULE = "cash_variance"
 
 
 def _kpis(day: object) -> None:
@@ -98,6 +101,35 @@ def _map(machines: pd.DataFrame) -> None:
     st.plotly_chart(figure, width="stretch")
 
 
+def _cash_alerts() -> None:
+    """Live alerts of the cash_variance rule (models/alerts): a machine's latest collection off
+    by more than the threshold; details and reconciliation on the Cash page."""
+    live = [a for a in alerts.list_alerts(data.ops_db(), session.actor())
+            if a.rule == CASH_VARIANCE_RULE]  # fmt: skip
+    if not live:
+        return
+    st.subheader("Cash variances")
+    st.warning(
+        f"{len(live)} machine(s) with a cash collection off past the threshold: see the Cash page."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "machine": a.subject_key,
+                    "route": a.route_code,
+                    "message": a.message,
+                    "since": a.opened_at,
+                    "state": a.state,
+                }
+                for a in live
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def main() -> None:
     """Render the page."""
     session.require_role(OFFICE)
@@ -117,6 +149,7 @@ def main() -> None:
         "Stale or failing machines", int(machines["status"].isin(["stale", "failing"]).sum())
     )
     cols[3].metric("Quarantined files", int(quarantined["files"].iloc[0]))
+    _cash_alerts()
     _needs_visit(machines)
     st.subheader("Stale or failing machines")
     bad = machines[machines["status"] != "ok"]

@@ -24,6 +24,12 @@ def _deferred(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _run_import_collections(args: argparse.Namespace) -> int:
+    from orchestration.cli.cash_run import run_import_collections  # noqa: PLC0415
+
+    return run_import_collections(args)
+
+
 def _add_home(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--home", type=Path, help="CVD home folder (overrides CVD_HOME)")
 
@@ -91,3 +97,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _add_home(master)
     master.set_defaults(func=_deferred("run_import_master_data"))
+    collections = import_commands.add_parser(
+        "collections", help="cash collections from another system (CSV, see docs/cash.md)"
+    )
+    collections.add_argument("file", type=Path, help="the CSV file")
+    _add_home(collections)
+    collections.set_defaults(func=_run_import_collections)

@@ -143,6 +143,11 @@ def run(args: argparse.Namespace) -> int:
         code = main(["import", "master-data", str(settings.master_data), "--home", home])
         if code != 0:
             return code
+        # the demo's cash collections, as an operator brings their history (docs/cash.md)
+        code = main(["import", "collections", str(settings.master_data / "collections.csv"),
+                     "--home", home])  # fmt: skip
+        if code != 0:
+            return code
     code = main(["materialize", "--home", home])
     if code != 0:
         return code

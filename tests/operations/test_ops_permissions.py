@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from ingest import requeue
 from operations import audit, auth, retention
+from operations.cash_import import import_collections
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Action, Actor
@@ -26,6 +27,7 @@ from operations.schema import utcnow
 from operations.services import (
     alert_subscriptions,
     alerts,
+    cash_collections,
     masterdata,
     order_desk,
     orders,
@@ -63,6 +65,8 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_ALERTS,  # of their own routes
         Action.HANDLE_ALERT,  # of their own routes
         Action.SUBSCRIBE_ALERTS,  # their own subscriptions
+        Action.READ_CASH,  # collections of their own orders
+        Action.RECORD_CASH,  # on their own orders
     },
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
@@ -97,6 +101,7 @@ WRITES = EVERYTHING - {
     Action.READ_AUDIT,
     Action.READ_RECOMMENDATIONS,
     Action.READ_ALERTS,
+    Action.READ_CASH,
 }
 # an alert on R1 (dave's route), raised before the table snapshot of a HANDLE_ALERT case
 _ALERT = alerts.Finding("silent_machine", "S-A1", "S-A1 silent", route="R1")
@@ -185,6 +190,18 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.SUBSCRIBE_ALERTS: lambda: alert_subscriptions.subscribe(
             engine, actor, kind="rule", target="crc_failures", delivery="digest", email="a@b.org"
         ),
+        Action.READ_CASH: lambda: cash_collections.list_collections(engine, actor),
+        Action.RECORD_CASH: lambda: cash_collections.record_count(
+            engine,
+            actor,
+            order_id=orders_["in_progress"],
+            machine="A1",
+            count=cash_collections.counted("10.00", "2.50", "B1"),
+        ),
+        Action.RECONCILE_CASH: lambda: cash_collections.reconcile(
+            engine, actor, 1, decision="investigate", note="recount"
+        ),
+        Action.IMPORT_CASH: lambda: _import_cash(engine, actor, tmp_path),
     }
     return calls[action]()
 
@@ -215,11 +232,23 @@ def _import(engine: object, actor: Actor, tmp_path: Path) -> object:
     return import_master_data(engine, tmp_path, actor=actor)  # type: ignore[arg-type]
 
 
+def _import_cash(engine: object, actor: Actor, tmp_path: Path) -> object:
+    (tmp_path / "collections.csv").write_text(
+        "serial,collected_at,counted\nS-A1,2024-01-05 10:00:00,12.50\n", encoding="utf-8"
+    )
+    return import_collections(engine, tmp_path / "collections.csv", actor=actor)  # type: ignore[arg-type]  # an Engine
+
+
 MATRIX_CASES = [(role, action) for role in ROLE_USER for action in Action]
 
 
 def _prepare(action: Action, world: World) -> None:
     """Put the world in the state ``action`` needs (before the 'nothing changed' snapshot)."""
+    if action is Action.RECONCILE_CASH:  # a collection to reconcile (id 1)
+        cash_collections.record_count(
+            world.engine, SYSTEM, order_id=world.orders["in_progress"], machine="A1",
+            count=cash_collections.counted("1", "0", None),
+        )  # fmt: skip
     if action is Action.CORRECT_ORDER:  # only a completed order is corrected
         cabinet = world.cabinets["A1"]
         orders.complete_order(

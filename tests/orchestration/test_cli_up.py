@@ -95,6 +95,31 @@ def test_up_on_a_fresh_home_builds_the_warehouse_from_demo_data(
     assert not any((home / "inbox").iterdir())
 
 
+def test_up_brings_the_demos_cash_collections_in_once(fresh: tuple[Path, Run, Run]) -> None:
+    """`cvd up` imports the demo's collections.csv (the drivers' counts) like its master data;
+    the second `cvd up` finds them there and imports nothing again."""
+    home, _, _ = fresh
+    with (home / "master-data" / "collections.csv").open(newline="") as handle:
+        counted = sorted(
+            (r["serial"], round(float(r["counted"]) * 100)) for r in csv.DictReader(handle)
+        )
+    assert counted  # the demo collected cash
+    with sqlite3.connect(home / "cvd.sqlite") as con:
+        stored = sorted(
+            con.execute(
+                "select d.dex_serial, c.counted_cents from cash_collections c "
+                "join devices d on d.id = c.device_id"
+            ).fetchall()
+        )
+    assert stored == counted
+    wh = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        (rows,) = wh.execute("select count(*) from fct_cash_collections").fetchone()
+    finally:
+        wh.close()
+    assert rows == len(counted)
+
+
 def test_up_creates_the_demo_accounts_once_with_working_passwords_never_stored(
     fresh: tuple[Path, Run, Run],
 ) -> None:

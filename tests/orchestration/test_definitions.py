@@ -13,6 +13,7 @@ ASSETS = {
     *("planogram_slots", "planogram_history"),
     "sales_marts",
     "derived_marts",
+    *("cash_collections", "cash_marts"),
     *("forecast_features", "demand_model", "demand_forecast"),
     "planogram_recommendations",
     "service_plan",

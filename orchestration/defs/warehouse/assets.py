@@ -5,6 +5,7 @@ import dagster as dg
 from models.output_schemas import ensure_schemas
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.resources import CvdHomeResource
+from transforms.cash import ensure_cash_schemas
 from transforms.catalog import build_catalog
 from transforms.derived import ensure_derived_schemas
 from transforms.lake import RETENTION
@@ -17,6 +18,7 @@ from transforms.lake_gc import collect
         *MASTER_TABLES,
         "sales_marts",
         "derived_marts",
+        "cash_marts",
         "service_plan",
         "planogram_recommendations",
         "demand_forecast",
@@ -33,6 +35,7 @@ def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     settings = cvd.settings()
     ensure_schemas(settings.lake)  # model outputs not built yet still get their (empty) views
     ensure_derived_schemas(settings.lake)  # likewise the derived marts (a run without them)
+    ensure_cash_schemas(settings.lake)  # and the cash marts
     views = build_catalog(settings.lake, settings.warehouse)
     # versions replaced more than RETENTION ago and not named by the new catalog can no longer be
     # in use by any open catalog

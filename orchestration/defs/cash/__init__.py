@@ -1,0 +1,1 @@
+"""Cash accountability: the collections snapshot and the cash marts."""
