@@ -3,7 +3,7 @@ and written-off stock; swaps and trials are capped per cabinet; each swap carrie
 
 Expected values are worked here by hand: one facing of a product refilled every day holds
 par = round(7 × 0.85) = 6 units (size L), so a product with ``λ`` customers a day sells
-``7 · E[min(Poisson(λ), 6)]`` a week, summed directly from the Poisson pmf.
+``7 · E[min(Poisson(λ), 6)]`` a week, summed directly from the Poisson pmf (``emin``).
 """
 
 from __future__ import annotations
@@ -18,19 +18,11 @@ from models.planogram.types import CabinetContext, CandidateProduct, ChangeCost,
 from models.planogram.visits import NextVisit, next_service_day
 from models.planogram.writer import recommendation_rows
 from orchestration.settings import SettingsError, load_change_cost
+from tests.models.test_planogram_optimise import direct_expected_min as emin
 
 PAR = 6  # L spiral of 7 at par share 0.85
 Z80 = 1.2815515655446004
 LABOUR = 5 / 60 * 30 * 100  # 5 minutes at 30 an hour = 250 cents
-
-
-def emin(mu: float, s: int) -> float:
-    """E[min(N, s)], N ~ Poisson(mu), by summing the pmf."""
-    total, p = 0.0, math.exp(-mu)
-    for n in range(200):
-        total += min(n, s) * p
-        p *= mu / (n + 1)
-    return total
 
 
 def weekly_units(lam: float) -> float:
