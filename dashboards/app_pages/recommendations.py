@@ -32,6 +32,11 @@ SHOWN = {
     "current_weekly_units": "units/week now",
     "expected_weekly_units": "units/week expected",
     "expected_change_revenue": "revenue/week change",
+    "gain_interval": "swap gain/week (80%)",
+    "swap_cost": "swap cost",
+    "net_gain": "net gain after cost",
+    "trial_label": "trial",
+    "visit": "on visit",
     "reason": "reason",
     "origin": "source",
 }
@@ -76,7 +81,29 @@ def _table(recs: pd.DataFrame) -> pd.DataFrame:
         shown["recommended_product_id"]
     )
     shown["origin"] = shown.apply(_origin, axis=1)
+    shown["gain_interval"] = shown.apply(_gain_interval, axis=1)
+    shown["trial_label"] = shown["trial"].map(
+        lambda t: "trial: never carried here" if t is True else ""
+    )
+    shown["visit"] = shown.apply(_visit, axis=1)
     return shown[list(SHOWN)].rename(columns=SHOWN)
+
+
+def _gain_interval(row: pd.Series) -> str:
+    """The swap's expected weekly gain with its 80% interval ('' where no product swaps)."""
+    if pd.isna(row["weekly_gain"]):
+        return ""
+    return (
+        f"{row['weekly_gain']:+.2f} ({row['weekly_gain_low']:+.2f} to "
+        f"{row['weekly_gain_high']:+.2f})"
+    )
+
+
+def _visit(row: pd.Series) -> str:
+    """The visit the change rides on, and where that date comes from."""
+    if pd.isna(row["visit_date"]):
+        return "no visit known"
+    return f"{pd.Timestamp(row['visit_date']).date()} ({row['visit_source']})"
 
 
 def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
@@ -179,11 +206,23 @@ def main() -> None:
         mine = open_recs[(open_recs["asset_number"] == asset) & (open_recs["cabinet"] == cabinet)]
         disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
         ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
-        cols = st.columns(3)
+        cols = st.columns(5)
         cols[0].metric("Changes", len(mine))
         cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")
         cols[2].metric("Revenue/week change", f"{mine['expected_change_revenue'].sum():+.2f}")
+        cols[3].metric("Swap cost", f"{mine['swap_cost'].fillna(0).sum():.2f}")
+        horizon = mine["horizon_weeks"].dropna()
+        cols[4].metric(
+            f"Net gain after cost ({horizon.iloc[0]:g} weeks)" if len(horizon) else "Net gain",
+            f"{mine['net_gain'].fillna(0).sum():+.2f}",
+        )
         st.dataframe(_table(mine), hide_index=True, width="stretch")
+        st.caption(
+            "A product swap is proposed only when its expected gain over the horizon beats its "
+            "cost (the driver's minutes and fresh stock taken out, written off); the changes "
+            "ride on the machine's next planned visit. A trial puts in a product this machine "
+            "never carried; its demand is borrowed, so its interval is wide."
+        )
         cabinet_id = mine["cabinet_id"].iloc[0]
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
