@@ -155,6 +155,12 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+# Every change a run recommended (planogram_recommendations' rows other than "keep"), one dataset
+# per run below ml/recommendation_log/, kept after the next run replaces the recommendations: what
+# recommendation_outcomes compares an accepted change's realised sales with.
+SCHEMAS["recommendation_log"] = SCHEMAS["planogram_recommendations"]
+
+
 def dataset_dir(lake: Path, name: str) -> Path:
     """The lake folder of model output ``name`` (publish versions there)."""
     if name not in SCHEMAS:

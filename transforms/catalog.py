@@ -35,6 +35,7 @@ MASTER_VIEWS: tuple[str, ...] = (
     "cabinets",
     "planogram_slots",
     "planogram_history",
+    "recommendation_decisions",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",
@@ -64,6 +65,8 @@ ML_VIEWS: tuple[str, ...] = (
     "service_plan",
     "service_plan_picks",
     "service_plan_route_picks",
+    "recommendation_log",
+    "recommendation_outcomes",
 )
 CATALOG: tuple[tuple[str, str], ...] = tuple(
     [("raw", v) for v in RAW_VIEWS]

@@ -20,6 +20,7 @@ from operations.services.recommendations import (
     list_decisions,
     reject_recommendations,
 )
+from orchestration.settings import load_outcome_weeks
 
 MAX_TEXT = 1000
 SHOWN = {
@@ -106,6 +107,13 @@ def _visit(row: pd.Series) -> str:
     return f"{pd.Timestamp(row['visit_date']).date()} ({row['visit_source']})"
 
 
+def _visit_day(recs: pd.DataFrame) -> date:
+    """The visit the cabinet's changes ride on (the earliest not in the past), else today."""
+    days = [pd.Timestamp(v).date() for v in recs["visit_date"].dropna()]
+    future = [d for d in days if d >= date.today()]
+    return min(future) if future else date.today()
+
+
 def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
     who = session.actor()
     by_slot = {r["slot"]: RecommendationSpec.from_row(r) for r in recs.to_dict("records")}
@@ -114,7 +122,11 @@ def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
             "Recommendations to decide", list(by_slot), default=list(by_slot), key="rec_slots"
         )
         cols = st.columns(2)
-        planned = cols[0].date_input("Changeover date", value=date.today(), key="rec_date")
+        planned = cols[0].date_input(
+            "Changeover date (the machine's next visit)",
+            value=_visit_day(recs),
+            key="rec_date",
+        )
         note = cols[1].text_input(
             "Note (optional, for acceptance)", max_chars=MAX_TEXT, key="rec_note"
         )
@@ -151,6 +163,52 @@ def _accepted(done: Decided) -> str:
         f"Accepted {len(done.decisions)} recommendation(s): planogram v{version.version} is "
         f"active; changeover order #{order.id} (route {md(order.route.code)}, driver "
         f"{md(order.driver_username or 'none')}, {order.planned_date}) waits to be scheduled."
+    )
+
+
+OUTCOME_COLUMNS = {
+    "asset_number": "machine",
+    "cabinet": "cabinet",
+    "slot": "slot",
+    "recommended_product": "product",
+    "trial": "trial",
+    "changed_at": "changed (read)",
+    "weeks_observed": "weeks since",
+    "promised_weekly_units": "promised units/week",
+    "realised_weekly_units": "realised units/week",
+    "promised_weekly_revenue": "promised revenue/week",
+    "realised_weekly_revenue": "realised revenue/week",
+    "gain_interval": "promised gain/week (80%)",
+    "realised_change_revenue": "realised change/week",
+    "within_interval": "inside interval",
+}
+
+
+def _outcomes() -> None:
+    """Accepted changes with enough weeks behind them: realised against promised."""
+    weeks = load_outcome_weeks()
+    st.subheader("Did it work? Realised against promised")
+    outcomes = data.query("recommendation_outcomes", min_weeks=weeks)
+    if ui.empty_note(
+        outcomes,
+        f"No accepted change has {weeks} weeks of sales behind it yet (CVD_OUTCOME_WEEKS).",
+    ):
+        return
+    shown = outcomes.copy()
+    shown["recommended_product"] = shown["recommended_product"].fillna(
+        shown["recommended_product_id"]
+    )
+    shown["weekly_gain"] = shown["promised_weekly_gain"]
+    shown["gain_interval"] = shown.apply(_gain_interval, axis=1)
+    st.dataframe(
+        shown[list(OUTCOME_COLUMNS)].rename(columns=OUTCOME_COLUMNS),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Realised figures add up the read intervals after the first read that reports the new "
+        "product; the change is the slot's weekly revenue after minus before (the slot alone: "
+        "the promise counts the whole cabinet's substitution)."
     )
 
 
@@ -230,6 +288,7 @@ def main() -> None:
             st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
         else:
             _decide(mine, int(cabinet_id))
+    _outcomes()
     _history()
 
 

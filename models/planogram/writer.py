@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
@@ -15,6 +17,8 @@ from models.planogram.visits import NextVisit
 from transforms.lake import publish
 
 TABLE = "planogram_recommendations"
+LOG = "recommendation_log"
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
@@ -100,5 +104,11 @@ def recommendation_rows(
 
 
 def write_recommendations(lake: Path, table: pa.Table) -> Path:
-    """Publish ``table`` as the new version of ml/planogram_recommendations."""
+    """Publish ``table`` as the new version of ml/planogram_recommendations, and its changes
+    (rows other than ``keep``) into the run's own folder of ml/recommendation_log, which later
+    runs leave alone (the promise an accepted change is measured against)."""
+    changes = table.filter(pc.not_equal(table["change"], "keep"))
+    for run_id in sorted(set(changes.column("run_id").to_pylist())):
+        folder = dataset_dir(lake, LOG) / f"run={_SAFE.sub('_', str(run_id))}"
+        publish(folder, changes.filter(pc.equal(changes["run_id"], run_id)))
     return publish(dataset_dir(lake, TABLE), table)
