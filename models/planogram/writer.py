@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
@@ -107,8 +106,14 @@ def write_recommendations(lake: Path, table: pa.Table) -> Path:
     """Publish ``table`` as the new version of ml/planogram_recommendations, and its changes
     (rows other than ``keep``) into the run's own folder of ml/recommendation_log, which later
     runs leave alone (the promise an accepted change is measured against)."""
-    changes = table.filter(pc.not_equal(table["change"], "keep"))
-    for run_id in sorted(set(changes.column("run_id").to_pylist())):
-        folder = dataset_dir(lake, LOG) / f"run={_SAFE.sub('_', str(run_id))}"
-        publish(folder, changes.filter(pc.equal(changes["run_id"], run_id)))
+    kinds = table.column("change").to_pylist()
+    runs = table.column("run_id").to_pylist()
+    for run_id in sorted({str(r) for r, k in zip(runs, kinds, strict=True) if k != "keep"}):
+        rows = [
+            i
+            for i, (r, k) in enumerate(zip(runs, kinds, strict=True))
+            if k != "keep" and r == run_id
+        ]
+        folder = dataset_dir(lake, LOG) / f"run={_SAFE.sub('_', run_id)}"
+        publish(folder, table.take(rows))
     return publish(dataset_dir(lake, TABLE), table)

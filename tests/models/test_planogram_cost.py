@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from models.planogram.optimise import optimise
 from models.planogram.types import CabinetContext, CandidateProduct, ChangeCost, SlotInfo
 from models.planogram.visits import NextVisit, next_service_day
-from models.planogram.writer import recommendation_rows
+from models.planogram.writer import recommendation_rows, write_recommendations
 from orchestration.settings import SettingsError, load_change_cost
 from tests.models.test_planogram_optimise import direct_expected_min as emin
+from transforms.catalog import on_lake
 
 PAR = 6  # L spiral of 7 at par share 0.85
 Z80 = 1.2815515655446004
@@ -172,3 +175,35 @@ def test_change_cost_settings_from_the_environment() -> None:
     assert load_change_cost({}) == ChangeCost()
     with pytest.raises(SettingsError, match="CVD_MAX_TRIALS_PER_CABINET"):
         load_change_cost({"CVD_MAX_TRIALS_PER_CABINET": "-1"})
+
+
+def test_the_log_keeps_each_runs_changes(tmp_path: Path) -> None:
+    # two runs: each run's changes stay in its own folder of ml/recommendation_log, "keep" rows
+    # never; the recommendations table holds the newest run only
+    cost = ChangeCost(horizon_weeks=4.0)
+    swap = cabinet(["A"], (product("A", 1.0), product("B", lam_for_gain(1.0, 65.0))), cost)
+    keep = cabinet(["A"], (product("A", 1.0), product("B", lam_for_gain(1.0, 60.0))), cost)
+    for run in ("run/1", "run-2"):
+        table = recommendation_rows(
+            [(swap, optimise(swap)), (keep, optimise(keep))], run, datetime(2026, 3, 2)
+        )
+        write_recommendations(tmp_path, table)
+    con = duckdb.connect()
+    try:
+        logged = con.execute(
+            on_lake(
+                "SELECT run_id, change, recommended_product_id FROM "
+                "read_parquet({files:ml/recommendation_log}) ORDER BY 1",
+                tmp_path,
+            )
+        ).fetchall()
+        latest = con.execute(
+            on_lake(
+                "SELECT DISTINCT run_id FROM read_parquet({files:ml/planogram_recommendations})",
+                tmp_path,
+            )
+        ).fetchall()
+    finally:
+        con.close()
+    assert logged == [("run-2", "swap", "B"), ("run/1", "swap", "B")]
+    assert latest == [("run-2",)]
