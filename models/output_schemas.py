@@ -93,6 +93,16 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("ai_model", pa.string()),
             ("model_version", pa.string()),
             ("created_at", _TS),
+            # the cost of a change (models/planogram/changeover.py); 0 / NULL on a slot kept
+            ("swap_cost", pa.float64()),
+            ("weekly_gain", pa.float64()),
+            ("weekly_gain_low", pa.float64()),
+            ("weekly_gain_high", pa.float64()),
+            ("horizon_weeks", pa.float64()),
+            ("net_gain", pa.float64()),
+            ("trial", pa.bool_()),
+            ("visit_date", pa.date32()),
+            ("visit_source", pa.string()),
         ]
     ),
     "service_scores": arrow_schema(
@@ -143,6 +153,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+
+
+# Every change a run recommended (planogram_recommendations' rows other than "keep"), one dataset
+# per run below ml/recommendation_log/, kept after the next run replaces the recommendations: what
+# recommendation_outcomes compares an accepted change's realised sales with.
+SCHEMAS["recommendation_log"] = SCHEMAS["planogram_recommendations"]
 
 
 def dataset_dir(lake: Path, name: str) -> Path:

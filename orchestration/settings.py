@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,6 +32,7 @@ from models.alerts.config import AlertRules
 from models.alerts.config import load_alert_rules as alert_rules_from
 from models.planogram.settings import PlanogramSettings
 from models.planogram.settings import load_planogram_settings as planogram_settings_from
+from models.planogram.types import ChangeCost
 from models.visits.rules import VisitRules, load_rules
 from operations.notify.smtp import SmtpConfig
 from operations.services.service_time import ServiceTimeRates
@@ -45,6 +46,7 @@ MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
 MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
 AUDIT_RETENTION_ENV = "CVD_AUDIT_RETENTION_DAYS"
+DEFAULT_OUTCOME_WEEKS = 4
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -152,11 +154,51 @@ def load_ai_config(settings: Settings, environ: Mapping[str, str] | None = None)
 def load_planogram_settings(
     settings: Settings, environ: Mapping[str, str] | None = None
 ) -> PlanogramSettings:
-    """``$CVD_HOME/planogram.toml``, its objective overridden by ``CVD_PLANOGRAM_OBJECTIVE``."""
+    """``$CVD_HOME/planogram.toml``, its objective overridden by ``CVD_PLANOGRAM_OBJECTIVE``,
+    with the cost of a change from the environment (:func:`load_change_cost`)."""
     env = os.environ if environ is None else environ
-    return planogram_settings_from(
-        settings.home, objective=env.get(PLANOGRAM_OBJECTIVE_ENV) or None
+    return replace(
+        planogram_settings_from(settings.home, objective=env.get(PLANOGRAM_OBJECTIVE_ENV) or None),
+        change_cost=load_change_cost(env),
     )
+
+
+def load_change_cost(environ: Mapping[str, str] | None = None) -> ChangeCost:
+    """What a product swap costs and how many a visit carries: ``CVD_SWAP_MINUTES`` (5),
+    ``CVD_LABOUR_COST_PER_HOUR`` (30 currency units), ``CVD_CHANGE_HORIZON_WEEKS`` (8: the gain
+    must beat the cost within it), ``CVD_MAX_SWAPS_PER_CABINET`` (4 per visit),
+    ``CVD_MAX_TRIALS_PER_CABINET`` (1 product the machine never carried) and
+    ``CVD_WRITEOFF_CATEGORIES`` (comma-separated categories whose removed stock is written off;
+    "Fresh")."""
+    env = os.environ if environ is None else environ
+    base = ChangeCost()
+    raw_categories = env.get("CVD_WRITEOFF_CATEGORIES")
+    categories = (
+        frozenset(c.strip() for c in raw_categories.split(",") if c.strip())
+        if raw_categories is not None
+        else base.writeoff_categories
+    )
+    return ChangeCost(
+        minutes_per_swap=_number(
+            env, "CVD_SWAP_MINUTES", base.minutes_per_swap, float, minimum=0.0
+        ),
+        labour_per_hour=_number(
+            env, "CVD_LABOUR_COST_PER_HOUR", base.labour_per_hour, float, minimum=0.0
+        ),
+        horizon_weeks=_number(
+            env, "CVD_CHANGE_HORIZON_WEEKS", base.horizon_weeks, float, minimum=0.1
+        ),
+        max_swaps=_number(env, "CVD_MAX_SWAPS_PER_CABINET", base.max_swaps, int, minimum=0),
+        max_trials=_number(env, "CVD_MAX_TRIALS_PER_CABINET", base.max_trials, int, minimum=0),
+        writeoff_categories=categories,
+    )
+
+
+def load_outcome_weeks(environ: Mapping[str, str] | None = None) -> int:
+    """Full weeks after an accepted change before its realised sales are compared with the
+    promise (``recommendation_outcomes``): ``CVD_OUTCOME_WEEKS``, default 4."""
+    env = os.environ if environ is None else environ
+    return _number(env, "CVD_OUTCOME_WEEKS", DEFAULT_OUTCOME_WEEKS, int, minimum=1)
 
 
 def load_visit_rules(

@@ -39,6 +39,7 @@ MASTER_VIEWS: tuple[str, ...] = (
     "observed_planogram",
     "effective_planogram",
     "cash_collections",
+    "recommendation_decisions",
 )
 MART_VIEWS: tuple[str, ...] = (
     "fct_slot_sales",
@@ -72,6 +73,8 @@ ML_VIEWS: tuple[str, ...] = (
     "service_plan",
     "service_plan_picks",
     "service_plan_route_picks",
+    "recommendation_log",
+    "recommendation_outcomes",
 )
 CATALOG: tuple[tuple[str, str], ...] = tuple(
     [("raw", v) for v in RAW_VIEWS]

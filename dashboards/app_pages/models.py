@@ -1,5 +1,6 @@
 """Models, for ML engineers (read-only): every forecast model version, its backtest scores
-against the naive and seasonal baselines, and which one is current."""
+against the naive and seasonal baselines, and which one is current; and the calibration of the
+planogram recommendations accepted (promised against realised, coverage of the 80% interval)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 from dashboards import data, session, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
+from orchestration.settings import load_outcome_weeks
 
 VERSION_COLUMNS = [
     "model_version",
@@ -88,11 +90,55 @@ def main() -> None:
     versions = data.query("model_versions")
     if versions.empty:
         st.info("No model versions yet: the forecast model has not been trained on this data.")
+        _calibration()
         return
     current = _current(versions)
     st.subheader("Versions")
     st.dataframe(versions[VERSION_COLUMNS], hide_index=True, width="stretch")
     _backtest(versions, current)
+    _calibration()
+
+
+def _calibration() -> None:
+    """Accepted planogram changes: promised against realised weekly units, and how often the
+    realised weekly revenue change falls inside the swap's 80% interval."""
+    weeks = load_outcome_weeks()
+    st.subheader("Planogram recommendations: calibration")
+    outcomes = data.query("recommendation_outcomes", min_weeks=weeks)
+    if ui.empty_note(
+        outcomes,
+        f"No accepted change has {weeks} weeks of sales behind it yet (CVD_OUTCOME_WEEKS).",
+    ):
+        return
+    judged = outcomes["within_interval"].dropna().astype(bool)
+    errors = outcomes["realised_weekly_units"] - outcomes["promised_weekly_units"]
+    cols = st.columns(3)
+    cols[0].metric("Accepted changes measured", len(outcomes))
+    cols[1].metric(
+        "Realised change inside the 80% interval",
+        f"{judged.mean():.0%}" if len(judged) else "–",
+    )
+    cols[2].metric("Mean error, units/week (realised − promised)", f"{errors.mean():+.2f}")
+    figure = px.scatter(
+        outcomes,
+        x="promised_weekly_units",
+        y="realised_weekly_units",
+        hover_data=["asset_number", "cabinet", "slot", "recommended_product_id"],
+        labels={
+            "promised_weekly_units": "promised units/week",
+            "realised_weekly_units": "realised units/week",
+        },
+    )
+    top = float(
+        max(outcomes["promised_weekly_units"].max(), outcomes["realised_weekly_units"].max(), 1)
+    )
+    figure.add_shape(type="line", x0=0, y0=0, x1=top, y1=top, line={"dash": "dot"})
+    figure.update_layout(height=360, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    st.plotly_chart(figure, width="stretch")
+    st.caption(
+        f"Changes with at least {weeks} weeks of sales after them (CVD_OUTCOME_WEEKS); a "
+        "well-calibrated interval holds about 80% of them."
+    )
 
 
 main()

@@ -20,6 +20,7 @@ from operations.services.recommendations import (
     list_decisions,
     reject_recommendations,
 )
+from orchestration.settings import load_outcome_weeks
 
 MAX_TEXT = 1000
 SHOWN = {
@@ -32,6 +33,11 @@ SHOWN = {
     "current_weekly_units": "units/week now",
     "expected_weekly_units": "units/week expected",
     "expected_change_revenue": "revenue/week change",
+    "gain_interval": "swap gain/week (80%)",
+    "swap_cost": "swap cost",
+    "net_gain": "net gain after cost",
+    "trial_label": "trial",
+    "visit": "on visit",
     "reason": "reason",
     "origin": "source",
 }
@@ -77,7 +83,36 @@ def _table(recs: pd.DataFrame) -> pd.DataFrame:
         shown["recommended_product_id"]
     )
     shown["origin"] = shown.apply(_origin, axis=1)
+    shown["gain_interval"] = shown.apply(_gain_interval, axis=1)
+    shown["trial_label"] = shown["trial"].map(
+        lambda t: "trial: never carried here" if t is True else ""
+    )
+    shown["visit"] = shown.apply(_visit, axis=1)
     return shown[list(SHOWN)].rename(columns=SHOWN)
+
+
+def _gain_interval(row: pd.Series) -> str:
+    """The swap's expected weekly gain with its 80% interval ('' where no product swaps)."""
+    if pd.isna(row["weekly_gain"]):
+        return ""
+    return (
+        f"{row['weekly_gain']:+.2f} ({row['weekly_gain_low']:+.2f} to "
+        f"{row['weekly_gain_high']:+.2f})"
+    )
+
+
+def _visit(row: pd.Series) -> str:
+    """The visit the change rides on, and where that date comes from."""
+    if pd.isna(row["visit_date"]):
+        return "no visit known"
+    return f"{pd.Timestamp(row['visit_date']).date()} ({row['visit_source']})"
+
+
+def _visit_day(recs: pd.DataFrame) -> date:
+    """The visit the cabinet's changes ride on (the earliest not in the past), else today."""
+    days = [pd.Timestamp(v).date() for v in recs["visit_date"].dropna()]
+    future = [d for d in days if d >= date.today()]
+    return min(future) if future else date.today()
 
 
 def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
@@ -88,7 +123,11 @@ def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
             "Recommendations to decide", list(by_slot), default=list(by_slot), key="rec_slots"
         )
         cols = st.columns(2)
-        planned = cols[0].date_input("Changeover date", value=date.today(), key="rec_date")
+        planned = cols[0].date_input(
+            "Changeover date (the machine's next visit)",
+            value=_visit_day(recs),
+            key="rec_date",
+        )
         note = cols[1].text_input(
             "Note (optional, for acceptance)", max_chars=MAX_TEXT, key="rec_note"
         )
@@ -125,6 +164,52 @@ def _accepted(done: Decided) -> str:
         f"Accepted {len(done.decisions)} recommendation(s): planogram v{version.version} is "
         f"active; changeover order #{order.id} (route {md(order.route.code)}, driver "
         f"{md(order.driver_username or 'none')}, {order.planned_date}) waits to be scheduled."
+    )
+
+
+OUTCOME_COLUMNS = {
+    "asset_number": "machine",
+    "cabinet": "cabinet",
+    "slot": "slot",
+    "recommended_product": "product",
+    "trial": "trial",
+    "changed_at": "changed (read)",
+    "weeks_observed": "weeks since",
+    "promised_weekly_units": "promised units/week",
+    "realised_weekly_units": "realised units/week",
+    "promised_weekly_revenue": "promised revenue/week",
+    "realised_weekly_revenue": "realised revenue/week",
+    "gain_interval": "promised gain/week (80%)",
+    "realised_change_revenue": "realised change/week",
+    "within_interval": "inside interval",
+}
+
+
+def _outcomes() -> None:
+    """Accepted changes with enough weeks behind them: realised against promised."""
+    weeks = load_outcome_weeks()
+    st.subheader("Did it work? Realised against promised")
+    outcomes = data.query("recommendation_outcomes", min_weeks=weeks)
+    if ui.empty_note(
+        outcomes,
+        f"No accepted change has {weeks} weeks of sales behind it yet (CVD_OUTCOME_WEEKS).",
+    ):
+        return
+    shown = outcomes.copy()
+    shown["recommended_product"] = shown["recommended_product"].fillna(
+        shown["recommended_product_id"]
+    )
+    shown["weekly_gain"] = shown["promised_weekly_gain"]
+    shown["gain_interval"] = shown.apply(_gain_interval, axis=1)
+    st.dataframe(
+        shown[list(OUTCOME_COLUMNS)].rename(columns=OUTCOME_COLUMNS),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Realised figures add up the read intervals after the first read that reports the new "
+        "product; the change is the slot's weekly revenue after minus before (the slot alone: "
+        "the promise counts the whole cabinet's substitution)."
     )
 
 
@@ -187,11 +272,23 @@ def main() -> None:
             )
         disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
         ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
-        cols = st.columns(3)
+        cols = st.columns(5)
         cols[0].metric("Changes", len(mine))
         cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")
         cols[2].metric("Revenue/week change", f"{mine['expected_change_revenue'].sum():+.2f}")
+        cols[3].metric("Swap cost", f"{mine['swap_cost'].fillna(0).sum():.2f}")
+        horizon = mine["horizon_weeks"].dropna()
+        cols[4].metric(
+            f"Net gain after cost ({horizon.iloc[0]:g} weeks)" if len(horizon) else "Net gain",
+            f"{mine['net_gain'].fillna(0).sum():+.2f}",
+        )
         st.dataframe(_table(mine), hide_index=True, width="stretch")
+        st.caption(
+            "A product swap is proposed only when its expected gain over the horizon beats its "
+            "cost (the driver's minutes and fresh stock taken out, written off); the changes "
+            "ride on the machine's next planned visit. A trial puts in a product this machine "
+            "never carried; its demand is borrowed, so its interval is wide."
+        )
         cabinet_id = mine["cabinet_id"].iloc[0]
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
@@ -201,6 +298,7 @@ def main() -> None:
             st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
         else:
             _decide(mine, int(cabinet_id))
+    _outcomes()
     _history()
 
 

@@ -12,7 +12,9 @@ SELECT r.recommendation_id, r.run_id, r.machine_serial, r.asset_number,
        r.current_capacity, r.capacity, r.current_par_level, r.par_level,
        r.current_weekly_units, r.expected_weekly_units, r.expected_change_units,
        r.current_weekly_revenue, r.expected_weekly_revenue, r.expected_change_revenue,
-       r.objective, r.reason, r.source, r.ai_status, r.ai_model, r.model_version, r.created_at
+       r.objective, r.reason, r.source, r.ai_status, r.ai_model, r.model_version, r.created_at,
+       r.swap_cost, r.weekly_gain, r.weekly_gain_low, r.weekly_gain_high, r.horizon_weeks,
+       r.net_gain, r.trial, r.visit_date, r.visit_source
 FROM planogram_recommendations r
 LEFT JOIN cabinets c
        ON c.cabinet_index = r.cabinet

@@ -69,6 +69,47 @@ def _demand_source(
     return "untried" if untried[product] else "borrowed"
 
 
+def _sales_grid(
+    sales: list[tuple[Any, ...]], mindex: dict[str, int], pindex: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units and in-stock days per [machine, product] from the sales-rate rows (NaN: none)."""
+    units = np.full((len(mindex), len(pindex)), np.nan)
+    exposure = np.full_like(units, np.nan)
+    for row in sales:
+        if row[0] in mindex and row[1] in pindex and row[2] is not None and row[3] is not None:
+            units[mindex[row[0]], pindex[row[1]]] = max(0.0, float(row[2])) * float(row[3])
+            exposure[mindex[row[0]], pindex[row[1]]] = float(row[3])
+    return units, exposure
+
+
+def demand_rel_var(
+    sales: tuple[np.ndarray, np.ndarray],
+    untried: np.ndarray,
+    categories: list[str],
+    appeal: np.ndarray,
+) -> np.ndarray:
+    """Relative variance (Var/mean²) of each [machine, product] demand estimate, what the
+    weekly-effect interval of a swap adds to Poisson noise (``changeover``):
+
+    - a pair with sales here: the Gamma posterior of the pooled rate
+      (``candidates.pooled_rates``), ``1 / (u + 1/τ²)`` for ``u`` units observed;
+    - a pair borrowed from other machines: ``τ²``, how far pairs truly scatter around
+      traffic × appeal;
+    - a product no machine sold: ``τ²`` plus the relative variance of its category's observed
+      appeals (it was given their median)."""
+    units, exposure = sales
+    _, tau2 = pooled_rates(units, exposure)
+    tau2 = tau2 if np.isfinite(tau2) else 1.0
+    seen = ~np.isnan(units) & ~np.isnan(exposure)
+    out = np.where(seen, 1.0 / (np.nan_to_num(units) + 1.0 / tau2), tau2)
+    cats = np.asarray(categories)
+    for c in np.unique(cats[untried]) if untried.any() else ():
+        known = appeal[(cats == c) & ~untried]
+        spread = float(np.var(known) / np.mean(known) ** 2) if len(known) and known.mean() else 1.0
+        out[:, (cats == c) & untried] = tau2 + spread
+    return out
+
+
 def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     """The context of every cabinet of every machine with a current planogram."""
     con = lake_connection(lake, ("raw", "master", "marts", "ml"))
@@ -76,9 +117,10 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
         slots = con.execute(_sql("slots"), {"window": SALES_WINDOW_DAYS}).fetchall()
         products = con.execute(_sql("products")).fetchall()
         rates = con.execute(_sql("forecast_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
+        sales = con.execute(_sql("sales_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
         source, version = "forecast", max((r[3] for r in rates if r[3]), default="forecast")
         if not any(r[3] for r in rates):  # no forecast (rates of swapped-in products alone)
-            rates = con.execute(_sql("sales_rates"), {"window": SALES_WINDOW_DAYS}).fetchall()
+            rates = sales
             source, version = "sales_estimate", "sales_estimate"
     finally:
         con.close()
@@ -101,6 +143,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
     categories = [category[p] for p in pid]
     filled = fill_absent(grid, categories)
     _, appeal, untried = product_appeal(grid, categories)
+    rel_var = demand_rel_var(_sales_grid(sales, mindex, pindex), untried, categories, appeal)
     subs = category_shares(pid, category, dict(zip(pid, appeal.tolist(), strict=True)))
     by_machine: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for slot_row in slots:
@@ -119,6 +162,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
             sold[cabinet][held] = sold[cabinet].get(held, 0.0) + float(slot_row[12] or 0)
             if slot_row[9]:
                 allowed[cabinet].add(slot_row[9])
+        held_now = {c: set(v) for c, v in current.items()}
         cats = set().union(*allowed.values()) if allowed else set()
         machine_products = [p for p in pid if category[p] in cats]
         where = assign_cabinets(current, allowed, category, machine_products)
@@ -143,6 +187,8 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                     * shares.get(p, {}).get(cab, 1.0),
                     demand_source=_demand_source(source, grid, untried, machine_row, pindex[p]),
                     substitutes={o: w for o, w in subs[p].items() if o in where},
+                    carried=bool(not np.isnan(grid[machine_row, pindex[p]]) or p in held_now[cab]),
+                    demand_rel_var=float(rel_var[machine_row, pindex[p]]),
                 )
                 for p in machine_products
                 if cab in shares.get(p, {where.get(p): 1.0})
@@ -160,6 +206,7 @@ def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
                         allowed[cab] & {c.category for c in cands},
                     ),
                     service_intervals=intervals,
+                    change_cost=settings.change_cost,
                 )
             )
     return FleetContexts(tuple(contexts), source, str(version))

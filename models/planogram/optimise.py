@@ -1,18 +1,20 @@
 """The deterministic planogram optimiser: a ``CabinetContext`` in, a ``Proposal`` out.
 
-Facings per product come from ``search`` (greedy marginal gain + swap local search over the
-expected-sales model of ``model``), slots from ``placement``; the current planogram is evaluated
-with the same model so every slot's expected change is explicit.
+The best facings per product come from ``search`` (greedy marginal gain + swap local search over
+the expected-sales model of ``model``); the swaps actually proposed are those of today's slots
+worth their cost (``changeover``: gain over the horizon beats labour and written-off stock, capped
+per cabinet and for trials); the current planogram is evaluated with the same model so every
+slot's expected change is explicit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from models.planogram.changeover import choose_swaps, facings_of
 from models.planogram.expectation import soldout_days
 from models.planogram.model import Evaluation, Problem, build_problem, evaluate
-from models.planogram.placement import place
-from models.planogram.reasons import Outlook, dex_note, slot_reason, summary
+from models.planogram.reasons import Outlook, cost_note, dex_note, slot_reason, summary
 from models.planogram.search import optimise_facings
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment
 
@@ -65,9 +67,11 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
     (``SlotInfo.held_product_id``); a held product that is not among the candidates counts as
     selling nothing."""
     prob = build_problem(ctx)
-    facings = optimise_facings(prob, len(ctx.slots))
-    slots_new = place(prob, facings, ctx.slots)
+    target = optimise_facings(prob, len(ctx.slots))
     cur_facings, cur_stock, slots_cur = current_plan(prob, ctx)
+    slots_new, swaps = choose_swaps(prob, ctx, slots_cur, target)
+    swap_at = {swap.slot: swap for swap in swaps}
+    facings = facings_of(prob, slots_new)
     new_stock = facings * prob.par
     ev_cur = evaluate(prob, cur_stock[None, :])
     ev_new = evaluate(prob, new_stock[None, :])
@@ -110,6 +114,7 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
             continue
         units = float(ev_new.units[0, new_candidate]) / facings[new_candidate]
         par = int(prob.par[new_candidate])
+        swap = swap_at.get(slot_index)
         changes += int(
             info.disagrees  # the planogram must catch up with the machine, or the machine with it
             or new_candidate != current_candidate
@@ -125,7 +130,12 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
                 par_level=par,
                 expected_weekly_units=float(units),
                 expected_weekly_revenue_cents=float(units * prob.price[new_candidate]),
-                reason=reason,
+                reason=reason + (cost_note(swap, ctx.change_cost.horizon_weeks) if swap else ""),
+                swap_cost_cents=swap.cost if swap else 0.0,
+                weekly_gain_cents=swap.weekly_gain if swap else 0.0,
+                gain_low_cents=swap.low if swap else 0.0,
+                gain_high_cents=swap.high if swap else 0.0,
+                trial=bool(swap and swap.trial),
             )
         )
     cur_units = float(ev_cur.units[0].sum())

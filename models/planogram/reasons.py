@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.planogram.changeover import Swap
+
 SOURCE_NOTE = {
     "borrowed": "demand borrowed from similar machines",
     "untried": "new to the fleet: demand assumed typical of its category",
@@ -122,4 +124,15 @@ def summary(
         f"{changes} slot(s) change: expected {_per(new_units)} instead of "
         f"{_per(current_units)}, revenue {new_rev:.2f} instead of {current_rev:.2f} per week "
         f"({new_rev - current_rev:+.2f})."
+    )
+
+
+def cost_note(swap: Swap, horizon_weeks: float) -> str:
+    """Said last on a swap: the weekly gain with its 80% interval, what the swap costs and the
+    net gain over the horizon (currency units), and the trial label."""
+    gain, low, high, cost = (x / 100.0 for x in (swap.weekly_gain, swap.low, swap.high, swap.cost))
+    trial = " Trial: the machine never carried this product." if swap.trial else ""
+    return (
+        f" Worth {gain:+.2f}/week (80%: {low:+.2f} to {high:+.2f}); the swap costs {cost:.2f}, "
+        f"net {gain * horizon_weeks - cost:+.2f} over {horizon_weeks:g} weeks.{trial}"
     )

@@ -15,6 +15,7 @@ from models.planogram.context import build_contexts
 from models.planogram.optimise import optimise
 from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, Proposal
+from models.planogram.visits import next_visits
 from models.planogram.writer import recommendation_rows, write_recommendations
 
 log = logging.getLogger("cvd.models.planogram")
@@ -74,7 +75,9 @@ def recommend(
             ctx.machine_serial, ctx.cabinet_index, final.summary, final.source, final.ai_status,
         )  # fmt: skip
         pairs.append((ctx, final))
-    table = recommendation_rows(pairs, run_id, now or datetime.now().replace(microsecond=0))
+    table = recommendation_rows(
+        pairs, run_id, now or datetime.now().replace(microsecond=0), next_visits(lake_dir)
+    )
     path = write_recommendations(lake_dir, table)
     changes = sum(1 for c in table.column("change").to_pylist() if c != "keep")
     return RecommendReport(

@@ -24,7 +24,7 @@ MAX_MOVES = 400
 _EPS = 1e-9
 
 
-def _add_gains(prob: Problem, facings: np.ndarray) -> np.ndarray:
+def add_gains(prob: Problem, facings: np.ndarray) -> np.ndarray:
     """Approximate gain in weekly value of one more facing of each product."""
     stock = facings * prob.par
     evaluation = evaluate(prob, stock[None, :])
@@ -88,7 +88,7 @@ def initial_facings(prob: Problem, n_slots: int) -> np.ndarray:
         if facings[cats == category].sum() > 0:
             continue
         gains = np.where(
-            (cats == category) & _can_add(prob, facings, False), _add_gains(prob, facings), -np.inf
+            (cats == category) & _can_add(prob, facings, False), add_gains(prob, facings), -np.inf
         )
         if not np.isfinite(gains).any():
             raise ValueError(
@@ -107,7 +107,7 @@ def greedy(prob: Problem, facings: np.ndarray, n_slots: int) -> np.ndarray:
             ok = _can_add(prob, facings, allow_relaxed=True)
             if not ok.any():
                 break
-        gains = np.where(ok, _add_gains(prob, facings), -np.inf)
+        gains = np.where(ok, add_gains(prob, facings), -np.inf)
         facings[int(np.argmax(gains))] += 1
     return facings
 
@@ -122,7 +122,7 @@ def local_search(prob: Problem, facings: np.ndarray) -> np.ndarray:
             break
         loss = _remove_losses(prob, facings)[removable]
         rem = removable[np.argsort(loss)[:TOP_REMOVE]]
-        gains = np.where(facings < prob.max_k, _add_gains(prob, facings), -np.inf)
+        gains = np.where(facings < prob.max_k, add_gains(prob, facings), -np.inf)
         add = np.flatnonzero(np.isfinite(gains))
         add = add[np.argsort(-gains[add])[:TOP_ADD]]
         pairs = [(removed, added) for removed in rem for added in add if removed != added]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.planogram.types import DEFAULT_SIZE_CAPACITY, Constraints
+from models.planogram.types import DEFAULT_SIZE_CAPACITY, ChangeCost, Constraints
 
 FILE_NAME = "planogram.toml"
 OBJECTIVES = ("revenue", "margin")
@@ -43,6 +43,8 @@ class PlanogramSettings:
     max_facings: dict[str, int] = field(default_factory=dict)
     size_capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZE_CAPACITY))
     source: str = "defaults"
+    # what a swap costs and how many a visit carries (the edge reads them from the environment)
+    change_cost: ChangeCost = field(default_factory=ChangeCost)
 
     def for_cabinet(self, current: set[str], categories: set[str]) -> Constraints:
         """Constraints of a cabinet holding products ``current``, whose candidates cover

@@ -62,6 +62,12 @@ class CandidateProduct:
     daily_demand: float  # expected (uncensored) units per day at this machine
     demand_source: str  # "forecast", "borrowed" (similar products/locations), ...
     substitutes: dict[str, float] = field(default_factory=dict)  # product_id -> share
+    # False for a product this machine never carried (its demand is borrowed or assumed): putting
+    # it in is a trial, limited per cabinet (``ChangeCost.max_trials``) and labelled.
+    carried: bool = True
+    # Relative variance of ``daily_demand`` as an estimate (Var/mean²; 0 = known exactly): the
+    # spread of the weekly-effect interval beyond Poisson noise (``models.planogram.changeover``).
+    demand_rel_var: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,30 @@ class Constraints:
     par_share: float = 0.85  # par level = round(capacity × par_share), at least 1
     # units per facing by product size (S, M, L): what a proposal may load into a spiral
     size_capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZE_CAPACITY))
+
+
+@dataclass(frozen=True)
+class ChangeCost:
+    """What a product swap costs and how many a visit may carry (``docs/models.md``).
+
+    A swap takes the driver ``minutes_per_swap`` at ``labour_per_hour`` (currency units); the
+    stock taken out of the slot goes back to the van, except for products of
+    ``writeoff_categories`` (perishable: fresh food), whose expected leftover is written off at
+    its cost. A swap is recommended only when its expected gain over ``horizon_weeks`` beats its
+    cost; at most ``max_swaps`` per cabinet per visit, at most ``max_trials`` products the machine
+    never carried per cabinet."""
+
+    minutes_per_swap: float = 5.0
+    labour_per_hour: float = 30.0
+    horizon_weeks: float = 8.0
+    max_swaps: int = 4
+    max_trials: int = 1
+    writeoff_categories: frozenset[str] = frozenset({"Fresh"})
+
+    @property
+    def labour_cents(self) -> float:
+        """Labour of one swap in minor units."""
+        return self.minutes_per_swap / 60.0 * self.labour_per_hour * 100.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,7 @@ class CabinetContext:
     # Chance that a customer who finds a product absent or sold out buys its best stocked
     # substitute instead (the simulator's 0.55; DEX cannot reveal it, so it is an assumption).
     substitute_probability: float = 0.55
+    change_cost: ChangeCost = ChangeCost()
 
     def intervals(self) -> tuple[float, ...]:
         """The visit intervals of a week (days)."""
@@ -114,6 +145,12 @@ class SlotAssignment:
     expected_weekly_units: float
     expected_weekly_revenue_cents: float
     reason: str
+    # Set on a product swap by the cost-aware optimiser (``models.planogram.changeover``):
+    swap_cost_cents: float = 0.0  # labour plus written-off stock
+    weekly_gain_cents: float = 0.0  # the cabinet's expected weekly gain (objective) of this swap
+    gain_low_cents: float = 0.0  # 80% interval of that weekly gain
+    gain_high_cents: float = 0.0
+    trial: bool = False  # a product the machine never carried
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -11,9 +12,12 @@ import pyarrow as pa
 from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment, SlotInfo
+from models.planogram.visits import NextVisit
 from transforms.lake import publish
 
 TABLE = "planogram_recommendations"
+LOG = "recommendation_log"
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
@@ -28,11 +32,17 @@ def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
 
 
 def recommendation_rows(
-    pairs: Sequence[tuple[CabinetContext, Proposal]], run_id: str, created_at: datetime
+    pairs: Sequence[tuple[CabinetContext, Proposal]],
+    run_id: str,
+    created_at: datetime,
+    visits: Mapping[str, NextVisit] | None = None,
 ) -> pa.Table:
-    """The table's rows for each (context, final proposal)."""
+    """The table's rows for each (context, final proposal); a changed slot carries the visit
+    of ``visits`` (machine serial → next visit) it is placed on."""
     rows: list[dict[str, object]] = []
     for ctx, prop in pairs:
+        visit = (visits or {}).get(ctx.machine_serial, NextVisit(None, ""))
+        horizon = ctx.change_cost.horizon_weeks
         current = current_slot_expectations(ctx)
         by_slot = {a.slot: a for a in prop.assignments}
         where = f"{ctx.machine_serial}:{ctx.cabinet_index}"
@@ -40,6 +50,8 @@ def recommendation_rows(
             assignment = by_slot.get(info.slot)
             if assignment is None:
                 raise ValueError(f"{where}: no proposal for slot {info.slot}")
+            kind = change_kind(info, assignment)
+            swapped = assignment.swap_cost_cents > 0 or assignment.weekly_gain_cents != 0
             rows.append(
                 {
                     "recommendation_id": f"{prop.model_version}:{where}:{info.slot}",
@@ -51,7 +63,7 @@ def recommendation_rows(
                     "selection": info.selection,
                     "current_product_id": info.current_product_id,
                     "recommended_product_id": assignment.product_id or None,
-                    "change": change_kind(info, assignment),
+                    "change": kind,
                     "current_capacity": info.current_capacity,
                     "capacity": assignment.capacity,
                     "current_par_level": info.current_par,
@@ -70,6 +82,20 @@ def recommendation_rows(
                     "ai_model": prop.ai_model,
                     "model_version": prop.model_version,
                     "created_at": created_at,
+                    "swap_cost": assignment.swap_cost_cents / CENTS,
+                    "weekly_gain": assignment.weekly_gain_cents / CENTS if swapped else None,
+                    "weekly_gain_low": assignment.gain_low_cents / CENTS if swapped else None,
+                    "weekly_gain_high": assignment.gain_high_cents / CENTS if swapped else None,
+                    "horizon_weeks": horizon,
+                    "net_gain": (
+                        (assignment.weekly_gain_cents * horizon - assignment.swap_cost_cents)
+                        / CENTS
+                        if swapped
+                        else None
+                    ),
+                    "trial": assignment.trial,
+                    "visit_date": visit.visit_date if kind != "keep" else None,
+                    "visit_source": visit.source if kind != "keep" else None,
                 }
             )
     schema = SCHEMAS[TABLE]
@@ -77,5 +103,17 @@ def recommendation_rows(
 
 
 def write_recommendations(lake: Path, table: pa.Table) -> Path:
-    """Publish ``table`` as the new version of ml/planogram_recommendations."""
+    """Publish ``table`` as the new version of ml/planogram_recommendations, and its changes
+    (rows other than ``keep``) into the run's own folder of ml/recommendation_log, which later
+    runs leave alone (the promise an accepted change is measured against)."""
+    kinds = table.column("change").to_pylist()
+    runs = table.column("run_id").to_pylist()
+    for run_id in sorted({str(r) for r, k in zip(runs, kinds, strict=True) if k != "keep"}):
+        rows = [
+            i
+            for i, (r, k) in enumerate(zip(runs, kinds, strict=True))
+            if k != "keep" and r == run_id
+        ]
+        folder = dataset_dir(lake, LOG) / f"run={_SAFE.sub('_', run_id)}"
+        publish(folder, table.take(rows))
     return publish(dataset_dir(lake, TABLE), table)

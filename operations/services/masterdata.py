@@ -25,6 +25,7 @@ from operations.schema import (
     PlanogramSlot,
     PlanogramVersion,
     Product,
+    RecommendationDecision,
     Route,
 )
 from operations.services.records import Saved, live, soft_delete, upsert
@@ -168,7 +169,9 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
 
     Tables: ``products``, ``locations``, ``routes``, ``devices`` (with location and route codes),
     ``cabinets``, ``planogram_slots`` (the active version of each cabinet) and
-    ``planogram_history`` (every version, with its creation time). Money in cents.
+    ``planogram_history`` (every version, with its creation time), and
+    ``recommendation_decisions`` (every verdict on a planogram recommendation, so the warehouse
+    can follow an accepted change: ``recommendation_outcomes``). Money in cents.
     """
     with transaction(db) as session:
         return {table: _rows(session, query) for table, query in _export_queries().items()}
@@ -248,7 +251,26 @@ def _export_queries() -> dict[str, Select[*tuple[Any, ...]]]:
         "cabinets": cabinets,
         "planogram_slots": slots,
         "planogram_history": history,
+        "recommendation_decisions": _decisions(),
     }
+
+
+def _decisions() -> Select[*tuple[Any, ...]]:
+    """Every recommendation decision with the codes of its products."""
+    return select(
+        RecommendationDecision.recommendation_id,
+        RecommendationDecision.run_id,
+        RecommendationDecision.machine_serial,
+        RecommendationDecision.cabinet_index,
+        RecommendationDecision.slot,
+        RecommendationDecision.change,
+        RecommendationDecision.current_product_code.label("current_product_id"),
+        RecommendationDecision.recommended_product_code.label("recommended_product_id"),
+        RecommendationDecision.decision,
+        RecommendationDecision.decided_by,
+        RecommendationDecision.decided_at,
+        RecommendationDecision.service_order_id,
+    ).order_by(RecommendationDecision.id)
 
 
 def _planogram_slots(*, active_only: bool) -> Select[*tuple[Any, ...]]:

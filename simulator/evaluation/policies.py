@@ -6,6 +6,13 @@ facings (capacity) proportional to their observed sales, every product that sold
 (``evaluation.forecast``), substitution shares from category and appeal and the default
 substitute probability, as the warehouse context plans. (d) the same optimiser
 with the true mean rates of the evaluation period, the true shares and probability: the oracle.
+
+Cabinets are built with the warehouse context's rules (``models.planogram.context``): a product
+held in several cabinets is a candidate of each, its demand split between them
+(``candidates.demand_shares``; by facings, as the market pools a pair's stock over its slots), a
+product held nowhere a candidate of every cabinet whose categories allow it, and a product the
+machine did not stock before is a trial (``CandidateProduct.carried``). Every optimised policy
+pays for its swaps and is capped as ``ChangeCost`` says.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.planogram.candidates import assign_cabinets, row_size_classes
+from models.planogram.candidates import assign_cabinets, demand_shares, row_size_classes
 from models.planogram.expectation import service_intervals
 from models.planogram.model import build_problem
 from models.planogram.optimise import optimise
@@ -22,12 +29,13 @@ from models.planogram.placement import place
 from models.planogram.types import (
     CabinetContext,
     CandidateProduct,
+    ChangeCost,
     Constraints,
     Proposal,
     SlotInfo,
 )
 from simulator.catalog import SIZE_CAPACITY
-from simulator.evaluation.market import Plan
+from simulator.evaluation.market import Plan, pair_par
 from simulator.evaluation.world import World
 
 
@@ -49,26 +57,28 @@ class Cabinet:
     context: CabinetContext
 
 
-def cabinets(world: World, know: Knowledge) -> list[Cabinet]:
-    """Every cabinet of the fleet as the optimiser sees it (rules: ``planogram.candidates``)."""
+def cabinets(world: World, know: Knowledge, change: ChangeCost | None = None) -> list[Cabinet]:
+    """Every cabinet of the fleet as the optimiser sees it (rules: the module docstring)."""
     cat, fleet = world.catalog, world.fleet
     ids, sizes = cat.product_id, cat.size
     pair_of = world.pair_index()
+    stocked = pair_par(world, current(world)) > 0
     out = []
     for dev in fleet.devices:
         sl = np.arange(dev.slot_start, dev.slot_stop)
         cab_of = fleet.slot_cabinet[sl]
-        current = {int(c): [ids[fleet.product[s]] for s in sl[cab_of == c]] for c in set(cab_of)}
-        allowed = {c: {cat.category[ids.index(p)] for p in prods} for c, prods in current.items()}
+        current_ = {int(c): [ids[fleet.product[s]] for s in sl[cab_of == c]] for c in set(cab_of)}
+        allowed = {c: {cat.category[ids.index(p)] for p in prods} for c, prods in current_.items()}
         machine_products = world.pair_product[world.pair_machine == dev.index]
         where = assign_cabinets(
-            current,
+            current_,
             allowed,
             {ids[p]: cat.category[p] for p in machine_products},
             [ids[p] for p in machine_products],
         )
+        shares = demand_shares(current_, {})
         intervals = service_intervals(dev.service_days)
-        for c in sorted(current):
+        for c in sorted(current_):
             cs = sl[cab_of == c]
             names = [fleet.slot_name[s] for s in cs]
             classes = row_size_classes(names, [sizes[fleet.product[s]] for s in cs])
@@ -84,9 +94,17 @@ def cabinets(world: World, know: Knowledge) -> list[Cabinet]:
                 for i, s in enumerate(cs)
             )
             candidates = tuple(
-                _candidate(world, know, int(p), pair_of[(dev.index, int(p))], machine_products)
+                _candidate(
+                    world,
+                    know,
+                    int(p),
+                    pair_of[(dev.index, int(p))],
+                    machine_products,
+                    share=shares.get(ids[p], {}).get(c, 1.0),
+                    carried=bool(stocked[pair_of[(dev.index, int(p))]]),
+                )
                 for p in machine_products
-                if where.get(ids[p]) == c
+                if c in shares.get(ids[p], {where.get(ids[p]): 1.0})
             )
             ctx = CabinetContext(
                 machine_serial=dev.serial,
@@ -101,13 +119,21 @@ def cabinets(world: World, know: Knowledge) -> list[Cabinet]:
                 ),
                 service_intervals=intervals,
                 substitute_probability=know.q,
+                change_cost=change or ChangeCost(),
             )
             out.append(Cabinet(cs, ctx))
     return out
 
 
 def _candidate(
-    world: World, know: Knowledge, p: int, pair: int, machine_products: np.ndarray
+    world: World,
+    know: Knowledge,
+    p: int,
+    pair: int,
+    machine_products: np.ndarray,
+    *,
+    share: float,
+    carried: bool,
 ) -> CandidateProduct:
     cat = world.catalog
     subs = {
@@ -122,9 +148,10 @@ def _candidate(
         size=cat.size[p],
         price_cents=int(cat.price_cents[p]),
         cost_cents=int(cat.cost_cents[p]),
-        daily_demand=float(know.rate[pair]),
+        daily_demand=float(know.rate[pair]) * share,
         demand_source=know.source,
         substitutes=subs,
+        carried=carried,
     )
 
 
@@ -141,10 +168,11 @@ def _apply(world: World, plan: Plan, cab: Cabinet, proposal: Proposal) -> None:
             plan.par[s] = a.par_level
 
 
-def optimised(world: World, know: Knowledge) -> Plan:
-    """(c)/(d) The optimiser's proposal for every cabinet under ``know``."""
+def optimised(world: World, know: Knowledge, change: ChangeCost | None = None) -> Plan:
+    """(c)/(d) The optimiser's proposal for every cabinet under ``know``, paying for swaps and
+    capped as ``change`` says (the defaults when None)."""
     plan = current(world)
-    for cab in cabinets(world, know):
+    for cab in cabinets(world, know, change):
         _apply(world, plan, cab, optimise(cab.context))
     return plan
 

@@ -37,6 +37,7 @@ from transforms.lake import publish
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 CREATED = datetime(2026, 11, 1, 6, 0)
+VISIT = date(2026, 11, 3)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,16 @@ def _recommendation(
         "ai_model": "claude-test" if source == "ai" else None,
         "model_version": "fc-2",
         "created_at": CREATED,
+        # a product swap carries its cost (issue 19): 6.75/week over 8 weeks − 2.50 = 51.50
+        "swap_cost": 2.5 if change == "swap" else 0.0,
+        "weekly_gain": 6.75 if change == "swap" else None,
+        "weekly_gain_low": 1.25 if change == "swap" else None,
+        "weekly_gain_high": 12.25 if change == "swap" else None,
+        "horizon_weeks": 8.0,
+        "net_gain": 51.5 if change == "swap" else None,
+        "trial": change == "swap",
+        "visit_date": VISIT if change != "keep" else None,
+        "visit_source": "visit plan" if change != "keep" else None,
     }
 
 

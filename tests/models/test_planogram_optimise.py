@@ -12,9 +12,18 @@ import pytest
 from models.planogram.candidates import fill_absent, row_size_classes
 from models.planogram.expectation import expected_sales, service_intervals
 from models.planogram.optimise import optimise
-from models.planogram.types import CabinetContext, CandidateProduct, Constraints, SlotInfo
+from models.planogram.types import (
+    CabinetContext,
+    CandidateProduct,
+    ChangeCost,
+    Constraints,
+    SlotInfo,
+)
 
 CAP = {"S": 15, "M": 10, "L": 7}
+# Swaps free and unlimited: these tests are about the facing search and its constraints (the
+# cost of a change: tests/models/test_planogram_cost.py)
+FREE = ChangeCost(minutes_per_swap=0.0, max_swaps=10**6, max_trials=10**6)
 
 
 def direct_expected_min(mu: float, s: int) -> float:
@@ -152,7 +161,9 @@ def test_constraints_are_honoured() -> None:
         default_max_facings=2,
         required_categories=frozenset({"Fresh"}),
     )
-    ctx = CabinetContext("X", "A1", 1, slots, products, 7.0, constraints=constraints)
+    ctx = CabinetContext(
+        "X", "A1", 1, slots, products, 7.0, constraints=constraints, change_cost=FREE
+    )
     proposal = optimise(ctx)
     by_id = {p.product_id: p for p in products}
     rank = {"S": 0, "M": 1, "L": 2}

@@ -118,6 +118,7 @@ def test_export_tables_for_the_warehouse(world: World) -> None:
         "cabinets": 3,
         "planogram_slots": 4,
         "planogram_history": 4,  # one version per cabinet so far: history = active slots
+        "recommendation_decisions": 0,  # none decided yet
     }
     a1_slots = [s for s in tables["planogram_slots"] if s["asset_number"] == "A1"]
     assert [

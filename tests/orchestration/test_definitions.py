@@ -10,7 +10,7 @@ ASSETS = {
     "inbox",
     "raw_dex",
     *("products", "locations", "routes", "devices", "cabinets"),
-    *("planogram_slots", "planogram_history"),
+    *("planogram_slots", "planogram_history", "recommendation_decisions"),
     "sales_marts",
     "derived_marts",
     *("cash_collections", "cash_marts"),
