@@ -22,6 +22,7 @@ from typing import Any
 
 from ingest.raw_tables import build_day
 from transforms import lake
+from transforms.lake import Location
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
+def build_and_publish(archive: Path, lake_dir: Location, day: str) -> BuiltDay:
     """Parse the deliveries of ``day`` and publish its partition of every raw table."""
     result = build_day(archive, day)
     rows = {}
@@ -68,7 +69,7 @@ def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
 
 
 def build_days(
-    archive: Path, lake_dir: Path, days: list[str], *, workers: int | None = None
+    archive: Path, lake_dir: Location, days: list[str], *, workers: int | None = None
 ) -> Iterator[BuiltDay]:
     """Build every day of ``days``, yielding each as it is done, in the order of ``days``.
 

@@ -6,7 +6,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from models.ai.config import AIConfig
 from models.ai.review import refine
@@ -16,6 +15,7 @@ from models.planogram.optimise import optimise
 from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.writer import recommendation_rows, write_recommendations
+from transforms.lake import Location
 
 log = logging.getLogger("cvd.models.planogram")
 OPTIMISER_VERSION = "planogram-opt-1"
@@ -33,7 +33,7 @@ class RecommendReport:
     model_version: str
     ai_status: dict[str, int]
     constraints_from: str
-    path: Path
+    path: Location
 
 
 def ai_refine(context: CabinetContext, proposal: Proposal, ai_config: AIConfig) -> Proposal:
@@ -43,7 +43,7 @@ def ai_refine(context: CabinetContext, proposal: Proposal, ai_config: AIConfig) 
 
 
 def recommend(
-    lake_dir: Path,
+    lake_dir: Location,
     ai_config: AIConfig,
     plan_settings: PlanogramSettings,
     run_id: str,

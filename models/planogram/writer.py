@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
 
 from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment, SlotInfo
-from transforms.lake import publish
+from transforms.lake import Location, publish
 
 TABLE = "planogram_recommendations"
 
@@ -76,6 +75,6 @@ def recommendation_rows(
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def write_recommendations(lake: Path, table: pa.Table) -> Path:
+def write_recommendations(lake: Location, table: pa.Table) -> Location:
     """Publish ``table`` as the new version of ml/planogram_recommendations."""
     return publish(dataset_dir(lake, TABLE), table)
