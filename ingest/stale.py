@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ingest.ledger import deliveries_of_day, delivery_ids_by_day
-from transforms.lake import Location, atomic_write_json, matching
+from transforms.lake import Location, atomic_write_json, matching, read_object, read_text
 
 # Bump when the raw tables change shape or meaning: every day is rebuilt once.
 RAW_FORMAT_VERSION = 1
@@ -29,7 +29,7 @@ def write_manifest(lake: Location, day: str, delivery_ids: list[str]) -> None:
 def _built_from_other(lake: Location, day: str, current: list[str]) -> bool:
     """Whether the partition of ``day`` is missing or was built from other deliveries."""
     path = manifest_path(lake, day)
-    built = json.loads(path.read_text()) if path.exists() else None
+    built = json.loads(read_text(path)) if path.exists() else None
     return (
         built is None or built.get("format") != RAW_FORMAT_VERSION or built["deliveries"] != current
     )
@@ -59,7 +59,7 @@ def manifest_fingerprints(lake: Location) -> dict[str, str]:
     if not folder.is_dir():
         return {}
     return {
-        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+        path.stem: hashlib.sha256(read_object(path)).hexdigest()[:20]
         for path in matching(folder, "????-??-??.json")
     }
 
@@ -69,7 +69,7 @@ def days_marts_missed(lake: Location, fingerprints: dict[str, str]) -> list[str]
     rebuilt the raw partitions and then never reached the marts (its follow-up failed, was
     switched off or killed). The next marts refresh takes them in, whatever days its run had."""
     path = lake / "_manifests" / MARTS_RECORD
-    done = json.loads(path.read_text()) if path.exists() else {}
+    done = json.loads(read_text(path)) if path.exists() else {}
     return [day for day, fingerprint in fingerprints.items() if done.get(day) != fingerprint]
 
 

@@ -2,3 +2,4 @@
 
 from tests.pg import postgres_server, postgres_url  # noqa: F401 (fixtures)
 from tests.platform_home import platform_env, platform_home  # noqa: F401 (fixtures)
+from tests.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.lake import CURRENT, Location, atomic_write_json, current_files
+from transforms.lake import CURRENT, Location, atomic_write_json, current_files, read_text
 from transforms.objectstore import register, uri
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -168,8 +168,8 @@ def snapshot_connection(lake: Location) -> duckdb.DuckDBPyConnection:
     reader with no ``warehouse.duckdb`` of its own (another machine) opens. Raises
     ``FileNotFoundError`` before any catalog was built."""
     folder = lake / SNAPSHOT_DIR
-    name = json.loads((folder / CURRENT).read_text())["current"]
-    doc = json.loads((folder / name).read_text())
+    name = json.loads(read_text(folder / CURRENT))["current"]
+    doc = json.loads(read_text(folder / name))
     con = register(duckdb.connect(), lake)
     for sql in doc["views"].values():
         con.execute(sql)

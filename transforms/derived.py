@@ -32,6 +32,7 @@ from transforms.lake import (
     current_file,
     matching,
     publish,
+    read_text,
     write_schema_file,
 )
 from transforms.marts import (
@@ -158,7 +159,7 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
     root = dataset(lake, FCT_DAILY_SALES)
     manifest_path = root / MANIFEST
     try:
-        known: dict[str, dict[str, str]] = json.loads(manifest_path.read_text())
+        known: dict[str, dict[str, str]] = json.loads(read_text(manifest_path))
     except FileNotFoundError:
         known = {}
     live = _parts_versions(lake)

@@ -88,6 +88,21 @@ def _put_object(path: UPath, data: bytes, *, exclusive: bool) -> bool:
     return True
 
 
+def read_object(path: Location) -> bytes:
+    """The whole content of a small file (a pointer, a manifest). In object storage one GET:
+    opening it as a file would check its ETag between requests, and a pointer replaced in
+    between would fail the read instead of giving the old or the new content."""
+    if isinstance(path, Path):
+        return path.read_bytes()
+    data: bytes = path.fs.cat_file(path.path)
+    return data
+
+
+def read_text(path: Location) -> str:
+    """:func:`read_object` decoded as UTF-8."""
+    return read_object(path).decode()
+
+
 def atomic_write_json(
     path: Location, doc: Any, *, durable: bool = True, exclusive: bool = False
 ) -> bool:
@@ -128,7 +143,7 @@ def current_file(directory: Location) -> Location | None:
     """The live version of the dataset in ``directory``, or None if it has none."""
     pointer = directory / CURRENT
     try:
-        return directory / pointer.read_text().strip()
+        return directory / read_text(pointer).strip()
     except FileNotFoundError:
         return None
 
@@ -137,7 +152,7 @@ def current_files(root: Location) -> list[Location]:
     """The live version of every dataset below ``root`` (a table), in path order. A folder
     holding a single ``part.parquet`` and no pointer (written whole, e.g. by a test fixture)
     counts as a dataset whose live version is that file."""
-    live = {p.parent / p.read_text().strip() for p in root.rglob(CURRENT)}
+    live = {p.parent / read_text(p).strip() for p in root.rglob(CURRENT)}
     pointed = {f.parent for f in live}
     live |= {f for f in root.rglob(LEGACY_FILE) if f.parent not in pointed}
     return sorted(live, key=str)
