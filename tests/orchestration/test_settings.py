@@ -11,8 +11,10 @@ from orchestration.settings import (
     SettingsError,
     ingest_workers,
     load_maintenance_settings,
+    load_object_store,
     load_planogram_settings,
     load_service_times,
+    load_settings,
     load_smtp_config,
 )
 
@@ -112,8 +114,6 @@ def test_lake_and_archive_urls_put_them_in_object_storage(
     """``CVD_LAKE_URL`` / ``CVD_ARCHIVE_URL`` name bucket prefixes reached with the standard
     AWS variables (the S3-specific endpoint before the generic one); unset, both stay under
     the home."""
-    from orchestration.settings import load_object_store, load_settings  # noqa: PLC0415
-
     for name in ("CVD_LAKE_URL", "CVD_ARCHIVE_URL"):
         monkeypatch.delenv(name, raising=False)
     local = load_settings(tmp_path)
