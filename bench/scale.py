@@ -52,6 +52,7 @@ def _bench_module(name: str) -> object:
     spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(name))
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -41,6 +41,7 @@ from transforms.objectstore import ObjectStoreConfig, location
 PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
 VISIT_RULES_ENV = "CVD_VISIT_RULES"
 INGEST_WORKERS_ENV = "CVD_INGEST_WORKERS"
+DASK_SCHEDULER_ENV = "CVD_DASK_SCHEDULER"
 MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
 MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
@@ -235,6 +236,16 @@ def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:
     if not env.get(INGEST_WORKERS_ENV, "").strip():
         return None
     return max(1, _number(env, INGEST_WORKERS_ENV, 1, int, minimum=0))
+
+
+def dask_scheduler(environ: Mapping[str, str] | None = None) -> str | None:
+    """``CVD_DASK_SCHEDULER`` (``tcp://host:8786``): parse arrival days on that Dask cluster;
+    unset, on a local cluster of ``CVD_INGEST_WORKERS`` processes started by the run."""
+    env = os.environ if environ is None else environ
+    address = env.get(DASK_SCHEDULER_ENV, "").strip()
+    if address and "://" not in address:
+        raise SettingsError(f"{DASK_SCHEDULER_ENV}={address!r}: expected tcp://host:port")
+    return address or None
 
 
 def load_service_times(environ: Mapping[str, str] | None = None) -> ServiceTimeRates:

@@ -9,6 +9,7 @@ import pytest
 from orchestration.settings import (
     Settings,
     SettingsError,
+    dask_scheduler,
     ingest_workers,
     load_maintenance_settings,
     load_object_store,
@@ -139,3 +140,12 @@ def test_lake_and_archive_urls_put_them_in_object_storage(
     assert options["endpoint_url"] == "http://minio:9000"
     assert (options["key"], options["secret"]) == ("AKIDEXAMPLE", "wJalrXUtnFEMI")
     assert options["client_kwargs"] == {"region_name": "eu-west-1"}
+
+
+def test_dask_scheduler_address_or_a_local_cluster() -> None:
+    """Unset: None (each run starts its own local cluster); an address without a scheme is
+    refused naming the variable."""
+    assert dask_scheduler({}) is None
+    assert dask_scheduler({"CVD_DASK_SCHEDULER": " tcp://10.0.0.5:8786 "}) == "tcp://10.0.0.5:8786"
+    with pytest.raises(SettingsError, match="CVD_DASK_SCHEDULER"):
+        dask_scheduler({"CVD_DASK_SCHEDULER": "10.0.0.5:8786"})

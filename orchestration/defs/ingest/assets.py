@@ -15,7 +15,7 @@ from operations import db as opsdb
 from operations.services import masterdata
 from operations.services.devices import register_unknown_device
 from orchestration.defs.resources import CvdHomeResource, OperationalDatabaseResource
-from orchestration.settings import ingest_workers
+from orchestration.settings import dask_scheduler, ingest_workers
 from transforms import lake
 
 ARRIVAL_DAYS = dg.DailyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
@@ -126,7 +126,12 @@ def raw_dex(
     every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
     for n, built in enumerate(
         build_days(
-            settings.archive, settings.lake, days, workers=ingest_workers(), blobs=settings.blobs
+            settings.archive,
+            settings.lake,
+            days,
+            workers=ingest_workers(),
+            blobs=settings.blobs,
+            scheduler=dask_scheduler(),
         ),
         start=1,
     ):
