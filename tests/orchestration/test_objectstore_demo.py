@@ -31,6 +31,12 @@ COMPARED = {
 }
 
 
+def _rounded(row: tuple[object, ...]) -> tuple[object, ...]:
+    """Floats to 6 decimals: DuckDB sums doubles in parallel, in no fixed order, so the last
+    bits of an estimate may differ between any two runs, on any storage."""
+    return tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+
+
 def _build(home: Path) -> dict[str, list[tuple[object, ...]]]:
     demo(home, machines=4, days=12)
     assert cvd("db", "upgrade", "--home", str(home)) == 0
@@ -39,7 +45,10 @@ def _build(home: Path) -> dict[str, list[tuple[object, ...]]]:
     settings = load_settings(home)
     con = open_warehouse(settings.warehouse, settings.lake)
     try:
-        return {name: con.execute(sql).fetchall() for name, sql in COMPARED.items()}
+        return {
+            name: [_rounded(row) for row in con.execute(sql).fetchall()]
+            for name, sql in COMPARED.items()
+        }
     finally:
         con.close()
 
