@@ -16,7 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.lake import CURRENT, Location, atomic_write_json, current_files, read_text
+from transforms.lake import (
+    Location,
+    atomic_write_bytes,
+    atomic_write_json,
+    current_files,
+    read_text,
+)
 from transforms.objectstore import register, uri
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -77,6 +83,9 @@ CATALOG: tuple[tuple[str, str], ...] = tuple(
 
 
 SNAPSHOT_DIR = "_catalog"
+# not the datasets' pointer name (``_current``): the snapshot is no dataset of Parquet versions,
+# and whatever walks the lake's datasets (the catalog, the garbage collection) must not see it
+SNAPSHOT_POINTER = "_latest"
 SNAPSHOT_FORMAT = 1
 _FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
 
@@ -152,13 +161,13 @@ def build_catalog(lake: Location, target: Path) -> list[str]:
 
 def publish_snapshot(lake: Location, views: dict[str, str]) -> Location:
     """Publish the catalog's views (their SQL, naming immutable file versions) as one object,
-    ``_catalog/v-<ns>.json``, then point ``_catalog/_current`` at it. The pointer is the one
+    ``_catalog/v-<ns>.json``, then point ``_catalog/_latest`` at it. The pointer is the one
     object a reader reads first: everything it names was written before it, so the snapshot
     is never half published, whichever datasets a run is still writing."""
     folder = lake / SNAPSHOT_DIR
     name = f"v-{time.time_ns():020d}-{os.getpid()}.json"
     atomic_write_json(folder / name, {"format": SNAPSHOT_FORMAT, "views": views})
-    atomic_write_json(folder / CURRENT, {"current": name})
+    atomic_write_bytes(folder / SNAPSHOT_POINTER, name.encode())
     return folder / name
 
 
@@ -168,7 +177,7 @@ def snapshot_connection(lake: Location) -> duckdb.DuckDBPyConnection:
     reader with no ``warehouse.duckdb`` of its own (another machine) opens. Raises
     ``FileNotFoundError`` before any catalog was built."""
     folder = lake / SNAPSHOT_DIR
-    name = json.loads(read_text(folder / CURRENT))["current"]
+    name = read_text(folder / SNAPSHOT_POINTER).strip()
     doc = json.loads(read_text(folder / name))
     con = register(duckdb.connect(), lake)
     for sql in doc["views"].values():
