@@ -115,7 +115,7 @@ def _platform_lines(request: Request) -> list[str]:
         f"cvd_files_distinct {contents}",
     ]
     try:
-        with open_warehouse(config.settings.warehouse) as con:
+        with open_warehouse(config.settings.warehouse, config.settings.lake) as con:
             row = con.execute(QUARANTINED_SQL).fetchone()
         lines += [
             "# HELP cvd_files_quarantined Distinct files quarantined (warehouse `quarantine`).",

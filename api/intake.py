@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 from api.auth import require
 from api.errors import ApiError, error_response
 from api.multipart import MultipartError, MultipartFiles
+from ingest.blobs import offload
 from ingest.incoming import IncomingFile, Streamed, receive_streams
 from ingest.ledger import Delivery
 from operations.services.tokens import TokenUse
@@ -56,7 +57,9 @@ def _record(request: Request, token: str, files: list[tuple[str, IncomingFile]])
         for _, incoming in files:  # the ones not settled yet leave no temp file behind
             incoming.abort()
         raise
-    recorded = receive_streams(request.app.state.config.settings.archive, settled)
+    settings = request.app.state.config.settings
+    offload(settings.archive, settings.blobs, [s.sha256 for s in settled])  # before the ledger
+    recorded = receive_streams(settings.archive, settled)
     for _, outcome in recorded:
         request.app.state.metrics.received(outcome)
     return [_answer(delivery, outcome) for delivery, outcome in recorded]

@@ -96,7 +96,13 @@ async def _answer(
         **_after(name, cursor),
     }
     page: Page = await run_in_threadpool(
-        read_page, config.settings.warehouse, name, params, limit=size, offset=offset
+        read_page,
+        config.settings.warehouse,
+        name,
+        params,
+        limit=size,
+        offset=offset,
+        lake=config.settings.lake,
     )
     headers = {DATA_DATE_HEADER: page.data_date.isoformat() if page.data_date else ""}
     next_url = None

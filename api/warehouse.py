@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 
 from api.errors import ApiError
+from transforms import catalog
+from transforms.lake import Location
 
 SQL_DIR = Path(__file__).with_name("sql")
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -34,12 +36,13 @@ def sql(name: str) -> str:
 
 
 @contextmanager
-def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the warehouse; 503 while there is none yet."""
+def open_warehouse(path: Path, lake: Location | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse; 503 while there is none yet. ``lake``: the
+    lake its views read, needed when it is in object storage."""
     if not path.exists():
         raise ApiError(503, "no warehouse yet: nothing has been materialized")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = catalog.open_warehouse(path, lake)
     except duckdb.Error as error:
         raise ApiError(503, f"the warehouse cannot be opened: {error}") from error
     with closing(con):
@@ -57,7 +60,13 @@ class Page:
 
 
 def read_page(
-    path: Path, name: str, params: Mapping[str, object], *, limit: int, offset: int
+    path: Path,
+    name: str,
+    params: Mapping[str, object],
+    *,
+    limit: int,
+    offset: int,
+    lake: Location | None = None,
 ) -> Page:
     """Rows ``offset`` to ``offset + limit`` of query ``name`` (one more is read to know
     whether a next page exists)."""
@@ -65,7 +74,7 @@ def read_page(
     code = "\n".join(line.split("--", 1)[0] for line in text.splitlines())  # not comments
     wanted = {p: params.get(p) for p in _PARAM.findall(code)}
     wanted |= {"page_limit": limit + 1, "page_offset": offset}
-    with open_warehouse(path) as con:
+    with open_warehouse(path, lake) as con:
         cursor = con.execute(f"{text}\nLIMIT $page_limit OFFSET $page_offset", wanted)
         columns = [c[0] for c in cursor.description]
         rows = cursor.fetchall()

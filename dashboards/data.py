@@ -22,13 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from operations import db as operations_db
 from orchestration.settings import Settings, load_settings
+from transforms.catalog import open_warehouse
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 _HEADER = re.compile(r"^--\s*params:(?P<params>.*)$", re.MULTILINE)
@@ -103,7 +103,8 @@ def run_query(warehouse: Path, name: str, **params: Any) -> pd.DataFrame:
     sql, bound = _bind(name, params)
     if not warehouse.is_file():
         raise WarehouseMissingError(f"no warehouse at {warehouse} yet: run `cvd materialize`")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    # the lake its views read: a registered filesystem where it is in object storage
+    con = open_warehouse(warehouse, settings().lake)
     try:
         return con.execute(sql, bound).df()
     finally:

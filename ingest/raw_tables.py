@@ -17,11 +17,11 @@ import pyarrow as pa
 import evadts
 import evadts.jsonout
 from evadts.model import CounterSet, Read, Selection
+from ingest.blobs import read_blob
 from ingest.ledger import Delivery, deliveries_of_day, delivery_marker, skipped_contents
-from ingest.receive import blob_path
 from operations import validation
 from operations.errors import ValidationError
-from transforms.lake import arrow_schema
+from transforms.lake import Location, arrow_schema
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # DEX files are kilobytes; anything this big is not one
 BUILD_FAILED = "build_failed"  # quarantine reason: building the file raised
@@ -439,18 +439,19 @@ def _read_reason(read: Read) -> tuple[str, str]:
     return "unusable", "the read is not usable"
 
 
-def build_day(archive: Path, day: str) -> DayResult:
+def build_day(archive: Path, day: str, blobs: Location | None = None) -> DayResult:
     """Parse every delivery of arrival day ``day`` into raw rows and quarantine records.
 
     A file whose building fails in any way is quarantined (reason ``build_failed``) with none
     of its rows kept, and the day goes on: no single file can stop a day from landing. Content
-    an operator skipped (``cvd quarantine skip``) is listed, not parsed."""
+    an operator skipped (``cvd quarantine skip``) is listed, not parsed. ``blobs``: where the
+    bytes are when not in the archive folder (object storage, :mod:`ingest.blobs`)."""
     result = DayResult()
     skipped = skipped_contents(archive)
     for delivery, first in deliveries_of_day(archive, day):
         mark = result.checkpoint()
         try:
-            _build_files(archive, [(delivery, first)], result, skipped)
+            _build_files(archive, [(delivery, first)], result, skipped, blobs)
         except Exception as error:  # any failure of one file quarantines that file only
             result.rollback(mark)
             _build_failed(result, delivery, error)
@@ -475,6 +476,7 @@ def _build_files(
     deliveries: list[tuple[Delivery, Delivery]],
     result: DayResult,
     skipped: dict[str, str],
+    blobs: Location | None = None,
 ) -> None:
     """Add the rows of ``deliveries`` (each with the first delivery of its bytes) to ``result``."""
     for delivery, first in deliveries:
@@ -491,7 +493,7 @@ def _build_files(
         if delivery.size > MAX_FILE_BYTES:
             _quarantine_too_large(result, delivery, file_row, received)
             continue
-        data = blob_path(archive, delivery.sha256).read_bytes()
+        data = read_blob(archive, blobs, delivery.sha256)
         parsed = evadts.parse(
             data, source=delivery.original_name, reference_time=received.replace(tzinfo=None)
         )

@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from stat import S_ISREG
 
+from ingest.blobs import offload
 from ingest.incoming import IncomingFile, blob_path, settle
 from ingest.ledger import (
     Delivery,
@@ -38,6 +39,7 @@ from ingest.ledger import (
     open_ledger,
     record,
 )
+from transforms.lake import Location
 
 __all__ = [
     "Delivery",
@@ -234,12 +236,14 @@ def receive_inbox(
     *,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    blobs: Location | None = None,
 ) -> ReceiveReport:
     """Archive every file in the inbox; returns counts and the arrival days touched.
 
     Batch by batch: a few threads archive the files (hashing and linking, file-system calls
     that release the GIL), one sync puts the batch on disk, one ledger transaction records it,
-    and then the inbox copies are removed."""
+    and then the inbox copies are removed. With ``blobs`` in object storage each batch's blobs
+    are uploaded there (:func:`ingest.blobs.offload`) before the ledger records them."""
     report = ReceiveReport()
     files = inbox_files(inbox)
     if not files:
@@ -253,6 +257,8 @@ def receive_inbox(
             archived = [got for got in pool.map(take, files[start : start + BATCH]) if got]
             if archived:
                 os.sync()  # the batch's bytes are on disk before the ledger names them
+            if archived and blobs is not None:
+                offload(archive, blobs, [a.delivery.sha256 for a in archived])
             recorded = record(con, [a.delivery for a in archived])
             for (delivery, outcome), item in zip(recorded, archived, strict=True):
                 report.bytes += delivery.size

@@ -8,34 +8,34 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ingest.ledger import deliveries_of_day, delivery_ids_by_day
-from transforms.lake import atomic_write_json
+from transforms.lake import Location, atomic_write_json, matching, read_object, read_text
 
 # Bump when the raw tables change shape or meaning: every day is rebuilt once.
 RAW_FORMAT_VERSION = 1
 
 
-def manifest_path(lake: Path, day: str) -> Path:
+def manifest_path(lake: Location, day: str) -> Location:
     """What the partition of ``day`` was built from."""
     return lake / "_manifests" / f"{day}.json"
 
 
-def write_manifest(lake: Path, day: str, delivery_ids: list[str]) -> None:
+def write_manifest(lake: Location, day: str, delivery_ids: list[str]) -> None:
     """Record that ``day`` was built from exactly ``delivery_ids`` (written last)."""
     atomic_write_json(
         manifest_path(lake, day), {"format": RAW_FORMAT_VERSION, "deliveries": sorted(delivery_ids)}
     )
 
 
-def _built_from_other(lake: Path, day: str, current: list[str]) -> bool:
+def _built_from_other(lake: Location, day: str, current: list[str]) -> bool:
     """Whether the partition of ``day`` is missing or was built from other deliveries."""
     path = manifest_path(lake, day)
-    built = json.loads(path.read_text()) if path.exists() else None
+    built = json.loads(read_text(path)) if path.exists() else None
     return (
         built is None or built.get("format") != RAW_FORMAT_VERSION or built["deliveries"] != current
     )
 
 
-def stale_days(archive: Path, lake: Path) -> list[str]:
+def stale_days(archive: Path, lake: Location) -> list[str]:
     """Arrival days whose deliveries differ from what their partition was built from."""
     return [
         day
@@ -44,7 +44,7 @@ def stale_days(archive: Path, lake: Path) -> list[str]:
     ]
 
 
-def stale_among(archive: Path, lake: Path, days: list[str]) -> list[str]:
+def stale_among(archive: Path, lake: Location, days: list[str]) -> list[str]:
     """Those of ``days`` whose partition is missing or out of date."""
     ids = {day: sorted(d.delivery_id for d, _ in deliveries_of_day(archive, day)) for day in days}
     return [day for day in days if _built_from_other(lake, day, ids[day])]
@@ -53,27 +53,27 @@ def stale_among(archive: Path, lake: Path, days: list[str]) -> list[str]:
 MARTS_RECORD = "_marts_built_from.json"  # beside the manifests; not a day
 
 
-def manifest_fingerprints(lake: Path) -> dict[str, str]:
+def manifest_fingerprints(lake: Location) -> dict[str, str]:
     """Every built arrival day with a fingerprint of its manifest (what it was built from)."""
     folder = lake / "_manifests"
     if not folder.is_dir():
         return {}
     return {
-        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()[:20]
-        for path in sorted(folder.glob("????-??-??.json"))
+        path.stem: hashlib.sha256(read_object(path)).hexdigest()[:20]
+        for path in matching(folder, "????-??-??.json")
     }
 
 
-def days_marts_missed(lake: Path, fingerprints: dict[str, str]) -> list[str]:
+def days_marts_missed(lake: Location, fingerprints: dict[str, str]) -> list[str]:
     """Built days the sales marts were not refreshed from since they were built: a run that
     rebuilt the raw partitions and then never reached the marts (its follow-up failed, was
     switched off or killed). The next marts refresh takes them in, whatever days its run had."""
     path = lake / "_manifests" / MARTS_RECORD
-    done = json.loads(path.read_text()) if path.exists() else {}
+    done = json.loads(read_text(path)) if path.exists() else {}
     return [day for day, fingerprint in fingerprints.items() if done.get(day) != fingerprint]
 
 
-def record_marts_built(lake: Path, fingerprints: dict[str, str]) -> None:
+def record_marts_built(lake: Location, fingerprints: dict[str, str]) -> None:
     """After a marts refresh: the days (as fingerprinted before it started) it covered."""
     atomic_write_json(lake / "_manifests" / MARTS_RECORD, fingerprints)
 

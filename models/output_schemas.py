@@ -4,11 +4,9 @@ Column meanings: docs/warehouse.md, "Models"."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 
-from transforms.lake import arrow_schema, write_schema_file
+from transforms.lake import Location, arrow_schema, write_schema_file
 
 ML_DIR = "ml"
 _TS = pa.timestamp("us")
@@ -161,14 +159,14 @@ SCHEMAS: dict[str, pa.Schema] = {
 SCHEMAS["recommendation_log"] = SCHEMAS["planogram_recommendations"]
 
 
-def dataset_dir(lake: Path, name: str) -> Path:
+def dataset_dir(lake: Location, name: str) -> Location:
     """The lake folder of model output ``name`` (publish versions there)."""
     if name not in SCHEMAS:
         raise KeyError(f"unknown model output {name!r}; known: {', '.join(SCHEMAS)}")
     return lake / ML_DIR / name
 
 
-def ensure_schemas(lake: Path) -> None:
+def ensure_schemas(lake: Location) -> None:
     """Write every model output's zero-row schema file, so the warehouse views work before the
     model assets first run (and a view over a dataset that is missing is a real error)."""
     for name, schema in SCHEMAS.items():

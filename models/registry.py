@@ -24,7 +24,7 @@ import pyarrow as pa
 import skops.io as sio
 
 from models.output_schemas import SCHEMAS, dataset_dir
-from transforms.lake import atomic_write_bytes, atomic_write_json, publish
+from transforms.lake import Location, atomic_write_bytes, atomic_write_json, publish
 
 KIND = "demand_forecast"
 MODEL_FILE = "model.skops"
@@ -218,7 +218,7 @@ class Registry:
             )
         return pa.Table.from_pylist(rows, schema=SCHEMAS["model_versions"])
 
-    def export(self, lake: Path) -> Path:
+    def export(self, lake: Location) -> Location:
         """Publish :meth:`table` as the lake dataset ``ml/model_versions``."""
         return publish(dataset_dir(lake, "model_versions"), self.table())
 

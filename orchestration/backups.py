@@ -18,6 +18,10 @@ from operations.permissions import Actor, operator
 from orchestration.settings import Settings
 
 
+class BackupUnsupportedError(ValueError):
+    """The home's configuration cannot be backed up by `cvd backup` (the message says why)."""
+
+
 def home_parts(settings: Settings) -> HomeParts:
     """The home of ``settings`` as a backup reads it (or a restore writes it)."""
     return HomeParts(
@@ -40,7 +44,14 @@ def back_up(
     settings: Settings, directory: Path, *, with_lake: bool, actor: Actor | None = None
 ) -> BackupReport:
     """Take a snapshot of the home into ``directory`` and audit it (after the snapshot, so the
-    snapshot's own audit log ends before its row)."""
+    snapshot's own audit log ends before its row). A home whose archive blobs are in object
+    storage is refused: the snapshot copies blobs from the local archive only (keep such a
+    bucket with the store's own versioning and replication)."""
+    if settings.archive_url:
+        raise BackupUnsupportedError(
+            f"CVD_ARCHIVE_URL={settings.archive_url}: backups of an archive in object storage "
+            "are not supported; use the bucket's versioning and replication"
+        )
     report = create_backup(directory, home_parts(settings), with_lake=with_lake)
     _audit(
         settings,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,10 +38,13 @@ from operations.notify.smtp import SmtpConfig
 from operations.services.service_time import ServiceTimeRates
 from transforms.cash_flags import CashThresholds
 from transforms.cash_flags import load_thresholds as cash_thresholds_from
+from transforms.lake import Location
+from transforms.objectstore import ObjectStoreConfig, location
 
 PLANOGRAM_OBJECTIVE_ENV = "CVD_PLANOGRAM_OBJECTIVE"
 VISIT_RULES_ENV = "CVD_VISIT_RULES"
 INGEST_WORKERS_ENV = "CVD_INGEST_WORKERS"
+DASK_SCHEDULER_ENV = "CVD_DASK_SCHEDULER"
 MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
 MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
@@ -68,6 +71,11 @@ class Settings:
     database_url: str
     anthropic_api_key: str | None
     ai_model: str
+    # CVD_LAKE_URL / CVD_ARCHIVE_URL: s3://bucket/prefix puts the lake / the archive's blobs in
+    # object storage (reached with object_store); None: under the home
+    lake_url: str | None = None
+    archive_url: str | None = None
+    object_store: ObjectStoreConfig = field(default_factory=ObjectStoreConfig)
 
     @property
     def inbox(self) -> Path:
@@ -90,9 +98,20 @@ class Settings:
         return self.home / "photos"
 
     @property
-    def lake(self) -> Path:
-        """Parquet tables written atomically by Dagster runs."""
+    def lake(self) -> Location:
+        """Parquet tables written atomically by Dagster runs: ``$CVD_HOME/lake``, or the prefix
+        in object storage that ``CVD_LAKE_URL`` names."""
+        if self.lake_url:
+            return location(self.lake_url, self.object_store)
         return self.home / "lake"
+
+    @property
+    def blobs(self) -> Location:
+        """Where the archive's blobs are: the archive folder, or the prefix in object storage
+        that ``CVD_ARCHIVE_URL`` names (the ledger stays in the archive folder)."""
+        if self.archive_url:
+            return location(self.archive_url, self.object_store)
+        return self.archive
 
     @property
     def warehouse(self) -> Path:
@@ -133,6 +152,24 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
         database_url=os.environ.get("CVD_DATABASE_URL") or default_db,
         anthropic_api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
         ai_model=os.environ.get("CVD_AI_MODEL") or DEFAULT_MODEL,
+        lake_url=os.environ.get("CVD_LAKE_URL") or None,
+        archive_url=os.environ.get("CVD_ARCHIVE_URL") or None,
+        object_store=load_object_store(),
+    )
+
+
+def load_object_store(environ: Mapping[str, str] | None = None) -> ObjectStoreConfig:
+    """The object store's endpoint and credentials from the standard AWS variables
+    (``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
+    ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_REGION`` or
+    ``AWS_DEFAULT_REGION``); unset ones are left to the S3 client's defaults."""
+    env = os.environ if environ is None else environ
+    return ObjectStoreConfig(
+        endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None,
+        access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+        secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+        session_token=env.get("AWS_SESSION_TOKEN") or None,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
     )
 
 
@@ -243,6 +280,16 @@ def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:
     if not env.get(INGEST_WORKERS_ENV, "").strip():
         return None
     return max(1, _number(env, INGEST_WORKERS_ENV, 1, int, minimum=0))
+
+
+def dask_scheduler(environ: Mapping[str, str] | None = None) -> str | None:
+    """``CVD_DASK_SCHEDULER`` (``tcp://host:8786``): parse arrival days on that Dask cluster;
+    unset, on a local cluster of ``CVD_INGEST_WORKERS`` processes started by the run."""
+    env = os.environ if environ is None else environ
+    address = env.get(DASK_SCHEDULER_ENV, "").strip()
+    if address and "://" not in address:
+        raise SettingsError(f"{DASK_SCHEDULER_ENV}={address!r}: expected tcp://host:port")
+    return address or None
 
 
 def load_service_times(environ: Mapping[str, str] | None = None) -> ServiceTimeRates:

@@ -3,3 +3,4 @@
 from tests.dex_only_home import dex_only_home  # noqa: F401 (fixture)
 from tests.pg import postgres_server, postgres_url  # noqa: F401 (fixtures)
 from tests.platform_home import platform_env, platform_home  # noqa: F401 (fixtures)
+from tests.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)

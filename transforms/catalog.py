@@ -8,13 +8,22 @@ no one ever waits for a lock.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 from pathlib import Path
 
 import duckdb
 
-from transforms.lake import current_files
+from transforms.lake import (
+    Location,
+    atomic_write_bytes,
+    atomic_write_json,
+    current_files,
+    read_text,
+)
+from transforms.objectstore import register, uri
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -84,14 +93,19 @@ CATALOG: tuple[tuple[str, str], ...] = tuple(
 )
 
 
+SNAPSHOT_DIR = "_catalog"
+# not the datasets' pointer name (``_current``): the snapshot is no dataset of Parquet versions,
+# and whatever walks the lake's datasets (the catalog, the garbage collection) must not see it
+SNAPSHOT_POINTER = "_latest"
+SNAPSHOT_FORMAT = 1
 _FILES = re.compile(r"\{files:([A-Za-z0-9_/]+)\}")
 
 
-def _quoted(path: Path) -> str:
-    return "'" + path.resolve().as_posix().replace("'", "''") + "'"
+def _quoted(path: Location) -> str:
+    return "'" + uri(path).replace("'", "''") + "'"
 
 
-def file_list(lake: Path, dataset: str) -> str:
+def file_list(lake: Location, dataset: str) -> str:
     """A DuckDB list literal of the live versions of ``dataset`` (a folder below the lake),
     plus its schema file where it has one, so the list is never empty for a raw table."""
     files = current_files(lake / dataset)
@@ -101,44 +115,49 @@ def file_list(lake: Path, dataset: str) -> str:
     return "[" + ", ".join(_quoted(f) for f in files) + "]"
 
 
-def view_sql(folder: str, name: str, lake: Path) -> str:
+def view_sql(folder: str, name: str, lake: Location) -> str:
     """The SQL of one view, ``sql/<folder>/<name>.sql``, placed on ``lake``
     (:func:`on_lake`)."""
     return on_lake((SQL_DIR / folder / f"{name}.sql").read_text(), lake)
 
 
-def on_lake(text: str, lake: Path) -> str:
+def on_lake(text: str, lake: Location) -> str:
     """``text`` with ``{files:T}`` replaced by the list of the live files of dataset ``T``
     (immutable versions: a reader of the previous catalog keeps reading the files it knew)
     and ``{lake}`` by the lake path."""
     text = _FILES.sub(lambda match: file_list(lake, match.group(1)), text)
-    return text.replace("{lake}", lake.resolve().as_posix().replace("'", "''"))
+    return text.replace("{lake}", uri(lake).replace("'", "''"))
 
 
 def lake_connection(
-    lake: Path, folders: tuple[str, ...] = ("raw", "master", "marts")
+    lake: Location, folders: tuple[str, ...] = ("raw", "master", "marts")
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the catalog's views of ``folders`` over ``lake``: what a writer
     (a model asset) queries, so it never needs ``warehouse.duckdb`` nor waits for its rebuild."""
-    con = duckdb.connect()
+    con = register(duckdb.connect(), lake)
     for folder, name in CATALOG:
         if folder in folders:
             con.execute(view_sql(folder, name, lake))
     return con
 
 
-def build_catalog(lake: Path, target: Path) -> list[str]:
+def build_catalog(lake: Location, target: Path) -> list[str]:
     """Write every view into a new DuckDB file and rename it over ``target``; returns the views.
-    Every dataset has at least a zero-row schema file, so a view that fails is a real error."""
+    Every dataset has at least a zero-row schema file, so a view that fails is a real error.
+
+    The same views are then published in the lake as a snapshot (:func:`publish_snapshot`),
+    last: a reader on another machine that starts from it sees this run whole or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     built: list[str] = []
+    views: dict[str, str] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        con = register(duckdb.connect(str(tmp)), lake)
         try:
             for folder, name in CATALOG:
-                con.execute(view_sql(folder, name, lake))
+                views[name] = view_sql(folder, name, lake)
+                con.execute(views[name])
                 built.append(name)
             con.execute("CHECKPOINT")
         finally:
@@ -147,4 +166,38 @@ def build_catalog(lake: Path, target: Path) -> list[str]:
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+    publish_snapshot(lake, views)
     return built
+
+
+def publish_snapshot(lake: Location, views: dict[str, str]) -> Location:
+    """Publish the catalog's views (their SQL, naming immutable file versions) as one object,
+    ``_catalog/v-<ns>.json``, then point ``_catalog/_latest`` at it. The pointer is the one
+    object a reader reads first: everything it names was written before it, so the snapshot
+    is never half published, whichever datasets a run is still writing."""
+    folder = lake / SNAPSHOT_DIR
+    name = f"v-{time.time_ns():020d}-{os.getpid()}.json"
+    atomic_write_json(folder / name, {"format": SNAPSHOT_FORMAT, "views": views})
+    atomic_write_bytes(folder / SNAPSHOT_POINTER, name.encode())
+    return folder / name
+
+
+def snapshot_connection(lake: Location) -> duckdb.DuckDBPyConnection:
+    """An in-memory read-only view of the lake as the last finished catalog build left it:
+    the pointer first, then the snapshot it names (both immutable once written). What a
+    reader with no ``warehouse.duckdb`` of its own (another machine) opens. Raises
+    ``FileNotFoundError`` before any catalog was built."""
+    folder = lake / SNAPSHOT_DIR
+    name = read_text(folder / SNAPSHOT_POINTER).strip()
+    doc = json.loads(read_text(folder / name))
+    con = register(duckdb.connect(), lake)
+    for sql in doc["views"].values():
+        con.execute(sql)
+    return con
+
+
+def open_warehouse(path: Path, lake: Location | None) -> duckdb.DuckDBPyConnection:
+    """``warehouse.duckdb`` opened read-only, able to read the lake its views name (in object
+    storage, through the registered filesystem)."""
+    con = duckdb.connect(str(path), read_only=True)
+    return con if lake is None else register(con, lake)

@@ -6,12 +6,11 @@ asset checks (``orchestration/defs/marts/checks.py``) call them on the real one.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from transforms.catalog import file_list
 from transforms.derived import source_connection
+from transforms.lake import Location
 from transforms.marts import FCT_DAILY_SALES_PARTS, MARTS_DIR, model_sql
 
 NO_NEGATIVE_SALES = "no_negative_sales"
@@ -58,7 +57,7 @@ CHECK_SQL: dict[str, str] = {
 }
 
 
-def marts_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+def marts_connection(lake: Location) -> duckdb.DuckDBPyConnection:
     """Raw views plus the materialized marts, read straight from the lake: the derived marts'
     sources (with the catalog's ``fct_slot_sales`` view) and ``fct_daily_sales_parts``, which
     has no catalog view."""
@@ -72,7 +71,7 @@ def marts_connection(lake: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_check(lake: Path, name: str) -> int:
+def run_check(lake: Location, name: str) -> int:
     """Rows breaking the invariant ``name`` (a key of ``CHECK_SQL``) in the whole marts."""
     con = marts_connection(lake)
     try:

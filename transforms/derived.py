@@ -20,14 +20,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.catalog import on_lake, view_sql
-from transforms.lake import atomic_write_json, current_file, publish, write_schema_file
+from transforms.lake import (
+    Location,
+    atomic_write_json,
+    current_file,
+    matching,
+    publish,
+    read_text,
+    write_schema_file,
+)
 from transforms.marts import (
     FCT_DAILY_SALES_PARTS,
     FCT_SLOT_SALES,
@@ -35,6 +42,7 @@ from transforms.marts import (
     model_sql,
     raw_connection,
 )
+from transforms.objectstore import uri
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -59,18 +67,18 @@ class DerivedReport:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def dataset(lake: Path, name: str) -> Path:
+def dataset(lake: Location, name: str) -> Location:
     """The folder of derived mart ``name`` below the lake."""
     return lake / MARTS_DIR / name
 
 
-def derived_sql(name: str, lake: Path) -> str:
+def derived_sql(name: str, lake: Location) -> str:
     """The SELECT of derived mart ``name``: its steps composed (:func:`transforms.marts.model_sql`)
     and its ``{files:...}`` placeholders resolved."""
     return on_lake(model_sql(name), lake)
 
 
-def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+def source_connection(lake: Location) -> duckdb.DuckDBPyConnection:
     """The raw views, the master views that exist (:func:`transforms.marts.raw_connection`) and
     ``fct_slot_sales``: everything the derived marts are computed from."""
     con = raw_connection(lake)
@@ -78,7 +86,7 @@ def source_connection(lake: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def refresh_derived(lake: Path, whole: tuple[str, ...] = WHOLE_HISTORY) -> DerivedReport:
+def refresh_derived(lake: Location, whole: tuple[str, ...] = WHOLE_HISTORY) -> DerivedReport:
     """Re-sum the months of ``fct_daily_sales`` whose parts changed, then recompute ``whole``
     (by default every whole-history mart) and publish each as a new version."""
     report = DerivedReport()
@@ -97,7 +105,7 @@ def refresh_derived(lake: Path, whole: tuple[str, ...] = WHOLE_HISTORY) -> Deriv
     return report
 
 
-def ensure_derived_schemas(lake: Path) -> None:
+def ensure_derived_schemas(lake: Location) -> None:
     """Write the zero-row schema file of every derived mart that has none yet, so the
     catalog's views resolve before the derived marts are first built."""
     missing = [n for n in DERIVED if not (dataset(lake, n) / "_schema.parquet").exists()]
@@ -126,32 +134,32 @@ def _months(first: date, last: date) -> list[str]:
     return out
 
 
-def _parts_versions(lake: Path) -> dict[str, str]:
+def _parts_versions(lake: Location) -> dict[str, str]:
     """The live version (file name) of every end month of the daily parts."""
     out = {}
-    for path in sorted(dataset(lake, FCT_DAILY_SALES_PARTS).glob("end_month=*")):
+    for path in matching(dataset(lake, FCT_DAILY_SALES_PARTS), "end_month=*"):
         live = current_file(path)
         if live is not None and live.exists():
             out[path.name] = live.name
     return out
 
 
-def _days_covered(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
+def _days_covered(con: duckdb.DuckDBPyConnection, path: Location) -> tuple[str, str] | None:
     """First and last ``sales_date`` in one parts file (from its Parquet statistics)."""
     (row,) = con.execute(
-        "SELECT min(sales_date), max(sales_date) FROM read_parquet($f)", {"f": path.as_posix()}
+        "SELECT min(sales_date), max(sales_date) FROM read_parquet($f)", {"f": uri(path)}
     ).fetchall()
     if row[0] is None:
         return None
     return row[0].isoformat(), row[1].isoformat()
 
 
-def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[list[str], int]:
+def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list[str], int]:
     """Re-sum the sales months touched by end months whose parts version changed."""
     root = dataset(lake, FCT_DAILY_SALES)
     manifest_path = root / MANIFEST
     try:
-        known: dict[str, dict[str, str]] = json.loads(manifest_path.read_text())
+        known: dict[str, dict[str, str]] = json.loads(read_text(manifest_path))
     except FileNotFoundError:
         known = {}
     live = _parts_versions(lake)

@@ -16,15 +16,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow.parquet as pq
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
-from transforms.lake import current_file, publish, write_table
+from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
 from transforms.lake import partition_path as raw_partition
+from transforms.objectstore import register, uri
 from transforms.spread import spread_daily
 
 MARTS_DIR = "marts"
@@ -42,19 +41,19 @@ class MartsReport:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MATERIALIZED, 0))
 
 
-def month_dir(lake: Path, table: str, month: str) -> Path:
+def month_dir(lake: Location, table: str, month: str) -> Location:
     """The dataset of ``table`` holding the intervals that end in ``month`` (YYYY-MM)."""
     return lake / MARTS_DIR / table / f"end_month={month}"
 
 
-def schema_path(lake: Path, table: str) -> Path:
+def schema_path(lake: Location, table: str) -> Location:
     """A zero-row file with the table's columns, so catalog views work before any data."""
     return lake / MARTS_DIR / table / "_schema.parquet"
 
 
-def raw_connection(lake: Path) -> duckdb.DuckDBPyConnection:
+def raw_connection(lake: Location) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the catalog's raw and master views over ``lake``."""
-    con = duckdb.connect()
+    con = register(duckdb.connect(), lake)
     for name in RAW_VIEWS:
         con.execute(view_sql("raw", name, lake))
     for name in MASTER_VIEWS:
@@ -97,14 +96,12 @@ def months_with_reads(con: duckdb.DuckDBPyConnection, since: datetime | None) ->
     return [r[0] for r in rows]
 
 
-def earliest_read_of_days(lake: Path, days: Iterable[str]) -> datetime | None:
+def earliest_read_of_days(lake: Location, days: Iterable[str]) -> datetime | None:
     """The earliest machine read time among the raw ``dex_reads`` partitions of ``days``."""
-    files = [
-        p.resolve().as_posix() for d in days if (p := raw_partition(lake, "dex_reads", d)).exists()
-    ]
+    files = [uri(p) for d in days if (p := raw_partition(lake, "dex_reads", d)).exists()]
     if not files:
         return None
-    con = duckdb.connect()
+    con = register(duckdb.connect(), lake)
     try:
         row = con.execute("SELECT min(read_at) FROM read_parquet($files)", {"files": files})
         found = row.fetchone()
@@ -130,7 +127,7 @@ def build_month(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Data
     }
 
 
-def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
+def refresh_marts(lake: Location, days: list[str] | None = None) -> MartsReport:
     """Rebuild the month partitions touched by the arrival ``days`` (every month when None).
 
     Months are rebuilt from the earliest read time found in those days' raw partitions onwards,
@@ -157,18 +154,18 @@ def refresh_marts(lake: Path, days: list[str] | None = None) -> MartsReport:
         # gets an empty version (readers of an older catalog keep the files they knew)
         floor = _month(since) if since else ""
         for table in MATERIALIZED:
-            for path in sorted((lake / MARTS_DIR / table).glob("end_month=*")):
+            for path in matching(lake / MARTS_DIR / table, "end_month=*"):
                 month = path.name.removeprefix("end_month=")
                 live = current_file(path)
                 if month >= floor and month not in months and live and live.exists():
-                    publish(path, pq.read_schema(live).empty_table())
+                    publish(path, read_schema(live).empty_table())
                     report.removed.append(f"{table}/{month}")
     finally:
         con.close()
     return report
 
 
-def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:
     """Zero-row files for a lake without reads yet, so the catalog's views still resolve."""
     frames = build_month(con, "1900-01")
     for table, frame in frames.items():

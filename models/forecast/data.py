@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.catalog import lake_connection, on_lake
+from transforms.lake import Location
 
 SQL_DIR = Path(__file__).parent / "sql"
 QUERIES = ("daily_sales", "stockouts", "slots", "series_context", "products", "last_reads")
@@ -28,7 +29,7 @@ class SourceFrames:
     last_reads: pl.DataFrame  # machine_serial, last_read_at (the last read of each day)
 
 
-def load_sources(lake: Path) -> SourceFrames:
+def load_sources(lake: Location) -> SourceFrames:
     """Run every query of ``sql/`` over the lake and return the frames."""
     con = lake_connection(lake)
     try:

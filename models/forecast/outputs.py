@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from models.forecast.backtest import BacktestResult
 from models.forecast.model import interval
 from models.forecast.panel import SERIES_KEY, Panel
 from models.output_schemas import SCHEMAS, dataset_dir
-from transforms.lake import current_file, publish
+from transforms.lake import Location, current_file, publish, read_table
 
 
 def backtest_table(result: BacktestResult, version: str, created_at: datetime) -> pa.Table:
@@ -38,12 +36,12 @@ def backtest_table(result: BacktestResult, version: str, created_at: datetime) -
     return pa.Table.from_pylist(rows, schema=SCHEMAS["forecast_backtest"])
 
 
-def append_backtest(lake: Path, table: pa.Table) -> Path:
+def append_backtest(lake: Location, table: pa.Table) -> Location:
     """Publish the backtest rows of a new model after those of earlier ones."""
     directory = dataset_dir(lake, "forecast_backtest")
     live = current_file(directory)
     if live is not None and live.exists():
-        table = pa.concat_tables([pq.read_table(live).cast(table.schema), table])
+        table = pa.concat_tables([read_table(live).cast(table.schema), table])
     return publish(directory, table)
 
 

@@ -25,7 +25,7 @@ from models.forecast.outputs import append_backtest, backtest_table, forecast_ta
 from models.forecast.panel import NotEnoughDataError, Panel, build_panel
 from models.output_schemas import SCHEMAS, dataset_dir
 from models.registry import KIND, Decision, Registry, library_versions, new_version
-from transforms.lake import publish
+from transforms.lake import Location, publish
 
 log = logging.getLogger(__name__)
 # what forecasts when not even a 3-day holdout can rank the baselines: the censoring-aware
@@ -88,11 +88,13 @@ def train(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    lake: Location | None = None,
 ) -> TrainReport:
-    """Train, backtest and register a model on ``home``'s data. Without ``force``, nothing is
-    trained when the current model was trained on exactly this data."""
+    """Train, backtest and register a model on ``home``'s data (its lake: ``lake``, by default
+    ``home/lake``). Without ``force``, nothing is trained when the current model was trained on
+    exactly this data."""
     now = now or datetime.now(UTC)
-    lake = home / "lake"
+    lake = home / "lake" if lake is None else lake
     registry = Registry(home)
     try:
         panel = build_panel(load_sources(lake))
@@ -169,13 +171,17 @@ class ForecastReport:
 
 
 def forecast(
-    home: Path, *, now: datetime | None = None, src: SourceFrames | None = None
+    home: Path,
+    *,
+    now: datetime | None = None,
+    src: SourceFrames | None = None,
+    lake: Location | None = None,
 ) -> ForecastReport:
     """Forecast every current slot for the 14 days after the data's last day with the current
     model (the strongest baseline, :func:`fallback_method`, when no model is current) →
-    ``ml/demand_forecast``."""
+    ``ml/demand_forecast`` of ``lake`` (by default ``home/lake``)."""
     now = now or datetime.now(UTC)
-    lake = home / "lake"
+    lake = home / "lake" if lake is None else lake
     src = src or load_sources(lake)
     created_at = now.astimezone(UTC).replace(tzinfo=None)
     try:

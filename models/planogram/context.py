@@ -41,6 +41,7 @@ from models.planogram.expectation import service_intervals
 from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, CandidateProduct, SlotInfo
 from transforms.catalog import lake_connection
+from transforms.lake import Location
 
 SQL_DIR = Path(__file__).parent / "sql"
 SALES_WINDOW_DAYS = 28
@@ -110,7 +111,7 @@ def demand_rel_var(
     return out
 
 
-def build_contexts(lake: Path, settings: PlanogramSettings) -> FleetContexts:
+def build_contexts(lake: Location, settings: PlanogramSettings) -> FleetContexts:
     """The context of every cabinet of every machine with a current planogram."""
     con = lake_connection(lake, ("raw", "master", "marts", "ml"))
     try:

@@ -6,7 +6,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from models.ai.config import AIConfig
 from models.ai.review import refine
@@ -17,6 +16,7 @@ from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.visits import next_visits
 from models.planogram.writer import recommendation_rows, write_recommendations
+from transforms.lake import Location
 
 log = logging.getLogger("cvd.models.planogram")
 OPTIMISER_VERSION = "planogram-opt-1"
@@ -34,7 +34,7 @@ class RecommendReport:
     model_version: str
     ai_status: dict[str, int]
     constraints_from: str
-    path: Path
+    path: Location
 
 
 def ai_refine(context: CabinetContext, proposal: Proposal, ai_config: AIConfig) -> Proposal:
@@ -44,7 +44,7 @@ def ai_refine(context: CabinetContext, proposal: Proposal, ai_config: AIConfig) 
 
 
 def recommend(
-    lake_dir: Path,
+    lake_dir: Location,
     ai_config: AIConfig,
     plan_settings: PlanogramSettings,
     run_id: str,

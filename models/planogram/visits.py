@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from transforms.catalog import lake_connection
+from transforms.lake import Location
 
 SQL = Path(__file__).parent / "sql" / "next_visits.sql"
 PLANNED = "visit plan"
@@ -36,7 +37,7 @@ def next_service_day(today: date, service_days: str) -> date | None:
     return None
 
 
-def next_visits(lake: Path) -> dict[str, NextVisit]:
+def next_visits(lake: Location) -> dict[str, NextVisit]:
     """Machine serial → its next visit (module docstring)."""
     con = lake_connection(lake, ("raw", "master", "marts", "ml"))
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -13,7 +12,7 @@ from models.output_schemas import SCHEMAS, dataset_dir
 from models.planogram.optimise import CENTS, current_slot_expectations
 from models.planogram.types import CabinetContext, Proposal, SlotAssignment, SlotInfo
 from models.planogram.visits import NextVisit
-from transforms.lake import publish
+from transforms.lake import Location, publish
 
 TABLE = "planogram_recommendations"
 LOG = "recommendation_log"
@@ -102,7 +101,7 @@ def recommendation_rows(
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def write_recommendations(lake: Path, table: pa.Table) -> Path:
+def write_recommendations(lake: Location, table: pa.Table) -> Location:
     """Publish ``table`` as the new version of ml/planogram_recommendations, and its changes
     (rows other than ``keep``) into the run's own folder of ml/recommendation_log, which later
     runs leave alone (the promise an accepted change is measured against)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from models.output_schemas import dataset_dir, ensure_schemas
 from models.visits.output_tables import PlanTables, build_tables
@@ -13,7 +12,7 @@ from models.visits.plan import plan_fleet
 from models.visits.rules import VisitRules
 from models.visits.state import FleetState, read_state
 from transforms.catalog import lake_connection
-from transforms.lake import publish
+from transforms.lake import Location, publish
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ class PlanReport:
     projection: str = "none"
 
 
-def plan_lake(lake: Path, rules: VisitRules, plan_date: date | None = None) -> PlanReport:
+def plan_lake(lake: Location, rules: VisitRules, plan_date: date | None = None) -> PlanReport:
     """Read the lake, plan, publish ``service_scores``, ``service_plan``, ``service_plan_picks``.
     With no reads yet nothing is published (the views keep their zero-row schema files)."""
     ensure_schemas(lake)  # the ml views (the forecast among them) need their schema files

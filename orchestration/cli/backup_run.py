@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from operations.backup.manifest import BackupError
 from operations.backup.verify import verify_backup
-from orchestration.backups import back_up, prune_backups, restore
+from orchestration.backups import BackupUnsupportedError, back_up, prune_backups, restore
 from orchestration.settings import load_backup_settings, load_settings
 
 console = Console(highlight=False)
@@ -24,7 +24,7 @@ def run_backup(args: argparse.Namespace) -> int:
     directory = args.to.resolve() if args.to else configured.directory
     try:
         report = back_up(settings, directory, with_lake=args.with_lake or configured.with_lake)
-    except (BackupError, OSError) as error:
+    except (BackupError, BackupUnsupportedError, OSError) as error:
         errors.print(f"[red]backup failed:[/] {escape(str(error))}")
         return 1
     console.print(

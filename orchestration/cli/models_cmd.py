@@ -61,6 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
             report = train(
                 settings.home,
                 force=not args.if_changed,
+                lake=settings.lake,
                 progress=lambda text: progress.update(task, description=text),
             )
         except (ValueError, FileNotFoundError) as exc:

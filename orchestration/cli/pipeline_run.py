@@ -22,6 +22,7 @@ from rich.table import Table
 from ingest.ledger import arrival_days
 from ingest.stale import contiguous_blocks, stale_days
 from orchestration.settings import Settings, load_settings
+from transforms.catalog import open_warehouse
 from transforms.spreadsheet import write_rows
 
 console = Console(stderr=True)
@@ -201,7 +202,7 @@ def run_sql(args: argparse.Namespace) -> int:
     if not settings.warehouse.exists():
         console.print(f"[red]no warehouse at {settings.warehouse}: run `cvd materialize`[/red]")
         return 2
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_warehouse(settings.warehouse, settings.lake)
     out = Console()
     try:
         if args.query:

@@ -20,7 +20,7 @@ from models.planogram.optimise import optimise
 from models.planogram.types import CabinetContext, Constraints, SlotInfo
 from simulator.catalog import SIZE_CAPACITY
 from simulator.config import CABINET_CATEGORIES
-from simulator.evaluation.market import Plan
+from simulator.evaluation.market import Plan, pair_par
 from simulator.evaluation.policies import Cabinet, Knowledge, _apply, _candidate, current
 from simulator.evaluation.world import World
 
@@ -36,6 +36,7 @@ def observed_cabinets(
     ids = cat.product_id
     category = {ids[p]: cat.category[p] for p in range(len(ids))}
     pair_of = world.pair_index()
+    stocked = pair_par(world, current(world)) > 0  # carried at the machine: not a trial
     out = []
     for dev in fleet.devices:
         intervals = service_intervals(dev.service_days if visits_seen else NO_SERVICE_DAYS)
@@ -67,7 +68,15 @@ def observed_cabinets(
                 for i, s in enumerate(cs)
             )
             candidates = tuple(
-                _candidate(world, know, p, pair_of[(dev.index, p)], np.array(machine_products))
+                _candidate(
+                    world,
+                    know,
+                    p,
+                    pair_of[(dev.index, p)],
+                    np.array(machine_products),
+                    share=1.0,  # one observed cabinet per category: a product is in one only
+                    carried=bool(stocked[pair_of[(dev.index, p)]]),
+                )
                 for p in machine_products
                 if where.get(ids[p]) == c
             )

@@ -9,10 +9,13 @@ import pytest
 from orchestration.settings import (
     Settings,
     SettingsError,
+    dask_scheduler,
     ingest_workers,
     load_maintenance_settings,
+    load_object_store,
     load_planogram_settings,
     load_service_times,
+    load_settings,
     load_smtp_config,
 )
 
@@ -104,3 +107,45 @@ def test_smtp_settings_off_without_a_host_and_bad_values_named() -> None:
     ):
         with pytest.raises(SettingsError, match=name):
             load_smtp_config({"CVD_SMTP_HOST": "h", **env})
+
+
+def test_lake_and_archive_urls_put_them_in_object_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CVD_LAKE_URL`` / ``CVD_ARCHIVE_URL`` name bucket prefixes reached with the standard
+    AWS variables (the S3-specific endpoint before the generic one); unset, both stay under
+    the home."""
+    for name in ("CVD_LAKE_URL", "CVD_ARCHIVE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    local = load_settings(tmp_path)
+    assert (local.lake, local.blobs) == (tmp_path / "lake", tmp_path / "archive")
+
+    monkeypatch.setenv("CVD_LAKE_URL", "s3://fleet-data/cvd/lake/")
+    monkeypatch.setenv("CVD_ARCHIVE_URL", "s3://fleet-archive/dex")
+    env = {
+        "AWS_ENDPOINT_URL": "http://generic:9000",
+        "AWS_ENDPOINT_URL_S3": "http://minio:9000",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    remote = load_settings(tmp_path)
+    assert str(remote.lake) == "s3://fleet-data/cvd/lake"
+    assert str(remote.blobs) == "s3://fleet-archive/dex"
+    assert not isinstance(remote.lake, Path) and not isinstance(remote.blobs, Path)
+    assert remote.archive == tmp_path / "archive"  # the ledger stays local
+    options = load_object_store(env).storage_options()
+    assert options["endpoint_url"] == "http://minio:9000"
+    assert (options["key"], options["secret"]) == ("AKIDEXAMPLE", "wJalrXUtnFEMI")
+    assert options["client_kwargs"] == {"region_name": "eu-west-1"}
+
+
+def test_dask_scheduler_address_or_a_local_cluster() -> None:
+    """Unset: None (each run starts its own local cluster); an address without a scheme is
+    refused naming the variable."""
+    assert dask_scheduler({}) is None
+    assert dask_scheduler({"CVD_DASK_SCHEDULER": " tcp://10.0.0.5:8786 "}) == "tcp://10.0.0.5:8786"
+    with pytest.raises(SettingsError, match="CVD_DASK_SCHEDULER"):
+        dask_scheduler({"CVD_DASK_SCHEDULER": "10.0.0.5:8786"})

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 from sqlalchemy import Engine
 
 from models.alerts.evaluate import Evaluation, Inputs, RunRecord, evaluate
@@ -21,6 +20,7 @@ from orchestration.settings import (
     load_planogram_settings,
     load_smtp_config,
 )
+from transforms.catalog import open_warehouse
 
 NIGHTLY_SCHEDULE = "nightly"
 SCHEDULE_TAG = "dagster/schedule_name"
@@ -78,7 +78,7 @@ def run_check(
         nightly_runs=nightly_runs(instance),
         warehouse_path=settings.warehouse,
     )
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_warehouse(settings.warehouse, settings.lake)
     try:
         evaluation = evaluate(con, load_alert_rules(settings), inputs)
     finally:

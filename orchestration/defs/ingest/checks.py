@@ -5,7 +5,6 @@ named ``<table>__<check>``. Results show in the Dagster UI."""
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -20,7 +19,15 @@ from orchestration.defs.ingest.schedules import (
     RANGE_START_TAG,
 )
 from orchestration.defs.resources import CvdHomeResource
-from transforms.lake import current_files, partition_path, schema_path
+from transforms.lake import (
+    Location,
+    current_files,
+    matching,
+    partition_path,
+    read_table,
+    schema_path,
+)
+from transforms.objectstore import register, uri
 
 GE_MAX_ROWS = 250_000
 CHECK_MEMORY_LIMIT = "256MB"
@@ -105,19 +112,19 @@ SQL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
 
 @contextmanager
 def lake_connection(
-    lake: Path, days: list[str] | None = None
+    lake: Location, days: list[str] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with one view per raw table over the partitions of ``days`` (all
     when None), exactly as written: checks see raw partitions, not the catalog's views."""
     # bounded memory whatever the size of the run: DuckDB spills to disk past this
-    con = duckdb.connect(config={"memory_limit": CHECK_MEMORY_LIMIT})
+    con = register(duckdb.connect(config={"memory_limit": CHECK_MEMORY_LIMIT}), lake)
     try:
         for table in RAW_TABLES:
             if days is None:
                 found = current_files(lake / table)
             else:
                 found = [f for d in days if (f := partition_path(lake, table, d)).exists()]
-            files = [f.resolve().as_posix() for f in [*found, schema_path(lake, table)]]
+            files = [uri(f) for f in [*found, schema_path(lake, table)]]
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             # table names are our constants and the paths are quoted: nothing comes from input
             view = f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)"  # noqa: S608, E501
@@ -127,7 +134,7 @@ def lake_connection(
         con.close()
 
 
-def offending_rows(lake: Path, days: list[str] | None = None) -> dict[tuple[str, str], int]:
+def offending_rows(lake: Location, days: list[str] | None = None) -> dict[tuple[str, str], int]:
     """For each (table, check) of :data:`SQL_CHECKS`, the number of rows that break it in the
     partitions of ``days`` (every partition is checked when it is written, so the whole table
     holds by induction and adding a day costs a check of that day only)."""
@@ -237,7 +244,7 @@ def counters_expectations(
         days = sorted(
             {
                 p.parent.name.removeprefix("received_date=")
-                for p in (settings.lake / "dex_selection_counters").glob("received_date=*/*")
+                for p in matching(settings.lake / "dex_selection_counters", "received_date=*/*")
             }
         )
     frames: list[pd.DataFrame] = []
@@ -245,7 +252,7 @@ def counters_expectations(
     for day in sorted(days, reverse=True):  # newest first, up to a bounded number of rows
         path = partition_path(settings.lake, "dex_selection_counters", day)
         if path.exists() and rows < GE_MAX_ROWS:
-            frames.append(pd.read_parquet(path))
+            frames.append(read_table(path).to_pandas())
             rows += len(frames[-1])
     frame = pd.concat(frames) if frames else pd.DataFrame()
     if frame.empty:

@@ -64,7 +64,7 @@ def demand_model(
     same cutoffs, else it is kept as 'rejected' with the reason. Writes ml/forecast_backtest and
     ml/model_versions."""
     home = cvd.settings().home
-    report = train(home, force=config.force, progress=context.log.debug)
+    report = train(home, force=config.force, progress=context.log.debug, lake=cvd.settings().lake)
     if report.skipped:
         context.log.info(f"demand model: not retrained ({report.skipped})")
         return dg.MaterializeResult(
@@ -103,7 +103,7 @@ def demand_forecast(
     last day, with an 80% interval, from the current model (the seasonal-naive baseline when no
     model is current). Writes ml/demand_forecast."""
     settings = cvd.settings()
-    report = forecast(settings.home)
+    report = forecast(settings.home, lake=settings.lake)
     context.log.info(
         f"forecast: {report.slots} slots x 14 days ({report.first_date}..{report.last_date}) "
         f"with {report.method} {report.model_version}"

@@ -1,5 +1,7 @@
 """The warehouse catalog asset: ``warehouse.duckdb`` rebuilt and swapped in after every run."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from models.output_schemas import ensure_schemas
@@ -39,7 +41,12 @@ def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     views = build_catalog(settings.lake, settings.warehouse)
     # versions replaced more than RETENTION ago and not named by the new catalog can no longer be
     # in use by any open catalog
-    removed = collect(settings.lake, settings.warehouse, grace=RETENTION).removed
+    # a lake in object storage keeps its versions (see orchestration.maintenance.lake)
+    removed = (
+        collect(settings.lake, settings.warehouse, grace=RETENTION).removed
+        if isinstance(settings.lake, Path)
+        else 0
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.warehouse)),

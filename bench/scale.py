@@ -1,0 +1,186 @@
+"""Benchmark scaling: workers, ingestion per core, marts memory against fleet size, one more day.
+
+Simulates two fleets (no quirks) of ``--small`` and ``--large`` machines over ``--days`` days,
+receives every file on its arrival day, then measures in this run:
+
+- ``workers2/1``: files/s building the raw partitions of every arrival day of the large fleet
+  (``ingest.days.build_days``: parse, raw rows, Parquet) on two workers against one;
+- ``ingest/parse+decode``: files/s of that build on one worker against ``evadts.parse`` with
+  every field decoded on the same files (the least any ingestion of every field must do);
+- ``marts peak large/small``: peak memory of a process building the sales and derived marts
+  (``refresh_marts`` + ``refresh_derived``) of the large fleet against the small one;
+- ``marts day/full``: the marts refresh after one arrival day (its raw partition rebuilt) against
+  the full build, at the large fleet.
+
+    uv run python bench/scale.py                          # 100 and 500 machines x 365 days
+    uv run python bench/scale.py --small 20 --large 100 --days 60   # a quick run
+
+The last line is ``scale: workers2/1 X.XX, ingest/parse+decode X.XX, marts peak 500/100 X.XX,
+marts day/full X.XX`` (the fleet sizes are the run's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+# this script's folder must not shadow the project's packages
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from ingest.days import build_and_publish, build_days  # noqa: E402
+from ingest.raw_tables import SCHEMAS  # noqa: E402
+from ingest.receive import blob_path, deliveries_of_day, receive_inbox  # noqa: E402
+from simulator import OutputPaths, QuirkConfig, SimConfig, simulate  # noqa: E402
+from transforms import lake  # noqa: E402
+from transforms.derived import refresh_derived  # noqa: E402
+from transforms.marts import refresh_marts  # noqa: E402
+
+
+def _bench_module(name: str) -> object:
+    """Another bench script as a module (its ``main`` is guarded), for its helpers."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(name))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A simulated fleet received into a home's archive (no partition built yet)."""
+
+    home: Path
+    days: list[str]
+    files: int
+
+
+def receive_fleet(machines: int, days: int, root: Path) -> Fleet:
+    """Simulate ``machines`` x ``days`` and receive each file on its arrival day."""
+    source, home = root / "source", root / "home"
+    config = SimConfig(machines=machines, days=days, quirks=QuirkConfig(enabled=False))
+    simulate(config, OutputPaths(source / "inbox", source / "md", source / "truth"), workers=2)
+    arrivals = pl.read_parquet(source / "truth" / "deliveries.parquet")
+    arrival_days = sorted({d.isoformat() for d in arrivals["arrival_date"]})
+    files = 0
+    for day in arrival_days:
+        inbox = home / "inbox"
+        inbox.mkdir(parents=True, exist_ok=True)
+        for name in arrivals.filter(pl.col("arrival_date").cast(pl.String) == day)["file_name"]:
+            if (source / "inbox" / name).exists():
+                (source / "inbox" / name).rename(inbox / name)
+                files += 1
+        noon = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+        receive_inbox(inbox, home / "archive", now=noon)
+    return Fleet(home, arrival_days, files)
+
+
+def build_rate(fleet: Fleet, lake_dir: Path, workers: int) -> float:
+    """Files/s building every arrival day's raw partitions on ``workers`` processes."""
+    started = time.perf_counter()
+    for _ in build_days(fleet.home / "archive", lake_dir, fleet.days, workers=workers):
+        pass
+    elapsed = time.perf_counter() - started
+    for name, schema in SCHEMAS.items():
+        lake.write_schema_file(lake_dir, name, schema)
+    return fleet.files / elapsed
+
+
+def decode_rate(fleet: Fleet) -> float:
+    """Files/s of ``evadts.parse`` with every field decoded, on the fleet's archived files."""
+    archive = fleet.home / "archive"
+    files = [
+        blob_path(archive, d.sha256)
+        for day in fleet.days
+        for d, first in deliveries_of_day(archive, day)
+        if d.delivery_id == first.delivery_id
+    ]
+    ingest_bench = _bench_module("ingest.py")
+    _, decode_s, _ = ingest_bench.parse_baselines(files)  # type: ignore[attr-defined]
+    return len(files) / decode_s
+
+
+def marts_child(*args: str) -> dict[str, float]:
+    """Run a marts stage in a fresh process, so that its peak memory is its own."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"marts stage {args} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_child(stage: str, lake_dir: Path, archive: Path | None, day: str | None) -> None:
+    """``full``: build every month of the marts; ``day``: rebuild ``day``'s raw partition, then
+    refresh the marts for it. Prints seconds and peak MB as JSON."""
+    started = time.perf_counter()
+    if stage == "full":
+        refresh_marts(lake_dir)
+    else:
+        assert archive is not None and day is not None
+        build_and_publish(archive, lake_dir, day)
+        refresh_marts(lake_dir, [day])
+    # the whole-history marts that need no master data (the simulator's CSVs are not imported)
+    refresh_derived(lake_dir, _bench_module("marts.py").NO_MASTER)  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+
+
+def main() -> None:
+    """Simulate, measure and print the figures; the ratios on the last line."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--small", type=int, default=100)
+    ap.add_argument("--large", type=int, default=500)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--child")
+    ap.add_argument("--lake", type=Path)
+    ap.add_argument("--archive", type=Path)
+    ap.add_argument("--day")
+    args = ap.parse_args()
+    if args.child:
+        run_child(args.child, args.lake, args.archive, args.day)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        large = receive_fleet(args.large, args.days, root / "large")
+        print(f"{args.large} machines x {args.days} days: {large.files} files")
+        one = build_rate(large, root / "large" / "lake1", workers=1)
+        two = build_rate(large, root / "large" / "lake2", workers=2)
+        decode = decode_rate(large)
+        print(f"raw partitions: 1 worker {one:.1f} files/s, 2 workers {two:.1f} files/s "
+              f"({two / 2:.1f} per worker); parse + decode {decode:.1f} files/s")  # fmt: skip
+        full_large = marts_child("full", "--lake", str(root / "large" / "lake1"))
+        last = large.days[-1]
+        archive = str(large.home / "archive")
+        day = marts_child("day", "--lake", str(root / "large" / "lake1"), "--archive", archive,
+                          "--day", last)  # fmt: skip
+        print(f"marts at {args.large} machines: full build {full_large['seconds']:.1f} s, "
+              f"peak {full_large['peak_mb']:.0f} MB; one more day ({last}) "
+              f"{day['seconds']:.1f} s, peak {day['peak_mb']:.0f} MB")  # fmt: skip
+        small = receive_fleet(args.small, args.days, root / "small")
+        build_rate(small, root / "small" / "lake", workers=2)
+        full_small = marts_child("full", "--lake", str(root / "small" / "lake"))
+        print(f"marts at {args.small} machines: full build {full_small['seconds']:.1f} s, "
+              f"peak {full_small['peak_mb']:.0f} MB ({small.files} files)")  # fmt: skip
+    peak = full_large["peak_mb"] / full_small["peak_mb"]
+    print(
+        f"scale: workers2/1 {two / one:.2f}, ingest/parse+decode {one / decode:.2f}, "
+        f"marts peak {args.large}/{args.small} {peak:.2f}, "
+        f"marts day/full {day['seconds'] / full_large['seconds']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
