@@ -29,9 +29,7 @@ def upgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.add_column(sa.Column("barcode", sa.String(length=14), nullable=True))
         batch.add_column(sa.Column("image_url", sa.String(length=500), nullable=True))
-        batch.add_column(
-            sa.Column("row_version", sa.Integer(), nullable=False, server_default="1")
-        )
+        batch.add_column(sa.Column("row_version", sa.Integer(), nullable=False, server_default="1"))
     with op.batch_alter_table("routes") as batch:
         batch.add_column(sa.Column("service_days", sa.String(length=7), nullable=True))
     op.create_table(
@@ -64,9 +62,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop what :func:`upgrade` added."""
-    op.drop_index(
-        op.f("ix_product_price_changes_product_id"), table_name="product_price_changes"
-    )
+    op.drop_index(op.f("ix_product_price_changes_product_id"), table_name="product_price_changes")
     op.drop_table("product_price_changes")
     with op.batch_alter_table("routes") as batch:
         batch.drop_column("service_days")
