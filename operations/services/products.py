@@ -121,7 +121,7 @@ def edit_product(
             for field, value in values.items():
                 setattr(product, field, value)
             change = None
-            if cents != product.price_cents or _pending(session, product):
+            if cents != product.price_cents:
                 change = _set_price(session, actor, product, cents, effective_on=day, today=today)
             session.flush()
             after = audit.snapshot(product)
@@ -132,13 +132,6 @@ def edit_product(
             return product
     except StaleDataError:  # another save landed between our check and our update
         raise _stale(code, seen, seen + 1) from None
-
-
-def _pending(session: Session, product: Product) -> bool:
-    query = select(ProductPriceChange.id).where(
-        ProductPriceChange.product_id == product.id, ProductPriceChange.applied_at.is_(None)
-    )
-    return session.scalars(query).first() is not None
 
 
 def pending_price_changes(db: DbTarget, actor: Actor) -> list[tuple[str, date, int, int]]:
