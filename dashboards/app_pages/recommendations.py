@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import actions, data, session, ui
+from dashboards import actions, data, session, tables, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
@@ -151,7 +151,7 @@ def _history() -> None:
             for d in decisions
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -183,7 +183,7 @@ def main() -> None:
         cols[0].metric("Changes", len(mine))
         cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")
         cols[2].metric("Revenue/week change", f"{mine['expected_change_revenue'].sum():+.2f}")
-        st.dataframe(_table(mine), hide_index=True, width="stretch")
+        tables.show(_table(mine), hide_index=True, width="stretch")
         cabinet_id = mine["cabinet_id"].iloc[0]
         if not session.allowed(Action.DECIDE_RECOMMENDATION):
             st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
