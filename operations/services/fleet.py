@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, reading, transaction
 from operations.errors import NotAllApplied, NotFound, OperationsError, ValidationError
 from operations.permissions import Action, Actor, require
-from operations.schema import Device, Location, Route
+from operations.schema import (
+    Cabinet,
+    Device,
+    Location,
+    PlanogramVersion,
+    Product,
+    ProductPriceChange,
+    Route,
+    SoftDelete,
+)
 from operations.services import devices, masterdata
 from operations.services.records import live
 
@@ -170,8 +180,10 @@ def restore(db: DbTarget, actor: Actor, entity: str, key: str) -> None:
         if found is None or getattr(found, "deleted_at", None) is None:
             raise NotFound(f"retired {entity}", key)
         before = audit.snapshot(found)
-        found.deleted_at = None  # type: ignore[attr-defined]  # every DELETABLE model is SoftDelete
-        found.deleted_by = None  # type: ignore[attr-defined]  # as above
+        if not isinstance(found, SoftDelete):  # a programming error: DELETABLE lists these only
+            raise TypeError(f"{entity} records cannot be restored")
+        found.deleted_at = None
+        found.deleted_by = None
         if isinstance(found, Device):
             if found.location is not None and found.location.deleted_at is not None:
                 found.location_id = None
@@ -205,3 +217,39 @@ def list_machines(db: DbTarget, actor: Actor) -> list[MachineRow]:
             )
             for device, location, route in session.execute(query)
         ]
+
+
+def last_master_change(db: DbTarget, actor: Actor) -> datetime | None:
+    """When master data last changed (any product, location, route, machine, cabinet, planogram
+    version or applied price): pages compare it with the warehouse's build time."""
+    require(actor, Action.READ_MASTER_DATA)
+    stamps = [
+        select(func.max(model.updated_at)) for model in (Product, Location, Route, Device, Cabinet)
+    ]
+    stamps.append(select(func.max(PlanogramVersion.created_at)))
+    stamps.append(select(func.max(ProductPriceChange.applied_at)))
+    with reading(db) as session:
+        found = [session.scalar(query) for query in stamps]
+    present = [stamp for stamp in found if stamp is not None]
+    return max(present) if present else None
+
+
+def list_locations(db: DbTarget, actor: Actor, *, retired: bool = False) -> list[Location]:
+    """Live locations by code (``retired=True``: the retired ones instead)."""
+    require(actor, Action.READ_MASTER_DATA)
+    state = Location.deleted_at.is_not(None) if retired else Location.deleted_at.is_(None)
+    with reading(db) as session:
+        return list(session.scalars(select(Location).where(state).order_by(Location.code)))
+
+
+def list_retired(db: DbTarget, actor: Actor, entity: str) -> list[str]:
+    """Natural keys of the retired ``entity`` records (product, location, route, device)."""
+    require(actor, Action.READ_MASTER_DATA)
+    if entity not in _RESTORABLE:
+        raise ValidationError("entity", entity, f"must be one of {', '.join(_RESTORABLE)}")
+    model, column = _RESTORABLE[entity]
+    key = getattr(model, column)
+    deleted_at = getattr(model, "deleted_at")  # noqa: B009 - every DELETABLE model is SoftDelete
+    query = select(key).where(deleted_at.is_not(None)).order_by(key)
+    with reading(db) as session:
+        return [str(k) for k in session.scalars(query) if k is not None]

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from operations import audit
 from operations import validation as check
 from operations.db import DbTarget, reading, transaction
-from operations.errors import Conflict
+from operations.errors import Conflict, ValidationError
 from operations.permissions import Action, Actor, require
 from operations.schema import (
     PRODUCT_SIZES,
@@ -35,6 +35,7 @@ from operations.schema import (
     Route,
     utcnow,
 )
+from operations.services import masterdata
 from operations.services.records import live
 
 CHANGED = "changed since you opened it"
@@ -224,3 +225,46 @@ def price_reach(db: DbTarget, actor: Actor, code: str) -> list[PriceReach]:
         )
         for key, slots in found.items()
     ]
+
+
+def add_product(
+    db: DbTarget,
+    actor: Actor,
+    *,
+    code: object,
+    name: object,
+    category: object,
+    price: object,
+    cost: object,
+    size: object,
+    barcode: object = "",
+    image_url: object = "",
+) -> Product:
+    """Create the product ``code``; a code in use (live or retired) is refused, so adding never
+    overwrites (editing is :func:`edit_product`, bringing one back ``fleet.restore``)."""
+    require(actor, Action.WRITE_MASTER_DATA)
+    key = check.code("product_id", code)
+    with transaction(db) as session:
+        taken = session.scalars(select(Product).where(Product.code == key)).one_or_none()
+        if taken is not None:
+            state = "a retired product: restore it" if taken.deleted_at else "another product"
+            raise ValidationError("product_id", key, f"already used by {state}")
+        return masterdata.save_product(
+            session,
+            actor,
+            code=key,
+            name=name,
+            category=category,
+            price=price,
+            cost=cost,
+            size=size,
+            barcode=barcode,
+            image_url=image_url,
+        ).record
+
+
+def list_all(db: DbTarget, actor: Actor) -> list[Product]:
+    """Every product, retired ones too, by code."""
+    require(actor, Action.READ_MASTER_DATA)
+    with reading(db) as session:
+        return list(session.scalars(select(Product).order_by(Product.code)))
