@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import data, session, tables, ui
+from dashboards import data, service_history, session, tables, ui
 from dashboards.escape import md
 from dashboards.order_forms import HISTORY_MACHINE_KEY
 from dashboards.pages import ALL_ROLES, MANAGERS
@@ -145,6 +145,9 @@ def main() -> None:
     _identity(serial)
     _cabinets(serial)
     _history(serial)
+    identity = data.query("machine_identity", machine_serial=serial)
+    asset = identity["asset_number"].iloc[0] if len(identity) else None
+    service_history.section(serial, None if pd.isna(asset) else str(asset))
 
 
 main()

@@ -253,3 +253,42 @@ def list_retired(db: DbTarget, actor: Actor, entity: str) -> list[str]:
     query = select(key).where(deleted_at.is_not(None)).order_by(key)
     with reading(db) as session:
         return [str(k) for k in session.scalars(query) if k is not None]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One planogram version of one cabinet of a machine, with who made it."""
+
+    cabinet_index: int
+    version: int
+    active: bool
+    created_at: datetime
+    created_by: str
+    note: str
+    slots: int
+
+
+def planogram_versions(db: DbTarget, actor: Actor, asset_number: str) -> list[VersionRow]:
+    """Every planogram version of the machine's cabinets, newest first per cabinet (a retired
+    machine's too: its history stays)."""
+    require(actor, Action.READ_PLANOGRAM)
+    query = (
+        select(PlanogramVersion, Cabinet.cabinet_index)
+        .join(Cabinet, PlanogramVersion.cabinet_id == Cabinet.id)
+        .join(Device, Cabinet.device_id == Device.id)
+        .where(Device.asset_number == asset_number)
+        .order_by(Cabinet.cabinet_index, PlanogramVersion.version.desc())
+    )
+    with reading(db) as session:
+        return [
+            VersionRow(
+                cabinet_index=index,
+                version=version.version,
+                active=version.is_active,
+                created_at=version.created_at,
+                created_by=version.created_by,
+                note=version.note,
+                slots=len(version.slots),
+            )
+            for version, index in session.execute(query)
+        ]
