@@ -5,6 +5,7 @@ version check of two product editors, and labels a manager reads on every table.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -30,6 +31,16 @@ RAW_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")  # snake_case: a column name,
 def _one(home: ActionsHome, sql: str) -> object:
     with home.engine.connect() as connection:
         return connection.execute(text(sql)).scalar()
+
+
+def _rows(home: ActionsHome, sql: str) -> list[tuple[object, ...]]:
+    with home.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def _errors(app: AppTest) -> str:
+    """The page's error messages without their Markdown escapes."""
+    return " ".join(e.value for e in app.error).replace("\\", "")
 
 
 def _button(app: AppTest, label: str) -> AppTest:
@@ -89,7 +100,7 @@ def test_product_added_with_a_bad_field_names_it_and_writes_nothing(
     app.text_input(key="add_price").input("1.999")
     app.text_input(key="add_cost").input("0.40")
     app = _button(app, "Add product")
-    errors = " ".join(e.value for e in app.error)
+    errors = _errors(app)
     assert "price='1.999': has more than 2 decimals" in errors
     assert "Nothing was changed" in errors
     assert _one(actions_home, "SELECT count(*) FROM products") == before
@@ -127,7 +138,7 @@ def test_second_product_editor_is_refused(actions_home: ActionsHome) -> None:
     )
     app.text_input(key=f"edit_f_name_{code}").input("Renamed by the manager")
     app = _button(app, "Save product")
-    errors = " ".join(e.value for e in app.error)
+    errors = _errors(app)
     assert "changed since you opened it" in errors
     assert _one(actions_home, f"SELECT name FROM products WHERE code = '{code}'") == (
         "Renamed by the admin"
@@ -135,17 +146,12 @@ def test_second_product_editor_is_refused(actions_home: ActionsHome) -> None:
 
 
 def test_price_change_shows_its_reach_and_waits_for_its_day(actions_home: ActionsHome) -> None:
-    code, price = (
-        actions_home.engine.connect()
-        .execute(
-            text(
-                "SELECT p.code, p.price_cents FROM products p JOIN planogram_slots s"
-                " ON s.product_id = p.id JOIN planogram_versions v ON v.id = s.version_id"
-                " WHERE v.is_active AND p.deleted_at IS NULL ORDER BY p.code LIMIT 1"
-            )
-        )
-        .one()
-    )
+    code, price = _rows(
+        actions_home,
+        "SELECT p.code, p.price_cents FROM products p JOIN planogram_slots s"
+        " ON s.product_id = p.id JOIN planogram_versions v ON v.id = s.version_id"
+        " WHERE v.is_active AND p.deleted_at IS NULL ORDER BY p.code LIMIT 1",
+    )[0]
     (holders,) = actions_home.sql(
         "SELECT count(DISTINCT asset_number) FROM planogram_slots WHERE product_id = ?", code
     )[0]
@@ -153,7 +159,7 @@ def test_price_change_shows_its_reach_and_waits_for_its_day(actions_home: Action
     app.selectbox(key="edit_code").set_value(code).run()
     assert f"A price change reaches {holders} machine(s)" in texts(app)
     app.text_input(key=f"edit_f_price_{code}").input(f"{(price + 25) / 100:.2f}")
-    app.date_input(key=f"edit_f_from_{code}").set_value("2099-01-01")
+    app.date_input(key=f"edit_f_from_{code}").set_value(date(2099, 1, 1))
     app = _button(app, "Save product")
     assert_clean(app)
     assert _one(actions_home, f"SELECT price_cents FROM products WHERE code = '{code}'") == price
@@ -168,7 +174,7 @@ def test_machine_added_in_three_steps_and_a_bad_field_named(actions_home: Action
     app = _button(app, "Next: place")
     app = _button(app, "Next: cabinets")
     app = _button(app, "Add machine")
-    errors = " ".join(e.value for e in app.error)
+    errors = _errors(app)
     assert "asset_number='': must not be empty" in errors
     assert _one(actions_home, "SELECT count(*) FROM devices WHERE asset_number = 'NEW-M1'") == 0
     app = _button(app, "Back")
@@ -196,8 +202,9 @@ def test_machine_added_in_three_steps_and_a_bad_field_named(actions_home: Action
 def test_routes_in_bulk_and_a_bad_weekday_route(actions_home: ActionsHome) -> None:
     assets = [
         str(a)
-        for (a,) in actions_home.engine.connect().execute(
-            text("SELECT asset_number FROM devices WHERE asset_number LIKE 'A%' ORDER BY 1 LIMIT 2")
+        for (a,) in _rows(
+            actions_home,
+            "SELECT asset_number FROM devices WHERE asset_number LIKE 'A%' ORDER BY 1 LIMIT 2",
         )
     ]
     app = open_as(actions_home, "manager", PAGES["locations-routes"])
@@ -208,15 +215,14 @@ def test_routes_in_bulk_and_a_bad_weekday_route(actions_home: ActionsHome) -> No
     assert "moved to route R002" in texts(app)
     routes = {
         str(r)
-        for (r,) in actions_home.engine.connect().execute(
-            text(
-                "SELECT r.code FROM devices d JOIN routes r ON r.id = d.route_id"
-                f" WHERE d.asset_number IN ('{assets[0]}', '{assets[1]}')"
-            )
+        for (r,) in _rows(
+            actions_home,
+            "SELECT r.code FROM devices d JOIN routes r ON r.id = d.route_id"
+            f" WHERE d.asset_number IN ('{assets[0]}', '{assets[1]}')",
         )
     }
     assert routes == {"R002"}
     app.text_input(key="route_code_(new)").input("R9")
     app.text_input(key="route_name_(new)").input("")
     app = _button(app, "Save route")
-    assert "name='': must not be empty" in " ".join(e.value for e in app.error)
+    assert "name='': must not be empty" in _errors(app)
