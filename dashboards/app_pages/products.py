@@ -5,7 +5,7 @@ product: the second save is refused ("changed since you opened it") and nothing 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +17,7 @@ from operations.schema import PRODUCT_SIZES, Product
 from operations.services import fleet, masterdata, products
 from transforms.spreadsheet import frame_csv
 
+PRICE_HORIZON_DAYS = 730  # a price is scheduled at most two years ahead
 OPENED_KEY = "product_opened_versions"  # product code → the version its form was opened at
 
 
@@ -177,7 +178,11 @@ def _edit(live: list[Product]) -> None:
         cols = st.columns(3)
         price = cols[0].text_input("Price", _money(product.price_cents), key=f"edit_f_price_{code}")
         effective = cols[1].date_input(
-            "New price from (day)", date.today(), key=f"edit_f_from_{code}"
+            "New price from (day)",
+            date.today(),
+            min_value=date.today(),
+            max_value=date.today() + timedelta(days=PRICE_HORIZON_DAYS),
+            key=f"edit_f_from_{code}",
         )
         cost = cols[2].text_input("Cost", _money(product.cost_cents), key=f"edit_f_cost_{code}")
         cols = st.columns(2)

@@ -5,7 +5,7 @@ version check of two product editors, and labels a manager reads on every table.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -159,7 +159,7 @@ def test_price_change_shows_its_reach_and_waits_for_its_day(actions_home: Action
     app.selectbox(key="edit_code").set_value(code).run()
     assert f"A price change reaches {holders} machine(s)" in texts(app)
     app.text_input(key=f"edit_f_price_{code}").input(f"{(price + 25) / 100:.2f}")
-    app.date_input(key=f"edit_f_from_{code}").set_value(date(2099, 1, 1))
+    app.date_input(key=f"edit_f_from_{code}").set_value(date.today() + timedelta(days=30))
     app = _button(app, "Save product")
     assert_clean(app)
     assert _one(actions_home, f"SELECT price_cents FROM products WHERE code = '{code}'") == price
@@ -208,8 +208,9 @@ def test_routes_in_bulk_and_a_bad_weekday_route(actions_home: ActionsHome) -> No
         )
     ]
     app = open_as(actions_home, "manager", PAGES["locations-routes"])
-    app.multiselect(key="bulk_machines").set_value(assets).run()
-    app.selectbox(key="bulk_route").set_value("R002").run()
+    # widgets of a form send their values with its submit button
+    app.multiselect(key="bulk_machines").set_value(assets)
+    app.selectbox(key="bulk_route").set_value("R002")
     app = _button(app, "Assign to route")
     assert_clean(app)
     assert "moved to route R002" in texts(app)
