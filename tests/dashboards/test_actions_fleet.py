@@ -227,3 +227,23 @@ def test_routes_in_bulk_and_a_bad_weekday_route(actions_home: ActionsHome) -> No
     app.text_input(key="route_name_(new)").input("")
     app = _button(app, "Save route")
     assert "name='': must not be empty" in _errors(app)
+
+
+def test_machine_page_shows_the_service_history(actions_home: ActionsHome) -> None:
+    app = open_as(actions_home, "viewer", "app_pages/machine.py")
+    assert_clean(app)
+    serial = app.selectbox(key="machine").value
+    (versions,) = _rows(
+        actions_home,
+        "SELECT count(*) FROM planogram_versions v JOIN cabinets c ON c.id = v.cabinet_id"
+        f" JOIN devices d ON d.id = c.device_id WHERE d.dex_serial = '{serial}'",
+    )[0]
+    assert "Service history" in texts(app)
+    shown = next(f.value for f in app.dataframe if "Created by" in f.value.columns)
+    assert len(shown) == versions
+    (days,) = actions_home.sql(
+        "SELECT count(DISTINCT CAST(read_at AS DATE)) FROM dex_reads WHERE machine_serial = ?",
+        serial,
+    )[0]
+    visits = next(f.value for f in app.dataframe if "Orders completed" in f.value.columns)
+    assert len(visits) == days
