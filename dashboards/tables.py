@@ -113,10 +113,13 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _long_text(frame: pd.DataFrame) -> bool:
+def long_text(frame: pd.DataFrame) -> bool:
+    """Whether a text column of ``frame`` holds a value longer than a cell shows."""
     for column in frame.columns:
-        if frame[column].dtype == object:
-            lengths = frame[column].dropna().astype(str).str.len()
+        series = frame[column]
+        # pandas 3 reads DuckDB text as its "str" dtype; older frames hold it as object
+        if pd.api.types.is_string_dtype(series) or series.dtype == object:
+            lengths = series.dropna().astype(str).str.len()
             if not lengths.empty and lengths.max() > _LONG_TEXT:
                 return True
     return False
@@ -141,7 +144,7 @@ def show(frame: pd.DataFrame, **options: Any) -> Any:
     frame = readable(frame)
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    if _long_text(frame):  # the grid wraps text only in rows taller than 4 rem
+    if long_text(frame):  # the grid wraps text only in rows taller than 4 rem
         options.setdefault("row_height", _WRAP_ROW_HEIGHT)
     names = _labels([str(c) for c in frame.columns])
     given = dict(options.pop("column_config", None) or {})

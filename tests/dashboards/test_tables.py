@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards.tables import label, readable
+from dashboards.tables import label, long_text, readable
 
 
 def test_labels_a_manager_reads() -> None:
@@ -24,3 +24,10 @@ def test_cents_become_currency_units_and_nothing_else_changes() -> None:
     assert list(shown["price_cents"]) == [1.5, 0.05]
     assert list(shown["units"]) == [3, 4]
     assert list(frame["price_cents"]) == [150, 5]  # the caller's frame is left alone
+
+
+def test_long_reasons_are_found_in_text_of_either_dtype() -> None:
+    reason = "5 selections sold out; 3 core products out; 219 units sold since the last visit"
+    assert long_text(pd.DataFrame({"reasons": pd.Series([reason], dtype="str")}))
+    assert long_text(pd.DataFrame({"reasons": pd.Series([reason], dtype=object)}))
+    assert not long_text(pd.DataFrame({"reasons": ["short"], "units": [1e70]}))
