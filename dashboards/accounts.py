@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import data, session, tables
 from dashboards.escape import md
 from operations import auth
 from operations.errors import NotFound, PermissionDenied, ValidationError
@@ -200,7 +200,7 @@ def _sessions() -> None:
             for s in found
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="sessions_table")
+    tables.show(frame, hide_index=True, width="stretch", key="sessions_table")
     labels = {s.session_id: f"{s.username} · {s.address or 'address unknown'}" for s in found}
     with st.form("revoke_session"):
         st.markdown("**Revoke a session** (that browser is signed out at its next click)")
@@ -245,7 +245,7 @@ def users_section() -> None:
             for u in accounts
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="users_table")
+    tables.show(table, hide_index=True, width="stretch", key="users_table")
     active = [u.username for u in accounts if u.deleted_at is None]
     drivers = [u.username for u in accounts if u.deleted_at is None and u.role == "driver"]
     _change_role(active)

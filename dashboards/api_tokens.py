@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import data, session, tables
 from operations.errors import NotFound, PermissionDenied, ValidationError
 from operations.schema import ApiToken, utcnow
 from operations.services import tokens
@@ -52,7 +52,7 @@ def render() -> None:
             "revoked_by",
         ],
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="tokens_table")
+    tables.show(frame, hide_index=True, width="stretch", key="tokens_table")
     active = [t.name for t in listed if _state(t) == "active"]
     if not active:
         return

@@ -45,7 +45,7 @@ def main() -> None:
             )
             sections.setdefault(spec.section, []).append(page)
         sections.setdefault("Account", []).append(account)
-    navigation = st.navigation(sections)
+    navigation = st.navigation(sections, expanded=True)  # every page, not "View N more"
     with st.sidebar:
         st.markdown(f"**{md(actor.username)}** · {actor.role}")
         if st.button("Sign out", key="sign_out"):

@@ -82,6 +82,39 @@ PAGES: list[PageSpec] = [
     PageSpec(
         "app_pages/admin.py", "Admin", ":material/admin_panel_settings:", MANAGERS, "admin", "Admin"
     ),
+    # Master data: office roles read, admins and managers edit (the services re-check).
+    PageSpec(
+        "app_pages/machines.py",
+        "Machines",
+        ":material/list_alt:",
+        OFFICE,
+        "machines",
+        "Master data",
+    ),
+    PageSpec(
+        "app_pages/products.py",
+        "Products",
+        ":material/inventory_2:",
+        OFFICE,
+        "products",
+        "Master data",
+    ),
+    PageSpec(
+        "app_pages/locations_routes.py",
+        "Locations & routes",
+        ":material/location_on:",
+        OFFICE,
+        "locations-routes",
+        "Master data",
+    ),
+    PageSpec(
+        "app_pages/master_files.py",
+        "Master-data files",
+        ":material/upload_file:",
+        OFFICE,
+        "master-data-files",
+        "Master data",
+    ),
 ]
 
 

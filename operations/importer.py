@@ -20,7 +20,7 @@ unchanged), not by the rewrite of the whole cabinet.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -128,6 +128,7 @@ ROW_FILES: dict[str, RowFile] = {
         {"product_id": "code"} | _same("name", "category", "price", "cost", "size"),
         masterdata.save_product,
         ("product_id",),
+        _same("barcode", "image_url"),
     ),
     "locations.csv": RowFile(
         {"location_id": "code"} | _same("name", "address", "latitude", "longitude", "traffic"),
@@ -136,7 +137,10 @@ ROW_FILES: dict[str, RowFile] = {
         _same("access_notes"),
     ),
     "routes.csv": RowFile(
-        {"route_id": "code"} | _same("name", "driver"), masterdata.save_route, ("route_id",)
+        {"route_id": "code"} | _same("name", "driver"),
+        masterdata.save_route,
+        ("route_id",),
+        _same("service_days"),
     ),
     "devices.csv": RowFile(
         _same("asset_number", "dex_serial", "model", "device_type", "telemetry", "service_days")
@@ -151,6 +155,7 @@ ROW_FILES: dict[str, RowFile] = {
     ),
 }
 PLANOGRAM_FILE = "planograms.csv"
+MASTER_DATA_FILES: tuple[str, ...] = (*ROW_FILES, PLANOGRAM_FILE)
 PLANOGRAM_COLUMNS = (
     "asset_number",
     "cabinet_index",
@@ -167,8 +172,12 @@ def _rejected(file: str, line: int, key: str, reason: object, field: str = "") -
     return RowResult(file, line, key, "rejected", str(reason), field)
 
 
-def _import_rows(engine: Engine, actor: Actor, directory: Path, report: ImportReport) -> None:
+def _import_rows(
+    engine: Engine, actor: Actor, directory: Path, report: ImportReport, files: Collection[str]
+) -> None:
     for file, spec in ROW_FILES.items():
+        if file not in files:
+            continue
         first_line: dict[str, int] = {}
         batch: list[tuple[int, str, Row]] = []
         try:
@@ -325,15 +334,23 @@ def _slot_spec(row: Row) -> SlotSpec:
     )
 
 
-def import_master_data(engine: Engine, directory: Path, *, actor: Actor = SYSTEM) -> ImportReport:
+def import_master_data(
+    engine: Engine,
+    directory: Path,
+    *,
+    actor: Actor = SYSTEM,
+    files: Collection[str] = MASTER_DATA_FILES,
+) -> ImportReport:
     """Import every master-data file in ``directory``; return the per-row report.
 
     A missing or unreadable file is one rejected entry (line 0) and the other files still load.
+    ``files`` limits the import to those file names (an upload of some of the files).
     """
     require(actor, Action.IMPORT_MASTER_DATA)
     require(actor, Action.WRITE_MASTER_DATA)
     require(actor, Action.EDIT_PLANOGRAM)
     report = ImportReport()
-    _import_rows(engine, actor, Path(directory), report)
-    _import_planograms(engine, actor, Path(directory), report)
+    _import_rows(engine, actor, Path(directory), report, files)
+    if PLANOGRAM_FILE in files:
+        _import_planograms(engine, actor, Path(directory), report)
     return report

@@ -26,6 +26,7 @@ class Action(StrEnum):
     READ_MASTER_DATA = "masterdata.read"
     WRITE_MASTER_DATA = "masterdata.write"
     IMPORT_MASTER_DATA = "masterdata.import"
+    EXPORT_MASTER_DATA = "masterdata.export"  # every master-data table as its import CSV
     READ_PLANOGRAM = "planogram.read"
     EDIT_PLANOGRAM = "planogram.edit"
     READ_ORDERS = "order.read"
@@ -112,6 +113,7 @@ ACCOUNT_ADMINISTRATION = frozenset(
 _READS = {
     Action.CHANGE_OWN_PASSWORD: Scope.ALL,
     Action.READ_MASTER_DATA: Scope.ALL,
+    Action.EXPORT_MASTER_DATA: Scope.ALL,
     Action.READ_PLANOGRAM: Scope.ALL,
     Action.READ_ORDERS: Scope.ALL,
     Action.READ_RECOMMENDATIONS: Scope.ALL,

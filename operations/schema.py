@@ -203,6 +203,30 @@ class Product(Timestamps, SoftDelete, Base):
     price_cents: Mapped[int] = mapped_column(Integer)
     cost_cents: Mapped[int] = mapped_column(Integer)
     size: Mapped[str] = mapped_column(String(1))
+    barcode: Mapped[str | None] = mapped_column(String(14))  # GTIN-8/12/13/14
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    # Bumped by every update, which says which version it read (version check of two editors).
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+class ProductPriceChange(Base):
+    """A product's price from a day on; applied to the product once that day has come."""
+
+    __tablename__ = "product_price_changes"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    old_price_cents: Mapped[int] = mapped_column(Integer)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    effective_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    product: Mapped[Product] = relationship()
 
 
 class Location(Timestamps, SoftDelete, Base):
@@ -235,6 +259,7 @@ class Route(Timestamps, SoftDelete, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     driver_username: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_days: Mapped[str | None] = mapped_column(String(7))  # weekday mask, Monday first
 
 
 class Device(Timestamps, SoftDelete, Base):

@@ -188,3 +188,28 @@ def calendar_date(field: str, value: object) -> date:
         except ValueError:
             pass
     raise ValidationError(field, value, "must be a date (YYYY-MM-DD)")
+
+
+def barcode(field: str, value: object) -> str | None:
+    """A GTIN (EAN-8, UPC-A, EAN-13, GTIN-14) with a correct check digit; empty text is None."""
+    cleaned = _text(field, value, 14, required=False)
+    if not cleaned:
+        return None
+    if not re.fullmatch(r"[0-9]{8}|[0-9]{12,14}", cleaned):
+        raise ValidationError(field, value, "must be 8, 12, 13 or 14 digits (EAN/UPC)")
+    digits = [int(ch) for ch in cleaned]
+    # GS1: weights 3 and 1 alternate from the digit left of the check digit
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
+    if (10 - total % 10) % 10 != digits[-1]:
+        raise ValidationError(field, value, "has a wrong check digit")
+    return cleaned
+
+
+def web_url(field: str, value: object, *, max_length: int = 500) -> str | None:
+    """An ``https://`` or ``http://`` address without spaces or quotes; empty text is None."""
+    cleaned = _text(field, value, max_length, required=False)
+    if not cleaned:
+        return None
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s\"'<>`\\]*)?", cleaned):
+        raise ValidationError(field, value, "must be a web address starting with https://")
+    return cleaned

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import accounts, api_tokens, data, session
+from dashboards import accounts, api_tokens, data, session, tables
 from dashboards.pages import MANAGERS
 from operations import audit
 from operations.permissions import Action
@@ -57,7 +57,7 @@ def _security_table(events: list[AuditEntry]) -> None:
             for e in events
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="security_table")
+    tables.show(frame, hide_index=True, width="stretch", key="security_table")
 
 
 def _audit() -> None:
@@ -102,7 +102,7 @@ def _audit() -> None:
     if action.strip():
         frame = frame[frame["action"].str.contains(action.strip(), case=False, regex=False)]
     st.caption(f"{len(frame)} entries shown.")
-    st.dataframe(frame, hide_index=True, width="stretch", key="audit_table")
+    tables.show(frame, hide_index=True, width="stretch", key="audit_table")
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import data, session, tables
 from dashboards.escape import md
 from models.alerts.config import RULES
 from operations.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -72,7 +72,7 @@ def _subscriptions() -> None:
     st.subheader("My email subscriptions")
     mine = alert_subscriptions.list_subscriptions(data.ops_db(), who)
     if mine:
-        st.dataframe(
+        tables.show(
             pd.DataFrame(
                 [
                     {
@@ -141,7 +141,7 @@ def main() -> None:
         "config/alerts.toml (docs/alerts.md)."
     )
     if live:
-        st.dataframe(_table(live), hide_index=True, width="stretch")
+        tables.show(_table(live), hide_index=True, width="stretch")
         if session.allowed(Action.HANDLE_ALERT):
             _handle(live)
     else:
@@ -149,7 +149,7 @@ def main() -> None:
     with st.expander("Recently resolved"):
         done = alerts.list_alerts(data.ops_db(), who, states=("resolved",), limit=RESOLVED_ROWS)
         if done:
-            st.dataframe(_table(done), hide_index=True, width="stretch")
+            tables.show(_table(done), hide_index=True, width="stretch")
         else:
             st.caption("None yet.")
     _subscriptions()

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from dashboards import dagster_status, data, session, ui
+from dashboards import dagster_status, data, session, tables, ui
 from dashboards.pages import OFFICE
 from ingest import requeue
 from operations.errors import NotFound, PermissionDenied, ValidationError
@@ -24,12 +24,12 @@ def _runs() -> None:
     if not ui.empty_note(runs, "No Dagster runs recorded in this home yet."):
         failed = int((runs["status"] != "SUCCESS").sum())
         st.caption(f"{len(runs)} newest runs, {failed} not successful.")
-        st.dataframe(runs, hide_index=True, width="stretch")
+        tables.show(runs, hide_index=True, width="stretch")
     st.subheader("Asset checks")
     checks = dagster_status.check_results(home)
     if not ui.empty_note(checks, "No asset-check results yet."):
         st.caption(f"{int((~checks['passed']).sum())} of the {len(checks)} newest results failed.")
-        st.dataframe(checks, hide_index=True, width="stretch")
+        tables.show(checks, hide_index=True, width="stretch")
 
 
 def _requeue_form(records: list[dict]) -> None:
@@ -96,7 +96,7 @@ def _quarantine() -> None:
         f"rows {offset + 1 if total else 0}-{offset + len(rows)} shown."
     )
     if not ui.empty_note(rows, "Nothing quarantined."):
-        st.dataframe(rows, hide_index=True, width="stretch")
+        tables.show(rows, hide_index=True, width="stretch")
     records = requeue.records_of(data.settings(), list(rows["sha256"]))
     if records and session.allowed(Action.REQUEUE_QUARANTINE):
         _requeue_form(records)
@@ -107,14 +107,14 @@ def _machines() -> None:
     machines = data.query("fleet_machines")
     bad = machines[(machines["status"] != "ok") | (machines["clock_problems"] > 0)]
     if not ui.empty_note(bad, "None."):
-        st.dataframe(
+        tables.show(
             bad[ui.HEALTH_COLUMNS],
             hide_index=True,
             width="stretch",
         )
     clock = data.query("dq_clock_reads")
     with st.expander(f"Reads with a clock warning ({len(clock)})"):
-        st.dataframe(clock, hide_index=True, width="stretch")
+        tables.show(clock, hide_index=True, width="stretch")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards import actions, data, order_tables, photo_view, session
+from dashboards import actions, data, order_tables, photo_view, session, tables
 from dashboards.cash_entry import cash_form
 from dashboards.escape import md
 from dashboards.navigation import navigation_links
@@ -258,7 +258,7 @@ def _order(
     )
     items = order_tables.items_frame(order, labels)
     with st.expander("Take along (pick list)", expanded=order.status == "scheduled"):
-        st.dataframe(order_tables.per_product(items, "load"), hide_index=True, width="stretch")
+        tables.show(order_tables.per_product(items, "load"), hide_index=True, width="stretch")
     entries = visits.get_entries(data.ops_db(), who, order.id)
     taken = visits.list_photos(data.ops_db(), who, order.id)
     by_cabinet = {oc.cabinet_id: oc for oc in order.cabinets}
@@ -271,7 +271,7 @@ def _order(
                 _cabinet_form(order, oc, entries[stop.cabinet_id], mine)
             else:
                 rows = items[items["cabinet_id"] == stop.cabinet_id]
-                st.dataframe(rows[["slot", "product", "load"]], hide_index=True, width="stretch")
+                tables.show(rows[["slot", "product", "load"]], hide_index=True, width="stretch")
     if order.status == "scheduled":
         _start(order)
     elif order.status == "in_progress":

@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import data, session, ui
+from dashboards import data, service_history, session, tables, ui
 from dashboards.escape import md
 from dashboards.order_forms import HISTORY_MACHINE_KEY
 from dashboards.pages import ALL_ROLES, MANAGERS
@@ -109,7 +109,7 @@ def _cabinets(serial: str) -> None:
         st.markdown(f"**Cabinet {md(cabinet)}** {md(kind.iloc[0] if len(kind) else '')}")
         st.plotly_chart(_grid_figure(group, COLOUR_BY[label]), width="stretch")
     with st.expander("Slots as a table"):
-        st.dataframe(slots.drop(columns=["rows", "columns"]), hide_index=True, width="stretch")
+        tables.show(slots.drop(columns=["rows", "columns"]), hide_index=True, width="stretch")
 
 
 def _observed(planogram: pd.DataFrame) -> None:
@@ -134,20 +134,20 @@ def _history(serial: str) -> None:
     st.subheader("Stock-out history")
     stockouts = data.query("machine_stockouts", machine_serial=serial)
     if not ui.empty_note(stockouts, "No sold-out episodes."):
-        st.dataframe(stockouts, hide_index=True, width="stretch")
+        tables.show(stockouts, hide_index=True, width="stretch")
     st.subheader("DEX reads")
     reads = data.query("machine_reads", machine_serial=serial)
     if not ui.empty_note(reads, "No usable reads."):
         bad = reads["clock_warning"].notna() | (reads["crc_verified"] == False)  # noqa: E712
         st.caption(f"{len(reads)} reads; {int(bad.sum())} with a clock warning or failed CRC.")
-        st.dataframe(reads, hide_index=True, width="stretch")
+        tables.show(reads, hide_index=True, width="stretch")
     events = data.query("machine_events", machine_serial=serial)
     with st.expander(f"Events ({len(events)})"):
-        st.dataframe(events, hide_index=True, width="stretch")
+        tables.show(events, hide_index=True, width="stretch")
     st.subheader("Planogram versions")
     versions = data.query("machine_planograms", machine_serial=serial)
     if not ui.empty_note(versions, "No planogram recorded."):
-        st.dataframe(versions, hide_index=True, width="stretch")
+        tables.show(versions, hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -160,6 +160,9 @@ def main() -> None:
     _identity(serial)
     _cabinets(serial)
     _history(serial)
+    identity = data.query("machine_identity", machine_serial=serial)
+    asset = identity["asset_number"].iloc[0] if len(identity) else None
+    service_history.section(serial, None if pd.isna(asset) else str(asset))
 
 
 main()

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboards import data, session, ui
+from dashboards import data, session, tables, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from orchestration.settings import load_outcome_weeks
@@ -69,7 +69,7 @@ def _backtest(versions: pd.DataFrame, current: str | None) -> None:
     scores = data.query("forecast_backtest", model_version=chosen or "")
     if ui.empty_note(scores, "No backtest scores for this version."):
         return
-    st.dataframe(scores, hide_index=True, width="stretch")
+    tables.show(scores, hide_index=True, width="stretch")
     figure = px.bar(
         scores,
         x="horizon_days",
@@ -94,7 +94,7 @@ def main() -> None:
         return
     current = _current(versions)
     st.subheader("Versions")
-    st.dataframe(versions[VERSION_COLUMNS], hide_index=True, width="stretch")
+    tables.show(versions[VERSION_COLUMNS], hide_index=True, width="stretch")
     _backtest(versions, current)
     _calibration()
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards import actions, data, order_forms, order_tables, session
+from dashboards import actions, data, order_forms, order_tables, session, tables
 from dashboards.order_forms import HISTORY_MACHINE_KEY
 from dashboards.pages import MANAGERS
 from operations.schema import ORDER_STATUSES, ORDER_TYPES, ServiceOrder
@@ -51,14 +51,14 @@ def _filters(assets: list[str], drivers: list[str], routes: list[str]) -> OrderF
 def _orders_tab(shown: list[ServiceOrder]) -> None:
     rates = load_service_times()
     labels = order_tables.cabinet_labels()
-    st.dataframe(order_tables.desk_frame(shown, labels, rates), hide_index=True, width="stretch")
+    tables.show(order_tables.desk_frame(shown, labels, rates), hide_index=True, width="stretch")
     st.subheader("Estimated service time per route and day")
     st.caption(
         f"{rates.minutes_per_stop:g} min per stop, {rates.minutes_per_cabinet:g} per cabinet, "
         f"{rates.minutes_per_unit:g} per unit (CVD_MINUTES_PER_STOP, _CABINET, _UNIT); "
         "cancelled orders left out."
     )
-    st.dataframe(order_tables.route_day_frame(shown, rates), hide_index=True, width="stretch")
+    tables.show(order_tables.route_day_frame(shown, rates), hide_index=True, width="stretch")
     if not shown:
         return
     by_id = {o.id: o for o in shown}
@@ -101,7 +101,7 @@ def _history_tab(assets: list[str], drivers: list[str]) -> None:
     history = orders.list_orders(data.ops_db(), who, where=where)
     frame = order_tables.desk_frame(history, order_tables.cabinet_labels(), load_service_times())
     st.caption(f"{len(history)} orders")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     st.download_button(
         "History (CSV)",
         frame_csv(frame),

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboards import data, session, ui
+from dashboards import data, session, tables, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.services import alerts
@@ -46,7 +46,7 @@ def _needs_visit(machines: pd.DataFrame) -> None:
         scores = pd.DataFrame()
     if not scores.empty:
         st.caption("From the service model's scores (service_scores, newest run).")
-        st.dataframe(scores[scores["needs_visit"]], hide_index=True, width="stretch")
+        tables.show(scores[scores["needs_visit"]], hide_index=True, width="stretch")
         return
     st.caption(
         "No service scores yet: machines with a sold-out slot or a slot expected to sell "
@@ -55,7 +55,7 @@ def _needs_visit(machines: pd.DataFrame) -> None:
     needing = machines[(machines["sold_out_slots"] > 0) | (machines["selling_out_2d"] > 0)]
     if ui.empty_note(needing, "None."):
         return
-    st.dataframe(
+    tables.show(
         needing[
             [
                 "asset_number",
@@ -154,7 +154,7 @@ def main() -> None:
     st.subheader("Stale or failing machines")
     bad = machines[machines["status"] != "ok"]
     if not ui.empty_note(bad, "Every machine reports on time with good data."):
-        st.dataframe(
+        tables.show(
             bad[ui.HEALTH_COLUMNS],
             hide_index=True,
             width="stretch",

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import actions, data, session, ui
+from dashboards import actions, data, session, tables, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
@@ -237,7 +237,7 @@ def _history() -> None:
             for d in decisions
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -282,7 +282,7 @@ def main() -> None:
             f"Net gain after cost ({horizon.iloc[0]:g} weeks)" if len(horizon) else "Net gain",
             f"{mine['net_gain'].fillna(0).sum():+.2f}",
         )
-        st.dataframe(_table(mine), hide_index=True, width="stretch")
+        tables.show(_table(mine), hide_index=True, width="stretch")
         st.caption(
             "A product swap is proposed only when its expected gain over the horizon beats its "
             "cost (the driver's minutes and fresh stock taken out, written off); the changes "

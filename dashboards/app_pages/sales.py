@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboards import data, session, ui
+from dashboards import data, session, tables, ui
 from dashboards.pages import OFFICE
 from transforms.spreadsheet import frame_csv
 
@@ -104,7 +104,7 @@ def main() -> None:
         px.bar(chart, x=group_label.lower(), y="amount", color="period", barmode="group"),
         width="stretch",
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="sales_table")
+    tables.show(shown, hide_index=True, width="stretch", key="sales_table")
     st.download_button(
         "Download CSV",
         frame_csv(shown).encode(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboards import data, session, ui
+from dashboards import data, session, tables, ui
 from dashboards.pages import OFFICE
 
 
@@ -25,13 +25,13 @@ def main() -> None:
     )
     st.subheader("Sold out now")
     if not ui.empty_note(now, "Nothing is sold out."):
-        st.dataframe(now, hide_index=True, width="stretch")
+        tables.show(now, hide_index=True, width="stretch")
     day = ui.data_day()
     days = st.slider("Worst slots over the last days", 7, 90, 28, key="days")
     st.subheader(f"Worst slots, {days} days up to {day or 'the last episode'}")
     worst = data.query("stockouts_worst_slots", day=str(day) if day else None, days=days)
     if not ui.empty_note(worst, "No sold-out episodes in that period."):
-        st.dataframe(worst, hide_index=True, width="stretch")
+        tables.show(worst, hide_index=True, width="stretch")
     st.subheader("Worst products (whole history)")
     products = data.query("stockouts_worst_products")
     if not ui.empty_note(products, "No sold-out episodes yet."):
@@ -39,7 +39,7 @@ def main() -> None:
             px.bar(products, x="product_name", y="est_lost_units", hover_data=["lost_share"]),
             width="stretch",
         )
-        st.dataframe(products, hide_index=True, width="stretch")
+        tables.show(products, hide_index=True, width="stretch")
 
 
 main()

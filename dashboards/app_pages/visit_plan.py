@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import actions, data, order_tables, photo_view, session, ui
+from dashboards import actions, data, order_tables, photo_view, session, tables, ui
 from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
@@ -148,13 +148,13 @@ def _plan_tab() -> None:
         _print_view(plan, picks, summary, route, day)
     else:
         st.subheader("Machines to visit")
-        st.dataframe(plan[PLAN_COLUMNS], hide_index=True, width="stretch")
+        tables.show(plan[PLAN_COLUMNS], hide_index=True, width="stretch")
         st.subheader("Pick list per machine")
-        st.dataframe(
+        tables.show(
             picks.loc[picks["quantity"] > 0, PICK_COLUMNS], hide_index=True, width="stretch"
         )
         st.subheader("Whole route, per product")
-        st.dataframe(summary, hide_index=True, width="stretch")
+        tables.show(summary, hide_index=True, width="stretch")
     cols = st.columns(2)
     cols[0].download_button(
         "Pick list per machine (CSV)",
@@ -242,7 +242,7 @@ def _orders_tab() -> None:
     labels = order_tables.cabinet_labels()
     table = order_tables.orders_frame(shown, labels)
     st.caption(f"{len(shown)} of {len(all_orders)} orders")
-    st.dataframe(table, hide_index=True, width="stretch")
+    tables.show(table, hide_index=True, width="stretch")
     if shown:
         by_id = {o.id: o for o in shown}
         chosen = st.selectbox(
@@ -252,7 +252,7 @@ def _orders_tab() -> None:
             format_func=lambda i: f"#{i} · {by_id[i].status}",
         )
         items = order_tables.items_frame(by_id[chosen], labels)
-        st.dataframe(items.drop(columns=["cabinet_id"]), hide_index=True, width="stretch")
+        tables.show(items.drop(columns=["cabinet_id"]), hide_index=True, width="stretch")
         photo_view.order_photos(chosen)
     _manage(shown)
 

@@ -50,17 +50,27 @@ def save_product(
     price: object,
     cost: object,
     size: object,
+    barcode: object = None,
+    image_url: object = None,
 ) -> Saved[Product]:
-    """Create or update the product ``code`` (prices in currency units, e.g. ``"1.50"``)."""
+    """Create or update the product ``code`` (prices in currency units, e.g. ``"1.50"``).
+
+    ``barcode`` and ``image_url`` are kept as they are when not given (``None``), so files
+    without those columns do not wipe what was typed in since; empty text clears them.
+    """
     require(actor, Action.WRITE_MASTER_DATA)
     key = {"code": check.code("product_id", code)}
-    values = {
+    values: dict[str, object] = {
         "name": check.name("name", name),
         "category": check.name("category", category, max_length=100),
         "price_cents": check.money_cents("price", price),
         "cost_cents": check.money_cents("cost", cost),
         "size": check.choice("size", size, PRODUCT_SIZES),
     }
+    if barcode is not None:
+        values["barcode"] = check.barcode("barcode", barcode)
+    if image_url is not None:
+        values["image_url"] = check.web_url("image_url", image_url)
     with transaction(db) as session:
         return upsert(session, actor, Product, "product", key=key, values=values)
 
@@ -100,21 +110,31 @@ def save_location(
 
 
 def save_route(
-    db: DbTarget, actor: Actor, *, code: object, name: object, driver: object
+    db: DbTarget,
+    actor: Actor,
+    *,
+    code: object,
+    name: object,
+    driver: object,
+    service_days: object = None,
 ) -> Saved[Route]:
-    """Create or update the route ``code``; ``driver`` is a user name (or empty for none)."""
+    """Create or update the route ``code``; ``driver`` is a user name (or empty for none).
+
+    ``service_days`` (weekday mask, Monday first) is kept when not given; empty text clears it.
+    """
     require(actor, Action.WRITE_MASTER_DATA)
     key = {"code": check.code("route_id", code)}
     driver_text = driver.strip() if isinstance(driver, str) else driver
-    values = {
-        "name": check.name("name", name),
-        "driver_username": check.username("driver", driver_text) if driver_text else None,
-    }
+    driver_name = check.username("driver", driver_text) if driver_text else None
+    values: dict[str, object] = {"name": check.name("name", name), "driver_username": driver_name}
+    if service_days is not None:
+        days = service_days.strip() if isinstance(service_days, str) else service_days
+        values["service_days"] = check.weekday_mask("service_days", days) if days else None
     with transaction(db) as session:
-        if values["driver_username"] is not None:
+        if driver_name is not None:
             # A name with no account yet is accepted: master data is imported before the
             # accounts are made (`cvd up` makes one per route driver); its orders wait for it.
-            require_driver(session, "driver", values["driver_username"], missing_ok=True)
+            require_driver(session, "driver", driver_name, missing_ok=True)
         return upsert(session, actor, Route, "route", key=key, values=values)
 
 

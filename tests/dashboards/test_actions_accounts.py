@@ -133,16 +133,16 @@ def test_admin_sees_sessions_and_revokes_one(actions_home: ActionsHome) -> None:
         actions_home.engine, "roamer", "roaming-far-88", address="198.51.100.20"
     )
     app = open_as(actions_home, "admin", ADMIN)
-    sessions = next(d.value for d in app.dataframe if "session" in d.value.columns)
-    mine = sessions[sessions["user name"] == "roamer"]
-    assert list(mine["address"]) == ["198.51.100.20"]
-    app.selectbox(key="revoke_session_id").select(mine["session"].iloc[0])
+    sessions = next(d.value for d in app.dataframe if "Session" in d.value.columns)
+    mine = sessions[sessions["User name"] == "roamer"]
+    assert list(mine["Address"]) == ["198.51.100.20"]
+    app.selectbox(key="revoke_session_id").select(mine["Session"].iloc[0])
     app = _click(app, "Revoke session")
     assert_clean(app)
     assert "of roamer revoked." in texts(app)
     alerts = app.dataframe[-1].value  # the sign-in alerts close the page
     assert ("revoke_session", "roamer") in set(
-        zip(alerts["event"], alerts["user name"], strict=True)
+        zip(alerts["Event"], alerts["User name"], strict=True)
     )
     roamer = AppTest.from_file(str(APP), default_timeout=60)
     roamer.session_state["cvd_token"] = token

@@ -30,7 +30,7 @@ def _db(home: ActionsHome, sql: str) -> list[tuple[object, ...]]:
 
 def _shown_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
     frame = app.dataframe[0].value
-    return sorted(int(i) for i in frame["id"])
+    return sorted(int(i) for i in frame["ID"])
 
 
 def test_manager_sees_every_live_alert_and_acknowledges_one(actions_home: ActionsHome) -> None:

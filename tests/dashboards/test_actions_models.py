@@ -16,14 +16,14 @@ def test_models_page_shows_current_version_and_backtest(actions_home: ActionsHom
     assert "Current: fc-2" in shown
     assert "MASE: 0.810" in shown
     assert "Seasonal baseline MASE: 0.900" in shown
-    versions = next(f.value for f in app.dataframe if "kind" in f.value.columns)
-    assert list(versions["model_version"]) == ["fc-2", "fc-1"]  # current first
+    versions = next(f.value for f in app.dataframe if "Kind" in f.value.columns)
+    assert list(versions["Model version"]) == ["fc-2", "fc-1"]  # current first
     assert app.selectbox(key="models_version").value == "fc-2"
-    backtest = next(f.value for f in app.dataframe if "cutoffs" in f.value.columns)
+    backtest = next(f.value for f in app.dataframe if "Cutoffs" in f.value.columns)
     # two cutoffs per method; the model (0.8) ranks before the seasonal baseline (0.9)
-    assert list(backtest["method"]) == ["model", "seasonal_naive"]
-    assert list(backtest["cutoffs"]) == [2, 2]
-    assert [round(v, 3) for v in backtest["mase"]] == [0.8, 0.9]
+    assert list(backtest["Method"]) == ["model", "seasonal_naive"]
+    assert list(backtest["Cutoffs"]) == [2, 2]
+    assert [round(v, 3) for v in backtest["MASE"]] == [0.8, 0.9]
     assert not [b for b in app.button if b.key and b.key != "sign_out"]
 
 

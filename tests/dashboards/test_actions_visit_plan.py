@@ -141,10 +141,10 @@ def test_orders_filter_and_cancel_with_a_reason(actions_home: ActionsHome) -> No
     app.multiselect(key="orders_status").set_value(["scheduled"]).run()
     app.selectbox(key="orders_route").set_value(route).run()
     assert_clean(app)
-    listed = [frame.value for frame in app.dataframe if "order" in frame.value.columns]
+    listed = [frame.value for frame in app.dataframe if "Order" in frame.value.columns]
     orders_table = listed[0]
-    assert set(orders_table["status"]) == {"scheduled"}
-    assert {o.id for o in created} <= set(orders_table["order"])
+    assert set(orders_table["Status"]) == {"scheduled"}
+    assert {o.id for o in created} <= set(orders_table["Order"])
     target = created[0].id
     for reason in ("", "<script>x</script>", "1; DELETE FROM service_orders"):
         before = table_contents(home.engine)
@@ -178,7 +178,7 @@ def test_viewer_lists_orders_without_any_action(actions_home: ActionsHome) -> No
     """Runs after the tests above made orders: the viewer sees them but no form or button."""
     app = open_as(actions_home, "viewer", PAGE)
     assert_clean(app)
-    listed = [frame.value for frame in app.dataframe if "order" in frame.value.columns]
+    listed = [frame.value for frame in app.dataframe if "Order" in frame.value.columns]
     assert listed and len(listed[0]) > 0
     keys = {b.key for b in app.button}
     assert keys.isdisjoint({"create_orders", "schedule_submit", "cancel_submit"})

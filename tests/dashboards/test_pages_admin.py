@@ -84,7 +84,7 @@ def test_audit_log_filters(platform_home: PlatformHome) -> None:
     app.text_input(key="audit_action").input("login")
     app.run()
     frame = app.dataframe[0].value
-    assert len(frame) > 0 and all("login" in a for a in frame["action"])
+    assert len(frame) > 0 and all("login" in a for a in frame["Action"])
     app.text_input(key="audit_entity").input("'; DROP TABLE audit_log; --<b>ü</b>")
     app.run()
     assert_clean(app)
@@ -125,7 +125,7 @@ def test_admin_sees_a_lockout_and_unlocks_the_user(platform_home: PlatformHome) 
         assert_clean(app)
         assert "Sign-in alerts:" in texts(app)
         alerts = app.dataframe[-1].value  # the sign-in alerts close the page
-        seen = set(zip(alerts["event"], alerts["user name"], alerts["address"], strict=True))
+        seen = set(zip(alerts["Event"], alerts["User name"], alerts["Address"], strict=True))
         assert ("lockout", "lockme", "203.0.113.77") in seen
         app.selectbox(key="unlock_user").select("lockme")
         next(b for b in app.button if b.label == "Unlock").click()

@@ -29,9 +29,9 @@ def test_admin_lists_and_revokes_tokens_manager_does_not_see_them(
         engine.dispose()
     app = open_app(platform_home, "admin", "app_pages/admin.py")
     assert_clean(app)
-    table = next(f.value for f in app.dataframe if "scope" in f.value.columns)
-    row = table[table["name"] == "page-erp"].iloc[0]
-    assert (row["scope"], row["state"], row["created_by"]) == ("read", "active", "system")
+    table = next(f.value for f in app.dataframe if "Scope" in f.value.columns)
+    row = table[table["Name"] == "page-erp"].iloc[0]
+    assert (row["Scope"], row["State"], row["Created by"]) == ("read", "active", "system")
     assert secret not in texts(app) and secret not in table.to_string()
 
     app.selectbox(key="revoke_token_name").select("page-erp")

@@ -71,7 +71,7 @@ def test_sales_product_filter_and_totals(platform_home: PlatformHome) -> None:
     app.run()
     assert_clean(app)
     table = app.dataframe[0].value
-    assert list(table["product"]) == [name]
+    assert list(table["Product"]) == [name]
     units, previous = query(
         platform_home.home,
         f"SELECT sum(units_sold) FILTER (WHERE sales_date >= DATE '{start}'),"
@@ -79,13 +79,13 @@ def test_sales_product_filter_and_totals(platform_home: PlatformHome) -> None:
         f" WHERE product_id = '{product_id}' AND sales_date BETWEEN"
         f" DATE '{start - timedelta(days=(end - start).days + 1)}' AND DATE '{end}'",
     )[0]
-    assert int(table["units"].iloc[0]) == units
-    assert int(table["previous_units"].iloc[0]) == previous
+    assert int(table["Units"].iloc[0]) == units
+    assert int(table["Previous units"].iloc[0]) == previous
     app.selectbox(key="group_by").select("Route")
     app.run()
     routes = app.dataframe[0].value
-    assert set(routes["route"]) <= {"R001", "R002"}
-    assert int(routes["units"].sum()) == units
+    assert set(routes["Route"]) <= {"R001", "R002"}
+    assert int(routes["Units"].sum()) == units
 
 
 def test_driver_sees_only_their_routes_machines(platform_home: PlatformHome) -> None:
@@ -129,13 +129,13 @@ def test_data_quality_requeue_only_for_managers(platform_home: PlatformHome) -> 
     viewer = open_app(platform_home, "viewer", "app_pages/data_quality.py")
     assert_clean(viewer)
     frames = [d.value for d in viewer.dataframe]
-    quarantined = next(f for f in frames if "original_name" in f.columns)
-    assert quarantined["original_name"].tolist() == [platform_home.damaged_file]
-    assert set(quarantined["reason"]) == {"crc_mismatch"}
-    runs = next(f for f in frames if "status" in f.columns and "job" in f.columns)
-    assert len(runs) >= 2 and set(runs["status"]) == {"SUCCESS"}  # the fixture's materialize
-    checks = next(f for f in frames if "check" in f.columns)
-    assert "no_negative_sales" in set(checks["check"])
+    quarantined = next(f for f in frames if "Original name" in f.columns)
+    assert quarantined["Original name"].tolist() == [platform_home.damaged_file]
+    assert set(quarantined["Reason"]) == {"crc_mismatch"}
+    runs = next(f for f in frames if "Status" in f.columns and "Job" in f.columns)
+    assert len(runs) >= 2 and set(runs["Status"]) == {"SUCCESS"}  # the fixture's materialize
+    checks = next(f for f in frames if "Check" in f.columns)
+    assert "no_negative_sales" in set(checks["Check"])
     assert "Re-queue a quarantined file" not in texts(viewer)
     manager = open_app(platform_home, "manager", "app_pages/data_quality.py")
     assert "Re-queue a quarantined file" in texts(manager)

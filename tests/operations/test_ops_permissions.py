@@ -28,10 +28,13 @@ from operations.services import (
     alert_subscriptions,
     alerts,
     cash_collections,
+    fleet,
     masterdata,
+    masterdata_files,
     order_desk,
     orders,
     planograms,
+    products,
     recommendations,
     tokens,
     users,
@@ -71,6 +74,7 @@ EXPECTED: dict[str, set[Action]] = {
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
         Action.READ_MASTER_DATA,
+        Action.EXPORT_MASTER_DATA,  # the master-data tables as their CSV files
         Action.READ_PLANOGRAM,
         Action.READ_ORDERS,
         Action.READ_RECOMMENDATIONS,
@@ -94,6 +98,7 @@ _REC = recommendations.RecommendationSpec(
 _PNG = png()
 WRITES = EVERYTHING - {
     Action.READ_MASTER_DATA,
+    Action.EXPORT_MASTER_DATA,
     Action.READ_PLANOGRAM,
     Action.READ_ORDERS,
     Action.READ_USERS,
@@ -117,6 +122,7 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, code="P9", name="Tea", category="Drinks", price="2", cost="1", size="S"
         ),
         Action.IMPORT_MASTER_DATA: lambda: _import(engine, actor, tmp_path),
+        Action.EXPORT_MASTER_DATA: lambda: masterdata_files.export_files(engine, actor),
         Action.READ_PLANOGRAM: lambda: planograms.get_active_planogram(engine, actor, cabinet),
         Action.EDIT_PLANOGRAM: lambda: planograms.new_planogram_version(
             engine, actor, cabinet, [planograms.SlotSpec("B1", "20", "P2", 6, 3, "1.10")]
@@ -314,6 +320,86 @@ def test_user_operations_matrix(role: str, operation: str, world: World) -> None
     else:
         with pytest.raises(PermissionDenied, match=Action.MANAGE_USERS.value):
             USER_OPERATIONS[operation](world, actor)
+        assert table_contents(world.engine) == before
+
+
+def _due_price(world: World, actor: Actor) -> object:
+    return products.apply_due_price_changes(world.engine, actor, utcnow().date())
+
+
+# What the fleet pages write (all masterdata.write): admins and managers only.
+FLEET_OPERATIONS: dict[str, Callable[[World, Actor], object]] = {
+    "edit_product": lambda w, a: products.edit_product(
+        w.engine,
+        a,
+        "P1",
+        seen_version=1,
+        name="Cola",
+        category="Drinks",
+        cost="0.50",
+        size="M",
+        barcode="",
+        image_url="",
+        price="1.70",
+        effective_on="2026-12-31",
+    ),
+    "apply_prices": _due_price,
+    "add_machine": lambda w, a: fleet.add_machine(
+        w.engine,
+        a,
+        asset_number="A9",
+        dex_serial="S-A9",
+        model="m",
+        device_type="snack",
+        location_code="L1",
+        route_code="R1",
+        telemetry=False,
+        service_days="1000000",
+        cabinets=[fleet.CabinetSpec("Ambient 5x8", 5, 8)],
+    ),
+    "move_machine": lambda w, a: fleet.move_machine(
+        w.engine, a, "A1", location_code="L1", route_code="R2"
+    ),
+    "assign_route": lambda w, a: fleet.assign_route(w.engine, a, ["A1", "A3"], "R2"),
+    "retire": lambda w, a: masterdata.delete(w.engine, a, "device", "A3"),
+    "restore": lambda w, a: fleet.restore(w.engine, a, "product", "P0"),
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "operation"), [(r, o) for r in ROLE_USER for o in FLEET_OPERATIONS], ids=str
+)
+def test_fleet_operations_matrix(role: str, operation: str, world: World) -> None:
+    """Every write of the Machines, Products and Locations & routes pages."""
+    masterdata.save_product(
+        world.engine, SYSTEM, code="P0", name="Old", category="x", price="1", cost="1", size="S"
+    )
+    masterdata.delete(world.engine, SYSTEM, "product", "P0")  # something to restore
+    products.edit_product(  # a price due today, for apply_prices
+        world.engine,
+        SYSTEM,
+        "P2",
+        seen_version=1,
+        name="Chips",
+        category="Snacks",
+        cost="0.30",
+        size="S",
+        barcode="",
+        image_url="",
+        price="1.10",
+        effective_on="2999-01-01",
+        today=utcnow().date(),
+    )
+    with world.engine.begin() as connection:
+        connection.execute(text("UPDATE product_price_changes SET effective_on = '2000-01-01'"))
+    actor = world.actors[ROLE_USER[role]]
+    before = table_contents(world.engine)
+    if role in {"admin", "manager"}:
+        FLEET_OPERATIONS[operation](world, actor)
+        assert table_contents(world.engine) != before
+    else:
+        with pytest.raises(PermissionDenied, match=Action.WRITE_MASTER_DATA.value):
+            FLEET_OPERATIONS[operation](world, actor)
         assert table_contents(world.engine) == before
 
 

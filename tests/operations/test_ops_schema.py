@@ -33,6 +33,7 @@ TABLES = {
     "order_photos",
     "planogram_slots",
     "planogram_versions",
+    "product_price_changes",
     "products",
     "recommendation_decisions",
     "routes",

@@ -1,7 +1,7 @@
 """Ingestion assets: the inbox, the raw DEX tables per arrival day, and master data."""
 
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import dagster as dg
@@ -12,7 +12,8 @@ from ingest.raw_tables import RAW_TABLES, SCHEMAS
 from ingest.receive import receive_inbox
 from ingest.stale import write_manifest
 from operations import db as opsdb
-from operations.services import masterdata
+from operations.permissions import SYSTEM
+from operations.services import masterdata, products
 from operations.services.devices import register_unknown_device
 from orchestration.defs.resources import CvdHomeResource, OperationalDatabaseResource
 from orchestration.settings import dask_scheduler, ingest_workers
@@ -187,6 +188,8 @@ def master_data(cvd: CvdHomeResource, operational_db: OperationalDatabaseResourc
     engine = opsdb.connect(operational_db.url)
     try:
         opsdb.require_current(engine)
+        # a price scheduled for today reaches the warehouse with this snapshot
+        products.apply_due_price_changes(engine, SYSTEM, datetime.now(UTC).date())
         rows = masterdata.export_tables(engine)
     finally:
         engine.dispose()
