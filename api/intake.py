@@ -56,7 +56,8 @@ def _record(request: Request, token: str, files: list[tuple[str, IncomingFile]])
         for _, incoming in files:  # the ones not settled yet leave no temp file behind
             incoming.abort()
         raise
-    recorded = receive_streams(request.app.state.config.settings.archive, settled)
+    settings = request.app.state.config.settings
+    recorded = receive_streams(settings.archive, settled, ledger_url=settings.ledger_url)
     for _, outcome in recorded:
         request.app.state.metrics.received(outcome)
     return [_answer(delivery, outcome) for delivery, outcome in recorded]

@@ -47,9 +47,11 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
+def build_and_publish(
+    archive: Path, lake_dir: Path, day: str, ledger_url: str | None = None
+) -> BuiltDay:
     """Parse the deliveries of ``day`` and publish its partition of every raw table."""
-    result = build_day(archive, day)
+    result = build_day(archive, day, ledger_url)
     rows = {}
     for name, table in result.tables().items():
         lake.publish(lake.partition_dir(lake_dir, name, day), table)
@@ -68,7 +70,12 @@ def build_and_publish(archive: Path, lake_dir: Path, day: str) -> BuiltDay:
 
 
 def build_days(
-    archive: Path, lake_dir: Path, days: list[str], *, workers: int | None = None
+    archive: Path,
+    lake_dir: Path,
+    days: list[str],
+    *,
+    workers: int | None = None,
+    ledger_url: str | None = None,
 ) -> Iterator[BuiltDay]:
     """Build every day of ``days``, yielding each as it is done, in the order of ``days``.
 
@@ -80,11 +87,12 @@ def build_days(
     workers = min(workers or default_workers(), len(days))
     if workers <= 1:
         for day in days:
-            yield build_and_publish(archive, lake_dir, day)
+            yield build_and_publish(archive, lake_dir, day, ledger_url)
         return
     # forkserver: a clean child, not a copy of a process that holds Dagster's threads and locks
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ingest.days"])
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         # map keeps the order of days; each result is small (the rows are in the lake already)
-        yield from pool.map(partial(build_and_publish, archive, lake_dir), days)
+        build = partial(build_and_publish, archive, lake_dir, ledger_url=ledger_url)
+        yield from pool.map(build, days)

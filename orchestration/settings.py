@@ -43,6 +43,8 @@ MINUTES_PER_STOP_ENV = "CVD_MINUTES_PER_STOP"
 MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
 AUDIT_RETENTION_ENV = "CVD_AUDIT_RETENTION_DAYS"
+LEDGER_URL_ENV = "CVD_LEDGER_URL"
+DAGSTER_STORAGE_URL_ENV = "CVD_DAGSTER_STORAGE_URL"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -64,6 +66,11 @@ class Settings:
     database_url: str
     anthropic_api_key: str | None
     ai_model: str
+    # the archive's ledger (``CVD_LEDGER_URL``): None is the SQLite file in the archive
+    ledger_url: str | None = None
+    # Dagster's run, event and schedule storage (``CVD_DAGSTER_STORAGE_URL``, PostgreSQL only):
+    # None keeps them in SQLite files under ``dagster_home``
+    dagster_storage_url: str | None = None
 
     @property
     def inbox(self) -> Path:
@@ -129,7 +136,19 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
         database_url=os.environ.get("CVD_DATABASE_URL") or default_db,
         anthropic_api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
         ai_model=os.environ.get("CVD_AI_MODEL") or DEFAULT_MODEL,
+        ledger_url=os.environ.get(LEDGER_URL_ENV) or None,
+        dagster_storage_url=_dagster_storage_url(os.environ.get(DAGSTER_STORAGE_URL_ENV)),
     )
+
+
+def _dagster_storage_url(raw: str | None) -> str | None:
+    """``CVD_DAGSTER_STORAGE_URL``: a PostgreSQL URL (dagster-postgres), or unset."""
+    if not raw or not raw.strip():
+        return None
+    url = raw.strip()
+    if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://")):
+        raise SettingsError(f"{DAGSTER_STORAGE_URL_ENV}: expected a postgresql:// URL")
+    return url
 
 
 def load_ai_config(settings: Settings, environ: Mapping[str, str] | None = None) -> AIConfig:

@@ -132,9 +132,9 @@ def run_materialize(args: argparse.Namespace) -> int:
     if args.day:
         days = list(args.day)
     elif args.rebuild:
-        days = arrival_days(settings.archive)
+        days = arrival_days(settings.archive, settings.ledger_url)
     else:
-        days = stale_days(settings.archive, settings.lake)
+        days = stale_days(settings.archive, settings.lake, settings.ledger_url)
     blocks = contiguous_blocks(days)
     console.print(f"arrival days to build: {len(days)} in {len(blocks)} block(s)")
     for first, last in blocks:
@@ -287,7 +287,7 @@ def _list_quarantine(settings: Settings, limit: int, offset: int) -> int:
         console.print("[red]--limit must be at least 1 and --offset not negative[/red]")
         return 2
     page = requeue.quarantined(settings, limit=limit, offset=offset)
-    skipped = skipped_contents(settings.archive)
+    skipped = skipped_contents(settings.archive, settings.ledger_url)
     last = offset + len(page.records)
     table = Table(title=f"quarantine: files {offset + 1}-{last} of {page.total}")
     for column in ("sha256", "file", "received", "reasons", "skipped"):
@@ -320,7 +320,13 @@ def _skip(settings: Settings, sha: str, reason: str | None) -> int:
     engine = db.connect(settings.database_url)
     try:
         change = set_skip(
-            settings.archive, engine, SYSTEM, sha, reason=reason, os_user=getpass.getuser()
+            settings.archive,
+            engine,
+            SYSTEM,
+            sha,
+            reason=reason,
+            os_user=getpass.getuser(),
+            ledger_url=settings.ledger_url,
         )
     except (NotFound, ValidationError) as error:
         console.print(f"[red]{escape(str(error))}[/red]")

@@ -54,7 +54,9 @@ def inbox(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.Materia
         if done % 500 == 0 or done == total:
             context.log.info(f"received {done}/{total} files")
 
-    report = receive_inbox(settings.inbox, settings.archive, progress=progress)
+    report = receive_inbox(
+        settings.inbox, settings.archive, progress=progress, ledger_url=settings.ledger_url
+    )
     return dg.MaterializeResult(
         metadata={
             "files_received": report.received,
@@ -123,7 +125,14 @@ def raw_dex(
     days = list(context.partition_keys)
     every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
     for n, built in enumerate(
-        build_days(settings.archive, settings.lake, days, workers=ingest_workers()), start=1
+        build_days(
+            settings.archive,
+            settings.lake,
+            days,
+            workers=ingest_workers(),
+            ledger_url=settings.ledger_url,
+        ),
+        start=1,
     ):
         peak_mb = max(peak_mb, built.peak_mb)
         for name, count in built.rows.items():
