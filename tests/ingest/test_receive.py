@@ -62,6 +62,8 @@ def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(
     # nothing but the blobs and the ledger: no temp file left behind
     leftovers = {p.name for p in archive.rglob("*") if p.is_file() and p.suffix != ".dex"}
     assert leftovers <= {"ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"}
+    # the ledger is where it was configured: the archive's SQLite file only by default
+    assert ledger_path(archive).exists() == (ledger_url is None)
 
 
 def test_two_receivers_racing_on_one_file_record_it_once(
