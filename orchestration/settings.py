@@ -142,12 +142,16 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
 
 
 def _dagster_storage_url(raw: str | None) -> str | None:
-    """``CVD_DAGSTER_STORAGE_URL``: a PostgreSQL URL (dagster-postgres), or unset."""
+    """``CVD_DAGSTER_STORAGE_URL``: a PostgreSQL URL for dagster-postgres, or unset."""
     if not raw or not raw.strip():
         return None
     url = raw.strip()
-    if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://")):
-        raise SettingsError(f"{DAGSTER_STORAGE_URL_ENV}: expected a postgresql:// URL")
+    # dagster-postgres needs the psycopg2 driver (its NOTIFY takes no bound parameter under
+    # psycopg 3, which SQLAlchemy 2.1 picks for a bare postgresql:// URL): say so explicitly
+    if not url.startswith("postgresql+psycopg2://"):
+        raise SettingsError(
+            f"{DAGSTER_STORAGE_URL_ENV}: expected postgresql+psycopg2://USER:PASSWORD@HOST:PORT/DB"
+        )
     return url
 
 

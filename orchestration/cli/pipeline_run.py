@@ -21,20 +21,18 @@ from rich.table import Table
 
 from ingest.ledger import arrival_days
 from ingest.stale import contiguous_blocks, stale_days
+from orchestration.dagster_instance import write_dagster_yaml
 from orchestration.settings import Settings, load_settings
 from transforms.spreadsheet import write_rows
 
 console = Console(stderr=True)
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
     """The home's Dagster instance folder, created with its configuration if new."""
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    write_dagster_yaml(dagster_home, settings)  # storage on PostgreSQL when configured
     return dagster_home
 
 
