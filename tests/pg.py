@@ -179,3 +179,7 @@ def database_backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
         request.getfixturevalue("postgres_server")  # starts it, or skips the test with a reason
     return str(request.param)
+
+
+# A test of SQLite's own behaviour (its pragmas, its file locks): overrides ``database_backend``.
+sqlite_only = pytest.mark.parametrize("database_backend", ["sqlite"])
