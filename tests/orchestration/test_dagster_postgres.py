@@ -11,6 +11,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from operations.backup.manifest import BackupError
+from orchestration.backups import home_parts
 from orchestration.cli.pipeline_run import ensure_dagster_home, run_resources
 from orchestration.dagster_instance import MANAGED
 from orchestration.defs.ingest.assets import inbox
@@ -67,3 +69,11 @@ def test_a_storage_url_without_the_psycopg2_driver_is_refused(
     monkeypatch.setenv("CVD_DAGSTER_STORAGE_URL", url)
     with pytest.raises(SettingsError, match="CVD_DAGSTER_STORAGE_URL"):
         load_settings(tmp_path)
+
+
+def test_a_backup_refuses_a_ledger_on_postgresql(tmp_path: Path, monkeypatch) -> None:
+    """A snapshot holds a SQLite ledger and the blobs it names: with the ledger on a server it
+    would hold no blob at all, so it is refused, naming the setting."""
+    monkeypatch.setenv("CVD_LEDGER_URL", "postgresql+psycopg://u@127.0.0.1:1/ledger")
+    with pytest.raises(BackupError, match="CVD_LEDGER_URL"):
+        home_parts(load_settings(tmp_path))
