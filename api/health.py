@@ -105,7 +105,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 def _platform_lines(request: Request) -> list[str]:
     config: ApiConfig = request.app.state.config
-    deliveries, contents = delivery_counts(config.settings.archive)
+    deliveries, contents = delivery_counts(config.settings.archive, config.settings.ledger_url)
     lines = [
         "# HELP cvd_files_received_total Deliveries recorded in the archive's ledger.",
         "# TYPE cvd_files_received_total counter",

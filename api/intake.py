@@ -59,7 +59,7 @@ def _record(request: Request, token: str, files: list[tuple[str, IncomingFile]])
         raise
     settings = request.app.state.config.settings
     offload(settings.archive, settings.blobs, [s.sha256 for s in settled])  # before the ledger
-    recorded = receive_streams(settings.archive, settled)
+    recorded = receive_streams(settings.archive, settled, ledger_url=settings.ledger_url)
     for _, outcome in recorded:
         request.app.state.metrics.received(outcome)
     return [_answer(delivery, outcome) for delivery, outcome in recorded]

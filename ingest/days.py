@@ -52,10 +52,14 @@ def default_workers() -> int:
 
 
 def build_and_publish(
-    archive: Path, lake_dir: Location, day: str, blobs: Location | None = None
+    archive: Path,
+    lake_dir: Location,
+    day: str,
+    blobs: Location | None = None,
+    ledger_url: str | None = None,
 ) -> BuiltDay:
     """Parse the deliveries of ``day`` and publish its partition of every raw table."""
-    result = build_day(archive, day, blobs)
+    result = build_day(archive, day, blobs, ledger_url)
     rows = {}
     for name, table in result.tables().items():
         lake.publish(lake.partition_dir(lake_dir, name, day), table)
@@ -81,6 +85,7 @@ def build_days(
     workers: int | None = None,
     blobs: Location | None = None,
     scheduler: str | None = None,
+    ledger_url: str | None = None,
 ) -> Iterator[BuiltDay]:
     """Build every day of ``days``, yielding each as it is done, in the order of ``days``.
 
@@ -92,11 +97,11 @@ def build_days(
     workers = min(workers or default_workers(), len(days))
     if scheduler is None and workers <= 1:
         for day in days:
-            yield build_and_publish(archive, lake_dir, day, blobs)
+            yield build_and_publish(archive, lake_dir, day, blobs, ledger_url)
         return
     with _client(workers, scheduler) as client:
         # pure=False: a day is rebuilt whenever asked, never taken from a cache of results
-        build = partial(build_and_publish, archive, lake_dir, blobs=blobs)
+        build = partial(build_and_publish, archive, lake_dir, blobs=blobs, ledger_url=ledger_url)
         run = uuid.uuid4().hex[:8]  # keys of another run on a shared scheduler never collide
         futures = client.map(build, days, key=[f"build-day-{d}-{run}" for d in days], pure=False)
         for future in futures:  # in the order of days; each result is small

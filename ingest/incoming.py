@@ -110,7 +110,11 @@ def _sync_dir(path: Path) -> None:
 
 
 def receive_streams(
-    archive: Path, files: list[Streamed], *, now: datetime | None = None
+    archive: Path,
+    files: list[Streamed],
+    *,
+    now: datetime | None = None,
+    ledger_url: str | None = None,
 ) -> list[tuple[Delivery, str]]:
     """Record settled streams (their bytes synced by :meth:`IncomingFile.settle`) in the
     ledger, all in one transaction, each as the inbox records a file; returns each delivery as
@@ -131,5 +135,5 @@ def receive_streams(
         )
         for f in files
     ]
-    with open_ledger(archive) as con:
+    with open_ledger(archive, ledger_url) as con:
         return record(con, deliveries)

@@ -439,16 +439,19 @@ def _read_reason(read: Read) -> tuple[str, str]:
     return "unusable", "the read is not usable"
 
 
-def build_day(archive: Path, day: str, blobs: Location | None = None) -> DayResult:
+def build_day(
+    archive: Path, day: str, blobs: Location | None = None, ledger_url: str | None = None
+) -> DayResult:
     """Parse every delivery of arrival day ``day`` into raw rows and quarantine records.
 
     A file whose building fails in any way is quarantined (reason ``build_failed``) with none
     of its rows kept, and the day goes on: no single file can stop a day from landing. Content
     an operator skipped (``cvd quarantine skip``) is listed, not parsed. ``blobs``: where the
-    bytes are when not in the archive folder (object storage, :mod:`ingest.blobs`)."""
+    bytes are when not in the archive folder (object storage, :mod:`ingest.blobs`).
+    ``ledger_url``: the ledger's database (None: the SQLite file in the archive)."""
     result = DayResult()
-    skipped = skipped_contents(archive)
-    for delivery, first in deliveries_of_day(archive, day):
+    skipped = skipped_contents(archive, ledger_url)
+    for delivery, first in deliveries_of_day(archive, day, ledger_url):
         mark = result.checkpoint()
         try:
             _build_files(archive, [(delivery, first)], result, skipped, blobs)

@@ -213,17 +213,19 @@ def receive_file(
     now: datetime | None = None,
     durable: bool = True,
     remove: bool = True,
+    ledger_url: str | None = None,
 ) -> tuple[Delivery, str]:
     """Archive one inbox file and record its delivery; returns it and what happened
     (``received``, ``duplicate`` or ``already_recorded``). Removes the inbox file last.
-    (:func:`receive_inbox` does the same for a whole inbox, a batch at a time.)"""
+    (:func:`receive_inbox` does the same for a whole inbox, a batch at a time.) ``ledger_url``:
+    the ledger's database (None: the SQLite file in the archive)."""
     archive.mkdir(parents=True, exist_ok=True)
     archived = _archive_one(path, inbox, archive, now=now)
     if archived is None:
         raise FileNotFoundError(path)
     if durable:
         os.sync()
-    with open_ledger(archive) as con:
+    with open_ledger(archive, ledger_url) as con:
         ((delivery, outcome),) = record(con, [archived.delivery])
     if remove:
         path.unlink()
@@ -237,6 +239,7 @@ def receive_inbox(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     blobs: Location | None = None,
+    ledger_url: str | None = None,
 ) -> ReceiveReport:
     """Archive every file in the inbox; returns counts and the arrival days touched.
 
@@ -252,7 +255,7 @@ def receive_inbox(
     _remove_stale_temps(archive)
     take = partial(_archive_one, inbox=inbox, archive=archive, now=now)
     done = 0
-    with ThreadPoolExecutor(RECEIVE_THREADS) as pool, open_ledger(archive) as con:
+    with ThreadPoolExecutor(RECEIVE_THREADS) as pool, open_ledger(archive, ledger_url) as con:
         for start in range(0, len(files), BATCH):
             archived = [got for got in pool.map(take, files[start : start + BATCH]) if got]
             if archived:

@@ -48,34 +48,31 @@ def set_skip(
     *,
     reason: str | None,
     os_user: str,
+    ledger_url: str | None = None,
 ) -> SkipChange:
-    """Skip the archived content ``sha_prefix`` (``reason`` given) or unskip it (None)."""
+    """Skip the archived content ``sha_prefix`` (``reason`` given) or unskip it (None);
+    ``ledger_url``: the ledger's database (None: the SQLite file in the archive)."""
     require(actor, Action.REQUEUE_QUARANTINE)
     prefix = clean_sha_prefix(sha_prefix)
     why = None if reason is None else check.name("reason", reason, max_length=MAX_REASON)
     action = "unskip" if why is None else "skip"
-    with open_ledger(archive) as con:
-        con.execute("BEGIN IMMEDIATE")
+    # the ledger's commit comes after the audit row's (the end of `writing`)
+    with open_ledger(archive, ledger_url) as con, con.writing():
         try:
-            try:
-                sha = match_content(con, prefix)
-            except ValueError as error:
-                raise ValidationError("sha256", prefix, str(error)) from None
-            if sha is None:
-                raise NotFound("archived file", prefix)
-            at = datetime.now(UTC).isoformat()
-            days = set_skipped(con, sha, reason=why, by=os_user, at=at)
-            with transaction(db) as session:
-                audit.record(
-                    session,
-                    actor,
-                    action,
-                    "quarantine",
-                    sha,
-                    after={"reason": why, "os_user": os_user, "arrival_days": days},
-                )
-            con.execute("COMMIT")  # the audit row is committed: now the change itself
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            sha = match_content(con, prefix)
+        except ValueError as error:
+            raise ValidationError("sha256", prefix, str(error)) from None
+        if sha is None:
+            raise NotFound("archived file", prefix)
+        at = datetime.now(UTC).isoformat()
+        days = set_skipped(con, sha, reason=why, by=os_user, at=at)
+        with transaction(db) as session:
+            audit.record(
+                session,
+                actor,
+                action,
+                "quarantine",
+                sha,
+                after={"reason": why, "os_user": os_user, "arrival_days": days},
+            )
     return SkipChange(sha, why is not None, days)

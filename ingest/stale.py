@@ -35,18 +35,23 @@ def _built_from_other(lake: Location, day: str, current: list[str]) -> bool:
     )
 
 
-def stale_days(archive: Path, lake: Location) -> list[str]:
+def stale_days(archive: Path, lake: Location, ledger_url: str | None = None) -> list[str]:
     """Arrival days whose deliveries differ from what their partition was built from."""
     return [
         day
-        for day, current in delivery_ids_by_day(archive).items()
+        for day, current in delivery_ids_by_day(archive, ledger_url).items()
         if _built_from_other(lake, day, current)
     ]
 
 
-def stale_among(archive: Path, lake: Location, days: list[str]) -> list[str]:
+def stale_among(
+    archive: Path, lake: Location, days: list[str], ledger_url: str | None = None
+) -> list[str]:
     """Those of ``days`` whose partition is missing or out of date."""
-    ids = {day: sorted(d.delivery_id for d, _ in deliveries_of_day(archive, day)) for day in days}
+    ids = {
+        day: sorted(d.delivery_id for d, _ in deliveries_of_day(archive, day, ledger_url))
+        for day in days
+    }
     return [day for day in days if _built_from_other(lake, day, ids[day])]
 
 

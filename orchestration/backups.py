@@ -6,12 +6,13 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from ingest.ledger import ledger_path
+from ingest.ledger import ledger_file
 from ingest.receive import blob_path
 from operations import db
 from operations.backup.create import BackupReport, create_backup
 from operations.backup.events import record_event
 from operations.backup.layout import HomeParts
+from operations.backup.manifest import BackupError
 from operations.backup.restore import RestoreReport, restore_snapshot
 from operations.backup.retention import PruneReport, prune
 from operations.permissions import Actor, operator
@@ -24,10 +25,18 @@ class BackupUnsupportedError(ValueError):
 
 def home_parts(settings: Settings) -> HomeParts:
     """The home of ``settings`` as a backup reads it (or a restore writes it)."""
+    ledger = ledger_file(settings.archive, settings.ledger_url)
+    if ledger is None:
+        # a snapshot holds a SQLite ledger and the blobs it names; a server's ledger is backed
+        # up with the server (pg_dump, its WAL archive), not half-covered here
+        raise BackupError(
+            "the archive's ledger is on PostgreSQL (CVD_LEDGER_URL): back it up with the "
+            "server's own tools; `cvd backup` covers the embedded SQLite ledger"
+        )
     return HomeParts(
         home=settings.home,
         database_url=settings.database_url,
-        ledger=ledger_path(settings.archive),
+        ledger=ledger,
         blob_path=lambda sha: blob_path(settings.archive, sha),
     )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.ledger import ledger_path
+from ingest.ledger import ledger_file
 from operations import db, retention
 from operations.permissions import operator
 from operations.services import housekeeping
@@ -115,7 +115,11 @@ def sqlite(settings: Settings) -> Metadata:
         done["operational_db"] = "VACUUM, ANALYZE"
         done["operational_db_bytes_before"] = operational.bytes_before
         done["operational_db_bytes_after"] = operational.bytes_after or 0
-    ledger = ledger_path(settings.archive)
+    ledger = ledger_file(settings.archive, settings.ledger_url)
+    if ledger is None:
+        db.compact(str(settings.ledger_url))
+        done["ledger"] = "PostgreSQL: ANALYZE run; VACUUM skipped (autovacuum's job)"
+        return done
     if not ledger.exists():
         done["ledger"] = "skipped: no ledger yet"
         return done

@@ -50,6 +50,8 @@ MINUTES_PER_CABINET_ENV = "CVD_MINUTES_PER_CABINET"
 MINUTES_PER_UNIT_ENV = "CVD_MINUTES_PER_UNIT"
 AUDIT_RETENTION_ENV = "CVD_AUDIT_RETENTION_DAYS"
 DEFAULT_OUTCOME_WEEKS = 4
+LEDGER_URL_ENV = "CVD_LEDGER_URL"
+DAGSTER_STORAGE_URL_ENV = "CVD_DAGSTER_STORAGE_URL"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -76,6 +78,11 @@ class Settings:
     lake_url: str | None = None
     archive_url: str | None = None
     object_store: ObjectStoreConfig = field(default_factory=ObjectStoreConfig)
+    # the archive's ledger (``CVD_LEDGER_URL``): None is the SQLite file in the archive
+    ledger_url: str | None = None
+    # Dagster's run, event and schedule storage (``CVD_DAGSTER_STORAGE_URL``, PostgreSQL only):
+    # None keeps them in SQLite files under ``dagster_home``
+    dagster_storage_url: str | None = None
 
     @property
     def inbox(self) -> Path:
@@ -155,6 +162,8 @@ def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
         lake_url=os.environ.get("CVD_LAKE_URL") or None,
         archive_url=os.environ.get("CVD_ARCHIVE_URL") or None,
         object_store=load_object_store(),
+        ledger_url=os.environ.get(LEDGER_URL_ENV) or None,
+        dagster_storage_url=_dagster_storage_url(os.environ.get(DAGSTER_STORAGE_URL_ENV)),
     )
 
 
@@ -171,6 +180,20 @@ def load_object_store(environ: Mapping[str, str] | None = None) -> ObjectStoreCo
         session_token=env.get("AWS_SESSION_TOKEN") or None,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
     )
+
+
+def _dagster_storage_url(raw: str | None) -> str | None:
+    """``CVD_DAGSTER_STORAGE_URL``: a PostgreSQL URL for dagster-postgres, or unset."""
+    if not raw or not raw.strip():
+        return None
+    url = raw.strip()
+    # dagster-postgres needs the psycopg2 driver (its NOTIFY takes no bound parameter under
+    # psycopg 3, which SQLAlchemy 2.1 picks for a bare postgresql:// URL): say so explicitly
+    if not url.startswith("postgresql+psycopg2://"):
+        raise SettingsError(
+            f"{DAGSTER_STORAGE_URL_ENV}: expected postgresql+psycopg2://USER:PASSWORD@HOST:PORT/DB"
+        )
+    return url
 
 
 def load_ai_config(settings: Settings, environ: Mapping[str, str] | None = None) -> AIConfig:

@@ -104,6 +104,10 @@ def write_version(
     session: Session, actor: Actor, cabinet: Cabinet, rows: list[SlotRow], note: str
 ) -> PlanogramVersion:
     """Insert a new active version with ``rows`` and retire the previous one (audited)."""
+    # Two writers to one cabinet take turns here: on PostgreSQL both would otherwise read the
+    # same max(version) and one would fail on the unique (cabinet, version). SQLite's write
+    # transactions are serialised already (BEGIN IMMEDIATE), and SQLAlchemy omits FOR UPDATE.
+    session.execute(select(Cabinet.id).where(Cabinet.id == cabinet.id).with_for_update())
     previous = active_version(session, cabinet.id)
     number = (
         session.scalar(

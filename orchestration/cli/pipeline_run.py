@@ -21,21 +21,19 @@ from rich.table import Table
 
 from ingest.ledger import arrival_days
 from ingest.stale import contiguous_blocks, stale_days
+from orchestration.dagster_instance import write_dagster_yaml
 from orchestration.settings import Settings, load_settings
 from transforms.catalog import open_warehouse
 from transforms.spreadsheet import write_rows
 
 console = Console(stderr=True)
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
     """The home's Dagster instance folder, created with its configuration if new."""
     dagster_home = settings.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    write_dagster_yaml(dagster_home, settings)  # storage on PostgreSQL when configured
     return dagster_home
 
 
@@ -133,9 +131,9 @@ def run_materialize(args: argparse.Namespace) -> int:
     if args.day:
         days = list(args.day)
     elif args.rebuild:
-        days = arrival_days(settings.archive)
+        days = arrival_days(settings.archive, settings.ledger_url)
     else:
-        days = stale_days(settings.archive, settings.lake)
+        days = stale_days(settings.archive, settings.lake, settings.ledger_url)
     blocks = contiguous_blocks(days)
     console.print(f"arrival days to build: {len(days)} in {len(blocks)} block(s)")
     for first, last in blocks:
@@ -288,7 +286,7 @@ def _list_quarantine(settings: Settings, limit: int, offset: int) -> int:
         console.print("[red]--limit must be at least 1 and --offset not negative[/red]")
         return 2
     page = requeue.quarantined(settings, limit=limit, offset=offset)
-    skipped = skipped_contents(settings.archive)
+    skipped = skipped_contents(settings.archive, settings.ledger_url)
     last = offset + len(page.records)
     table = Table(title=f"quarantine: files {offset + 1}-{last} of {page.total}")
     for column in ("sha256", "file", "received", "reasons", "skipped"):
@@ -321,7 +319,13 @@ def _skip(settings: Settings, sha: str, reason: str | None) -> int:
     engine = db.connect(settings.database_url)
     try:
         change = set_skip(
-            settings.archive, engine, SYSTEM, sha, reason=reason, os_user=getpass.getuser()
+            settings.archive,
+            engine,
+            SYSTEM,
+            sha,
+            reason=reason,
+            os_user=getpass.getuser(),
+            ledger_url=settings.ledger_url,
         )
     except (NotFound, ValidationError) as error:
         console.print(f"[red]{escape(str(error))}[/red]")

@@ -80,7 +80,7 @@ def _never_received(settings: Settings) -> bool:
 
     inbox = settings.inbox
     empty_inbox = not inbox.is_dir() or not any(inbox.iterdir())
-    return empty_inbox and not arrival_days(settings.archive)
+    return empty_inbox and not arrival_days(settings.archive, settings.ledger_url)
 
 
 def _print_credentials(credentials: Sequence[Credential]) -> None:

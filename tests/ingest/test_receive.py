@@ -7,16 +7,14 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 from ingest import receive
-from ingest.ledger import SCHEMA, ledger_path
+from ingest.ledger import INSERT_DELIVERY, delivery_counts, ledger_path, open_ledger
 from ingest.receive import (
     arrival_days,
     blob_path,
@@ -39,19 +37,18 @@ def _bytes(n: int) -> bytes:
     return f"DXS*{n}\r\nST*001*0001\r\n".encode()
 
 
-def _ledger_rows(archive: Path, table: str) -> int:
-    with closing(sqlite3.connect(ledger_path(archive))) as con:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(tmp_path: Path) -> None:
+def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     inbox = _inbox(tmp_path, copies=3, distinct=40)
     archive = tmp_path / "archive"
-    report = receive_inbox(inbox, archive)  # several threads, copies land side by side
+    report = receive_inbox(
+        inbox, archive, ledger_url=ledger_url
+    )  # several threads, copies land side by side
     assert (report.received, report.duplicates, report.already_recorded) == (40, 80, 0)
     assert not any(inbox.iterdir())
-    (day,) = arrival_days(archive)
-    deliveries = deliveries_of_day(archive, day)
+    (day,) = arrival_days(archive, ledger_url)
+    deliveries = deliveries_of_day(archive, day, ledger_url)
     assert len(deliveries) == 120
     for n in range(40):
         sha = hashlib.sha256(_bytes(n)).hexdigest()
@@ -61,20 +58,26 @@ def test_copies_of_the_same_bytes_have_exactly_one_first_delivery(tmp_path: Path
         assert len(copies) == 3 and len(firsts) == 1  # all three name the same first one
         (first,) = firsts
         assert first in {d for d, _ in copies} and first.original_name.startswith(f"m{n:03d}")
-    assert (_ledger_rows(archive, "deliveries"), _ledger_rows(archive, "firsts")) == (120, 40)
+    assert delivery_counts(archive, ledger_url) == (120, 40)  # deliveries, distinct contents
     # nothing but the blobs and the ledger: no temp file left behind
     leftovers = {p.name for p in archive.rglob("*") if p.is_file() and p.suffix != ".dex"}
     assert leftovers <= {"ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"}
+    # the ledger is where it was configured: the archive's SQLite file only by default
+    assert ledger_path(archive).exists() == (ledger_url is None)
 
 
-def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None:
+def test_two_receivers_racing_on_one_file_record_it_once(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     inbox = _inbox(tmp_path, copies=1, distinct=1)
     archive = tmp_path / "archive"
     (path,) = inbox.iterdir()
     with ThreadPoolExecutor(8) as pool:
         got = list(
             pool.map(
-                lambda _: receive_file(path, inbox, archive, durable=False, remove=False),
+                lambda _: receive_file(
+                    path, inbox, archive, durable=False, remove=False, ledger_url=ledger_url
+                ),
                 range(8),
             )
         )
@@ -84,33 +87,39 @@ def test_two_receivers_racing_on_one_file_record_it_once(tmp_path: Path) -> None
     assert sorted(outcomes) == ["already_recorded"] * 7 + ["received"]
     delivery = got[0][0]
     assert all(d == delivery for d, _ in got)
-    assert _ledger_rows(archive, "deliveries") == 1
-    (day,) = arrival_days(archive)
-    assert deliveries_of_day(archive, day) == [(delivery, delivery)]  # its own first delivery
+    assert delivery_counts(archive, ledger_url) == (1, 1)
+    (day,) = arrival_days(archive, ledger_url)
+    assert deliveries_of_day(archive, day, ledger_url) == [
+        (delivery, delivery)
+    ]  # its own first delivery
     assert blob_path(archive, delivery.sha256).read_bytes() == path.read_bytes()
 
 
-def test_a_crash_before_or_after_the_record_is_completed_on_the_rerun(tmp_path: Path) -> None:
+def test_a_crash_before_or_after_the_record_is_completed_on_the_rerun(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     inbox = _inbox(tmp_path, copies=1, distinct=2)
     archive = tmp_path / "archive"
     _before, after = sorted(inbox.iterdir())
     # crash after the ledger's commit, before the inbox copy was removed
-    delivery, outcome = receive_file(after, inbox, archive, remove=False)
+    delivery, outcome = receive_file(after, inbox, archive, remove=False, ledger_url=ledger_url)
     assert outcome == "received"
     # crash after archiving the bytes, before recording them: the blob is there, no record
     blob = blob_path(archive, hashlib.sha256(_bytes(0)).hexdigest())
     blob.parent.mkdir(parents=True, exist_ok=True)
     blob.write_bytes(_bytes(0))
-    report = receive_inbox(inbox, archive)  # the rerun
+    report = receive_inbox(inbox, archive, ledger_url=ledger_url)  # the rerun
     assert (report.received, report.duplicates, report.already_recorded) == (1, 0, 1)
     assert not any(inbox.iterdir())
-    (day,) = arrival_days(archive)
-    recorded = [d for d, _ in deliveries_of_day(archive, day)]
+    (day,) = arrival_days(archive, ledger_url)
+    recorded = [d for d, _ in deliveries_of_day(archive, day, ledger_url)]
     assert len(recorded) == 2 and delivery in recorded  # recorded once, first record kept
     assert blob.read_bytes() == _bytes(0)
 
 
-def test_an_inbox_on_another_file_system_is_copied(tmp_path: Path, monkeypatch) -> None:
+def test_an_inbox_on_another_file_system_is_copied(
+    tmp_path: Path, monkeypatch, ledger_url: str | None
+) -> None:
     inbox = _inbox(tmp_path, copies=1, distinct=3)
     archive = tmp_path / "archive"
     real_link = os.link
@@ -121,14 +130,14 @@ def test_an_inbox_on_another_file_system_is_copied(tmp_path: Path, monkeypatch) 
         return real_link(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "link", link)
-    report = receive_inbox(inbox, archive)
+    report = receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert report.received == 3 and not any(inbox.iterdir())
     for n in range(3):
         blob = blob_path(archive, hashlib.sha256(_bytes(n)).hexdigest())
         assert blob.read_bytes() == _bytes(n)
 
 
-def test_an_archive_of_json_records_is_imported(tmp_path: Path) -> None:
+def test_an_archive_of_json_records_is_imported(tmp_path: Path, ledger_url: str | None) -> None:
     """Archives written before the ledger: one JSON record per delivery, a first-delivery link,
     a day marker. Their deliveries stay known, so the same bytes again are a duplicate."""
     archive = tmp_path / "archive"
@@ -147,17 +156,19 @@ def test_an_archive_of_json_records_is_imported(tmp_path: Path) -> None:
     record = archive / "deliveries" / f"{'a' * 24}.json"
     record.write_text(json.dumps(doc))
     os.link(record, archive / sha[:2] / f"{sha}.first.json")
-    assert arrival_days(archive) == ["2026-03-01"]
-    (old, first) = deliveries_of_day(archive, "2026-03-01")[0]
+    assert arrival_days(archive, ledger_url) == ["2026-03-01"]
+    (old, first) = deliveries_of_day(archive, "2026-03-01", ledger_url)[0]
     assert old == first and old.original_name == "old.dex"
     inbox = _inbox(tmp_path, copies=0, distinct=0)
     (inbox / "again.dex").write_bytes(_bytes(7))
-    report = receive_inbox(inbox, archive)
+    report = receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert (report.received, report.duplicates) == (0, 1)
-    assert arrival_days(archive)[0] == "2026-03-01"
+    assert arrival_days(archive, ledger_url)[0] == "2026-03-01"
 
 
-def test_a_file_with_another_name_outside_the_inbox_is_copied_not_linked(tmp_path: Path) -> None:
+def test_a_file_with_another_name_outside_the_inbox_is_copied_not_linked(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     """An uploader that hard-links or symlinks its own file into the inbox keeps a way to change
     it; the archive must not share those bytes."""
     inbox = _inbox(tmp_path, copies=0, distinct=0)
@@ -168,7 +179,7 @@ def test_a_file_with_another_name_outside_the_inbox_is_copied_not_linked(tmp_pat
     os.link(outside / "linked.dex", inbox / "linked.dex")
     (outside / "pointed.dex").write_bytes(_bytes(2))
     (inbox / "pointed.dex").symlink_to(outside / "pointed.dex")
-    report = receive_inbox(inbox, archive)
+    report = receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert report.received == 2 and not any(inbox.iterdir())
     (outside / "linked.dex").write_bytes(b"changed later")
     (outside / "pointed.dex").write_bytes(b"changed later")
@@ -176,35 +187,39 @@ def test_a_file_with_another_name_outside_the_inbox_is_copied_not_linked(tmp_pat
         assert blob_path(archive, hashlib.sha256(_bytes(n)).hexdigest()).read_bytes() == _bytes(n)
 
 
-def test_a_received_file_is_the_blob_itself_and_read_only(tmp_path: Path) -> None:
+def test_a_received_file_is_the_blob_itself_and_read_only(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     inbox = _inbox(tmp_path, copies=1, distinct=1)
     archive = tmp_path / "archive"
     (path,) = inbox.iterdir()
     inode = path.stat().st_ino
-    receive_inbox(inbox, archive)
+    receive_inbox(inbox, archive, ledger_url=ledger_url)
     blob = blob_path(archive, hashlib.sha256(_bytes(0)).hexdigest())
     assert blob.stat().st_ino == inode  # linked: no byte copied
     assert blob.stat().st_mode & 0o222 == 0
 
 
 def test_temp_files_a_killed_receiver_left_are_removed_once_old(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, monkeypatch, ledger_url: str | None
 ) -> None:
     inbox = _inbox(tmp_path, copies=1, distinct=1)
     archive = tmp_path / "archive"
     archive.mkdir()
     left = archive / ".incoming.0123abcd.tmp"
     left.write_bytes(b"half a copy")
-    receive_inbox(inbox, archive)
+    receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert left.exists()  # young: it may belong to a receiver still running
     (inbox / "next.dex").write_bytes(_bytes(5))
     monkeypatch.setattr(receive, "STALE_TEMP_S", 0.0)
     time.sleep(0.01)
-    receive_inbox(inbox, archive)
+    receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert not left.exists()
 
 
-def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_path: Path) -> None:
+def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     """A real receiver process killed without warning part way through a large inbox; a second
     pass then records every file exactly once, with its bytes, and empties the inbox."""
     inbox = tmp_path / "inbox"
@@ -216,9 +231,11 @@ def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_pa
     code = (
         "import sys; from pathlib import Path; "
         "from ingest.receive import receive_inbox; "
-        "receive_inbox(Path(sys.argv[1]), Path(sys.argv[2]))"
+        "receive_inbox(Path(sys.argv[1]), Path(sys.argv[2]), ledger_url=sys.argv[3] or None)"
     )
-    child = subprocess.Popen([sys.executable, "-c", code, str(inbox), str(archive)])
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(inbox), str(archive), ledger_url or ""]
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(archive.glob("??/*.dex"))) < given // 5:
         time.sleep(0.005)
@@ -226,12 +243,12 @@ def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_pa
     assert child.wait() == -signal.SIGKILL
     left = len(list(inbox.iterdir()))
     assert 0 < left < given  # killed part way: some files taken, some not
-    report = receive_inbox(inbox, archive)
+    report = receive_inbox(inbox, archive, ledger_url=ledger_url)
     assert not any(inbox.iterdir())
     # each file left behind is either recorded before the kill or received now, never both
     assert (report.received + report.already_recorded, report.duplicates) == (left, 0)
-    (day,) = arrival_days(archive)
-    recorded = deliveries_of_day(archive, day)
+    (day,) = arrival_days(archive, ledger_url)
+    recorded = deliveries_of_day(archive, day, ledger_url)
     names = sorted(d.original_name for d, _ in recorded)
     assert names == [f"f{n:05d}.dex" for n in range(given)]  # each file once, none lost
     for delivery, first in recorded:
@@ -240,7 +257,9 @@ def test_kill_minus_nine_mid_receive_then_rerun_loses_and_doubles_nothing(tmp_pa
         assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(n)
 
 
-def test_two_processes_opening_an_archive_of_json_records_import_it_once(tmp_path: Path) -> None:
+def test_two_processes_opening_an_archive_of_json_records_import_it_once(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     """Of two processes that both find the JSON records not yet imported, the one that waited
     for the other's import must not import again (nor fail on the marker that says so)."""
     archive = tmp_path / "archive"
@@ -254,34 +273,36 @@ def test_two_processes_opening_an_archive_of_json_records_import_it_once(tmp_pat
         "received_date": "2026-03-01",
     }
     (archive / "deliveries" / f"{'b' * 24}.json").write_text(json.dumps(doc))
-    with closing(sqlite3.connect(ledger_path(archive), isolation_level=None)) as first:
-        first.execute("PRAGMA journal_mode=WAL")
-        first.executescript(SCHEMA)
-        first.execute("BEGIN IMMEDIATE")  # the first process, importing: holds the write lock
+    # the same ledger, opened from a folder with no JSON records: it creates the schema only
+    same_ledger = ledger_url or f"sqlite:///{ledger_path(archive)}"
+    with open_ledger(tmp_path / "elsewhere", same_ledger) as first:
+        first.begin_write()  # the first process, importing: holds the write lock
         with ThreadPoolExecutor(1) as pool:
             # the second one finds nothing imported yet and waits for the lock
-            second = pool.submit(arrival_days, archive)
+            second = pool.submit(arrival_days, archive, ledger_url)
             time.sleep(0.5)
-            first.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)", tuple(doc.values()))
+            first.execute(INSERT_DELIVERY, tuple(doc.values()))
             first.execute("INSERT INTO meta (key, value) VALUES ('json_records_imported', 'yes')")
-            first.execute("COMMIT")
+            first.commit()
             assert second.result(timeout=60) == ["2026-03-01"]
 
 
-def test_receive_file_creates_the_archive_for_a_file_it_copies(tmp_path: Path) -> None:
+def test_receive_file_creates_the_archive_for_a_file_it_copies(
+    tmp_path: Path, ledger_url: str | None
+) -> None:
     """A file that cannot be linked (another name outside the inbox) into an archive that does
     not exist yet: copied, as it was before linking existed."""
     inbox = _inbox(tmp_path, copies=0, distinct=0)
     (tmp_path / "outside.dex").write_bytes(_bytes(4))
     os.link(tmp_path / "outside.dex", inbox / "a.dex")
     archive = tmp_path / "archive"
-    delivery, outcome = receive_file(inbox / "a.dex", inbox, archive)
+    delivery, outcome = receive_file(inbox / "a.dex", inbox, archive, ledger_url=ledger_url)
     assert outcome == "received" and not (inbox / "a.dex").exists()
     assert blob_path(archive, delivery.sha256).read_bytes() == _bytes(4)
 
 
 def test_a_file_still_open_in_a_writer_is_copied_and_later_writes_do_not_reach_the_archive(
-    tmp_path: Path,
+    tmp_path: Path, ledger_url: str | None
 ) -> None:
     """An uploader that writes in place (no .part name) and still has the file open: linking
     it would let its next write change bytes already archived under their hash."""
@@ -303,7 +324,7 @@ def test_a_file_still_open_in_a_writer_is_copied_and_later_writes_do_not_reach_t
     try:
         assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
         inode = path.stat().st_ino
-        report = receive_inbox(inbox, archive)
+        report = receive_inbox(inbox, archive, ledger_url=ledger_url)
     finally:
         writer.communicate("go\n", timeout=30)
     assert report.received == 1 and not path.exists()

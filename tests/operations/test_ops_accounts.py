@@ -5,8 +5,6 @@ world (``ops_world``: erin drives R2 and holds in-progress order 4; dave holds o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from alembic import command
 from ops_world import PASSWORD, World, table_contents
@@ -254,9 +252,9 @@ def test_accounts_on_postgresql(postgres_url: str) -> None:
         engine.dispose()
 
 
-def test_the_migration_keeps_existing_users_signing_in(tmp_path: Path) -> None:
+def test_the_migration_keeps_existing_users_signing_in(database_url: str) -> None:
     """Users made before migration 0008 have no email and need no password change."""
-    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+    url = database_url
     db.upgrade(url, "0007")
     engine = db.connect(url)
     with engine.begin() as connection:

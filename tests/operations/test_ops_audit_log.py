@@ -7,7 +7,6 @@ The append-only and tamper tests run on SQLite and on a real PostgreSQL 15 (``te
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from at_once import run_at_once
@@ -172,8 +171,8 @@ def test_parallel_wrong_passwords_all_count_on_postgresql(postgres_url: str) -> 
         engine.dispose()
 
 
-def test_the_migration_chains_the_rows_written_before_it(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
+def test_the_migration_chains_the_rows_written_before_it(database_url: str) -> None:
+    url = database_url
     db.upgrade(url, "0003")
     engine = db.connect(url)
     rows = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import io
+import os
 import re
 from pathlib import Path
 
@@ -29,21 +30,43 @@ def _run(argv: list[str]) -> int:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("CVD_DATABASE_URL", raising=False)
+def home(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_backend: str,
+    request: pytest.FixtureRequest,
+) -> Path:
+    """A home whose database is its own SQLite file, or (``CVD_DATABASE_URL``) a new
+    PostgreSQL database: every command test runs on both."""
+    if database_backend == "sqlite":
+        monkeypatch.delenv("CVD_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("CVD_DATABASE_URL", request.getfixturevalue("postgres_url"))
     return tmp_path / "home"
+
+
+# the trigger refusing UPDATE on the audit log, as each database names it
+DROP_UPDATE_TRIGGER = {
+    "sqlite": "DROP TRIGGER audit_log_no_update",
+    "postgresql": "DROP TRIGGER audit_log_no_update_or_delete ON audit_log",
+}
+
+
+def _url(home: Path) -> str:
+    """The database the commands use for ``home`` (as the settings resolve it)."""
+    return os.environ.get("CVD_DATABASE_URL") or f"sqlite:///{home / 'cvd.sqlite'}"
 
 
 def test_upgrade_add_user_and_import(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _run(["db", "upgrade", "--home", str(home)]) == 0
-    assert (home / "cvd.sqlite").exists()
+    assert (home / "cvd.sqlite").exists() == ("CVD_DATABASE_URL" not in os.environ)
 
     assert _run(["users", "add", "alice", "--role", "manager", "--home", str(home)]) == 0
     shown = re.search(r"password \(shown once\): (\S+)", capsys.readouterr().out)
     assert shown is not None
-    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    engine = db.connect(_url(home))
     token = auth.authenticate(engine, "alice", shown.group(1))
     assert auth.user_for_session(engine, token).role == "manager"
 
@@ -78,7 +101,7 @@ def test_password_from_stdin_is_not_printed(
         == 0
     )
     assert "a-chosen-password" not in capsys.readouterr().out
-    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    engine = db.connect(_url(home))
     assert auth.authenticate(engine, "bob", "a-chosen-password")
     monkeypatch.setattr("sys.stdin", io.StringIO("a-chosen-password\n"))
     assert (
@@ -113,7 +136,7 @@ def test_unlock_and_audit_verify_act_as_the_operating_system_user(
     monkeypatch.setattr("sys.stdin", io.StringIO("right-password-1\n"))
     add = ["users", "add", "bob", "--role", "viewer", "--password-stdin", "--home", str(home)]
     assert _run(add) == 0
-    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    engine = db.connect(_url(home))
     for attempt in range(auth.MAX_FAILED_LOGINS):
         with pytest.raises(AuthenticationError):
             auth.authenticate(engine, "bob", f"guess-{attempt}")
@@ -134,7 +157,7 @@ def test_unlock_and_audit_verify_act_as_the_operating_system_user(
     assert _run(["audit", "verify", "--home", str(home)]) == 0
     assert "intact" in capsys.readouterr().out
     with engine.begin() as connection:  # tamper behind the trigger's back
-        connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(text(DROP_UPDATE_TRIGGER[engine.dialect.name]))
         connection.execute(text("UPDATE audit_log SET actor = 'someone' WHERE action = 'unlock'"))
         tampered = connection.execute(
             text("SELECT id FROM audit_log WHERE action = 'unlock'")
@@ -148,7 +171,7 @@ def test_audit_verify_checks_the_archive_files_of_a_retention_pass(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _run(["db", "upgrade", "--home", str(home)]) == 0
-    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    engine = db.connect(_url(home))
     for name in ("ann", "ben"):
         users.add_user(engine, SYSTEM, username=name, role="viewer", password="long-password-1")
     pruned = retention.archive_and_remove(
@@ -167,7 +190,7 @@ def test_audit_verify_checks_the_archive_files_of_a_retention_pass(
 def _seeded_home(home: Path) -> Engine:
     """A home migrated by the CLI and seeded with ``ops_world`` (erin holds open order 4)."""
     assert _run(["db", "upgrade", "--home", str(home)]) == 0
-    engine = db.connect(f"sqlite:///{home / 'cvd.sqlite'}")
+    engine = db.connect(_url(home))
     seed(engine)
     return engine
 

@@ -89,7 +89,8 @@ def test_two_processes_create_orders_and_versions_at_once(world: World, tmp_path
         def scalar(sql: str) -> object:
             return connection.execute(text(sql)).scalar()
 
-        assert scalar("PRAGMA integrity_check") == "ok"
+        if world.url.startswith("sqlite"):  # PostgreSQL has no such check (nor needs one)
+            assert scalar("PRAGMA integrity_check") == "ok"
         assert scalar("SELECT count(*) FROM service_orders") == orders_before + 2 * ORDERS_EACH
         for name in ("writer-a", "writer-b"):
             assert (

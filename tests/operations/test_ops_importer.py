@@ -54,10 +54,9 @@ ROWS = {name: text.count("\n") - 1 for name, text in FILES.items()}
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    url = f"sqlite:///{tmp_path / 'cvd.sqlite'}"
-    db.upgrade(url)
-    return db.connect(url)
+def engine(migrated: Engine) -> Engine:
+    """A migrated, empty database: every import test runs on SQLite and on PostgreSQL."""
+    return migrated
 
 
 def _write(directory: Path, files: dict[str, str]) -> Path:

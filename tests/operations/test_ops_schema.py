@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ops_world import World, table_contents
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from operations import db
 from operations.errors import SchemaOutdated
 from operations.schema import Base
+from tests.pg import sqlite_only
 
 TABLES = {
     "alembic_version",
@@ -46,8 +47,12 @@ TABLES = {
 }
 
 
-def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'folder' / 'cvd.sqlite'}"
+def test_upgrade_from_empty_to_head_and_back(
+    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'folder' / 'cvd.sqlite'}"  # folders made on connect
+    if database_backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
     engine = db.connect(url)
     with pytest.raises(SchemaOutdated, match="cvd db upgrade"):
         db.require_current(engine)
@@ -59,7 +64,8 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
     with engine.connect() as connection:
         # the models and the migrations describe the same schema
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        if database_backend == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     engine.dispose()
 
     downgrade = db._alembic_config(url)
@@ -71,6 +77,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
     engine.dispose()
 
 
+@sqlite_only
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(world: World) -> None:
     with world.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -86,7 +93,7 @@ VIOLATIONS = {
     "dangling product": "UPDATE planogram_slots SET product_id = 999",
     "two active versions": (
         "INSERT INTO planogram_versions (cabinet_id, version, is_active, note, created_at,"
-        " created_by) SELECT cabinet_id, 99, 1, '', created_at, 'x' FROM planogram_versions"
+        " created_by) SELECT cabinet_id, 99, true, '', created_at, 'x' FROM planogram_versions"
     ),
     "negative price": "UPDATE products SET price_cents = -1",
     "latitude off the globe": "UPDATE locations SET latitude = 91",
@@ -108,10 +115,25 @@ VIOLATIONS = {
 }
 
 
+# Refused on PostgreSQL too, but by a trigger's plain RAISE EXCEPTION (SQLSTATE P0001, which
+# SQLAlchemy reports as ProgrammingError), not as an integrity violation as on SQLite: the fix
+# is a migration raising them with ERRCODE 'check_violation' (not made here: no revision id).
+TRIGGER_NOT_INTEGRITY_ON_POSTGRESQL = {
+    "completed back to draft",
+    "draft straight to completed",
+    "order born completed",
+}
+
+
 @pytest.mark.parametrize("statement", VIOLATIONS.values(), ids=list(VIOLATIONS))
 def test_schema_refuses_bad_rows_written_around_the_services(
-    statement: str, world: World, unchanged: None
+    statement: str, world: World, unchanged: None, request: pytest.FixtureRequest
 ) -> None:
+    name = request.node.callspec.id.split("-", 1)[1]
+    if world.engine.dialect.name == "postgresql" and name in TRIGGER_NOT_INTEGRITY_ON_POSTGRESQL:
+        request.applymarker(
+            pytest.mark.xfail(raises=ProgrammingError, strict=True, reason="see the note above")
+        )
     with pytest.raises(IntegrityError), world.engine.begin() as connection:
         connection.exec_driver_sql(statement)
 
@@ -140,7 +162,7 @@ SERIAL_CLASHES = {
     ),
     "new device with an alias as serial": (
         "INSERT INTO devices (dex_serial, telemetry, created_at, updated_at)"
-        " SELECT 'OLD-A2', 0, created_at, created_at FROM device_aliases"
+        " SELECT 'OLD-A2', false, created_at, created_at FROM device_aliases"
     ),
 }
 

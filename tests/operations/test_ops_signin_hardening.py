@@ -23,6 +23,7 @@ from operations import audit, auth, db, throttle
 from operations.errors import AuthenticationError, PermissionDenied
 from operations.schema import AuditEntry, User, UserSession, utcnow
 from operations.services import users
+from tests.pg import sqlite_only
 
 FAILED = "wrong user name or password"
 PROBE_WAIT_S = 5  # a lock wait budget for the probe, not a speed target
@@ -95,6 +96,7 @@ def no_wait_engine(world: World) -> Iterator[Engine]:
 # -- item 2: sign-in does not stall the database ---------------------------------------------
 
 
+@sqlite_only  # SQLite's write lock and busy timeout
 def test_hashing_runs_with_the_write_lock_free_while_threads_sign_in(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +124,7 @@ def test_hashing_runs_with_the_write_lock_free_while_threads_sign_in(
     )
 
 
+@sqlite_only  # SQLite's write lock and busy timeout
 def test_session_check_reads_while_another_writer_holds_the_lock(
     world: World, no_wait_engine: Engine
 ) -> None:

@@ -220,15 +220,26 @@ def test_same_slot_twice_and_empty_selection_are_refused(world: World) -> None:
         recommendations.accept_recommendations(world.engine, max_, 999, [SWAP_A2])
 
 
+# a trigger that makes every decision insert fail, in each database's own dialect
+REFUSE_DECISIONS = {
+    "sqlite": (
+        "CREATE TRIGGER refuse_decisions BEFORE INSERT ON recommendation_decisions "
+        "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION refuse_decisions() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$",
+        "CREATE TRIGGER refuse_decisions BEFORE INSERT ON recommendation_decisions "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_decisions()",
+    ),
+}
+
+
 def test_accept_is_atomic_when_the_last_write_fails(world: World) -> None:
     """A real trigger makes the decision insert fail: no version, no order may remain."""
     with world.engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER refuse_decisions BEFORE INSERT ON recommendation_decisions "
-                "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
-            )
-        )
+        for statement in REFUSE_DECISIONS[world.engine.dialect.name]:
+            connection.execute(text(statement))
     before = table_contents(world.engine)
     with pytest.raises(Exception, match="refused for the test"):
         recommendations.accept_recommendations(

@@ -56,7 +56,11 @@ def inbox(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.Materia
             context.log.info(f"received {done}/{total} files")
 
     report = receive_inbox(
-        settings.inbox, settings.archive, progress=progress, blobs=settings.blobs
+        settings.inbox,
+        settings.archive,
+        progress=progress,
+        blobs=settings.blobs,
+        ledger_url=settings.ledger_url,
     )
     return dg.MaterializeResult(
         metadata={
@@ -133,6 +137,7 @@ def raw_dex(
             workers=ingest_workers(),
             blobs=settings.blobs,
             scheduler=dask_scheduler(),
+            ledger_url=settings.ledger_url,
         ),
         start=1,
     ):

@@ -70,7 +70,8 @@ def nightly(context: dg.ScheduleEvaluationContext, cvd: CvdHomeResource) -> obje
     Dagster plans every asset of a ranged run once per partition."""
     settings = cvd.settings()
     night = context.scheduled_execution_time.date().isoformat()
-    blocks = contiguous_blocks(stale_days(settings.archive, settings.lake)) or [(night, night)]
+    stale = stale_days(settings.archive, settings.lake, settings.ledger_url)
+    blocks = contiguous_blocks(stale) or [(night, night)]
     partitioned, _ = stages(project_graph(context))
     return [nightly_request(night, first, last, partitioned) for first, last in blocks]
 

@@ -51,9 +51,11 @@ def http_deliveries_sensor(context: dg.SensorEvaluationContext, cvd: CvdHomeReso
     got new ones since the last tick and is not built from them yet. The cursor is the
     ledger's newest row seen."""
     settings = cvd.settings()
-    newest, days = days_named_since(settings.archive, HTTP_PREFIX, int(context.cursor or 0))
+    newest, days = days_named_since(
+        settings.archive, HTTP_PREFIX, int(context.cursor or 0), settings.ledger_url
+    )
     context.update_cursor(str(newest))
-    days = stale_among(settings.archive, settings.lake, days)
+    days = stale_among(settings.archive, settings.lake, days, settings.ledger_url)
     if not days:
         return dg.SkipReason("no new files pushed over HTTP")
     context.log.info(f"files pushed over HTTP for {len(days)} arrival day(s)")
