@@ -57,6 +57,8 @@ class Action(StrEnum):
     HANDLE_ALERT = "alert.handle"  # acknowledge or resolve
     RAISE_ALERT = "alert.raise"  # the rules' run: raise, refresh, auto-resolve, send
     SUBSCRIBE_ALERTS = "alert.subscribe"  # one's own subscriptions only
+    ASK = "ask.question"  # ask the assistant / run a query on the warehouse through its guard
+    READ_QUESTIONS = "ask.read_all"  # everyone's questions (each user always sees their own)
 
 
 class Scope(StrEnum):
@@ -113,6 +115,7 @@ _READS = {
     Action.READ_RECOMMENDATIONS: Scope.ALL,
     Action.READ_ALERTS: Scope.ALL,
     Action.SUBSCRIBE_ALERTS: Scope.ALL,
+    Action.ASK: Scope.ALL,
 }
 
 MATRIX: dict[str, dict[Action, Scope]] = {
@@ -121,7 +124,9 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action not in ACCOUNT_ADMINISTRATION | {Action.MANAGE_TOKENS, Action.MAINTAIN}
+        if action
+        not in ACCOUNT_ADMINISTRATION
+        | {Action.MANAGE_TOKENS, Action.MAINTAIN, Action.READ_QUESTIONS}
     },
     "driver": {
         Action.CHANGE_OWN_PASSWORD: Scope.ALL,

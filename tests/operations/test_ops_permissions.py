@@ -30,6 +30,7 @@ from operations.services import (
     order_desk,
     orders,
     planograms,
+    questions,
     recommendations,
     tokens,
     users,
@@ -49,7 +50,9 @@ ACCOUNTS = {
 }
 EXPECTED: dict[str, set[Action]] = {
     "admin": EVERYTHING,
-    "manager": EVERYTHING - ACCOUNTS - {Action.MANAGE_TOKENS, Action.MAINTAIN},
+    "manager": EVERYTHING
+    - ACCOUNTS
+    - {Action.MANAGE_TOKENS, Action.MAINTAIN, Action.READ_QUESTIONS},
     "driver": {
         Action.CHANGE_OWN_PASSWORD,
         Action.READ_MASTER_DATA,
@@ -72,6 +75,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_RECOMMENDATIONS,
         Action.READ_ALERTS,
         Action.SUBSCRIBE_ALERTS,
+        Action.ASK,  # the assistant; the views a viewer may query are narrower (models.ask.policy)
     },
 }
 # One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
@@ -97,6 +101,7 @@ WRITES = EVERYTHING - {
     Action.READ_AUDIT,
     Action.READ_RECOMMENDATIONS,
     Action.READ_ALERTS,
+    Action.READ_QUESTIONS,
 }
 # an alert on R1 (dave's route), raised before the table snapshot of a HANDLE_ALERT case
 _ALERT = alerts.Finding("silent_machine", "S-A1", "S-A1 silent", route="R1")
@@ -185,6 +190,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.SUBSCRIBE_ALERTS: lambda: alert_subscriptions.subscribe(
             engine, actor, kind="rule", target="crc_failures", delivery="digest", email="a@b.org"
         ),
+        Action.ASK: lambda: questions.record_question(
+            engine,
+            actor,
+            questions.QuestionRecord("sql", "SELECT 1", "SELECT 1", "answered", "1 rows.", rows=1),
+        ),
+        Action.READ_QUESTIONS: lambda: questions.list_questions(engine, actor, everyone=True),
     }
     return calls[action]()
 

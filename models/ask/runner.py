@@ -1,0 +1,143 @@
+"""Run a checked query on the warehouse: read-only, sandboxed, with a time and a row limit.
+
+The connection opens ``warehouse.duckdb`` read-only, then turns external access off except for
+the lake the views read (``allowed_directories``), stops extensions from loading, and locks the
+configuration so the query cannot turn any of it back on. A query still running after the time
+limit is interrupted; at most ``max_rows`` rows are fetched, one more tells that there were more.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from models.ask.guard import CheckedQuery
+
+DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_MAX_ROWS = 5_000
+
+
+class QueryFailedError(RuntimeError):
+    """The query was allowed but did not finish: an error, or the time limit (``timed_out``)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The rows a query returned (at most the row limit) and whether more were left out."""
+
+    frame: pd.DataFrame
+    truncated: bool
+    elapsed_s: float
+
+
+def sandboxed_connection(warehouse: Path, lake: Path) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB holding the views of ``warehouse``, able to read files below
+    ``lake`` and nothing else, its configuration locked.
+
+    The views are copied from the warehouse file (read-only) rather than queried there: DuckDB
+    shares one database instance per file within a process, and locking that instance's
+    configuration would lock it for the dashboards' own connections too.
+    """
+    source = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        views = source.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND NOT temporary"
+        ).fetchall()
+    finally:
+        source.close()
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    try:
+        con.execute("SET allowed_directories = ?", [[lake.resolve().as_posix() + "/"]])
+        con.execute("SET enable_external_access = false")
+        _create_views(con, views)
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
+    """Create ``views`` in an order that puts every view after the views it reads."""
+    pending = list(views)
+    while pending:
+        deferred = []
+        for name, sql in pending:
+            try:
+                con.execute(sql)
+            except duckdb.CatalogException:  # reads a view not created yet
+                deferred.append((name, sql))
+        if len(deferred) == len(pending):
+            names = ", ".join(name for name, _ in deferred)
+            raise QueryFailedError(f"The warehouse's views cannot be rebuilt: {names}.")
+        pending = deferred
+
+
+def run_query(
+    query: CheckedQuery,
+    warehouse: Path,
+    lake: Path,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    params: dict[str, Any] | None = None,
+) -> QueryResult:
+    """Run ``query`` (already checked by :func:`models.ask.guard.check_query`); raise
+    :class:`QueryFailedError` on an error or when it runs past ``timeout_s``."""
+    con = sandboxed_connection(warehouse, lake)
+    stopped = threading.Event()
+
+    def interrupt() -> None:
+        stopped.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout_s, interrupt)
+    started = time.perf_counter()
+    timer.start()
+    try:
+        cursor = con.execute(query.sql, params) if params else con.execute(query.sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchmany(max_rows + 1)
+    except duckdb.InterruptException:
+        raise QueryFailedError(
+            f"The query ran longer than {timeout_s:g} s and was stopped.", timed_out=True
+        ) from None
+    except duckdb.Error as exc:
+        if stopped.is_set():
+            raise QueryFailedError(
+                f"The query ran longer than {timeout_s:g} s and was stopped.", timed_out=True
+            ) from None
+        raise QueryFailedError(f"The query failed: {str(exc).strip().splitlines()[0]}") from None
+    finally:
+        timer.cancel()
+        con.close()
+    truncated = len(rows) > max_rows
+    frame = pd.DataFrame.from_records(rows[:max_rows], columns=_unique(columns))
+    return QueryResult(frame, truncated, time.perf_counter() - started)
+
+
+def _unique(columns: list[str]) -> list[str]:
+    """Column names made unique (``SELECT a.x, b.x`` gives two ``x``), as a table needs."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in columns:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}_{count + 1}")
+    return out
