@@ -49,7 +49,7 @@ class Match:
     """A report a question found, the words that found it, and its filled parameters."""
 
     report: Report
-    score: int
+    score: float
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,6 +69,16 @@ def library() -> tuple[Report, ...]:
         )
         for report_id, entry in entries.items()
     )
+
+
+@cache
+def _keyword_weights() -> dict[str, float]:
+    """A keyword that only one report has says more than one many reports share: 1 / reports."""
+    counts: dict[str, int] = {}
+    for item in library():
+        for keyword in item.keywords:
+            counts[keyword] = counts.get(keyword, 0) + 1
+    return {keyword: 1.0 / count for keyword, count in counts.items()}
 
 
 def report(report_id: str) -> Report:
@@ -93,11 +103,21 @@ def offered(allowed_views: frozenset[str]) -> list[Report]:
 
 
 def match(question: str, allowed_views: frozenset[str], *, limit: int = 5) -> list[Match]:
-    """The offered reports whose keywords occur in ``question``, best first, with parameters
-    filled from it."""
-    words = {_stem(w) for w in _WORD.findall(question.lower())}
+    """The offered reports whose keywords occur in ``question``, best first (keywords weighted
+    by how few reports share them), with parameters filled from it."""
+    # the words that set a period or a route ("last 14 days", "route 3") do not pick a report
+    plain = _ROUTE.sub(" ", _DAYS.sub(" ", question.lower()))
+    words = {_stem(w) for w in _WORD.findall(plain)}
+    weights = _keyword_weights()
+    named = _QUOTED.search(question) is not None  # a name in quotes: a report that takes one
     scored = [
-        (len(item.keywords & words), i, item) for i, item in enumerate(offered(allowed_views))
+        (
+            sum(weights[k] for k in item.keywords & words)
+            + (1.5 if named and "product" in item.params else 0.0),
+            i,
+            item,
+        )
+        for i, item in enumerate(offered(allowed_views))
     ]
     ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
     return [Match(item, score, fill_params(item, question)) for score, _, item in ranked[:limit]]
