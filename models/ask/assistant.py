@@ -169,11 +169,21 @@ def _resolve_route(token: str, warehouse: Warehouse) -> str | None:
 def _run(
     answer: Answer, warehouse: Warehouse, usage: Usage, params: dict[str, Any] | None = None
 ) -> Outcome:
-    base = {"sql": answer.sql, "explanation": answer.explanation, "chart": answer.chart}
+    def outcome(status: str, message: str, result: QueryResult | None = None) -> Outcome:
+        return Outcome(
+            status,
+            message,
+            sql=answer.sql,
+            explanation=answer.explanation,
+            chart=answer.chart,
+            result=result,
+            usage=usage,
+        )
+
     try:
         checked = check_query(answer.sql, warehouse.views, warehouse.catalog_views)
     except QueryRefusedError as exc:
-        return Outcome("refused", f"Refused before it ran: {exc}", usage=usage, **base)
+        return outcome("refused", f"Refused before it ran: {exc}")
     try:
         result = run_query(
             checked,
@@ -184,12 +194,11 @@ def _run(
             params=params,
         )
     except QueryFailedError as exc:
-        status = "query_timeout" if exc.timed_out else "query_error"
-        return Outcome(status, str(exc), usage=usage, **base)
+        return outcome("query_timeout" if exc.timed_out else "query_error", str(exc))
     message = f"{len(result.frame):,} rows."
     if result.truncated:
         message = f"Showing the first {warehouse.max_rows:,} rows; the query returned more."
-    return Outcome("answered", message, result=result, usage=usage, **base)
+    return outcome("answered", message, result)
 
 
 def _usage(message: object, model: str, latency_s: float) -> Usage:
