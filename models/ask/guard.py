@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -41,6 +42,12 @@ _FUNCTIONS = frozenset(
         "json_serialize_sql",
         "json_deserialize_sql",
         "json_execute_serialized_sql",
+        "getvariable",
+        # pg_catalog macros that look views and constraints up in the catalog by oid: a loop over
+        # range() would print every view's SQL, lake paths included.
+        "pg_get_viewdef",
+        "pg_get_constraintdef",
+        "pg_get_expr",
     }
 )
 MAX_QUERY_CHARS = 20_000
@@ -85,7 +92,7 @@ def check_query(
     if kind != duckdb.StatementType.SELECT:
         raise QueryRefusedError(f"Only SELECT (or WITH … SELECT) may run, not {kind.name}.")
     tree = _parse_tree(text)
-    views = _check_tree(tree, allowed_views, catalog_views | allowed_views)
+    views = _check_tree(tree, allowed_views, catalog_views | allowed_views | _builtin_views())
     return CheckedQuery(sql=text.rstrip().rstrip(";").rstrip(), views=frozenset(views))
 
 
@@ -102,6 +109,19 @@ def _parse_tree(text: str) -> dict[str, Any]:
         message = tree.get("error_message") or "it is not a plain query"
         raise QueryRefusedError(f"Only a plain SELECT may run ({message}).")
     return tree
+
+
+@cache
+def _builtin_views() -> frozenset[str]:
+    """The views every DuckDB database has (``duckdb_views``, ``pg_settings``, ``sqlite_master``…),
+    named without a schema. A ``WITH`` name may not reuse one either: the CTE's own body, or any
+    part of the query outside the CTE's scope, would read DuckDB's view under the same name."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute("SELECT DISTINCT lower(view_name) FROM duckdb_views() WHERE internal")
+        return frozenset(name for (name,) in rows.fetchall())
+    finally:
+        con.close()
 
 
 def _check_tree(
@@ -128,7 +148,9 @@ def _check_tree(
                     f"The table function {name}() may not run: only the warehouse views are"
                     " readable."
                 )
-        elif node.get("class") == "FUNCTION" and _function_name(node) in _FUNCTIONS:
+        elif node.get("class") == "FUNCTION" and _bare_name(node) in _FUNCTIONS:
+            # By the bare name: main.current_setting() or pg_catalog.pg_get_viewdef() is the same
+            # function as the unqualified one.
             raise QueryRefusedError(f"The function {_function_name(node)}() may not run.")
     return read - ctes
 
@@ -153,8 +175,12 @@ def _table(node: dict[str, Any], ctes: set[str], allowed_views: frozenset[str]) 
 
 def _function_name(function: dict[str, Any]) -> str:
     schema = function.get("schema") or ""
-    name = str(function.get("function_name", "")).lower()
+    name = _bare_name(function)
     return f"{schema}.{name}" if schema else name
+
+
+def _bare_name(function: dict[str, Any]) -> str:
+    return str(function.get("function_name", "")).lower()
 
 
 def _cte_names(tree: dict[str, Any]) -> Iterator[str]:

@@ -64,6 +64,23 @@ MANAGER = policy.views_for("manager", CATALOG)
         ("SELECT * FROM audit_log", "not one your role may query"),
         ("SELECT * FROM products WHERE product_id IN (SELECT sha256 FROM dex_files)", "dex_files"),
         ("WITH dex_files AS (SELECT 1 AS x) SELECT * FROM dex_files", "may not reuse the name"),
+        # A CTE's body, or the query outside a nested CTE's scope, reads DuckDB's own view of
+        # the same name: the view SQL of every warehouse view (lake paths), the settings.
+        (
+            "WITH duckdb_views AS (SELECT * FROM duckdb_views) SELECT sql FROM duckdb_views",
+            "may not reuse the name of the view duckdb_views",
+        ),
+        (
+            "SELECT * FROM (WITH pg_settings AS (SELECT 1) SELECT * FROM pg_settings) a,"
+            " pg_settings b",
+            "may not reuse the name of the view pg_settings",
+        ),
+        # A schema in front of a function name is the same function.
+        ("SELECT main.current_setting('allowed_directories')", "main.current_setting()"),
+        ("SELECT system.main.current_setting('memory_limit')", "current_setting()"),
+        ("SELECT pg_catalog.pg_get_viewdef(i) FROM range(5000) t(i)", "pg_get_viewdef()"),
+        ("SELECT pg_get_viewdef(i) FROM range(5000) t(i)", "pg_get_viewdef()"),
+        ("SELECT getvariable('x')", "getvariable()"),
         ("", "empty"),
         ("   ;  ", "empty"),
         ("Show me the best machines please", "not valid SQL"),
