@@ -2,8 +2,11 @@
 
 The connection opens ``warehouse.duckdb`` read-only, then turns external access off except for
 the lake the views read (``allowed_directories``), stops extensions from loading, and locks the
-configuration so the query cannot turn any of it back on. A query still running after the time
-limit is interrupted; at most ``max_rows`` rows are fetched, one more tells that there were more.
+configuration so the query cannot turn any of it back on. It also caps the memory and threads one
+query may take (DuckDB's own default is 80 % of the machine's memory and every core, which one
+cross join or recursive CTE would take from the dashboards and pipeline) and spills nothing to
+disk. A query still running after the time limit is interrupted; at most ``max_rows`` rows are
+fetched, one more tells that there were more.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from models.ask.guard import CheckedQuery
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 5_000
+DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_THREADS = 2
 
 
 class QueryFailedError(RuntimeError):
@@ -40,9 +45,16 @@ class QueryResult:
     elapsed_s: float
 
 
-def sandboxed_connection(warehouse: Path, lake: Path) -> duckdb.DuckDBPyConnection:
+def sandboxed_connection(
+    warehouse: Path,
+    lake: Path,
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB holding the views of ``warehouse``, able to read files below
-    ``lake`` and nothing else, its configuration locked.
+    ``lake`` and nothing else, using at most ``memory_limit`` and ``threads``, its configuration
+    locked.
 
     The views are copied from the warehouse file (read-only) rather than queried there: DuckDB
     shares one database instance per file within a process, and locking that instance's
@@ -63,6 +75,11 @@ def sandboxed_connection(warehouse: Path, lake: Path) -> duckdb.DuckDBPyConnecti
         },
     )
     try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+        con.execute("SET threads = ?", [threads])
+        # No spilling: a query past the memory limit fails instead of filling the disk (and the
+        # temporary directory is then no longer one of the allowed directories).
+        con.execute("SET temp_directory = ''")
         con.execute("SET allowed_directories = ?", [[lake.resolve().as_posix() + "/"]])
         con.execute("SET enable_external_access = false")
         _create_views(con, views)
@@ -97,10 +114,12 @@ def run_query(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_rows: int = DEFAULT_MAX_ROWS,
     params: dict[str, Any] | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> QueryResult:
     """Run ``query`` (already checked by :func:`models.ask.guard.check_query`); raise
-    :class:`QueryFailedError` on an error or when it runs past ``timeout_s``."""
-    con = sandboxed_connection(warehouse, lake)
+    :class:`QueryFailedError` on an error, past ``memory_limit`` or when it runs past
+    ``timeout_s``."""
+    con = sandboxed_connection(warehouse, lake, memory_limit=memory_limit)
     stopped = threading.Event()
 
     def interrupt() -> None:

@@ -1,0 +1,52 @@
+"""The sandbox's resource caps, on a small warehouse of its own (a real DuckDB file over a Parquet
+lake): a query that passes the guard still cannot take the machine's memory or spill to disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from models.ask.guard import check_query
+from models.ask.runner import QueryFailedError, run_query, sandboxed_connection
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> tuple[Path, Path]:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"COPY (SELECT 'P1' AS product_id) TO '{lake / 'products.parquet'}'")
+        con.execute(
+            f"CREATE VIEW products AS SELECT * FROM read_parquet('{lake / 'products.parquet'}')"
+        )
+    finally:
+        con.close()
+    return path, lake
+
+
+def test_a_query_past_the_memory_limit_fails_instead_of_taking_the_machine(
+    warehouse: tuple[Path, Path],
+) -> None:
+    # 30 million BIGINTs in one list are 240 MB before any overhead: far past 64 MB.
+    query = check_query("SELECT length(list(i)) AS n FROM range(30000000) t(i)", frozenset())
+    with pytest.raises(QueryFailedError, match=r"(?i)out of memory"):
+        run_query(query, *warehouse, memory_limit="64MB")
+
+
+def test_the_caps_cannot_be_raised_and_nothing_spills_outside_the_lake(
+    warehouse: tuple[Path, Path],
+) -> None:
+    path, lake = warehouse
+    con = sandboxed_connection(path, lake, memory_limit="64MB", threads=1)
+    try:
+        for sql in ("SET memory_limit = '100GB'", "SET threads = 64", "SET temp_directory = '/'"):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql)
+        allowed = con.execute("SELECT current_setting('allowed_directories')").fetchone()
+        assert allowed == ([lake.resolve().as_posix() + "/"],)
+    finally:
+        con.close()
