@@ -59,10 +59,12 @@ class QueryRefusedError(ValueError):
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """A query that passed: its text without the trailing semicolon, and the views it reads."""
+    """A query that passed: its text without the trailing semicolon, the views it reads and its
+    ``WITH`` names (the runner refuses one that names a view of its own copy of the warehouse)."""
 
     sql: str
     views: frozenset[str]
+    with_names: frozenset[str] = frozenset()
 
 
 def check_query(
@@ -93,7 +95,11 @@ def check_query(
         raise QueryRefusedError(f"Only SELECT (or WITH … SELECT) may run, not {kind.name}.")
     tree = _parse_tree(text)
     views = _check_tree(tree, allowed_views, catalog_views | allowed_views | _builtin_views())
-    return CheckedQuery(sql=text.rstrip().rstrip(";").rstrip(), views=frozenset(views))
+    return CheckedQuery(
+        sql=text.rstrip().rstrip(";").rstrip(),
+        views=frozenset(views),
+        with_names=frozenset(name.lower() for name in _cte_names(tree)),
+    )
 
 
 def _parse_tree(text: str) -> dict[str, Any]:

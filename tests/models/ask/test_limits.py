@@ -50,3 +50,21 @@ def test_the_caps_cannot_be_raised_and_nothing_spills_outside_the_lake(
         assert allowed == ([lake.resolve().as_posix() + "/"],)
     finally:
         con.close()
+
+
+def test_a_with_name_may_not_reuse_a_view_the_catalog_does_not_list(
+    warehouse: tuple[Path, Path],
+) -> None:
+    path, lake = warehouse
+    con = duckdb.connect(str(path))
+    try:  # a view an older build left in the file: not in the catalog the guard was given
+        con.execute("CREATE VIEW stale_secrets AS SELECT 'hunter2' AS secret")
+    finally:
+        con.close()
+    sql = (
+        "SELECT b.* FROM (WITH stale_secrets AS (SELECT 1 AS x) SELECT * FROM stale_secrets) a,"
+        " stale_secrets b"
+    )
+    query = check_query(sql, frozenset({"products"}), frozenset({"products"}))
+    with pytest.raises(QueryFailedError, match="may not reuse the name of the view stale_secrets"):
+        run_query(query, path, lake)
