@@ -11,6 +11,7 @@ fetched, one more tells that there were more.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 5_000
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_THREADS = 2
+# The longest row (as text) a result may hold. DuckDB's memory limit does not cover the rows it
+# hands to Python: 300 rows of repeat('x', 10000000) took 2.5 GB in the dashboards' process.
+# With the row limit this keeps one result near 100 MB of text.
+MAX_ROW_CHARS = 20_000
 
 
 class QueryFailedError(RuntimeError):
@@ -135,7 +140,8 @@ def run_query(
     started = time.perf_counter()
     timer.start()
     try:
-        cursor = con.execute(query.sql, params) if params else con.execute(query.sql)
+        sql = _row_size_capped(query.sql)
+        cursor = con.execute(sql, params) if params else con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchmany(max_rows + 1)
     except duckdb.InterruptException:
@@ -154,6 +160,20 @@ def run_query(
     truncated = len(rows) > max_rows
     frame = pd.DataFrame.from_records(rows[:max_rows], columns=_unique(columns))
     return QueryResult(frame, truncated, time.perf_counter() - started)
+
+
+def _row_size_capped(sql: str) -> str:
+    """``sql`` wrapped so that a row longer than :data:`MAX_ROW_CHARS` (as text) stops the query
+    inside DuckDB, before the rows reach Python. The alias that names the whole row is drawn
+    afresh each time: a column the query names like it would otherwise stand in for the row."""
+    row = f"_cvd_row_{secrets.token_hex(8)}"
+    # The wrapped text is a query the guard passed; the rest is our own constants.
+    return (
+        f"SELECT * FROM (\n{sql}\n) AS {row}"  # noqa: S608
+        f" WHERE CASE WHEN strlen(CAST({row} AS VARCHAR)) > {MAX_ROW_CHARS}"
+        f" THEN error('A row of the result is longer than {MAX_ROW_CHARS:,} characters:"
+        " select fewer or shorter columns.') ELSE true END"
+    )
 
 
 def _refuse_shadowing(con: duckdb.DuckDBPyConnection, query: CheckedQuery) -> None:

@@ -68,3 +68,27 @@ def test_a_with_name_may_not_reuse_a_view_the_catalog_does_not_list(
     query = check_query(sql, frozenset({"products"}), frozenset({"products"}))
     with pytest.raises(QueryFailedError, match="may not reuse the name of the view stale_secrets"):
         run_query(query, path, lake)
+
+
+def test_a_result_of_huge_rows_stops_inside_duckdb(warehouse: tuple[Path, Path]) -> None:
+    # 300 rows of 10 MB each: 3 GB the dashboards' process would hold, past DuckDB's memory limit
+    # (which does not cover the rows handed to Python). A trailing comment must not hide the cap.
+    query = check_query(
+        "SELECT repeat('x', 10000000) AS _cvd_row, 1 AS n FROM range(300) -- the end",
+        frozenset(),
+    )
+    with pytest.raises(QueryFailedError, match="longer than 20,000 characters"):
+        run_query(query, *warehouse, memory_limit="256MB")
+
+
+def test_ordered_rows_with_repeated_column_names_come_back_as_written(
+    warehouse: tuple[Path, Path],
+) -> None:
+    query = check_query(
+        "SELECT a.product_id, b.product_id FROM products a, products b,"
+        " (SELECT 'x' AS product_id) c ORDER BY 1",
+        frozenset({"products"}),
+    )
+    frame = run_query(query, *warehouse).frame
+    assert len(set(frame.columns)) == 2  # the wrapper keeps both columns, under two names
+    assert frame.values.tolist() == [["P1", "P1"]]
