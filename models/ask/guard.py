@@ -108,7 +108,12 @@ def _parse_tree(text: str) -> dict[str, Any]:
         row = con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()
     finally:
         con.close()
-    tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    try:
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    except RecursionError:
+        # DuckDB parses up to 1,000 levels of nesting; its tree of that is deeper than Python's
+        # JSON decoder goes, which would otherwise end the page or the command with a traceback.
+        raise QueryRefusedError("The query is nested too deeply to check.") from None
     if tree.get("error"):
         # DESCRIBE, SUMMARIZE and SHOW parse as SELECT but do not serialize; neither do other
         # statements DuckDB cannot express as a plain query tree.

@@ -81,6 +81,10 @@ MANAGER = policy.views_for("manager", CATALOG)
         ("SELECT pg_catalog.pg_get_viewdef(i) FROM range(5000) t(i)", "pg_get_viewdef()"),
         ("SELECT pg_get_viewdef(i) FROM range(5000) t(i)", "pg_get_viewdef()"),
         ("SELECT getvariable('x')", "getvariable()"),
+        # Nesting DuckDB parses but Python's JSON decoder cannot follow: a clear refusal.
+        ("SELECT " + "abs(" * 900 + "1" + ")" * 900, "nested too deeply"),
+        ("SELECT 1" + " + 1" * 900, "nested too deeply"),
+        ("SELECT * FROM " + "(SELECT * FROM " * 900 + "products" + ")" * 900, "nested too deeply"),
         ("", "empty"),
         ("   ;  ", "empty"),
         ("Show me the best machines please", "not valid SQL"),
