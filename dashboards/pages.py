@@ -76,6 +76,7 @@ PAGES: list[PageSpec] = [
         "orders",
         "Operations",
     ),
+    PageSpec("app_pages/ask.py", "Ask CVD", ":material/chat:", OFFICE, "ask", "Analysis"),
     PageSpec(
         "app_pages/models.py", "Models", ":material/model_training:", OFFICE, "models", "Models"
     ),

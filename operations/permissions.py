@@ -62,6 +62,8 @@ class Action(StrEnum):
     RECORD_CASH = "cash.record"  # the driver's count of a box emptied on their order
     RECONCILE_CASH = "cash.reconcile"  # accept, investigate or adjust a collection
     IMPORT_CASH = "cash.import"  # collections history from another system
+    ASK = "ask.question"  # ask the assistant / run a query on the warehouse through its guard
+    READ_QUESTIONS = "ask.read_all"  # everyone's questions (each user always sees their own)
 
 
 class Scope(StrEnum):
@@ -119,6 +121,7 @@ _READS = {
     Action.READ_RECOMMENDATIONS: Scope.ALL,
     Action.READ_ALERTS: Scope.ALL,
     Action.SUBSCRIBE_ALERTS: Scope.ALL,
+    Action.ASK: Scope.ALL,
 }
 
 MATRIX: dict[str, dict[Action, Scope]] = {
@@ -127,7 +130,9 @@ MATRIX: dict[str, dict[Action, Scope]] = {
     "manager": {
         action: scope
         for action, scope in _EVERYTHING.items()
-        if action not in ACCOUNT_ADMINISTRATION | {Action.MANAGE_TOKENS, Action.MAINTAIN}
+        if action
+        not in ACCOUNT_ADMINISTRATION
+        | {Action.MANAGE_TOKENS, Action.MAINTAIN, Action.READ_QUESTIONS}
     },
     "driver": {
         Action.CHANGE_OWN_PASSWORD: Scope.ALL,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -57,6 +58,7 @@ RECONCILE_STATES: tuple[str, ...] = ("pending", "accepted", "investigating", "ad
 SUBSCRIPTION_KINDS: tuple[str, ...] = ("rule", "route")
 DELIVERIES: tuple[str, ...] = ("immediate", "digest")
 OUTBOX_STATES: tuple[str, ...] = ("queued", "sent")
+QUESTION_SOURCES: tuple[str, ...] = ("ai", "sql", "report")  # how an Ask CVD query came to be
 # The service-order life cycle; migration 0001 installs the same pairs as a trigger.
 ORDER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -768,3 +770,29 @@ class CashCollection(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
     device: Mapped[Device] = relationship()
+
+
+class AskedQuestion(Base):
+    """One question put to Ask CVD (or one query run there): who, when, what ran, how it ended,
+    and what the model call cost. Written once, never changed."""
+
+    __tablename__ = "asked_questions"
+    __table_args__ = (CheckConstraint(_in("source", QUESTION_SOURCES), name="valid_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_by: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)  # the question, or the report's id
+    sql: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    model: Mapped[str | None] = mapped_column(String(64))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)

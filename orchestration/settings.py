@@ -52,6 +52,8 @@ AUDIT_RETENTION_ENV = "CVD_AUDIT_RETENTION_DAYS"
 DEFAULT_OUTCOME_WEEKS = 4
 LEDGER_URL_ENV = "CVD_LEDGER_URL"
 DAGSTER_STORAGE_URL_ENV = "CVD_DAGSTER_STORAGE_URL"
+ASK_TIMEOUT_ENV = "CVD_ASK_TIMEOUT_S"
+ASK_MAX_ROWS_ENV = "CVD_ASK_MAX_ROWS"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _Number = TypeVar("_Number", int, float)
@@ -208,6 +210,23 @@ def load_ai_config(settings: Settings, environ: Mapping[str, str] | None = None)
         timeout_s=_number(env, "CVD_AI_TIMEOUT_S", DEFAULT_TIMEOUT_S, float, minimum=0.1),
         max_retries=_number(env, "CVD_AI_MAX_RETRIES", DEFAULT_MAX_RETRIES, int, minimum=0),
         max_tokens=_number(env, "CVD_AI_MAX_TOKENS", DEFAULT_MAX_TOKENS, int, minimum=256),
+    )
+
+
+@dataclass(frozen=True)
+class AskLimits:
+    """How long an Ask CVD query may run and how many rows it may return."""
+
+    timeout_s: float
+    max_rows: int
+
+
+def load_ask_limits(environ: Mapping[str, str] | None = None) -> AskLimits:
+    """``CVD_ASK_TIMEOUT_S`` (20) and ``CVD_ASK_MAX_ROWS`` (5,000) for the assistant's queries."""
+    env = os.environ if environ is None else environ
+    return AskLimits(
+        timeout_s=_number(env, ASK_TIMEOUT_ENV, 20.0, float, minimum=0.1),
+        max_rows=_number(env, ASK_MAX_ROWS_ENV, 5_000, int, minimum=1),
     )
 
 

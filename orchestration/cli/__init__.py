@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "orchestration.cli.api_cmds",
     "orchestration.cli.maintenance_cmd",
     "orchestration.cli.backup_cmd",
+    "orchestration.cli.ask_cmd",
 )
 
 

@@ -35,6 +35,7 @@ from operations.services import (
     orders,
     planograms,
     products,
+    questions,
     recommendations,
     tokens,
     users,
@@ -54,7 +55,9 @@ ACCOUNTS = {
 }
 EXPECTED: dict[str, set[Action]] = {
     "admin": EVERYTHING,
-    "manager": EVERYTHING - ACCOUNTS - {Action.MANAGE_TOKENS, Action.MAINTAIN},
+    "manager": EVERYTHING
+    - ACCOUNTS
+    - {Action.MANAGE_TOKENS, Action.MAINTAIN, Action.READ_QUESTIONS},
     "driver": {
         Action.CHANGE_OWN_PASSWORD,
         Action.READ_MASTER_DATA,
@@ -80,6 +83,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_RECOMMENDATIONS,
         Action.READ_ALERTS,
         Action.SUBSCRIBE_ALERTS,
+        Action.ASK,  # the assistant; the views a viewer may query are narrower (models.ask.policy)
     },
 }
 # One user per role; dave drives R1, where the seeded draft/scheduled/in-progress orders are.
@@ -107,6 +111,7 @@ WRITES = EVERYTHING - {
     Action.READ_RECOMMENDATIONS,
     Action.READ_ALERTS,
     Action.READ_CASH,
+    Action.READ_QUESTIONS,
 }
 # an alert on R1 (dave's route), raised before the table snapshot of a HANDLE_ALERT case
 _ALERT = alerts.Finding("silent_machine", "S-A1", "S-A1 silent", route="R1")
@@ -208,6 +213,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             engine, actor, 1, decision="investigate", note="recount"
         ),
         Action.IMPORT_CASH: lambda: _import_cash(engine, actor, tmp_path),
+        Action.ASK: lambda: questions.record_question(
+            engine,
+            actor,
+            questions.QuestionRecord("sql", "SELECT 1", "SELECT 1", "answered", "1 rows.", rows=1),
+        ),
+        Action.READ_QUESTIONS: lambda: questions.list_questions(engine, actor, everyone=True),
     }
     return calls[action]()
 

@@ -23,6 +23,7 @@ TABLES = {
     "alert_subscriptions",
     "alerts",
     "api_tokens",
+    "asked_questions",
     "audit_anchors",
     "audit_log",
     "cabinets",
@@ -58,7 +59,7 @@ def test_upgrade_from_empty_to_head_and_back(
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0013"
+    assert db.current_revision(engine) == db.head_revision() == "0015"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
