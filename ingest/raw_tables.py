@@ -457,6 +457,19 @@ def build_day(archive: Path, day: str) -> DayResult:
     return result
 
 
+def inspect_delivery(archive: Path, delivery: Delivery) -> DayResult:
+    """What building ``delivery`` alone makes of it, as if it were the first of its bytes: its
+    ``dex_files`` row, its reads and its quarantine reasons (the Upload DEX page's verdict;
+    the pipeline builds the day itself later)."""
+    result = DayResult()
+    try:
+        _build_files(archive, [(delivery, delivery)], result, skipped_contents(archive))
+    except Exception as error:  # the same failure build_day turns into a quarantine
+        result = DayResult()
+        _build_failed(result, delivery, error)
+    return result
+
+
 def _build_failed(result: DayResult, delivery: Delivery, error: Exception) -> None:
     """Quarantine a file whose building raised (its rows were rolled back)."""
     received = datetime.fromisoformat(delivery.received_at)

@@ -57,6 +57,7 @@ class Action(StrEnum):
     HANDLE_ALERT = "alert.handle"  # acknowledge or resolve
     RAISE_ALERT = "alert.raise"  # the rules' run: raise, refresh, auto-resolve, send
     SUBSCRIBE_ALERTS = "alert.subscribe"  # one's own subscriptions only
+    UPLOAD_DEX = "dex.upload"  # DEX files uploaded on the dashboards (drivers at a route's end)
 
 
 class Scope(StrEnum):
@@ -136,6 +137,7 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.READ_ALERTS: Scope.OWN_ROUTES,
         Action.HANDLE_ALERT: Scope.OWN_ROUTES,
         Action.SUBSCRIBE_ALERTS: Scope.ALL,
+        Action.UPLOAD_DEX: Scope.ALL,
     },
     "viewer": _READS,
 }

@@ -31,6 +31,7 @@ TABLES = {
     "order_cabinet_entries",
     "order_photos",
     "planogram_slots",
+    "planogram_templates",
     "planogram_versions",
     "products",
     "recommendation_decisions",
@@ -51,7 +52,7 @@ def test_upgrade_from_empty_to_head_and_back(tmp_path: Path) -> None:
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0010"
+    assert db.current_revision(engine) == db.head_revision() == "0012"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
