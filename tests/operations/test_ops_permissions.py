@@ -18,6 +18,7 @@ from ops_world import PASSWORD, World, table_contents
 from sqlalchemy import text
 
 from ingest import requeue
+from ingest.upload import upload_files
 from operations import audit, auth, retention
 from operations.errors import PermissionDenied, ValidationError
 from operations.importer import import_master_data
@@ -36,6 +37,7 @@ from operations.services import (
     visits,
 )
 from orchestration.settings import load_settings
+from tests.evadts.handmade import BODY, seal
 from tests.images import png
 
 EVERYTHING = set(Action)
@@ -63,6 +65,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.READ_ALERTS,  # of their own routes
         Action.HANDLE_ALERT,  # of their own routes
         Action.SUBSCRIBE_ALERTS,  # their own subscriptions
+        Action.UPLOAD_DEX,  # the route's handheld files, at the end of the day
     },
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
@@ -184,6 +187,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
         Action.RAISE_ALERT: lambda: alerts.raise_or_refresh(engine, actor, _ALERT),
         Action.SUBSCRIBE_ALERTS: lambda: alert_subscriptions.subscribe(
             engine, actor, kind="rule", target="crc_failures", delivery="digest", email="a@b.org"
+        ),
+        Action.UPLOAD_DEX: lambda: upload_files(
+            tmp_path / "archive",
+            engine,
+            actor,
+            [("route.dex", seal(BODY))],
         ),
     }
     return calls[action]()

@@ -76,11 +76,13 @@ def test_a_save_makes_a_dated_version_and_its_changeover_order(seeded: Seeded) -
         ("A2", "changed", ("product_code", "par_level", "price_cents")),
         ("B1", "added", ("selection", "product_code", "capacity", "par_level", "price_cents")),
     ]
+    assert saved.order is not None
+    order_id = saved.order.id
     with seeded.engine.connect() as connection:
         order = connection.execute(
             select(
                 ServiceOrder.order_type, ServiceOrder.planned_date, ServiceOrder.driver_username
-            ).where(ServiceOrder.id == saved.order.id)  # type: ignore[union-attr]  # asked for
+            ).where(ServiceOrder.id == order_id)
         ).one()
         items = connection.execute(
             text(
@@ -88,7 +90,7 @@ def test_a_save_makes_a_dated_version_and_its_changeover_order(seeded: Seeded) -
                 " JOIN service_order_cabinets c ON c.id = i.order_cabinet_id"
                 " JOIN products p ON p.id = i.product_id WHERE c.order_id = :o ORDER BY i.slot"
             ),
-            {"o": saved.order.id},  # type: ignore[union-attr]  # asked for
+            {"o": order_id},
         ).all()
         audited = connection.execute(
             select(AuditEntry.after)
@@ -97,7 +99,7 @@ def test_a_save_makes_a_dated_version_and_its_changeover_order(seeded: Seeded) -
         ).first()
     assert tuple(order) == ("changeover", date.fromisoformat(TOMORROW), "dave")
     assert [tuple(i) for i in items] == [("A2", "P1", 7), ("B1", "P3", 3)]
-    assert audited is not None and json.loads(audited[0])["effective_date"] == TOMORROW
+    assert audited is not None and json.loads(str(audited[0]))["effective_date"] == TOMORROW
 
 
 def test_without_changeover_no_order_is_made(seeded: Seeded) -> None:
