@@ -342,3 +342,13 @@ def _save(
             order_type="changeover",
         )
     return EditorSaved(version, changes, order)
+
+
+def open_cabinet(db: DbTarget, actor: Actor, cabinet_id: int) -> tuple[int | None, list[SlotRow]]:
+    """The version in force (its number, None when the cabinet has none) and its slots: what
+    the editor opens, and the number its save sends back as ``opened_version``."""
+    require(actor, Action.READ_PLANOGRAM)
+    with reading(db) as session:
+        live(session, Cabinet, "cabinet", id=cabinet_id)
+        version = active_version(session, cabinet_id)
+        return (None if version is None else version.version), slot_rows(version)
