@@ -183,6 +183,9 @@ def _check_rows(
             row = validate_slot(spec, cabinet)
         except ValidationError as error:
             errors.append(_named(position, error))
+            # still taken: a later slot with the same selection is named too
+            used["selection"].setdefault(str(spec.selection).strip(), position)
+            used["slot"].setdefault(position, position)
             continue
         if row.product_code not in products:
             products[row.product_code] = session.scalars(

@@ -55,9 +55,9 @@ def test_par_above_capacity_and_a_selection_twice_are_named(actions_home: Action
     first, second = frame.iloc[0], frame.iloc[1]
     _edit(app, {0: {"par_level": int(first["capacity"]) + 1}, 1: {"selection": first["selection"]}})
     assert_clean(app)
-    errors = [str(e.value) for e in app.error]
+    errors = [str(e.value).replace("\\", "") for e in app.error]  # Markdown escapes off
     assert errors[0].startswith(
-        f"slot {first['slot']} par\\_level={int(first['capacity']) + 1}: exceeds capacity "
+        f"slot {first['slot']} par_level={int(first['capacity']) + 1}: exceeds capacity "
         f"{int(first['capacity'])}"
     ), errors
     assert errors[1].startswith(
@@ -83,15 +83,13 @@ def test_manager_saves_a_swap_with_its_changeover_order_and_sees_the_what_if(
     )[0]
     # a small product (fits any row) the cabinet does not hold, with its fleet forecast
     held = set(frame["product_id"])
-    new, price = next(
-        (p, c) for p, c, s in home.sql("SELECT product_id, price_cents, size FROM products ORDER BY 1")
-        if s == "S" and p not in held
-    )  # fmt: skip
+    products = home.sql("SELECT product_id, price_cents, size FROM products ORDER BY 1")
+    new, price = next((p, c) for p, c, s in products if s == "S" and p not in held)
     forecast_before = home.sql(
         "SELECT sum(expected_units) FROM demand_forecast WHERE machine_serial = ? AND slot = ?"
         " AND cabinet_index = ? AND forecast_date < (SELECT min(forecast_date) FROM"
         " demand_forecast) + 7",
-        serial, index, slot,
+        serial, slot, index,
     )[0][0]  # fmt: skip
     before = _versions(home, cabinet)
     _edit(app, {0: {"product_id": new, "price": price / 100}})
@@ -110,14 +108,16 @@ def test_manager_saves_a_swap_with_its_changeover_order_and_sees_the_what_if(
     tomorrow = utcnow().date() + timedelta(days=1)
     with home.engine.connect() as connection:
         version = connection.execute(
-            select(PlanogramVersion).where(
+            select(PlanogramVersion.effective_date, PlanogramVersion.created_by).where(
                 PlanogramVersion.cabinet_id == cabinet, PlanogramVersion.is_active
             )
-        ).scalar_one()
+        ).one()
         order = connection.execute(
-            select(ServiceOrder).order_by(ServiceOrder.id.desc()).limit(1)
-        ).scalar_one()
-    assert (version.effective_date, version.created_by) == (tomorrow, "max")
+            select(ServiceOrder.id, ServiceOrder.order_type, ServiceOrder.planned_date)
+            .order_by(ServiceOrder.id.desc())
+            .limit(1)
+        ).one()
+    assert tuple(version) == (tomorrow, "max")
     assert (order.order_type, order.planned_date) == ("changeover", tomorrow)
     assert f"Saved version {before[-1] + 1}" in texts(app)
     assert f"changeover order #{order.id} for {tomorrow}" in texts(app)
