@@ -72,6 +72,18 @@ def par_share(frame: pd.DataFrame, share: float) -> pd.DataFrame:
     return out.astype({"par_level": "Int64"})
 
 
+def put(frame: pd.DataFrame, values: dict[str, object]) -> pd.DataFrame:
+    """The frame with slot ``values["slot"]`` set to ``values`` (added when it is new)."""
+    out = frame.copy()
+    match = out.index[out["slot"] == values["slot"]]
+    if len(match):
+        for column, value in values.items():
+            out.loc[match[0], column] = value
+        return out
+    added = pd.DataFrame([{c: values.get(c) for c in COLUMNS}])
+    return pd.concat([out, added.astype(out.dtypes.to_dict())], ignore_index=True)
+
+
 def clear_row(frame: pd.DataFrame, row: str) -> pd.DataFrame:
     """The frame without the slots of row ``row`` (a tray emptied)."""
     keep = [row_of(str(s)) != row for s in frame["slot"]]

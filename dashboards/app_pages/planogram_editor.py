@@ -136,6 +136,44 @@ def _editor(
     )
 
 
+def _quick(
+    cabinet: CabinetChoice, state: dict[str, object], frame: pd.DataFrame, products: dict[str, str]
+) -> None:
+    """One slot at a time (a phone, or no spreadsheet habit): product, capacity, par, price."""
+    slots = [f"{chr(65 + r)}{c + 1}" for r in range(cabinet.rows) for c in range(cabinet.columns)]
+    with st.form("editor_quick"):
+        st.markdown("**Put a product in a slot**")
+        cols = st.columns(5)
+        slot = cols[0].selectbox("Slot", slots, key="quick_slot")
+        product = cols[1].selectbox(
+            "Product",
+            list(products),
+            format_func=lambda p: f"{p} · {products[p]}",
+            key="quick_product",
+        )
+        capacity = cols[2].number_input("Capacity", 1, 999, 10, key="quick_capacity")
+        par = cols[3].number_input("Par level", 0, 999, 8, key="quick_par")
+        price = cols[4].number_input("Price", 0.0, 10_000.0, 1.0, step=0.05, key="quick_price")
+        if st.form_submit_button("Put in slot"):
+            current = frame[frame["slot"] == slot]
+            selection = (
+                current["selection"].iloc[0] if len(current) else _free_selection(frame, slot)
+            )
+            values = {"slot": slot, "selection": selection, "product_id": product,
+                      "capacity": capacity, "par_level": par, "price": price}  # fmt: skip
+            _replace(state, edit.put(frame, values))
+
+
+def _free_selection(frame: pd.DataFrame, slot: str) -> str:
+    """A selection code for a new slot: its position's digits (``B3`` → ``23``) when free."""
+    taken = {str(s) for s in frame["selection"]}
+    row, column = ord(slot[0]) - 64, slot[1:]
+    for candidate in (f"{row}{column}", *(str(n) for n in range(100, 1000))):
+        if candidate not in taken:
+            return candidate
+    return slot
+
+
 def _forecast(serial: str | None) -> pd.DataFrame | None:
     try:
         return data.query("editor_forecast", machine_serial=serial or "")
@@ -240,6 +278,7 @@ def main() -> None:
         for p in masterdata.list_products(db, who)
     }
     frame = _editor(cabinet, state, products)
+    _quick(cabinet, state, frame, products)
     _bulk(cabinet, cabinets, state, frame)
     st.dataframe(edit.grid(frame, cabinet.rows, cabinet.columns), width="stretch")
     with st.expander("Products"):
