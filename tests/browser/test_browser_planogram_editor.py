@@ -38,13 +38,15 @@ CORPUS_FILE = "jeremybrice__cvd__Crane_National_187.txt"
 def _choose(page: Page, scope: object, label: str, option: str) -> None:
     box = scope.get_by_test_id("stSelectbox").filter(has_text=label)  # type: ignore[attr-defined]  # a Locator
     box.click()
+    page.keyboard.type(option)  # the list is virtual: only a filtered option is sure to render
     page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}( |$)")).first.click()
     settle(page)
 
 
 def _first_cabinet(home: PlatformHome) -> tuple[int, str, str, int, str]:
     """The editor's first cabinet (by asset number), a small product it does not hold, the
-    version in force and a slot of the grid that version leaves empty."""
+    version in force and the slot to put it in (the last free one; a full cabinet: the last
+    slot it holds, swapped)."""
     with sqlite3.connect(home.home / "cvd.sqlite") as con:
         cabinet, asset, rows, columns = con.execute(
             "SELECT c.id, d.asset_number, c.rows, c.columns FROM cabinets c"
@@ -69,7 +71,8 @@ def _first_cabinet(home: PlatformHome) -> tuple[int, str, str, int, str]:
             "SELECT version FROM planogram_versions WHERE cabinet_id = ? AND is_active", (cabinet,)
         ).fetchone()
     grid = [f"{chr(65 + r)}{c + 1}" for r in range(rows) for c in range(columns)]
-    return cabinet, asset, product, version, next(s for s in reversed(grid) if s not in held)
+    free = [s for s in grid if s not in held]
+    return cabinet, asset, product, version, (free or sorted(held))[-1]
 
 
 def test_manager_edits_a_slot_saves_with_changeover_and_uploads_dex(
