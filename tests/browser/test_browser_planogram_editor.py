@@ -132,10 +132,12 @@ def test_manager_edits_a_slot_saves_with_changeover_and_uploads_dex(
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with on_screen(browser, DESKTOP, screenshots / "FAILED-machine.png") as page:
         sign_in(page, app_url, *USERS["manager"])
-        page.goto(f"{app_url}/machine?serial={serial}")
+        open_page(page, "Machine", "machine")
+        machine = page.get_by_test_id("stSelectbox").filter(has_text="Machine")
+        machine.click()
+        page.keyboard.type(str(serial))
+        page.get_by_role("option", name=re.compile(re.escape(str(serial)))).first.click()
         settle(page)
-        expect(page.get_by_test_id("stSelectbox").filter(has_text="Machine")).to_contain_text(
-            str(serial), timeout=WAIT_MS
-        )
+        expect(machine).to_contain_text(str(serial), timeout=WAIT_MS)
         expect(page.get_by_text(re.compile(rf"^{reads} reads; "))).to_be_visible(timeout=WAIT_MS)
         shot(page, screenshots, "05-machine")
