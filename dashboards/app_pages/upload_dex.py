@@ -67,7 +67,7 @@ def main() -> None:
         accept_multiple_files=True,
         key=f"upload_dex_files_{st.session_state.get(UPLOADER_REV, 0)}",
     )
-    if st.button("Upload", key="upload_dex_go", type="primary", disabled=not picked):
+    if st.button("Upload files", key="upload_dex_go", type="primary", disabled=not picked):
         _receive([(f.name, f.getvalue()) for f in picked or []])
     verdicts: list[UploadVerdict] = st.session_state.get(VERDICTS, [])
     if verdicts:

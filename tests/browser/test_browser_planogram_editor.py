@@ -102,7 +102,9 @@ def test_manager_edits_a_slot_saves_with_changeover_and_uploads_dex(
         open_page(page, "Upload DEX", "upload-dex")
         page.locator("input[type=file]").set_input_files(str(corpus_file))
         settle(page)
-        page.get_by_role("button", name="Upload").click()
+        go = page.get_by_test_id("stBaseButton-primary").filter(has_text="Upload files")
+        expect(go).to_be_enabled(timeout=WAIT_MS)
+        go.click()
         wait_success(page, r"1 new file\(s\) received")
         verdict = page.get_by_test_id("stDataFrame").last
         expect(verdict).to_contain_text("loaded", timeout=WAIT_MS)

@@ -156,7 +156,7 @@ def test_drivers_and_managers_get_the_upload_page_viewers_not(actions_home: Acti
         app = open_as(actions_home, role, UPLOAD)
         assert_clean(app)
         assert "Upload DEX" in texts(app)
-        assert next(b for b in app.button if b.label == "Upload").disabled  # nothing picked
+        assert next(b for b in app.button if b.label == "Upload files").disabled  # nothing picked
     viewer = open_as(actions_home, "viewer", "app_pages/machine.py")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         viewer.switch_page(UPLOAD)
