@@ -140,6 +140,7 @@ def test_manager_edits_a_slot_saves_with_changeover_and_uploads_dex(
         page.keyboard.type(str(serial))
         page.get_by_role("option", name=re.compile(re.escape(str(serial)))).first.click()
         settle(page)
-        expect(machine).to_contain_text(str(serial), timeout=WAIT_MS)
+        # the machine's own paragraph names its serial; the reads table counts the file's read
+        expect(page.get_by_text(re.compile(rf"serial {serial} at"))).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_text(re.compile(rf"^{reads} reads; "))).to_be_visible(timeout=WAIT_MS)
         shot(page, screenshots, "05-machine")
