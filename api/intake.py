@@ -5,7 +5,6 @@ pipeline's business, later: the answer never waits for it."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,24 +16,15 @@ from api.auth import require
 from api.errors import ApiError, error_response
 from api.multipart import MultipartError, MultipartFiles
 from ingest.blobs import offload
-from ingest.incoming import IncomingFile, Streamed, receive_streams
+from ingest.incoming import IncomingFile, Streamed, clean_name, receive_streams
 from ingest.ledger import Delivery
 from operations.services.tokens import TokenUse
 
 router = APIRouter(tags=["intake"])
 log = logging.getLogger(__name__)
-DEFAULT_NAME = "upload.dex"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # what the ledger says -> what the client is told: the content was new, or it was not
 STATUS = {"received": "received", "duplicate": "already_received"}
 STATUS_ALREADY = "already_received"
-
-
-def clean_name(name: str | None) -> str:
-    """The sender's file name, reduced to a safe base name (never a path)."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = _UNSAFE.sub("_", base).strip("._")[:100]
-    return cleaned or DEFAULT_NAME
 
 
 def _answer(delivery: Delivery, outcome: str) -> dict[str, Any]:

@@ -13,7 +13,11 @@ starts again, ``--refresh`` re-runs `cvd materialize` on it), prints:
   materialization): p50/p95 of the whole page, and the queries it ran (recorded by wrapping
   ``run_query``) with their summed time; target p95 < 2 s; beside it the same page rerun with
   its queries cached (what a click on a widget costs);
-- both as ratios to baselines measured in the same run on the same connection path: a
+- the fleet-management pages (``NEW_PAGES``: Machines, Products, Locations & routes, Planogram
+  editor, Upload DEX; those the menu has) again against their own target, p95 < 1 s, and the
+  planogram editor's save (``save_edit``: a new version, audited, on the home's database) and
+  its check (what the page runs at every rerun), target p95 < 1 s;
+- all as ratios to baselines measured in the same run on the same connection path: a
   ``SELECT 1`` (the cost of opening the warehouse read-only) and ``SELECT count(*) FROM
   fct_daily_sales`` (a scan of the biggest mart).
 
@@ -39,8 +43,18 @@ from typing import Any
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
+# `python bench/dashboard.py` puts bench/ first on the path, where bench/ingest.py would shadow
+# the ingest package the pages import (Upload DEX): the project root takes its place.
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)
 QUERY_TARGET_MS = 300.0
 PAGE_TARGET_MS = 2000.0
+NEW_PAGE_TARGET_MS = 1000.0
+SAVE_TARGET_MS = 1000.0
+# The pages issue 16 added (a title not in the menu yet is left out): add a title to cover it.
+NEW_PAGES = frozenset(
+    {"Machines", "Products", "Locations & routes", "Planogram editor", "Upload DEX"}
+)
 BENCH_USER = ("bench-manager", "bench-manager-password")
 
 
@@ -175,8 +189,16 @@ def bench_queries(
     return rows
 
 
-def bench_pages(home: Path, reps: int, base_ms: float) -> None:
-    """Each page a manager may open, end to end under AppTest, caches cleared before each run."""
+def bench_pages(
+    home: Path,
+    reps: int,
+    base_ms: float,
+    *,
+    only: frozenset[str] | None = None,
+    target_ms: float = PAGE_TARGET_MS,
+) -> None:
+    """Each page a manager may open (``only`` these titles), end to end under AppTest, caches
+    cleared before each run."""
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415
 
     # Clearing the cache between runs, outside a script run, logs "missing ScriptRunContext".
@@ -213,6 +235,8 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
     data.run_query = recording  # _cached looks it up at call time
     app_file = str(ROOT / "dashboards" / "app.py")
     for spec in pages_for("manager"):
+        if only is not None and spec.title not in only:
+            continue
         totals: list[float] = []
         warm: list[float] = []  # the same page again, its queries served by the cache
         query_sums: list[float] = []
@@ -244,7 +268,7 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
             continue
         p50, p95 = percentiles(totals)
         query_sum = statistics.median(query_sums)
-        flag = "" if p95 < PAGE_TARGET_MS else "   MISSES the 2 s target"
+        flag = "" if p95 < target_ms else f"   MISSES the {target_ms / 1000:g} s target"
         print(
             f"  {spec.title:22} p50 {p50:8.0f} ms  p95 {p95:8.0f} ms  x{p95 / base_ms:6.1f}  "
             f"{len(per_query):2} queries, their sum p50 {query_sum:6.0f} ms; "
@@ -253,6 +277,56 @@ def bench_pages(home: Path, reps: int, base_ms: float) -> None:
         slow = sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1]))[:3]
         print("      slowest: " + ", ".join(f"{n} {statistics.median(v):.0f} ms" for n, v in slow))
     data.run_query = original
+
+
+def bench_editor_save(home: Path, reps: int, base_ms: float) -> None:
+    """The planogram editor's check and save on the busiest cabinet (most slots), as a manager:
+    each save changes one par level and makes a new version (audited)."""
+    from dashboards import data  # noqa: PLC0415
+    from operations import db as operations_db  # noqa: PLC0415
+    from operations.permissions import Actor  # noqa: PLC0415
+    from operations.schema import utcnow  # noqa: PLC0415
+    from operations.services import planogram_editor  # noqa: PLC0415
+    from operations.services.planograms import SlotSpec  # noqa: PLC0415
+
+    engine = operations_db.connect(data.settings().database_url)
+    who = Actor(BENCH_USER[0], "manager")
+    try:
+        choices = planogram_editor.list_cabinets(engine, who)
+        sized = [
+            (len(planogram_editor.open_cabinet(engine, who, c.cabinet_id)[1]), c)
+            for c in choices[:20]
+        ]
+        cabinet = max(sized, key=lambda pair: pair[0])[1]
+
+        def specs(bump: int) -> tuple[int | None, list[SlotSpec]]:
+            opened, rows = planogram_editor.open_cabinet(engine, who, cabinet.cabinet_id)
+            first = rows[0]
+            par = (first.par_level + bump) % (first.capacity + 1)
+            edited = [SlotSpec(r.slot, r.selection, r.product_code, r.capacity,
+                               par if r is first else r.par_level, f"{r.price_cents / 100:.2f}")
+                      for r in rows]  # fmt: skip
+            return opened, edited
+
+        opened, edited = specs(1)
+        check = timed(
+            lambda: planogram_editor.check_edit(engine, who, cabinet.cabinet_id, edited), reps
+        )
+        effective = utcnow().date()
+        saves: list[float] = []
+        for _ in range(reps):
+            opened, edited = specs(1)
+            t0 = time.perf_counter()
+            planogram_editor.save_edit(engine, who, cabinet.cabinet_id, edited,
+                                       opened_version=opened, effective_date=effective)  # fmt: skip
+            saves.append((time.perf_counter() - t0) * 1000)
+    finally:
+        engine.dispose()
+    for label, samples in (("check (every rerun)", check), ("save (new version)", saves)):
+        p50, p95 = percentiles(samples)
+        flag = "" if p95 < SAVE_TARGET_MS else "   MISSES the 1 s target"
+        print(f"  editor {label:20} {len(edited)} slots  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"x{p95 / base_ms:6.1f}{flag}")  # fmt: skip
 
 
 def main() -> None:
@@ -266,6 +340,9 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true", help="simulate and build the home again")
     ap.add_argument("--refresh", action="store_true", help="re-run `cvd materialize` on it")
     ap.add_argument("--workdir", type=Path, default=ROOT / "bench" / ".work")
+    ap.add_argument(
+        "--only-new", action="store_true", help="only the fleet-management pages and the editor"
+    )
     args = ap.parse_args()
     home = (args.workdir / f"dashboard-{args.machines}x{args.days}").resolve()
     build(home, args.machines, args.days, args.seed, rebuild=args.rebuild, refresh=args.refresh)
@@ -285,6 +362,10 @@ def main() -> None:
           f"p95 {select_1[1]:.1f} ms")  # fmt: skip
     print(f"baseline count(*) fct_daily_sales:             p50 {scan[0]:.1f} ms, "
           f"p95 {scan[1]:.1f} ms (x{scan[1] / select_1[1]:.1f} of SELECT 1)")  # fmt: skip
+    if args.only_new:
+        bench_pages(home, args.page_reps, select_1[1], only=NEW_PAGES, target_ms=NEW_PAGE_TARGET_MS)
+        bench_editor_save(home, args.reps, select_1[1])
+        return
     print(f"\nqueries ({args.reps} runs each; xN = p95 / SELECT 1 p95; target p95 < 300 ms):")
     rows_q = bench_queries(warehouse, args.reps, select_1[1])
     misses = [f"{n} ({label})" for n, label, _, p95 in rows_q if p95 >= QUERY_TARGET_MS]
@@ -298,6 +379,10 @@ def main() -> None:
     print(f"\npages as a manager ({args.page_reps} runs each, AppTest, cache cleared; "
           "target p95 < 2 s):")  # fmt: skip
     bench_pages(home, args.page_reps, select_1[1])
+    print(f"\nfleet-management pages ({args.page_reps} runs each; target p95 < 1 s):")
+    bench_pages(home, args.page_reps, select_1[1], only=NEW_PAGES, target_ms=NEW_PAGE_TARGET_MS)
+    print(f"\nplanogram editor on the operational database ({args.reps} runs; target p95 < 1 s):")
+    bench_editor_save(home, args.reps, select_1[1])
 
 
 if __name__ == "__main__":

@@ -81,6 +81,22 @@ PAGES: list[PageSpec] = [
         "app_pages/models.py", "Models", ":material/model_training:", OFFICE, "models", "Models"
     ),
     PageSpec(
+        "app_pages/planogram_editor.py",
+        "Planogram editor",
+        ":material/grid_view:",
+        MANAGERS,
+        "planogram-editor",
+        "Operations",
+    ),
+    PageSpec(  # drivers upload their handheld's files at the end of a route
+        "app_pages/upload_dex.py",
+        "Upload DEX",
+        ":material/upload_file:",
+        MANAGERS | {"driver"},
+        "upload-dex",
+        "Operations",
+    ),
+    PageSpec(
         "app_pages/admin.py", "Admin", ":material/admin_panel_settings:", MANAGERS, "admin", "Admin"
     ),
     # Master data: office roles read, admins and managers edit (the services re-check).

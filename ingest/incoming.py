@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from ingest.ledger import Delivery, open_ledger, record
 
 # Names of deliveries pushed over HTTP start with this (the inbox's are paths inside the inbox).
 HTTP_PREFIX = "http/"
+DEFAULT_NAME = "upload.dex"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class TooLargeError(Exception):
@@ -30,6 +33,13 @@ class TooLargeError(Exception):
     def __init__(self, limit: int) -> None:
         self.limit = limit
         super().__init__(f"more than {limit} bytes")
+
+
+def clean_name(name: str | None) -> str:
+    """The sender's file name, reduced to a safe base name (never a path)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _UNSAFE.sub("_", base).strip("._")[:100]
+    return cleaned or DEFAULT_NAME
 
 
 def blob_path(archive: Path, sha: str) -> Path:
@@ -115,11 +125,13 @@ def receive_streams(
     *,
     now: datetime | None = None,
     ledger_url: str | None = None,
+    prefix: str = HTTP_PREFIX,
 ) -> list[tuple[Delivery, str]]:
     """Record settled streams (their bytes synced by :meth:`IncomingFile.settle`) in the
     ledger, all in one transaction, each as the inbox records a file; returns each delivery as
     recorded and ``received``, ``duplicate`` (bytes received before as another delivery) or
-    ``already_recorded`` (these very bytes were pushed before)."""
+    ``already_recorded`` (these very bytes were pushed before). ``prefix`` starts each name
+    (``http/`` for the API, ``upload/`` for the dashboards' Upload DEX page)."""
     for folder in {blob_path(archive, f.sha256).parent for f in files}:
         _sync_dir(folder)  # the blobs' names are on disk before the ledger names them
     at = (now or datetime.now(UTC)).astimezone(UTC)
@@ -128,7 +140,7 @@ def receive_streams(
             # from the content alone: the same bytes pushed twice are one delivery
             hashlib.sha256(f"http\0{f.sha256}".encode()).hexdigest()[:24],
             f.sha256,
-            HTTP_PREFIX + f.name,
+            prefix + f.name,
             f.size,
             at.isoformat(),
             at.date().isoformat(),

@@ -461,6 +461,26 @@ def build_day(
     return result
 
 
+def inspect_delivery(
+    archive: Path,
+    delivery: Delivery,
+    blobs: Location | None = None,
+    ledger_url: str | None = None,
+) -> DayResult:
+    """What building ``delivery`` alone makes of it, as if it were the first of its bytes: its
+    ``dex_files`` row, its reads and its quarantine reasons (the Upload DEX page's verdict;
+    the pipeline builds the day itself later). ``blobs`` and ``ledger_url`` as for
+    :func:`build_day`."""
+    result = DayResult()
+    try:
+        skipped = skipped_contents(archive, ledger_url)
+        _build_files(archive, [(delivery, delivery)], result, skipped, blobs)
+    except Exception as error:  # the same failure build_day turns into a quarantine
+        result = DayResult()
+        _build_failed(result, delivery, error)
+    return result
+
+
 def _build_failed(result: DayResult, delivery: Delivery, error: Exception) -> None:
     """Quarantine a file whose building raised (its rows were rolled back)."""
     received = datetime.fromisoformat(delivery.received_at)

@@ -64,6 +64,7 @@ class Action(StrEnum):
     IMPORT_CASH = "cash.import"  # collections history from another system
     ASK = "ask.question"  # ask the assistant / run a query on the warehouse through its guard
     READ_QUESTIONS = "ask.read_all"  # everyone's questions (each user always sees their own)
+    UPLOAD_DEX = "dex.upload"  # DEX files uploaded on the dashboards (drivers at a route's end)
 
 
 class Scope(StrEnum):
@@ -149,6 +150,7 @@ MATRIX: dict[str, dict[Action, Scope]] = {
         Action.SUBSCRIBE_ALERTS: Scope.ALL,
         Action.READ_CASH: Scope.OWN_ROUTES,
         Action.RECORD_CASH: Scope.OWN_ROUTES,
+        Action.UPLOAD_DEX: Scope.ALL,
     },
     "viewer": _READS,
 }

@@ -347,6 +347,8 @@ class PlanogramVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    # The day the version is meant to be in the machine (the editor's changeover day).
+    effective_date: Mapped[date | None] = mapped_column(Date)
 
     slots: Mapped[list[PlanogramSlot]] = relationship(
         back_populates="version", order_by="PlanogramSlot.id"
@@ -376,6 +378,22 @@ class PlanogramSlot(Base):
 
     version: Mapped[PlanogramVersion] = relationship(back_populates="slots")
     product: Mapped[Product] = relationship()
+
+
+class PlanogramTemplate(Base):
+    """A named set of slots (JSON list of slot, selection, product code, capacity, par, price
+    cents) for one cabinet type, applied in the planogram editor."""
+
+    __tablename__ = "planogram_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    cabinet_type: Mapped[str] = mapped_column(String(64))
+    slots: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
 
 
 # Each status implies which step times are set, so a row cannot claim a state it never reached.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -101,9 +102,16 @@ def slot_rows(version: PlanogramVersion | None) -> list[SlotRow]:
 
 
 def write_version(
-    session: Session, actor: Actor, cabinet: Cabinet, rows: list[SlotRow], note: str
+    session: Session,
+    actor: Actor,
+    cabinet: Cabinet,
+    rows: list[SlotRow],
+    note: str,
+    *,
+    effective_date: date | None = None,
 ) -> PlanogramVersion:
-    """Insert a new active version with ``rows`` and retire the previous one (audited)."""
+    """Insert a new active version with ``rows`` and retire the previous one (audited);
+    ``effective_date`` is the day it is meant to be in the machine (the editor's changeover)."""
     # Two writers to one cabinet take turns here: on PostgreSQL both would otherwise read the
     # same max(version) and one would fail on the unique (cabinet, version). SQLite's write
     # transactions are serialised already (BEGIN IMMEDIATE), and SQLAlchemy omits FOR UPDATE.
@@ -129,6 +137,7 @@ def write_version(
         is_active=True,
         note=note,
         created_by=actor.username,
+        effective_date=effective_date,
         slots=[
             PlanogramSlot(
                 slot=row.slot,
@@ -152,7 +161,12 @@ def write_version(
         before=None
         if previous is None
         else {"version": previous.version, "slots": _dump(previous)},
-        after={"version": number, "note": note, "slots": [vars(row) for row in rows]},
+        after={
+            "version": number,
+            "note": note,
+            "effective_date": None if effective_date is None else effective_date.isoformat(),
+            "slots": [vars(row) for row in rows],
+        },
     )
     return version
 

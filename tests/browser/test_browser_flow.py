@@ -75,11 +75,16 @@ def sign_in(page: Page, url: str, username: str, password: str) -> None:
 
 
 def open_page(page: Page, title: str, url_path: str, *, landing: bool = False) -> None:
-    """Click the page's link in the sidebar menu and wait for it to render.
+    """Click the page's link in the sidebar menu (unfolded first when long) and wait for it
+    to render.
 
     The landing page (the role's first) lives at the app's root URL.
     """
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    nav = page.get_by_test_id("stSidebarNav")
+    more = nav.get_by_text(re.compile(r"^View \d+ more$"))  # a long menu shows its first ten
+    if more.count():
+        more.click()
+    nav.get_by_role("link", name=title, exact=True).click()
     path = "" if landing else re.escape(url_path)
     page.wait_for_url(re.compile(rf"^https?://[^/]+/{path}/?$"), timeout=WAIT_MS)
     settle(page)

@@ -27,6 +27,8 @@ EXPECTED_MENUS = {  # url paths of the pages each role gets (the issue: menus fo
         "alerts",
         "admin",
         "orders",
+        "planogram-editor",
+        "upload-dex",
     },
     "manager": {
         "overview",
@@ -37,9 +39,11 @@ EXPECTED_MENUS = {  # url paths of the pages each role gets (the issue: menus fo
         "alerts",
         "admin",
         "orders",
+        "planogram-editor",
+        "upload-dex",
     },
     "viewer": {"overview", "machine", "sales", "stockouts", "data-quality"},
-    "driver": {"machine", "alerts"},
+    "driver": {"machine", "alerts", "upload-dex"},
 }
 
 
@@ -116,8 +120,14 @@ def test_menus_follow_the_role(platform_home: PlatformHome) -> None:
         "alerts",
         "admin",
         "orders",
+        "planogram-editor",
+        "upload-dex",
     }
-    files = {"data-quality": "data_quality"}
+    files = {
+        "data-quality": "data_quality",
+        "planogram-editor": "planogram_editor",
+        "upload-dex": "upload_dex",
+    }
     for role, expected in EXPECTED_MENUS.items():
         app = open_app(platform_home, role)
         assert_clean(app)

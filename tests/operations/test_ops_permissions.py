@@ -18,6 +18,7 @@ from ops_world import PASSWORD, World, table_contents
 from sqlalchemy import text
 
 from ingest import requeue
+from ingest.upload import upload_files
 from operations import audit, auth, retention
 from operations.cash_import import import_collections
 from operations.errors import PermissionDenied, ValidationError
@@ -42,6 +43,7 @@ from operations.services import (
     visits,
 )
 from orchestration.settings import load_settings
+from tests.evadts.handmade import BODY, seal
 from tests.images import png
 
 EVERYTHING = set(Action)
@@ -73,6 +75,7 @@ EXPECTED: dict[str, set[Action]] = {
         Action.SUBSCRIBE_ALERTS,  # their own subscriptions
         Action.READ_CASH,  # collections of their own orders
         Action.RECORD_CASH,  # on their own orders
+        Action.UPLOAD_DEX,  # the route's handheld files, at the end of the day
     },
     "viewer": {
         Action.CHANGE_OWN_PASSWORD,
@@ -219,6 +222,12 @@ def _perform(action: Action, world: World, actor: Actor, tmp_path: Path) -> obje
             questions.QuestionRecord("sql", "SELECT 1", "SELECT 1", "answered", "1 rows.", rows=1),
         ),
         Action.READ_QUESTIONS: lambda: questions.list_questions(engine, actor, everyone=True),
+        Action.UPLOAD_DEX: lambda: upload_files(
+            tmp_path / "archive",
+            engine,
+            actor,
+            [("route.dex", seal(BODY))],
+        ),
     }
     return calls[action]()
 
