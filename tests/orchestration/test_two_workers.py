@@ -17,12 +17,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from ingest.build_locks import PG_BUILD_LOCKS, build_locks, day_lock
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import copy_inbox, demo
 from tests.orchestration.test_objectstore_demo import COMPARED, _rounded
@@ -115,15 +117,30 @@ def _warehouse(shared: Shared, home: Path) -> dict[str, list[tuple[object, ...]]
         con.close()
 
 
-def _ledger_deliveries(shared: Shared) -> int:
+def _ledger_count(shared: Shared, sql: str) -> int:
+    """One count from the ledger's database (0 while its tables do not exist yet)."""
     url = make_url(shared.env["CVD_LEDGER_URL"])
     dsn = f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
     try:
         with psycopg.connect(dsn) as con:
-            row = con.execute("SELECT count(*) FROM deliveries").fetchone()
-    except psycopg.Error:
-        return 0  # no ledger table yet
+            row = con.execute(sql.encode()).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return 0
     return int(row[0]) if row else 0
+
+
+def _ledger_deliveries(shared: Shared) -> int:
+    return _ledger_count(shared, "SELECT count(*) FROM deliveries")
+
+
+def _lock_waiters(shared: Shared) -> int:
+    """Sessions waiting for a build lock someone else holds."""
+    return _ledger_count(
+        shared,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        f" AND objsubid = 2 AND classid = {PG_BUILD_LOCKS}"  # the two-key form: a build lock
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
 
 
 def _split(source: Path, homes: list[Path]) -> None:
@@ -180,7 +197,19 @@ def test_two_workers_build_what_one_builds_and_survive_a_kill(
 
     # two workers at once, half the inbox each, sharing only PostgreSQL and the bucket
     together, homes = _deployment(postgres_server, s3_server, f"{s3_bucket}-two", source)
-    _materialize_all(together, homes)
+    # the test holds the arrival day's build lock until both workers wait for it: a day is
+    # built by one worker at a time (workers receive "today", the one arrival day here)
+    today = datetime.now(UTC).date().isoformat()
+    ledger_url = together.env["CVD_LEDGER_URL"]
+    with build_locks(tmp_path, ledger_url, [day_lock(today)]):
+        workers = [_start(together, home, "materialize") for home in homes]
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while _lock_waiters(together) < len(homes):
+            assert all(w.poll() is None for w in workers), "a worker built the day unlocked"
+            assert time.monotonic() < deadline, "the workers never asked for the day's lock"
+            time.sleep(0.2)
+    for process, home in zip(workers, homes, strict=True):
+        _finish(process, home)
     for home in homes:
         assert _warehouse(together, home) == expected, home.name
 
