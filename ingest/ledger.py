@@ -150,7 +150,7 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _pg_conninfo(ledger_url: str) -> str:
+def pg_conninfo(ledger_url: str) -> str:
     """libpq's URI of a SQLAlchemy URL (``postgresql+psycopg://`` -> ``postgresql://``)."""
     parsed = make_url(ledger_url).set(drivername="postgresql")
     return parsed.render_as_string(hide_password=False)
@@ -159,7 +159,7 @@ def _pg_conninfo(ledger_url: str) -> str:
 def _connect_postgres(ledger_url: str) -> Any:
     import psycopg  # noqa: PLC0415 - only a ledger on a server needs the driver
 
-    con = psycopg.connect(_pg_conninfo(ledger_url), autocommit=True)
+    con = psycopg.connect(pg_conninfo(ledger_url), autocommit=True)
     try:
         exists = con.execute("SELECT to_regclass('skipped') IS NOT NULL").fetchone()
         if not (exists and exists[0]):

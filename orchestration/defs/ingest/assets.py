@@ -7,6 +7,7 @@ from decimal import Decimal
 import dagster as dg
 import pyarrow as pa
 
+from ingest.build_locks import build_locks, day_lock
 from ingest.days import build_days
 from ingest.raw_tables import RAW_TABLES, SCHEMAS
 from ingest.receive import receive_inbox
@@ -129,35 +130,39 @@ def raw_dex(
         lake.write_schema_file(settings.lake, t, SCHEMAS[t])
     days = list(context.partition_keys)
     every = max(1, len(days) // 20)  # about 20 progress lines: each log line is a stored event
-    for n, built in enumerate(
-        build_days(
-            settings.archive,
-            settings.lake,
-            days,
-            workers=ingest_workers(),
-            blobs=settings.blobs,
-            scheduler=dask_scheduler(),
-            ledger_url=settings.ledger_url,
-        ),
-        start=1,
-    ):
-        peak_mb = max(peak_mb, built.peak_mb)
-        for name, count in built.rows.items():
-            totals[name] += count
-        for sha, record in built.quarantined.items():
-            lake.atomic_write_json(settings.quarantine / f"{sha}.json", record)
-        new_devices += _register_unknown(operational_db.url, built.serials, known, context.log)
-        write_manifest(settings.lake, built.day, built.markers)  # last: the day is now built
-        files, reads, quarantined = (
-            files + built.files,
-            reads + built.reads,
-            quarantined + len(built.quarantined),
-        )
-        if n % every == 0 or n == len(days):
-            context.log.info(
-                f"{n}/{len(days)} days built, up to {built.day}: {files} files, {reads} reads, "
-                f"{quarantined} files with quarantined data"
+    # one builder of a day at a time, across workers: a build that read the ledger earlier
+    # must not publish its (partial) partition over a later, complete one
+    locks = build_locks(settings.archive, settings.ledger_url, [day_lock(d) for d in days])
+    with locks:
+        for n, built in enumerate(
+            build_days(
+                settings.archive,
+                settings.lake,
+                days,
+                workers=ingest_workers(),
+                blobs=settings.blobs,
+                scheduler=dask_scheduler(),
+                ledger_url=settings.ledger_url,
+            ),
+            start=1,
+        ):
+            peak_mb = max(peak_mb, built.peak_mb)
+            for name, count in built.rows.items():
+                totals[name] += count
+            for sha, record in built.quarantined.items():
+                lake.atomic_write_json(settings.quarantine / f"{sha}.json", record)
+            new_devices += _register_unknown(operational_db.url, built.serials, known, context.log)
+            write_manifest(settings.lake, built.day, built.markers)  # last: the day is now built
+            files, reads, quarantined = (
+                files + built.files,
+                reads + built.reads,
+                quarantined + len(built.quarantined),
             )
+            if n % every == 0 or n == len(days):
+                context.log.info(
+                    f"{n}/{len(days)} days built, up to {built.day}: {files} files, {reads} reads, "
+                    f"{quarantined} files with quarantined data"
+                )
     elapsed = time.perf_counter() - started
     return dg.MaterializeResult(
         metadata={

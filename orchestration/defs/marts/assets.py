@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ingest.build_locks import build_locks
 from ingest.stale import (
     days_marts_missed,
     manifest_fingerprints,
@@ -13,6 +14,7 @@ from orchestration.defs.resources import CvdHomeResource
 from transforms.marts import refresh_marts
 
 SALES_MARTS = dg.AssetKey("sales_marts")
+MARTS_LOCK = "marts"  # the sales and derived marts: one refresh at a time
 
 
 @dg.asset(
@@ -29,13 +31,15 @@ def sales_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.M
     rebuilds every month."""
     settings = cvd.settings()
     days = run_days(context)  # type: ignore[arg-type]
-    built = manifest_fingerprints(settings.lake)  # taken first: a day rebuilt meanwhile is
-    missed = days_marts_missed(settings.lake, built)  # missed again next time, not lost
-    if days is not None and missed:
-        context.log.info(f"marts: also taking in {len(missed)} built days never refreshed from")
-        days = sorted({*days, *missed})
-    report = refresh_marts(settings.lake, days)
-    record_marts_built(settings.lake, built)
+    # one refresh at a time across workers: the last to publish read every day built before it
+    with build_locks(settings.archive, settings.ledger_url, [MARTS_LOCK]):
+        built = manifest_fingerprints(settings.lake)  # taken first: a day rebuilt meanwhile is
+        missed = days_marts_missed(settings.lake, built)  # missed again next time, not lost
+        if days is not None and missed:
+            context.log.info(f"marts: also taking in {len(missed)} built days never refreshed from")
+            days = sorted({*days, *missed})
+        report = refresh_marts(settings.lake, days)
+        record_marts_built(settings.lake, built)
     context.log.info(f"marts: months rebuilt {report.months or 'none'}")
     return dg.MaterializeResult(
         metadata={

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
+from ingest.build_locks import build_locks
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
-from orchestration.defs.marts.assets import SALES_MARTS
+from orchestration.defs.marts.assets import MARTS_LOCK, SALES_MARTS
 from orchestration.defs.resources import CvdHomeResource
 from transforms.derived import refresh_derived
 
@@ -21,7 +22,10 @@ def derived_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg
     months whose parts the run replaced are summed again) and the whole-history marts
     (``transforms.derived.WHOLE_HISTORY``), recomputed from the lake and published as files, so
     the warehouse views and the model assets read them instead of computing them per query."""
-    report = refresh_derived(cvd.settings().lake)
+    settings = cvd.settings()
+    # one refresh at a time across workers, as for the sales marts it is made from
+    with build_locks(settings.archive, settings.ledger_url, [MARTS_LOCK]):
+        report = refresh_derived(settings.lake)
     context.log.info(
         f"derived marts: fct_daily_sales months re-summed {report.sales_months or 'none'}; "
         + ", ".join(f"{name} {rows} rows" for name, rows in report.rows.items())
