@@ -146,10 +146,11 @@ def _pick_rows(
                     "cabinet_index": int(slot["cabinet_index"]),
                     # an observed planogram's cabinet has no id in the master data
                     "cabinet_id": None if pd.isna(slot["cabinet_id"]) else int(slot["cabinet_id"]),
-                    "slot": slot["slot"],
-                    "selection": slot["selection"],
-                    "product_id": slot["product_id"],
-                    "product_name": slot["product_name"],
+                    "slot": _text(slot["slot"]),
+                    "selection": _text(slot["selection"]),
+                    # a product the catalog does not know (a DEX-only machine's): no name, NULL
+                    "product_id": _text(slot["product_id"]),
+                    "product_name": _text(slot["product_name"]),
                     "par_level": par,
                     "predicted_level": round(predicted, 2),
                     "quantity": pick_quantity(par, predicted, rules.pick_rounding),

@@ -93,6 +93,6 @@ def test_visit_plan_lists_observed_machines_without_a_route(home: PlatformHome) 
     app.selectbox(key="plan_route").set_value("(no route)").run()
     assert_clean(app)
     plan = app.dataframe[0].value
-    assert set(plan["machine_serial"]) == planned
-    assert set(plan["planogram"]) == {"observed"}
+    assert set(plan["DEX serial"]) == planned  # the tables' readable labels (dashboards/tables)
+    assert set(plan["Planogram"]) == {"observed"}
     assert [i.value for i in app.info if "known only from DEX" in i.value]

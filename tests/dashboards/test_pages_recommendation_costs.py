@@ -16,16 +16,16 @@ def test_changes_show_cost_net_gain_interval_trial_and_visit(actions_home: Actio
     app = open_as(actions_home, "manager", PAGE)
     assert_clean(app)
     table = app.dataframe[0].value
-    swap = table[table["change"] == "swap"].iloc[0]
-    assert swap["swap gain/week (80%)"] == "+6.75 (+1.25 to +12.25)"
-    assert swap["swap cost"] == 2.5
-    assert swap["net gain after cost"] == 51.5
-    assert swap["trial"] == "trial: never carried here"
-    assert swap["on visit"] == "2026-11-03 (visit plan)"
-    par = table[table["change"] == "par"].iloc[0]
-    assert par["swap gain/week (80%)"] == "" and par["trial"] == ""
-    assert par["swap cost"] == 0.0
-    assert par["on visit"] == "2026-11-03 (visit plan)"
+    swap = table[table["Change"] == "swap"].iloc[0]
+    assert swap["Swap gain/week (80%)"] == "+6.75 (+1.25 to +12.25)"
+    assert swap["Swap cost"] == 2.5
+    assert swap["Net gain after cost"] == 51.5
+    assert swap["Trial"] == "trial: never carried here"
+    assert swap["On visit"] == "2026-11-03 (visit plan)"
+    par = table[table["Change"] == "par"].iloc[0]
+    assert par["Swap gain/week (80%)"] == "" and par["Trial"] == ""
+    assert par["Swap cost"] == 0.0
+    assert par["On visit"] == "2026-11-03 (visit plan)"
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Swap cost"] == "2.50"
     assert metrics["Net gain after cost (8 weeks)"] == "+51.50"

@@ -157,8 +157,8 @@ def test_silent_machine_and_crc_failure_found_as_the_truth_says(alert_home: Home
     assert [f.subject for f in crc] == [alert_home.damaged_sha]
     assert crc[0].details["machine_serial"] == alert_home.damaged_serial
     assert crc[0].route == "R001"
-    # the cash view does not exist before issue 18: skipped, and said so
-    assert "fct_cash_collections" in found.skipped["cash_variance"]
+    # the cash rule runs over fct_cash_collections (issue 18): evaluated, not skipped
+    assert "cash_variance" not in found.skipped
     # no run records or warehouse path given: those rules are skipped, not guessed
     assert {"nightly_run", "warehouse_age"} <= set(found.skipped)
 

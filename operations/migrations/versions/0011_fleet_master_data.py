@@ -64,9 +64,10 @@ def downgrade() -> None:
     """Drop what :func:`upgrade` added."""
     op.drop_index(op.f("ix_product_price_changes_product_id"), table_name="product_price_changes")
     op.drop_table("product_price_changes")
-    with op.batch_alter_table("routes") as batch:
-        batch.drop_column("service_days")
-    with op.batch_alter_table("products") as batch:
-        batch.drop_column("row_version")
-        batch.drop_column("image_url")
-        batch.drop_column("barcode")
+    # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch would copy and drop
+    # `routes` and `products`, which devices and planogram slots reference, and SQLite's
+    # foreign keys (on for every connection) refuse dropping a referenced table.
+    op.drop_column("routes", "service_days")
+    op.drop_column("products", "row_version")
+    op.drop_column("products", "image_url")
+    op.drop_column("products", "barcode")

@@ -45,5 +45,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the table and the column."""
     op.drop_table("planogram_templates")
-    with op.batch_alter_table("planogram_versions") as batch:
-        batch.drop_column("effective_date")
+    # plain DROP COLUMN: a batch copy would drop `planogram_versions`, which slots reference
+    op.drop_column("planogram_versions", "effective_date")
