@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.catalog import on_lake, view_sql
+from transforms.engine import EngineConfig
 from transforms.lake import (
     Location,
     atomic_write_json,
@@ -78,19 +79,25 @@ def derived_sql(name: str, lake: Location) -> str:
     return on_lake(model_sql(name), lake)
 
 
-def source_connection(lake: Location) -> duckdb.DuckDBPyConnection:
+def source_connection(
+    lake: Location, engine: EngineConfig | None = None
+) -> duckdb.DuckDBPyConnection:
     """The raw views, the master views that exist (:func:`transforms.marts.raw_connection`) and
-    ``fct_slot_sales``: everything the derived marts are computed from."""
-    con = raw_connection(lake)
+    ``fct_slot_sales``: everything the derived marts are computed from, on a connection held
+    to ``engine``'s limits."""
+    con = raw_connection(lake, engine)
     con.execute(view_sql("marts", FCT_SLOT_SALES, lake))
     return con
 
 
-def refresh_derived(lake: Location, whole: tuple[str, ...] = WHOLE_HISTORY) -> DerivedReport:
+def refresh_derived(
+    lake: Location, whole: tuple[str, ...] = WHOLE_HISTORY, engine: EngineConfig | None = None
+) -> DerivedReport:
     """Re-sum the months of ``fct_daily_sales`` whose parts changed, then recompute ``whole``
-    (by default every whole-history mart) and publish each as a new version."""
+    (by default every whole-history mart) and publish each as a new version, on a connection
+    held to ``engine``'s limits."""
     report = DerivedReport()
-    con = source_connection(lake)
+    con = source_connection(lake, engine)
     try:
         report.sales_months, report.rows[FCT_DAILY_SALES] = _refresh_daily(con, lake)
         con.execute(view_sql("marts", FCT_DAILY_SALES, lake))  # the months just stored

@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
+from transforms.engine import EngineConfig, connect
 from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
@@ -51,9 +52,10 @@ def schema_path(lake: Location, table: str) -> Location:
     return lake / MARTS_DIR / table / "_schema.parquet"
 
 
-def raw_connection(lake: Location) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the catalog's raw and master views over ``lake``."""
-    con = register(duckdb.connect(), lake)
+def raw_connection(lake: Location, engine: EngineConfig | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's raw and master views over ``lake``, held to
+    ``engine``'s memory limit and spilling to its temporary directory."""
+    con = register(connect(engine), lake)
     for name in RAW_VIEWS:
         con.execute(view_sql("raw", name, lake))
     for name in MASTER_VIEWS:
@@ -96,12 +98,14 @@ def months_with_reads(con: duckdb.DuckDBPyConnection, since: datetime | None) ->
     return [r[0] for r in rows]
 
 
-def earliest_read_of_days(lake: Location, days: Iterable[str]) -> datetime | None:
+def earliest_read_of_days(
+    lake: Location, days: Iterable[str], engine: EngineConfig | None = None
+) -> datetime | None:
     """The earliest machine read time among the raw ``dex_reads`` partitions of ``days``."""
     files = [uri(p) for d in days if (p := raw_partition(lake, "dex_reads", d)).exists()]
     if not files:
         return None
-    con = register(duckdb.connect(), lake)
+    con = register(connect(engine), lake)
     try:
         row = con.execute("SELECT min(read_at) FROM read_parquet($files)", {"files": files})
         found = row.fetchone()
@@ -127,18 +131,21 @@ def build_month(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Data
     }
 
 
-def refresh_marts(lake: Location, days: list[str] | None = None) -> MartsReport:
-    """Rebuild the month partitions touched by the arrival ``days`` (every month when None).
+def refresh_marts(
+    lake: Location, days: list[str] | None = None, engine: EngineConfig | None = None
+) -> MartsReport:
+    """Rebuild the month partitions touched by the arrival ``days`` (every month when None),
+    on connections held to ``engine``'s limits.
 
     Months are rebuilt from the earliest read time found in those days' raw partitions onwards,
     because an inserted read changes the interval it ends and the next one, never earlier ones.
     """
     report = MartsReport()
-    con = raw_connection(lake)
+    con = raw_connection(lake, engine)
     try:
         if not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
-        since = None if days is None else earliest_read_of_days(lake, days)
+        since = None if days is None else earliest_read_of_days(lake, days, engine)
         if days is not None and since is None:
             return report  # the run wrote no placeable read: nothing can have changed
         months = months_with_reads(con, since)

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.marts.assets import SALES_MARTS
 from orchestration.defs.resources import CvdHomeResource
+from orchestration.settings import marts_engine
 from transforms.derived import refresh_derived
 
 DERIVED_MARTS = dg.AssetKey("derived_marts")
@@ -21,7 +22,8 @@ def derived_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg
     months whose parts the run replaced are summed again) and the whole-history marts
     (``transforms.derived.WHOLE_HISTORY``), recomputed from the lake and published as files, so
     the warehouse views and the model assets read them instead of computing them per query."""
-    report = refresh_derived(cvd.settings().lake)
+    settings = cvd.settings()
+    report = refresh_derived(settings.lake, engine=marts_engine(settings))
     context.log.info(
         f"derived marts: fct_daily_sales months re-summed {report.sales_months or 'none'}; "
         + ", ".join(f"{name} {rows} rows" for name, rows in report.rows.items())
