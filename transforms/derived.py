@@ -17,6 +17,7 @@ the catalog's views are plain ``read_parquet`` over these datasets.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -44,6 +45,7 @@ from transforms.marts import (
     raw_connection,
 )
 from transforms.objectstore import uri
+from transforms.touched import MACHINE_TABLES, changed_machines, raw_versions
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -56,6 +58,11 @@ WHOLE_HISTORY: tuple[str, ...] = (
     "revenue_per_machine_day",
 )
 DERIVED: tuple[str, ...] = (FCT_DAILY_SALES, *WHOLE_HISTORY)
+# whole-history marts that are a function of each machine's own rows (no master data, no
+# fleet-wide value such as fleet_clock): rebuilt only for the machines whose raw partitions
+# changed since they were built (transforms/touched.py), the other machines' rows kept
+PER_MACHINE: tuple[str, ...] = ("fct_stockouts",)
+_SCOPE = "touched"
 MANIFEST = "_sources.json"
 _NO_DAYS = (date(1900, 1, 1), date(1900, 1, 1))
 
@@ -66,6 +73,8 @@ class DerivedReport:
 
     sales_months: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    # per PER_MACHINE mart: how many machines were recomputed (None: all of them)
+    machines: dict[str, int | None] = field(default_factory=dict)
 
 
 def dataset(lake: Location, name: str) -> Location:
@@ -99,12 +108,18 @@ def refresh_derived(
     report = DerivedReport()
     con = source_connection(lake, engine)
     try:
+        # taken first: a partition rebuilt while this runs counts as changed next time
+        live = raw_versions(lake) if set(whole) & set(PER_MACHINE) else {}
         report.sales_months, report.rows[FCT_DAILY_SALES] = _refresh_daily(con, lake)
         con.execute(view_sql("marts", FCT_DAILY_SALES, lake))  # the months just stored
         for name in whole:
-            table = con.sql(derived_sql(name, lake)).to_arrow_table()
+            if name in PER_MACHINE:
+                table, machines = _refresh_per_machine(con, lake, name, live)
+                report.machines[name] = machines
+            else:
+                table = con.sql(derived_sql(name, lake)).to_arrow_table()
+                publish(dataset(lake, name), table)
             con.register(name, table)  # the next ones read it
-            publish(dataset(lake, name), table)
             write_schema_file(lake, f"{MARTS_DIR}/{name}", table.schema)
             report.rows[name] = table.num_rows
     finally:
@@ -130,6 +145,63 @@ def ensure_derived_schemas(lake: Location) -> None:
                 write_schema_file(lake, f"{MARTS_DIR}/{name}", empty.schema)
     finally:
         con.close()
+
+
+def _refresh_per_machine(
+    con: duckdb.DuckDBPyConnection, lake: Location, name: str, live: dict[str, str]
+) -> tuple[pa.Table, int | None]:
+    """Mart ``name`` (one of PER_MACHINE) recomputed for the machines whose raw partitions
+    changed since its stored version was built, the stored rows of the others kept; recomputed
+    whole when that cannot be told (no record, other SQL, an old partition gone). Publishes a
+    new version when anything changed; returns the table and how many machines were
+    recomputed (None: all)."""
+    root = dataset(lake, name)
+    sql = derived_sql(name, lake)
+    fingerprint = hashlib.sha256(sql.encode()).hexdigest()
+    try:
+        known = json.loads(read_text(root / MANIFEST))
+    except FileNotFoundError:
+        known = {}
+    stored = current_file(root)
+    machines = None
+    if known.get("sql") == fingerprint and stored is not None and stored.exists():
+        machines = changed_machines(con, lake, known.get("raw", {}), live)
+    if machines is None:
+        table = con.sql(sql).to_arrow_table()
+    else:
+        assert stored is not None
+        kept = con.sql(
+            "SELECT * FROM read_parquet($f) WHERE NOT list_contains($m, machine_serial)",
+            params={"f": uri(stored), "m": sorted(machines)},
+        ).to_arrow_table()
+        if not machines:
+            return kept, 0  # nothing changed: the stored version stays
+        fresh = _for_machines(con, sql, sorted(machines))
+        table = pa.concat_tables([kept, fresh.cast(kept.schema)])
+    publish(root, table)
+    atomic_write_json(root / MANIFEST, {"sql": fingerprint, "raw": live})
+    return table, None if machines is None else len(machines)
+
+
+def _for_machines(con: duckdb.DuckDBPyConnection, sql: str, machines: list[str]) -> pa.Table:
+    """``sql`` over the rows of ``machines`` only: the machine-keyed raw views and
+    ``fct_slot_sales`` shadowed by filtered views of the same names (in schema _SCOPE, first
+    on the search path), so the SQL itself is unchanged."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCOPE}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {_SCOPE}.machines AS SELECT unnest($m::VARCHAR[]) AS serial",
+        {"m": machines},
+    )
+    for view in (*MACHINE_TABLES, FCT_SLOT_SALES):  # our own constant names, no input
+        con.execute(
+            f"CREATE OR REPLACE VIEW {_SCOPE}.{view} AS SELECT * FROM main.{view} "  # noqa: S608
+            f"WHERE machine_serial IN (SELECT serial FROM {_SCOPE}.machines)"
+        )
+    con.execute(f"SET search_path = '{_SCOPE},main'")
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.execute("RESET search_path")
 
 
 def _months(first: date, last: date) -> list[str]:

@@ -1,0 +1,70 @@
+"""Which machines' raw data changed since a derived mart was built, from the raw partitions.
+
+Every arrival day of a raw table is a dataset with immutable versions (:mod:`transforms.lake`).
+A derived mart that is a function of each machine's own rows alone (``fct_stockouts``: a slot's
+episodes, its demand rate, its machine's demand clock) remembers the live version of every raw
+partition it was computed from; the next build recomputes only the machines found in the
+partitions whose version changed (in the old version and the new one), and keeps the stored rows
+of every other machine. Where that cannot be told exactly (no record yet, an old version already
+removed, a fixture file rewritten in place) the answer is None: recompute everything.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from transforms.lake import LEGACY_FILE, Location, current_file, matching
+from transforms.objectstore import uri
+
+# the raw tables keyed by machine: a change to any of them can change that machine's marts
+MACHINE_TABLES: tuple[str, ...] = (
+    "dex_reads",
+    "dex_selection_counters",
+    "dex_events",
+    "dex_payment_totals",
+)
+
+
+def raw_versions(lake: Location) -> dict[str, str]:
+    """``table/received_date=DAY`` → the live file name of every raw partition of the
+    machine-keyed tables. A file written whole without a pointer (a fixture) is named with
+    its size and modification time, since it may be rewritten under the same name."""
+    out: dict[str, str] = {}
+    for table in MACHINE_TABLES:
+        for folder in matching(lake / table, "received_date=*"):
+            live = current_file(folder)
+            if live is not None and live.exists():
+                out[f"{table}/{folder.name}"] = live.name
+            elif (legacy := folder / LEGACY_FILE).exists():
+                stat = legacy.stat()
+                out[f"{table}/{folder.name}"] = f"{LEGACY_FILE}@{stat.st_size}@{stat.st_mtime}"
+    return out
+
+
+def changed_machines(
+    con: duckdb.DuckDBPyConnection, lake: Location, known: dict[str, str], live: dict[str, str]
+) -> set[str] | None:
+    """The machines in the partitions whose live version differs from ``known`` (both the
+    version recorded and the live one), or None when an old version can no longer be read."""
+    files: list[str] = []
+    for key in sorted(known.keys() | live.keys()):
+        if known.get(key) == live.get(key):
+            continue
+        folder = lake / key
+        old, new = known.get(key), live.get(key)
+        if old is not None:
+            if old.startswith(LEGACY_FILE):  # rewritten in place: the old rows are gone
+                return None
+            if not (folder / old).exists():  # removed by the lake's garbage collection
+                return None
+            files.append(uri(folder / old))
+        if new is not None:
+            files.append(uri(folder / new.split("@")[0]))
+    if not files:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT machine_serial FROM read_parquet($files, union_by_name = true) "
+        "WHERE machine_serial IS NOT NULL",
+        {"files": files},
+    ).fetchall()
+    return {row[0] for row in rows}
