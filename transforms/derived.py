@@ -17,7 +17,6 @@ the catalog's views are plain ``read_parquet`` over these datasets.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,7 +44,13 @@ from transforms.marts import (
     raw_connection,
 )
 from transforms.objectstore import uri
-from transforms.touched import MACHINE_TABLES, changed_machines, raw_versions
+from transforms.touched import (
+    MACHINE_TABLES,
+    machines_to_rebuild,
+    raw_versions,
+    scoped,
+    write_record,
+)
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -62,7 +67,6 @@ DERIVED: tuple[str, ...] = (FCT_DAILY_SALES, *WHOLE_HISTORY)
 # fleet-wide value such as fleet_clock): rebuilt only for the machines whose raw partitions
 # changed since they were built (transforms/touched.py), the other machines' rows kept
 PER_MACHINE: tuple[str, ...] = ("fct_stockouts",)
-_SCOPE = "touched"
 MANIFEST = "_sources.json"
 _NO_DAYS = (date(1900, 1, 1), date(1900, 1, 1))
 
@@ -157,15 +161,10 @@ def _refresh_per_machine(
     recomputed (None: all)."""
     root = dataset(lake, name)
     sql = derived_sql(name, lake)
-    fingerprint = hashlib.sha256(sql.encode()).hexdigest()
-    try:
-        known = json.loads(read_text(root / MANIFEST))
-    except FileNotFoundError:
-        known = {}
     stored = current_file(root)
     machines = None
-    if known.get("sql") == fingerprint and stored is not None and stored.exists():
-        machines = changed_machines(con, lake, known.get("raw", {}), live)
+    if stored is not None and stored.exists():
+        machines = machines_to_rebuild(con, lake, root / MANIFEST, sql, live)
     if machines is None:
         table = con.sql(sql).to_arrow_table()
     else:
@@ -176,32 +175,12 @@ def _refresh_per_machine(
         ).to_arrow_table()
         if not machines:
             return kept, 0  # nothing changed: the stored version stays
-        fresh = _for_machines(con, sql, sorted(machines))
+        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES)):
+            fresh = con.sql(sql).to_arrow_table()
         table = pa.concat_tables([kept, fresh.cast(kept.schema)])
     publish(root, table)
-    atomic_write_json(root / MANIFEST, {"sql": fingerprint, "raw": live})
+    write_record(root / MANIFEST, sql, live)
     return table, None if machines is None else len(machines)
-
-
-def _for_machines(con: duckdb.DuckDBPyConnection, sql: str, machines: list[str]) -> pa.Table:
-    """``sql`` over the rows of ``machines`` only: the machine-keyed raw views and
-    ``fct_slot_sales`` shadowed by filtered views of the same names (in schema _SCOPE, first
-    on the search path), so the SQL itself is unchanged."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCOPE}")
-    con.execute(
-        f"CREATE OR REPLACE TABLE {_SCOPE}.machines AS SELECT unnest($m::VARCHAR[]) AS serial",
-        {"m": machines},
-    )
-    for view in (*MACHINE_TABLES, FCT_SLOT_SALES):  # our own constant names, no input
-        con.execute(
-            f"CREATE OR REPLACE VIEW {_SCOPE}.{view} AS SELECT * FROM main.{view} "  # noqa: S608
-            f"WHERE machine_serial IN (SELECT serial FROM {_SCOPE}.machines)"
-        )
-    con.execute(f"SET search_path = '{_SCOPE},main'")
-    try:
-        return con.sql(sql).to_arrow_table()
-    finally:
-        con.execute("RESET search_path")
 
 
 def _months(first: date, last: date) -> list[str]:

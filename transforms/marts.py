@@ -26,11 +26,20 @@ from transforms.lake import Location, current_file, matching, publish, read_sche
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
 from transforms.spread import spread_daily
+from transforms.touched import (
+    MACHINE_TABLES,
+    machines_to_rebuild,
+    raw_versions,
+    scoped,
+    write_record,
+)
 
 MARTS_DIR = "marts"
 FCT_SLOT_SALES = "fct_slot_sales"
 FCT_DAILY_SALES_PARTS = "fct_daily_sales_parts"
 MATERIALIZED: tuple[str, ...] = (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS)
+# the raw partition versions the months were last built from (transforms/touched.py)
+RECORD = "_sources.json"
 
 
 @dataclass
@@ -39,6 +48,7 @@ class MartsReport:
 
     months: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    machines: int | None = None  # machines recomputed in those months (None: all)
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MATERIALIZED, 0))
 
 
@@ -145,12 +155,23 @@ def refresh_marts(
     try:
         if not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
+        live = raw_versions(lake)  # taken first: a day rebuilt meanwhile is seen next time
         since = None if days is None else earliest_read_of_days(lake, days, engine)
         if days is not None and since is None:
             return report  # the run wrote no placeable read: nothing can have changed
+        record = lake / MARTS_DIR / FCT_SLOT_SALES / RECORD
+        # a machine's intervals and their daily spread depend on its own reads alone, so a day
+        # recomputes the machines whose raw partitions changed and keeps the others' rows
+        machines = None
+        if days is not None:
+            machines = machines_to_rebuild(con, lake, record, _build_sql(), live)
+        report.machines = None if machines is None else len(machines)
         months = months_with_reads(con, since)
         for month in months:
-            frames = build_month(con, month)
+            if machines is None:
+                frames = build_month(con, month)
+            else:
+                frames = _rebuild_machines(con, lake, month, machines)
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
@@ -163,13 +184,42 @@ def refresh_marts(
         for table in MATERIALIZED:
             for path in matching(lake / MARTS_DIR / table, "end_month=*"):
                 month = path.name.removeprefix("end_month=")
-                live = current_file(path)
-                if month >= floor and month not in months and live and live.exists():
-                    publish(path, read_schema(live).empty_table())
+                stored = current_file(path)
+                if month >= floor and month not in months and stored and stored.exists():
+                    publish(path, read_schema(stored).empty_table())
                     report.removed.append(f"{table}/{month}")
+        write_record(record, _build_sql(), live)
     finally:
         con.close()
     return report
+
+
+def _build_sql() -> str:
+    """The SQL a month is built with (its record's fingerprint: other SQL rebuilds all)."""
+    return model_sql(FCT_SLOT_SALES)
+
+
+def _rebuild_machines(
+    con: duckdb.DuckDBPyConnection, lake: Location, month: str, machines: set[str]
+) -> dict[str, pl.DataFrame]:
+    """``month`` of every materialized table: ``machines`` computed again (over views holding
+    their rows only), every other machine's stored rows kept."""
+    with scoped(con, machines, MACHINE_TABLES):
+        fresh = build_month(con, month)
+    out = {}
+    for table, frame in fresh.items():
+        stored = current_file(month_dir(lake, table, month))
+        if stored is None or not stored.exists():
+            out[table] = frame
+            continue
+        kept = con.sql(
+            # no hive columns: end_month=... is the folder, not a column of the files
+            "SELECT * FROM read_parquet($f, hive_partitioning = false) "
+            "WHERE NOT list_contains($m, machine_serial)",
+            params={"f": uri(stored), "m": sorted(machines)},
+        ).pl()
+        out[table] = pl.concat([kept, frame.cast(kept.schema)], how="vertical")
+    return out
 
 
 def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:

@@ -11,9 +11,21 @@ removed, a fixture file rewritten in place) the answer is None: recompute everyt
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
 import duckdb
 
-from transforms.lake import LEGACY_FILE, Location, current_file, matching
+from transforms.lake import (
+    LEGACY_FILE,
+    Location,
+    atomic_write_json,
+    current_file,
+    matching,
+    read_text,
+)
 from transforms.objectstore import uri
 
 # the raw tables keyed by machine: a change to any of them can change that machine's marts
@@ -68,3 +80,60 @@ def changed_machines(
         {"files": files},
     ).fetchall()
     return {row[0] for row in rows}
+
+
+_SCOPE = "touched"
+
+
+@contextmanager
+def scoped(
+    con: duckdb.DuckDBPyConnection, machines: Iterable[str], views: Iterable[str]
+) -> Iterator[None]:
+    """Within the block, ``views`` (each with a ``machine_serial``) hold only the rows of
+    ``machines``: filtered views of the same names in a schema first on the search path, so
+    the SQL run there is the full build's SQL, unchanged."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCOPE}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {_SCOPE}.machines AS SELECT unnest($m::VARCHAR[]) AS serial",
+        {"m": sorted(machines)},
+    )
+    for view in views:  # our own constant names, no input
+        con.execute(
+            f"CREATE OR REPLACE VIEW {_SCOPE}.{view} AS SELECT * FROM main.{view} "  # noqa: S608
+            f"WHERE machine_serial IN (SELECT serial FROM {_SCOPE}.machines)"
+        )
+    con.execute(f"SET search_path = '{_SCOPE},main'")
+    try:
+        yield
+    finally:
+        con.execute("RESET search_path")
+
+
+def fingerprint(sql: str) -> str:
+    """A digest of the SQL a mart was built with: other SQL means its stored rows are stale."""
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
+def machines_to_rebuild(
+    con: duckdb.DuckDBPyConnection,
+    lake: Location,
+    record: Location,
+    sql: str,
+    live: dict[str, str],
+) -> set[str] | None:
+    """The machines to recompute for a mart whose build record (:func:`write_record`) is at
+    ``record``: those of the raw partitions changed since, or None (all) when there is no
+    record, the SQL differs or the change cannot be told."""
+    try:
+        known = json.loads(read_text(record))
+    except FileNotFoundError:
+        return None
+    if known.get("sql") != fingerprint(sql):
+        return None
+    return changed_machines(con, lake, known.get("raw", {}), live)
+
+
+def write_record(record: Location, sql: str, live: dict[str, str]) -> None:
+    """Remember the SQL and the raw partition versions (:func:`raw_versions`, taken before the
+    build began) a mart was just built from."""
+    atomic_write_json(record, {"sql": fingerprint(sql), "raw": live})

@@ -95,9 +95,10 @@ def test_one_more_day_equals_a_full_rebuild(
     before = refresh_derived(daily, NO_MASTER)
     assert before.machines["fct_stockouts"] is None  # the first build computes every machine
     _build_days(archive, daily, days[-1:])
-    refresh_marts(daily, days[-1:])
+    day = refresh_marts(daily, days[-1:])
     after = refresh_derived(daily, NO_MASTER)
     assert after.machines["fct_stockouts"] == len(last_machines)
+    assert day.machines == len(last_machines)  # the sales marts too
 
     _build_days(archive, full, days)
     refresh_marts(full)
