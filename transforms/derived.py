@@ -23,7 +23,6 @@ from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from transforms.catalog import on_lake, view_sql
 from transforms.engine import EngineConfig
@@ -245,20 +244,19 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
     first = date.fromisoformat(min(span[0] for span in touched)) if touched else _NO_DAYS[0]
     last = date.fromisoformat(max(span[1] for span in touched)) if touched else _NO_DAYS[0]
     months = _months(first, last) if touched else []
-    start = first.replace(day=1)
-    until = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
     sql = derived_sql(FCT_DAILY_SALES, lake)
-    table = con.sql(sql, params={"first": start, "until": until}).to_arrow_table()
-    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", table.schema)
+    schema = con.sql(sql, params={"first": _NO_DAYS[0], "until": _NO_DAYS[1]}).limit(0)
+    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", schema.to_arrow_table().schema)
+    rows = 0
     for month in months:
+        # one month at a time: the days of a month sum only their own parts, and the peak
+        # memory is one month's rows, not every touched month's (a full build: all history)
         month_start = date.fromisoformat(f"{month}-01")
         month_end = (month_start + timedelta(days=32)).replace(day=1)
-        days = table["sales_date"]
-        first_day = pa.scalar(month_start, pa.date32())
-        end_day = pa.scalar(month_end, pa.date32())
-        part = table.filter(pc.and_(pc.greater_equal(days, first_day), pc.less(days, end_day)))
+        part = con.sql(sql, params={"first": month_start, "until": month_end}).to_arrow_table()
         folder = root / f"sales_month={month}"
         if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
             publish(folder, part)
+        rows += part.num_rows
     atomic_write_json(manifest_path, sources)
-    return months, table.num_rows
+    return months, rows
