@@ -166,12 +166,19 @@ def refresh_marts(
         if days is not None:
             machines = machines_to_rebuild(con, lake, record, _build_sql(), live)
         report.machines = None if machines is None else len(machines)
+        if machines and since is not None:  # a changed partition of another day may reach back
+            since = min([since, *(t for t in machines.values() if t is not None)])
         months = months_with_reads(con, since)
         for month in months:
             if machines is None:
                 frames = build_month(con, month)
             else:
-                frames = _rebuild_machines(con, lake, month, machines)
+                # a read at t changes only intervals ending at t or later: a machine is
+                # rebuilt from the month of its earliest changed read on
+                scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
+                if not scope:
+                    continue  # no machine changed this month: its stored version stays
+                frames = _rebuild_machines(con, lake, month, scope)
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import duckdb
 
@@ -55,9 +56,10 @@ def raw_versions(lake: Location) -> dict[str, str]:
 
 def changed_machines(
     con: duckdb.DuckDBPyConnection, lake: Location, known: dict[str, str], live: dict[str, str]
-) -> set[str] | None:
+) -> dict[str, datetime | None] | None:
     """The machines in the partitions whose live version differs from ``known`` (both the
-    version recorded and the live one), or None when an old version can no longer be read."""
+    version recorded and the live one), each with its earliest read time in those rows (None:
+    no placeable read), or None when an old version can no longer be read."""
     files: list[str] = []
     for key in sorted(known.keys() | live.keys()):
         if known.get(key) == live.get(key):
@@ -73,13 +75,13 @@ def changed_machines(
         if new is not None:
             files.append(uri(folder / new.split("@")[0]))
     if not files:
-        return set()
+        return {}
     rows = con.execute(
-        "SELECT DISTINCT machine_serial FROM read_parquet($files, union_by_name = true) "
-        "WHERE machine_serial IS NOT NULL",
+        "SELECT machine_serial, min(read_at) FROM read_parquet($files, union_by_name = true) "
+        "WHERE machine_serial IS NOT NULL GROUP BY machine_serial",
         {"files": files},
     ).fetchall()
-    return {row[0] for row in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 _SCOPE = "touched"
@@ -120,10 +122,11 @@ def machines_to_rebuild(
     record: Location,
     sql: str,
     live: dict[str, str],
-) -> set[str] | None:
+) -> dict[str, datetime | None] | None:
     """The machines to recompute for a mart whose build record (:func:`write_record`) is at
     ``record``: those of the raw partitions changed since, or None (all) when there is no
-    record, the SQL differs or the change cannot be told."""
+    record, the SQL differs or the change cannot be told. Each with the earliest read time of
+    its changed rows (:func:`changed_machines`)."""
     try:
         known = json.loads(read_text(record))
     except FileNotFoundError:
