@@ -39,6 +39,7 @@ from transforms.marts import (
     FCT_DAILY_SALES_PARTS,
     FCT_SLOT_SALES,
     MARTS_DIR,
+    fleet_size,
     model_sql,
     raw_connection,
 )
@@ -164,6 +165,8 @@ def _refresh_per_machine(
     machines = None
     if stored is not None and stored.exists():
         machines = machines_to_rebuild(con, lake, root / MANIFEST, sql, live)
+    if machines is not None and len(machines) >= fleet_size(con):
+        machines = None  # every machine changed: the unfiltered query is the cheaper one
     if machines is None:
         table = con.sql(sql).to_arrow_table()
     else:

@@ -169,6 +169,8 @@ def refresh_marts(
         if machines and since is not None:  # a changed partition of another day may reach back
             since = min([since, *(t for t in machines.values() if t is not None)])
         months = months_with_reads(con, since)
+        if machines is not None and len(machines) >= fleet_size(con):
+            machines = None  # every machine changed: the unfiltered build is the cheaper one
         for month in months:
             if machines is None:
                 frames = build_month(con, month)
@@ -199,6 +201,12 @@ def refresh_marts(
     finally:
         con.close()
     return report
+
+
+def fleet_size(con: duckdb.DuckDBPyConnection) -> int:
+    """How many machines have reads in the lake."""
+    ((count,),) = con.execute("SELECT count(DISTINCT machine_serial) FROM dex_reads").fetchall()
+    return int(count)
 
 
 def _build_sql() -> str:
