@@ -44,6 +44,7 @@ from ingest.receive import blob_path, deliveries_of_day, receive_inbox  # noqa: 
 from simulator import OutputPaths, QuirkConfig, SimConfig, simulate  # noqa: E402
 from transforms import lake  # noqa: E402
 from transforms.derived import refresh_derived  # noqa: E402
+from transforms.engine import DEFAULT_MEMORY_LIMIT, EngineConfig  # noqa: E402
 from transforms.marts import refresh_marts  # noqa: E402
 
 
@@ -111,28 +112,32 @@ def decode_rate(fleet: Fleet) -> float:
     return len(files) / decode_s
 
 
-def marts_child(*args: str) -> dict[str, float]:
+def marts_child(memory_limit: str, *args: str) -> dict[str, float]:
     """Run a marts stage in a fresh process, so that its peak memory is its own."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
-    )
+    command = [sys.executable, __file__, "--memory-limit", memory_limit, "--child", *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"marts stage {args} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_child(stage: str, lake_dir: Path, archive: Path | None, day: str | None) -> None:
+def run_child(
+    stage: str, lake_dir: Path, archive: Path | None, day: str | None, memory_limit: str
+) -> None:
     """``full``: build every month of the marts; ``day``: rebuild ``day``'s raw partition, then
-    refresh the marts for it. Prints seconds and peak MB as JSON."""
+    refresh the marts for it; DuckDB held to ``memory_limit``, spilling beside the lake (as the
+    assets do under ``$CVD_HOME/tmp/duckdb``). Prints seconds and peak MB as JSON."""
+    engine = EngineConfig(memory_limit, lake_dir.parent / "tmp" / "duckdb")
     started = time.perf_counter()
     if stage == "full":
-        refresh_marts(lake_dir)
+        refresh_marts(lake_dir, engine=engine)
     else:
         assert archive is not None and day is not None
         build_and_publish(archive, lake_dir, day)
-        refresh_marts(lake_dir, [day])
+        refresh_marts(lake_dir, [day], engine)
     # the whole-history marts that need no master data (the simulator's CSVs are not imported)
-    refresh_derived(lake_dir, _bench_module("marts.py").NO_MASTER)  # type: ignore[attr-defined]
+    no_master = _bench_module("marts.py").NO_MASTER  # type: ignore[attr-defined]
+    refresh_derived(lake_dir, no_master, engine)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
@@ -144,13 +149,14 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=100)
     ap.add_argument("--large", type=int, default=500)
     ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT, help="DuckDB's, per build")
     ap.add_argument("--child")
     ap.add_argument("--lake", type=Path)
     ap.add_argument("--archive", type=Path)
     ap.add_argument("--day")
     args = ap.parse_args()
     if args.child:
-        run_child(args.child, args.lake, args.archive, args.day)
+        run_child(args.child, args.lake, args.archive, args.day, args.memory_limit)
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -161,17 +167,18 @@ def main() -> None:
         decode = decode_rate(large)
         print(f"raw partitions: 1 worker {one:.1f} files/s, 2 workers {two:.1f} files/s "
               f"({two / 2:.1f} per worker); parse + decode {decode:.1f} files/s")  # fmt: skip
-        full_large = marts_child("full", "--lake", str(root / "large" / "lake1"))
+        full_large = marts_child(args.memory_limit, "full", "--lake", str(root / "large" / "lake1"))
         last = large.days[-1]
         archive = str(large.home / "archive")
-        day = marts_child("day", "--lake", str(root / "large" / "lake1"), "--archive", archive,
+        lake1 = str(root / "large" / "lake1")
+        day = marts_child(args.memory_limit, "day", "--lake", lake1, "--archive", archive,
                           "--day", last)  # fmt: skip
         print(f"marts at {args.large} machines: full build {full_large['seconds']:.1f} s, "
               f"peak {full_large['peak_mb']:.0f} MB; one more day ({last}) "
               f"{day['seconds']:.1f} s, peak {day['peak_mb']:.0f} MB")  # fmt: skip
         small = receive_fleet(args.small, args.days, root / "small")
         build_rate(small, root / "small" / "lake", workers=2)
-        full_small = marts_child("full", "--lake", str(root / "small" / "lake"))
+        full_small = marts_child(args.memory_limit, "full", "--lake", str(root / "small" / "lake"))
         print(f"marts at {args.small} machines: full build {full_small['seconds']:.1f} s, "
               f"peak {full_small['peak_mb']:.0f} MB ({small.files} files)")  # fmt: skip
     peak = full_large["peak_mb"] / full_small["peak_mb"]

@@ -38,6 +38,7 @@ from operations.notify.smtp import SmtpConfig
 from operations.services.service_time import ServiceTimeRates
 from transforms.cash_flags import CashThresholds
 from transforms.cash_flags import load_thresholds as cash_thresholds_from
+from transforms.engine import DEFAULT_MEMORY_LIMIT, EngineConfig, EngineConfigError
 from transforms.lake import Location
 from transforms.objectstore import ObjectStoreConfig, location
 
@@ -322,6 +323,23 @@ def ingest_workers(environ: Mapping[str, str] | None = None) -> int | None:
     if not env.get(INGEST_WORKERS_ENV, "").strip():
         return None
     return max(1, _number(env, INGEST_WORKERS_ENV, 1, int, minimum=0))
+
+
+MARTS_MEMORY_LIMIT_ENV = "CVD_MARTS_MEMORY_LIMIT"
+MARTS_THREADS_ENV = "CVD_MARTS_THREADS"
+
+
+def marts_engine(settings: Settings, environ: Mapping[str, str] | None = None) -> EngineConfig:
+    """The DuckDB limits of the marts builds: ``CVD_MARTS_MEMORY_LIMIT`` (default 2GB; DuckDB's
+    syntax, e.g. ``4GB`` or ``50%`` of RAM), spilling to ``$CVD_HOME/tmp/duckdb``, on
+    ``CVD_MARTS_THREADS`` threads (default: one per core)."""
+    env = os.environ if environ is None else environ
+    limit = env.get(MARTS_MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    threads = _number(env, MARTS_THREADS_ENV, 0, int, minimum=1) or None
+    try:
+        return EngineConfig(limit, settings.home / "tmp" / "duckdb", threads)
+    except EngineConfigError as error:
+        raise SettingsError(f"{MARTS_MEMORY_LIMIT_ENV}={limit!r}: {error}") from None
 
 
 def dask_scheduler(environ: Mapping[str, str] | None = None) -> str | None:

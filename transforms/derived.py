@@ -23,9 +23,9 @@ from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from transforms.catalog import on_lake, view_sql
+from transforms.engine import EngineConfig
 from transforms.lake import (
     Location,
     atomic_write_json,
@@ -39,10 +39,18 @@ from transforms.marts import (
     FCT_DAILY_SALES_PARTS,
     FCT_SLOT_SALES,
     MARTS_DIR,
+    fleet_size,
     model_sql,
     raw_connection,
 )
 from transforms.objectstore import uri
+from transforms.touched import (
+    MACHINE_TABLES,
+    machines_to_rebuild,
+    raw_versions,
+    scoped,
+    write_record,
+)
 
 FCT_DAILY_SALES = "fct_daily_sales"
 # computed in this order: each may read the ones before it
@@ -55,6 +63,10 @@ WHOLE_HISTORY: tuple[str, ...] = (
     "revenue_per_machine_day",
 )
 DERIVED: tuple[str, ...] = (FCT_DAILY_SALES, *WHOLE_HISTORY)
+# whole-history marts that are a function of each machine's own rows (no master data, no
+# fleet-wide value such as fleet_clock): rebuilt only for the machines whose raw partitions
+# changed since they were built (transforms/touched.py), the other machines' rows kept
+PER_MACHINE: tuple[str, ...] = ("fct_stockouts",)
 MANIFEST = "_sources.json"
 _NO_DAYS = (date(1900, 1, 1), date(1900, 1, 1))
 
@@ -65,6 +77,8 @@ class DerivedReport:
 
     sales_months: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    # per PER_MACHINE mart: how many machines were recomputed (None: all of them)
+    machines: dict[str, int | None] = field(default_factory=dict)
 
 
 def dataset(lake: Location, name: str) -> Location:
@@ -78,26 +92,38 @@ def derived_sql(name: str, lake: Location) -> str:
     return on_lake(model_sql(name), lake)
 
 
-def source_connection(lake: Location) -> duckdb.DuckDBPyConnection:
+def source_connection(
+    lake: Location, engine: EngineConfig | None = None
+) -> duckdb.DuckDBPyConnection:
     """The raw views, the master views that exist (:func:`transforms.marts.raw_connection`) and
-    ``fct_slot_sales``: everything the derived marts are computed from."""
-    con = raw_connection(lake)
+    ``fct_slot_sales``: everything the derived marts are computed from, on a connection held
+    to ``engine``'s limits."""
+    con = raw_connection(lake, engine)
     con.execute(view_sql("marts", FCT_SLOT_SALES, lake))
     return con
 
 
-def refresh_derived(lake: Location, whole: tuple[str, ...] = WHOLE_HISTORY) -> DerivedReport:
+def refresh_derived(
+    lake: Location, whole: tuple[str, ...] = WHOLE_HISTORY, engine: EngineConfig | None = None
+) -> DerivedReport:
     """Re-sum the months of ``fct_daily_sales`` whose parts changed, then recompute ``whole``
-    (by default every whole-history mart) and publish each as a new version."""
+    (by default every whole-history mart) and publish each as a new version, on a connection
+    held to ``engine``'s limits."""
     report = DerivedReport()
-    con = source_connection(lake)
+    con = source_connection(lake, engine)
     try:
+        # taken first: a partition rebuilt while this runs counts as changed next time
+        live = raw_versions(lake) if set(whole) & set(PER_MACHINE) else {}
         report.sales_months, report.rows[FCT_DAILY_SALES] = _refresh_daily(con, lake)
         con.execute(view_sql("marts", FCT_DAILY_SALES, lake))  # the months just stored
         for name in whole:
-            table = con.sql(derived_sql(name, lake)).to_arrow_table()
+            if name in PER_MACHINE:
+                table, machines = _refresh_per_machine(con, lake, name, live)
+                report.machines[name] = machines
+            else:
+                table = con.sql(derived_sql(name, lake)).to_arrow_table()
+                publish(dataset(lake, name), table)
             con.register(name, table)  # the next ones read it
-            publish(dataset(lake, name), table)
             write_schema_file(lake, f"{MARTS_DIR}/{name}", table.schema)
             report.rows[name] = table.num_rows
     finally:
@@ -123,6 +149,40 @@ def ensure_derived_schemas(lake: Location) -> None:
                 write_schema_file(lake, f"{MARTS_DIR}/{name}", empty.schema)
     finally:
         con.close()
+
+
+def _refresh_per_machine(
+    con: duckdb.DuckDBPyConnection, lake: Location, name: str, live: dict[str, str]
+) -> tuple[pa.Table, int | None]:
+    """Mart ``name`` (one of PER_MACHINE) recomputed for the machines whose raw partitions
+    changed since its stored version was built, the stored rows of the others kept; recomputed
+    whole when that cannot be told (no record, other SQL, an old partition gone). Publishes a
+    new version when anything changed; returns the table and how many machines were
+    recomputed (None: all)."""
+    root = dataset(lake, name)
+    sql = derived_sql(name, lake)
+    stored = current_file(root)
+    machines = None
+    if stored is not None and stored.exists():
+        machines = machines_to_rebuild(con, lake, root / MANIFEST, sql, live)
+    if machines is not None and len(machines) >= fleet_size(con):
+        machines = None  # every machine changed: the unfiltered query is the cheaper one
+    if machines is None:
+        table = con.sql(sql).to_arrow_table()
+    else:
+        assert stored is not None
+        kept = con.sql(
+            "SELECT * FROM read_parquet($f) WHERE NOT list_contains($m, machine_serial)",
+            params={"f": uri(stored), "m": sorted(machines)},
+        ).to_arrow_table()
+        if not machines:
+            return kept, 0  # nothing changed: the stored version stays
+        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES)):
+            fresh = con.sql(sql).to_arrow_table()
+        table = pa.concat_tables([kept, fresh.cast(kept.schema)])
+    publish(root, table)
+    write_record(root / MANIFEST, sql, live)
+    return table, None if machines is None else len(machines)
 
 
 def _months(first: date, last: date) -> list[str]:
@@ -187,20 +247,19 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
     first = date.fromisoformat(min(span[0] for span in touched)) if touched else _NO_DAYS[0]
     last = date.fromisoformat(max(span[1] for span in touched)) if touched else _NO_DAYS[0]
     months = _months(first, last) if touched else []
-    start = first.replace(day=1)
-    until = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
     sql = derived_sql(FCT_DAILY_SALES, lake)
-    table = con.sql(sql, params={"first": start, "until": until}).to_arrow_table()
-    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", table.schema)
+    schema = con.sql(sql, params={"first": _NO_DAYS[0], "until": _NO_DAYS[1]}).limit(0)
+    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", schema.to_arrow_table().schema)
+    rows = 0
     for month in months:
+        # one month at a time: the days of a month sum only their own parts, and the peak
+        # memory is one month's rows, not every touched month's (a full build: all history)
         month_start = date.fromisoformat(f"{month}-01")
         month_end = (month_start + timedelta(days=32)).replace(day=1)
-        days = table["sales_date"]
-        first_day = pa.scalar(month_start, pa.date32())
-        end_day = pa.scalar(month_end, pa.date32())
-        part = table.filter(pc.and_(pc.greater_equal(days, first_day), pc.less(days, end_day)))
+        part = con.sql(sql, params={"first": month_start, "until": month_end}).to_arrow_table()
         folder = root / f"sales_month={month}"
         if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
             publish(folder, part)
+        rows += part.num_rows
     atomic_write_json(manifest_path, sources)
-    return months, table.num_rows
+    return months, rows

@@ -21,15 +21,25 @@ import duckdb
 import polars as pl
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
+from transforms.engine import EngineConfig, connect
 from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
 from transforms.spread import spread_daily
+from transforms.touched import (
+    MACHINE_TABLES,
+    machines_to_rebuild,
+    raw_versions,
+    scoped,
+    write_record,
+)
 
 MARTS_DIR = "marts"
 FCT_SLOT_SALES = "fct_slot_sales"
 FCT_DAILY_SALES_PARTS = "fct_daily_sales_parts"
 MATERIALIZED: tuple[str, ...] = (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS)
+# the raw partition versions the months were last built from (transforms/touched.py)
+RECORD = "_sources.json"
 
 
 @dataclass
@@ -38,6 +48,7 @@ class MartsReport:
 
     months: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    machines: int | None = None  # machines recomputed in those months (None: all)
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MATERIALIZED, 0))
 
 
@@ -51,9 +62,10 @@ def schema_path(lake: Location, table: str) -> Location:
     return lake / MARTS_DIR / table / "_schema.parquet"
 
 
-def raw_connection(lake: Location) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the catalog's raw and master views over ``lake``."""
-    con = register(duckdb.connect(), lake)
+def raw_connection(lake: Location, engine: EngineConfig | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's raw and master views over ``lake``, held to
+    ``engine``'s memory limit and spilling to its temporary directory."""
+    con = register(connect(engine), lake)
     for name in RAW_VIEWS:
         con.execute(view_sql("raw", name, lake))
     for name in MASTER_VIEWS:
@@ -96,12 +108,14 @@ def months_with_reads(con: duckdb.DuckDBPyConnection, since: datetime | None) ->
     return [r[0] for r in rows]
 
 
-def earliest_read_of_days(lake: Location, days: Iterable[str]) -> datetime | None:
+def earliest_read_of_days(
+    lake: Location, days: Iterable[str], engine: EngineConfig | None = None
+) -> datetime | None:
     """The earliest machine read time among the raw ``dex_reads`` partitions of ``days``."""
     files = [uri(p) for d in days if (p := raw_partition(lake, "dex_reads", d)).exists()]
     if not files:
         return None
-    con = register(duckdb.connect(), lake)
+    con = register(connect(engine), lake)
     try:
         row = con.execute("SELECT min(read_at) FROM read_parquet($files)", {"files": files})
         found = row.fetchone()
@@ -127,23 +141,46 @@ def build_month(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, pl.Data
     }
 
 
-def refresh_marts(lake: Location, days: list[str] | None = None) -> MartsReport:
-    """Rebuild the month partitions touched by the arrival ``days`` (every month when None).
+def refresh_marts(
+    lake: Location, days: list[str] | None = None, engine: EngineConfig | None = None
+) -> MartsReport:
+    """Rebuild the month partitions touched by the arrival ``days`` (every month when None),
+    on connections held to ``engine``'s limits.
 
     Months are rebuilt from the earliest read time found in those days' raw partitions onwards,
     because an inserted read changes the interval it ends and the next one, never earlier ones.
     """
     report = MartsReport()
-    con = raw_connection(lake)
+    con = raw_connection(lake, engine)
     try:
         if not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
-        since = None if days is None else earliest_read_of_days(lake, days)
+        live = raw_versions(lake)  # taken first: a day rebuilt meanwhile is seen next time
+        since = None if days is None else earliest_read_of_days(lake, days, engine)
         if days is not None and since is None:
             return report  # the run wrote no placeable read: nothing can have changed
+        record = lake / MARTS_DIR / FCT_SLOT_SALES / RECORD
+        # a machine's intervals and their daily spread depend on its own reads alone, so a day
+        # recomputes the machines whose raw partitions changed and keeps the others' rows
+        machines = None
+        if days is not None:
+            machines = machines_to_rebuild(con, lake, record, _build_sql(), live)
+        report.machines = None if machines is None else len(machines)
+        if machines and since is not None:  # a changed partition of another day may reach back
+            since = min([since, *(t for t in machines.values() if t is not None)])
         months = months_with_reads(con, since)
+        if machines is not None and len(machines) >= fleet_size(con):
+            machines = None  # every machine changed: the unfiltered build is the cheaper one
         for month in months:
-            frames = build_month(con, month)
+            if machines is None:
+                frames = build_month(con, month)
+            else:
+                # a read at t changes only intervals ending at t or later: a machine is
+                # rebuilt from the month of its earliest changed read on
+                scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
+                if not scope:
+                    continue  # no machine changed this month: its stored version stays
+                frames = _rebuild_machines(con, lake, month, scope)
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
@@ -156,13 +193,48 @@ def refresh_marts(lake: Location, days: list[str] | None = None) -> MartsReport:
         for table in MATERIALIZED:
             for path in matching(lake / MARTS_DIR / table, "end_month=*"):
                 month = path.name.removeprefix("end_month=")
-                live = current_file(path)
-                if month >= floor and month not in months and live and live.exists():
-                    publish(path, read_schema(live).empty_table())
+                stored = current_file(path)
+                if month >= floor and month not in months and stored and stored.exists():
+                    publish(path, read_schema(stored).empty_table())
                     report.removed.append(f"{table}/{month}")
+        write_record(record, _build_sql(), live)
     finally:
         con.close()
     return report
+
+
+def fleet_size(con: duckdb.DuckDBPyConnection) -> int:
+    """How many machines have reads in the lake."""
+    ((count,),) = con.execute("SELECT count(DISTINCT machine_serial) FROM dex_reads").fetchall()
+    return int(count)
+
+
+def _build_sql() -> str:
+    """The SQL a month is built with (its record's fingerprint: other SQL rebuilds all)."""
+    return model_sql(FCT_SLOT_SALES)
+
+
+def _rebuild_machines(
+    con: duckdb.DuckDBPyConnection, lake: Location, month: str, machines: set[str]
+) -> dict[str, pl.DataFrame]:
+    """``month`` of every materialized table: ``machines`` computed again (over views holding
+    their rows only), every other machine's stored rows kept."""
+    with scoped(con, machines, MACHINE_TABLES):
+        fresh = build_month(con, month)
+    out = {}
+    for table, frame in fresh.items():
+        stored = current_file(month_dir(lake, table, month))
+        if stored is None or not stored.exists():
+            out[table] = frame
+            continue
+        kept = con.sql(
+            # no hive columns: end_month=... is the folder, not a column of the files
+            "SELECT * FROM read_parquet($f, hive_partitioning = false) "
+            "WHERE NOT list_contains($m, machine_serial)",
+            params={"f": uri(stored), "m": sorted(machines)},
+        ).pl()
+        out[table] = pl.concat([kept, frame.cast(kept.schema)], how="vertical")
+    return out
 
 
 def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:

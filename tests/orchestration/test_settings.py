@@ -17,6 +17,7 @@ from orchestration.settings import (
     load_service_times,
     load_settings,
     load_smtp_config,
+    marts_engine,
 )
 
 
@@ -149,3 +150,18 @@ def test_dask_scheduler_address_or_a_local_cluster() -> None:
     assert dask_scheduler({"CVD_DASK_SCHEDULER": " tcp://10.0.0.5:8786 "}) == "tcp://10.0.0.5:8786"
     with pytest.raises(SettingsError, match="CVD_DASK_SCHEDULER"):
         dask_scheduler({"CVD_DASK_SCHEDULER": "10.0.0.5:8786"})
+
+
+def test_marts_engine_limits_memory_and_spills_under_the_home(tmp_path: Path) -> None:
+    """Default 2GB spilling to $CVD_HOME/tmp/duckdb on DuckDB's threads; both variables read;
+    a bad value is refused naming the variable."""
+    settings = _settings(tmp_path)
+    default = marts_engine(settings, {})
+    assert (default.memory_limit, default.threads) == ("2GB", None)
+    assert default.temp_directory == tmp_path / "tmp" / "duckdb"
+    set_ = marts_engine(settings, {"CVD_MARTS_MEMORY_LIMIT": "50%", "CVD_MARTS_THREADS": "2"})
+    assert (set_.memory_limit, set_.threads) == ("50%", 2)
+    with pytest.raises(SettingsError, match="CVD_MARTS_MEMORY_LIMIT"):
+        marts_engine(settings, {"CVD_MARTS_MEMORY_LIMIT": "lots"})
+    with pytest.raises(SettingsError, match="CVD_MARTS_THREADS"):
+        marts_engine(settings, {"CVD_MARTS_THREADS": "0"})

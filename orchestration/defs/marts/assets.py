@@ -11,6 +11,7 @@ from ingest.stale import (
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.ingest.checks import run_days
 from orchestration.defs.resources import CvdHomeResource
+from orchestration.settings import marts_engine
 from transforms.marts import refresh_marts
 
 SALES_MARTS = dg.AssetKey("sales_marts")
@@ -38,7 +39,7 @@ def sales_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg.M
         if days is not None and missed:
             context.log.info(f"marts: also taking in {len(missed)} built days never refreshed from")
             days = sorted({*days, *missed})
-        report = refresh_marts(settings.lake, days)
+        report = refresh_marts(settings.lake, days, marts_engine(settings))
         record_marts_built(settings.lake, built)
     context.log.info(f"marts: months rebuilt {report.months or 'none'}")
     return dg.MaterializeResult(

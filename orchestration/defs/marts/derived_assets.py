@@ -6,6 +6,7 @@ from ingest.build_locks import build_locks
 from orchestration.defs.ingest.assets import MASTER_TABLES, RAW_DEX
 from orchestration.defs.marts.assets import MARTS_LOCK, SALES_MARTS
 from orchestration.defs.resources import CvdHomeResource
+from orchestration.settings import marts_engine
 from transforms.derived import refresh_derived
 
 DERIVED_MARTS = dg.AssetKey("derived_marts")
@@ -25,7 +26,7 @@ def derived_marts(context: dg.AssetExecutionContext, cvd: CvdHomeResource) -> dg
     settings = cvd.settings()
     # one refresh at a time across workers, as for the sales marts it is made from
     with build_locks(settings.archive, settings.ledger_url, [MARTS_LOCK]):
-        report = refresh_derived(settings.lake)
+        report = refresh_derived(settings.lake, engine=marts_engine(settings))
     context.log.info(
         f"derived marts: fct_daily_sales months re-summed {report.sales_months or 'none'}; "
         + ", ".join(f"{name} {rows} rows" for name, rows in report.rows.items())
