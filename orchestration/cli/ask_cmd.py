@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 console = Console()
 err = Console(stderr=True)
-AI_OFF = frozenset({"no_key", "disabled", "ai_timeout", "ai_error"})
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -97,7 +96,7 @@ def _answer(
     actor: Actor,
     views: frozenset[str],
 ) -> int:
-    from models.ask import reports  # noqa: PLC0415
+    from models.ask import assistant, reports  # noqa: PLC0415
     from orchestration import ask  # noqa: PLC0415
     from orchestration.settings import load_ai_config  # noqa: PLC0415
 
@@ -112,7 +111,7 @@ def _answer(
         outcome = ask.run_saved_report(settings, engine, actor, match)
     elif args.question:
         outcome = ask.ask_question(settings, engine, actor, args.question, load_ai_config(settings))
-        if outcome.status in AI_OFF:
+        if outcome.status in assistant.AI_OFF:
             err.print(escape(outcome.message))
             _list_matches(reports.match(args.question, views))
             return 3
