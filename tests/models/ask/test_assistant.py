@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -82,18 +83,21 @@ def test_a_viewer_s_prompt_names_no_view_it_may_not_query(platform_home: Platfor
 @pytest.mark.parametrize(
     ("sql", "says"),
     [
-        ("COPY (SELECT * FROM products) TO '/tmp/cvd-ask-leak.csv'", "not COPY"),
-        ("ATTACH '/tmp/cvd-ask.db' AS x", "not ATTACH"),
+        ("COPY (SELECT * FROM products) TO '{out}'", "not COPY"),
+        ("ATTACH '{out}' AS x", "not ATTACH"),
         ("SELECT * FROM read_csv('/etc/passwd')", "read_csv()"),
         ("DROP VIEW products", "not DROP"),
     ],
 )
 def test_an_unsafe_answer_is_refused_and_nothing_happens(
-    platform_home: PlatformHome, sql: str, says: str, tmp_path: object
+    platform_home: PlatformHome, sql: str, says: str, tmp_path: Path
 ) -> None:
-    outcome = _ask(platform_home, FakeAPI((200, tool_reply(sql))))
+    out = tmp_path / "written-by-the-query"
+    outcome = _ask(platform_home, FakeAPI((200, tool_reply(sql.format(out=out)))))
     assert outcome.status == "refused" and says in outcome.message
-    assert direct(platform_home.home, "SELECT count(*) FROM products")[0][0] > 0
+    assert outcome.result is None
+    assert not out.exists()  # COPY wrote no file, ATTACH created no database
+    assert direct(platform_home.home, "SELECT count(*) FROM products")[0][0] > 0  # not dropped
 
 
 def test_an_answer_that_is_not_sql(platform_home: PlatformHome) -> None:
