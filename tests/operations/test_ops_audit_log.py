@@ -62,7 +62,7 @@ def _ids(engine: Engine) -> list[int]:
 def test_audit_log_refuses_update_and_delete(engine: Engine, statement: str) -> None:
     before = _audit_rows(engine)
     assert len(before) == 4
-    with pytest.raises(exc.DBAPIError, match="append-only"), engine.begin() as connection:
+    with pytest.raises(exc.IntegrityError, match="append-only"), engine.begin() as connection:
         connection.execute(text(statement))
     assert _audit_rows(engine) == before
 

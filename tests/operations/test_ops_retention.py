@@ -139,9 +139,9 @@ def test_after_retention_a_delete_above_the_anchor_is_still_refused_and_tamperin
         _save_product(engine, code)
     archive_and_remove(engine, SYSTEM, older_than=cutoff, archive_dir=tmp_path)
     kept = [row_id for row_id, _ in _rows(engine)]
-    with pytest.raises(exc.DBAPIError, match="append-only"), engine.begin() as connection:
+    with pytest.raises(exc.IntegrityError, match="append-only"), engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": kept[0]})
-    with pytest.raises(exc.DBAPIError, match="append-only"), engine.begin() as connection:
+    with pytest.raises(exc.IntegrityError, match="append-only"), engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_anchors"))
     assert [row_id for row_id, _ in _rows(engine)] == kept
     # the first kept row removed behind the triggers: its successor no longer links to the anchor

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ops_world import World, table_contents
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
 from operations import db
 from operations.errors import SchemaOutdated
@@ -60,7 +60,7 @@ def test_upgrade_from_empty_to_head_and_back(
         db.require_current(engine)
     db.upgrade(url)
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert db.current_revision(engine) == db.head_revision() == "0014"
+    assert db.current_revision(engine) == db.head_revision() == "0015"
     db.require_current(engine)
     db.upgrade(url)  # a second upgrade is a no-op
     with engine.connect() as connection:
@@ -117,25 +117,12 @@ VIOLATIONS = {
 }
 
 
-# Refused on PostgreSQL too, but by a trigger's plain RAISE EXCEPTION (SQLSTATE P0001, which
-# SQLAlchemy reports as ProgrammingError), not as an integrity violation as on SQLite: the fix
-# is a migration raising them with ERRCODE 'check_violation' (not made here: no revision id).
-TRIGGER_NOT_INTEGRITY_ON_POSTGRESQL = {
-    "completed back to draft",
-    "draft straight to completed",
-    "order born completed",
-}
-
-
 @pytest.mark.parametrize("statement", VIOLATIONS.values(), ids=list(VIOLATIONS))
 def test_schema_refuses_bad_rows_written_around_the_services(
-    statement: str, world: World, unchanged: None, request: pytest.FixtureRequest
+    statement: str, world: World, unchanged: None
 ) -> None:
-    name = request.node.callspec.id.split("-", 1)[1]
-    if world.engine.dialect.name == "postgresql" and name in TRIGGER_NOT_INTEGRITY_ON_POSTGRESQL:
-        request.applymarker(
-            pytest.mark.xfail(raises=ProgrammingError, strict=True, reason="see the note above")
-        )
+    """On both databases, a refused row is an integrity error (PostgreSQL's triggers raise
+    SQLSTATE class 23 since migration 0015, as SQLite's RAISE(ABORT) is a constraint error)."""
     with pytest.raises(IntegrityError), world.engine.begin() as connection:
         connection.exec_driver_sql(statement)
 
