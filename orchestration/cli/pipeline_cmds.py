@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="rebuild this arrival day (repeatable) instead of the stale ones",
     )
     mat.add_argument("--rebuild", action="store_true", help="rebuild every arrival day")
+    mat.add_argument(
+        "--no-models",
+        action="store_true",
+        help="stop at the data: receive, build the raw days, master data, marts and the "
+        "catalog, but leave forecasts, recommendations, visit plans and alerts as they are "
+        "(the next run without it refreshes them)",
+    )
     mat.set_defaults(func=_deferred("run_materialize"))
 
     ing = subparsers.add_parser("ingest", help="copy DEX files or folders into the inbox")

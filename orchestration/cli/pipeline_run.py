@@ -105,9 +105,15 @@ def _summarise(results: list[dg.ExecuteInProcessResult]) -> Table:
     return table
 
 
+# the asset groups `cvd materialize --no-models` leaves out: everything computed from the marts
+# rather than from the files (their last outputs stay in the catalog)
+MODEL_GROUPS = frozenset({"models", "alerts"})
+
+
 def run_materialize(args: argparse.Namespace) -> int:
     """Run the whole graph once, in process: receive the inbox, rebuild the arrival days that
-    are out of date (or those asked for), refresh master data and swap the catalog."""
+    are out of date (or those asked for), refresh master data and swap the catalog; with
+    ``--no-models``, without the forecasts, recommendations, visit plans and alerts."""
     from operations import db  # noqa: PLC0415
     from orchestration.definitions import defs as load_defs  # noqa: PLC0415
     from orchestration.defs.ingest.schedules import days_tags, range_tags, stages  # noqa: PLC0415
@@ -117,7 +123,10 @@ def run_materialize(args: argparse.Namespace) -> int:
     db.upgrade(settings.database_url)
     instance = dg.DagsterInstance.get()
     defs = load_defs()
-    partitioned, rest = stages(defs.resolve_asset_graph())
+    graph = defs.resolve_asset_graph()
+    partitioned, rest = stages(graph)
+    if args.no_models:
+        rest = [k for k in rest if graph.get(k).group_name not in MODEL_GROUPS]
     results = [
         _run(
             defs,
@@ -272,7 +281,9 @@ def run_quarantine(args: argparse.Namespace) -> int:
         # the same bytes (e.g. after a parser upgrade): parse their arrival day again
         day = done.reparse_day
         console.print(f"re-parsing arrival day {day}, which holds {done.original_name}")
-        return run_materialize(argparse.Namespace(home=args.home, day=[day], rebuild=False))
+        return run_materialize(
+            argparse.Namespace(home=args.home, day=[day], rebuild=False, no_models=False)
+        )
     console.print(f"re-queued as {done.target}; it is ingested by the next run")
     return 0
 
