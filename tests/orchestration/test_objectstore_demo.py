@@ -1,20 +1,29 @@
-"""The demo on object storage gives the same tables as the embedded default.
+"""The demo on PostgreSQL and object storage gives the same tables as the embedded default.
 
-Two homes get the same simulated fleet (`cvd demo-data`, same seed); one runs with the default
-local lake and archive, the other with ``CVD_LAKE_URL`` and ``CVD_ARCHIVE_URL`` in a bucket of
-a real S3 API server (``tests/s3.py``). After `cvd materialize` both warehouses hold the same
-rows (arrival metadata aside: the two homes received their files at different moments).
+Two homes get the same simulated fleet (`cvd demo-data`, same seed); one runs with the embedded
+default (SQLite databases, local lake and archive), the other with every store moved: the
+operational database, the archive's ledger and Dagster's storage on a real PostgreSQL 15
+(``tests/pg.py``), ``CVD_LAKE_URL`` and ``CVD_ARCHIVE_URL`` in a bucket of a real S3 API server
+(``tests/s3.py``). After `cvd materialize` both warehouses hold the same rows, from the raw
+content to the forecasts and recommendations (arrival metadata and run stamps aside: the two
+homes received their files and ran at different moments).
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 import s3fs
+from sqlalchemy.engine import make_url
 
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import CONTENT_SQL, cvd, demo
+from tests.pg import PostgresServer
 from tests.s3 import S3Server
 from transforms.catalog import open_warehouse
 
@@ -28,6 +37,14 @@ COMPARED = {
     "slot_status": "SELECT * FROM slot_status ORDER BY ALL",
     "machine_health": "SELECT * FROM machine_health ORDER BY ALL",
     "sales_by_route_day": "SELECT * FROM sales_by_route_day ORDER BY ALL",
+}
+# What the models made of them (a full `cvd materialize`), without the runs' own stamps.
+MODEL_OUTPUTS = {
+    "demand_forecast": "SELECT * EXCLUDE (created_at) FROM demand_forecast ORDER BY ALL",
+    "planogram_recommendations": (
+        "SELECT * EXCLUDE (run_id, created_at) FROM planogram_recommendations ORDER BY ALL"
+    ),
+    "service_plan": "SELECT * FROM service_plan ORDER BY ALL",
 }
 
 
@@ -47,32 +64,68 @@ def _build(home: Path) -> dict[str, list[tuple[object, ...]]]:
     try:
         return {
             name: [_rounded(row) for row in con.execute(sql).fetchall()]
-            for name, sql in COMPARED.items()
+            for name, sql in (COMPARED | MODEL_OUTPUTS).items()
         }
     finally:
         con.close()
 
 
+def _count(url: str, sql: str) -> int:
+    """One count from a PostgreSQL database."""
+    u = make_url(url)
+    with psycopg.connect(
+        f"host={u.host} port={u.port} user={u.username} dbname={u.database}"
+    ) as con:
+        row = con.execute(sql.encode()).fetchone()
+    return int(row[0]) if row else 0
+
+
 @pytest.mark.slow
 def test_demo_in_object_storage_equals_the_embedded_default(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_server: S3Server, s3_bucket: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_server: PostgresServer,
+    s3_server: S3Server,
+    s3_bucket: str,
 ) -> None:
-    for name in ("CVD_HOME", "CVD_DATABASE_URL", "CVD_LAKE_URL", "CVD_ARCHIVE_URL"):
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("CVD_")]:
+        monkeypatch.delenv(name)
     embedded = _build(tmp_path / "embedded")
 
     for name, value in s3_server.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CVD_LAKE_URL", f"s3://{s3_bucket}/lake")
     monkeypatch.setenv("CVD_ARCHIVE_URL", f"s3://{s3_bucket}/archive")
+    ops, ledger, dagster = (postgres_server.create_database() for _ in range(3))
+    monkeypatch.setenv("CVD_DATABASE_URL", ops)
+    monkeypatch.setenv("CVD_LEDGER_URL", ledger)
+    dagster_url = make_url(dagster).set(drivername="postgresql+psycopg2")
+    monkeypatch.setenv("CVD_DAGSTER_STORAGE_URL", dagster_url.render_as_string(False))
     stored = _build(tmp_path / "stored")
 
     assert embedded["dex_content"], "the demo delivered no reads"
     assert embedded["fct_daily_sales"], "the demo built no sales"
-    for name in COMPARED:
+    assert embedded["demand_forecast"], "the demo forecast nothing"
+    assert embedded["service_plan"], "the demo planned no visit"
+    for name in (*COMPARED, *MODEL_OUTPUTS):
         assert stored[name] == embedded[name], name
-    # the data really is in the bucket: no lake and no blob in the second home
+    # the stores really are PostgreSQL: no SQLite file in the second home
     home = tmp_path / "stored"
+    assert not (home / "cvd.sqlite").exists()
+    assert not (home / "archive" / "ledger.sqlite").exists()
+    assert not list((home / "dagster").rglob("*.db"))
+    # and they hold what the embedded home's SQLite files hold
+    local = tmp_path / "embedded"
+    for url, sqlite_file, table in (
+        (ledger, local / "archive" / "ledger.sqlite", "deliveries"),
+        (ops, local / "cvd.sqlite", "devices"),
+        (ops, local / "cvd.sqlite", "planogram_slots"),
+    ):
+        with closing(sqlite3.connect(sqlite_file)) as con:
+            (want,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert want > 0, table
+        assert _count(url, f"SELECT count(*) FROM {table}") == want, table
+    # the data really is in the bucket: no lake and no blob in the second home
     assert not (home / "lake").exists()
     assert not list((home / "archive").glob("??/*.dex"))
     options = s3_server.config().storage_options()
