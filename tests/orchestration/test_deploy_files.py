@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -20,7 +21,11 @@ from orchestration.settings import load_settings
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICES = {"postgres", "minio", "code-location", "dagster-webserver", "dagster-daemon"}
-SERVICES |= {"dashboards", "api", "migrate"}
+SERVICES |= {"dashboards", "api", "migrate", "bucket"}
+# every service of CVD's image, and the settings that put its state where all of them reach it
+CVD_SERVICES = SERVICES - {"postgres", "minio", "bucket"}
+SHARED_STATE = {"CVD_DATABASE_URL", "CVD_LEDGER_URL", "CVD_DAGSTER_STORAGE_URL"}
+SHARED_STATE |= {"CVD_LAKE_URL", "CVD_ARCHIVE_URL"}
 # read by the libraries CVD uses, not by CVD's settings: the S3 client, Dagster itself
 STANDARD = {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
 STANDARD |= {"DAGSTER_HOME", "ANTHROPIC_API_KEY"}
@@ -57,10 +62,27 @@ def _option(command: list[str], flag: str) -> str:
 def test_compose_has_every_service_and_only_variables_the_code_reads(compose) -> None:
     assert set(compose["services"]) == SERVICES
     known = _settings_variables() | STANDARD
-    for name in SERVICES - {"postgres", "minio"}:
+    for name in CVD_SERVICES:
         environment = _environment(compose, name)
         assert set(environment) <= known, set(environment) - known
-        assert {"CVD_DATABASE_URL", "CVD_LEDGER_URL", "CVD_DAGSTER_STORAGE_URL"} <= set(environment)
+        assert set(environment) >= SHARED_STATE, SHARED_STATE - set(environment)
+        # no service starts before the bucket its lake and archive name exists
+        assert compose["services"][name]["depends_on"]["bucket"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+def test_compose_bucket_is_the_one_the_lake_and_archive_name(compose) -> None:
+    """The one-shot `bucket` service makes the bucket that every CVD service's lake and archive
+    URL names, with MinIO's own credentials."""
+    environment = _environment(compose, "api")
+    buckets = {urlsplit(environment[name]).netloc for name in ("CVD_LAKE_URL", "CVD_ARCHIVE_URL")}
+    assert len(buckets) == 1
+    (bucket,) = buckets
+    script = " ".join(compose["services"]["bucket"]["command"])
+    assert f"mc mb --ignore-existing local/{bucket}" in script
+    assert "http://minio:9000" in script
+    assert environment["AWS_ENDPOINT_URL"] == "http://minio:9000"
 
 
 def test_compose_environment_passes_the_settings(compose, monkeypatch) -> None:
@@ -124,6 +146,9 @@ def test_helm_values_launch_runs_on_kubernetes_with_the_code_location() -> None:
     assert deployment["dagsterApiGrpcArgs"] == ["-m", module]
     names = {entry["name"] for entry in deployment["env"]}
     assert names <= _settings_variables() | STANDARD, names - _settings_variables() - STANDARD
+    env = {entry["name"]: entry["value"] for entry in deployment["env"]}
+    for name in ("CVD_LAKE_URL", "CVD_ARCHIVE_URL"):  # a run pod's own disk is not shared
+        assert env[name].startswith("s3://"), name
     secrets = {"cvd-secrets"}
     assert {s["name"] for s in deployment["envSecrets"]} == secrets
     launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
