@@ -17,10 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from dashboards.pages import pages_for
 from tests.platform_home import USERS, PlatformHome
+
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
 
 ROUTE = "R001"  # driven by USERS["driver"] in the demo home
 WAIT_MS = 60_000

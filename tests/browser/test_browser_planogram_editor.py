@@ -31,6 +31,8 @@ from tests.evadts.corpus_facts import FACTS
 from tests.orchestration.pipeline import cvd_process
 from tests.platform_home import USERS, PlatformHome
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "dex-corpus"
 CORPUS_FILE = "jeremybrice__cvd__Crane_National_187.txt"
 

@@ -7,10 +7,14 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from ingest.raw_tables import build_day
 from ingest.receive import blob_path, receive_inbox
 from tests.evadts.handmade import BODY, seal
 from tests.orchestration.pipeline import cvd, query
+
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
 
 LONG_SERIAL = "S" * 65  # the registry takes at most 64 characters
 BELL_SERIAL = "SN\x07BELL"  # a control character

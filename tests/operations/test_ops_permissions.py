@@ -46,6 +46,8 @@ from orchestration.settings import load_settings
 from tests.evadts.handmade import BODY, seal
 from tests.images import png
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 EVERYTHING = set(Action)
 # Only admins touch other people's accounts; everyone changes their own password.
 ACCOUNTS = {

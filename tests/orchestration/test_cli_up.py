@@ -26,6 +26,8 @@ import pytest
 from operations import db
 from operations.auth import authenticate
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 UP = (sys.executable, "-m", "orchestration", "up")
 SERVE_EXITED_BY_ITSELF = 3  # documented in orchestration/cli/serve.py
 PASSWORD_ROW = re.compile(r"│\s*([a-z0-9._-]+)\s*│\s*(admin|manager|driver|viewer)\s*│\s*(\S+)\s*│")

@@ -14,7 +14,11 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.orchestration.pipeline import CONTENT_SQL, copy_inbox, cvd, demo, query
+
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
 
 
 def _clean_reference(source: Path, tmp: Path) -> list[tuple]:  # type: ignore[type-arg]

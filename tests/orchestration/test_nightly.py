@@ -27,6 +27,8 @@ from orchestration.defs.resources import CvdHomeResource
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import cvd, demo, query
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 ARRIVAL_DAYS = ("2026-03-02", "2026-03-03", "2026-03-04")
 
 

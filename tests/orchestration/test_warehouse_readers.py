@@ -9,7 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.orchestration.pipeline import copy_inbox, cvd, demo, query
+
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
 
 READER = textwrap.dedent("""
     import sys, time, duckdb

@@ -11,6 +11,8 @@ import pytest
 
 from tests.orchestration.pipeline import cvd, query
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 MACHINES, DAYS = 8, 35
 
 PIPELINE_INTERVALS = """

@@ -11,6 +11,8 @@ from tests.models.ask.support import direct, warehouse
 from tests.platform_home import PlatformHome
 from transforms.catalog import CATALOG
 
+pytestmark = pytest.mark.slow  # a long module: handed out first (tests/conftest.py)
+
 MANAGER = policy.views_for("manager", CATALOG)
 VIEWER = policy.views_for("viewer", CATALOG)
 
