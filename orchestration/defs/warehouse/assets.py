@@ -41,7 +41,8 @@ def warehouse(cvd: CvdHomeResource) -> dg.MaterializeResult:
     views = build_catalog(settings.lake, settings.warehouse)
     # versions replaced more than RETENTION ago and not named by the new catalog can no longer be
     # in use by any open catalog
-    # a lake in object storage keeps its versions (see orchestration.maintenance.lake)
+    # a lake in object storage is collected by the nightly maintenance only (one listing of
+    # the bucket a night, see orchestration.maintenance.lake)
     removed = (
         collect(settings.lake, settings.warehouse, grace=RETENTION).removed
         if isinstance(settings.lake, Path)
