@@ -10,7 +10,9 @@ A dataset folder holds immutable versions ``v-<ns>-<pid>.parquet`` and a pointer
 - in object storage, no snapshot that was the latest within ``grace`` names it either: readers
   on other machines start from the snapshot, and one that opened the previous snapshot shortly
   before the swap may still be reading the versions it names (on a local lake every reader opens
-  ``warehouse.duckdb``, whose previous builds the next rule covers);
+  ``warehouse.duckdb``, whose previous builds the next rule covers). A ``warehouse.duckdb`` on
+  another machine is not seen: readers there open the snapshot, or have it rebuilt within
+  ``grace`` (a catalog build publishes both);
 - it was superseded (its successor written) more than ``grace`` ago: a reader that opened the
   previous catalog before the swap may still be reading it;
 - it is not one of the ``keep`` newest superseded versions of its folder.
