@@ -6,6 +6,7 @@ Runs on a copy of the shared materialized demo home's lake (``tests/platform_hom
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from datetime import timedelta
@@ -14,11 +15,19 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from tests.platform_home import PlatformHome
-from transforms.catalog import CATALOG, build_catalog
+from transforms.catalog import (
+    CATALOG,
+    SNAPSHOT_DIR,
+    SNAPSHOT_POINTER,
+    build_catalog,
+    file_list,
+    publish_snapshot,
+)
 from transforms.lake import CURRENT, current_file, publish
-from transforms.lake_gc import catalog_files, collect
+from transforms.lake_gc import SnapshotError, catalog_files, collect
 
 DAY = 24 * 3600
 
@@ -104,3 +113,43 @@ def test_a_version_written_long_ago_but_replaced_just_now_stays_for_its_readers(
     publish(folder, pa.table({"x": [2]}))
     done = collect(tmp_path / "lake", tmp_path / "none.duckdb", grace=timedelta(hours=1))
     assert done.removed == 0 and done.kept_in_grace == 1 and old.exists()
+
+
+def _snapshot_of(lake: Path) -> Path:
+    """A catalog snapshot of one view over the live version of dataset t."""
+    return Path(
+        publish_snapshot(lake, {"t": f"SELECT * FROM read_parquet({file_list(lake, 't')})"})
+    )
+
+
+def test_old_snapshots_go_and_the_latest_keeps_what_it_names(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    first = publish(lake / "t", pa.table({"x": [1]}))
+    old_snapshots = [_snapshot_of(lake), _snapshot_of(lake)]
+    latest = _snapshot_of(lake)  # names the first version
+    second = publish(lake / "t", pa.table({"x": [2]}))
+    third = publish(lake / "t", pa.table({"x": [3]}))
+    _age(
+        [*lake.rglob("v-*"), *lake.rglob(CURRENT), lake / SNAPSHOT_DIR / SNAPSHOT_POINTER], 2 * DAY
+    )
+
+    done = collect(lake, tmp_path / "none.duckdb", grace=timedelta(hours=1))
+
+    assert (done.removed, done.kept_referenced, done.snapshots_removed) == (1, 1, 2)
+    assert _versions(lake) == [first, third] and not second.exists()
+    assert sorted((lake / SNAPSHOT_DIR).glob("v-*.json")) == [latest]
+    assert not any(path.exists() for path in old_snapshots)
+
+
+def test_an_unreadable_snapshot_stops_the_pass_naming_it(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    publish(lake / "t", pa.table({"x": [1]}))
+    latest = _snapshot_of(lake)
+    latest.write_text("{not json")
+    publish(lake / "t", pa.table({"x": [2]}))
+    _age([*lake.rglob("v-*"), *lake.rglob(CURRENT)], 2 * DAY)
+    before = _versions(lake)
+
+    with pytest.raises(SnapshotError, match=re.escape(latest.as_posix())):
+        collect(lake, tmp_path / "none.duckdb", grace=timedelta(hours=1))
+    assert _versions(lake) == before  # what it names is unknown: nothing removed
