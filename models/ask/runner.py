@@ -7,6 +7,17 @@ query may take (DuckDB's own default is 80 % of the machine's memory and every c
 cross join or recursive CTE would take from the dashboards and pipeline) and spills nothing to
 disk. A query still running after the time limit is interrupted; at most ``max_rows`` rows are
 fetched, one more tells that there were more.
+
+A lake in object storage (``s3://bucket/prefix``) is read through a registered fsspec
+filesystem, as everywhere in CVD (``httpfs`` cannot be installed offline). DuckDB 2.0.1 keeps a
+registered filesystem usable with external access off and applies ``allowed_directories`` to
+its paths too (checked against an S3 API server: the lake's prefix reads; another prefix, another
+bucket, a ``..`` path or a local file is refused), so a bucket lake gets the same setting,
+naming ``s3://bucket/prefix/``. The filesystem registered is not the lake's own s3fs, though,
+which reaches every bucket the credentials reach and writes (DuckDB lets ``COPY ... TO`` write
+below an allowed directory): it is :class:`transforms.confined_store.ConfinedFileSystem`, which
+serves only reads of keys below the lake's prefix, a second wall should DuckDB's own check have
+a hole. It is registered before external access goes off and the configuration is locked.
 """
 
 from __future__ import annotations
@@ -22,6 +33,9 @@ import duckdb
 import pandas as pd
 
 from models.ask.guard import CheckedQuery
+from transforms.confined_store import register_read_only
+from transforms.lake import Location
+from transforms.objectstore import uri
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 5_000
@@ -52,14 +66,14 @@ class QueryResult:
 
 def sandboxed_connection(
     warehouse: Path,
-    lake: Path,
+    lake: Location,
     *,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB holding the views of ``warehouse``, able to read files below
-    ``lake`` and nothing else, using at most ``memory_limit`` and ``threads``, its configuration
-    locked.
+    ``lake`` (a folder, or a prefix in object storage) and nothing else, using at most
+    ``memory_limit`` and ``threads``, its configuration locked.
 
     The views are copied from the warehouse file (read-only) rather than queried there: DuckDB
     shares one database instance per file within a process, and locking that instance's
@@ -85,7 +99,8 @@ def sandboxed_connection(
         # No spilling: a query past the memory limit fails instead of filling the disk (and the
         # temporary directory is then no longer one of the allowed directories).
         con.execute("SET temp_directory = ''")
-        con.execute("SET allowed_directories = ?", [[lake.resolve().as_posix() + "/"]])
+        register_read_only(con, lake)
+        con.execute("SET allowed_directories = ?", [[uri(lake).rstrip("/") + "/"]])
         con.execute("SET enable_external_access = false")
         _create_views(con, views)
         con.execute("SET lock_configuration = true")
@@ -114,7 +129,7 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) 
 def run_query(
     query: CheckedQuery,
     warehouse: Path,
-    lake: Path,
+    lake: Location,
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_rows: int = DEFAULT_MAX_ROWS,
