@@ -22,6 +22,7 @@ a hole. It is registered before external access goes off and the configuration i
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -45,6 +46,8 @@ DEFAULT_THREADS = 2
 # hands to Python: 300 rows of repeat('x', 10000000) took 2.5 GB in the dashboards' process.
 # With the row limit this keeps one result near 100 MB of text.
 MAX_ROW_CHARS = 20_000
+_LITERAL = re.compile(r"'(?:[^']|'')*'")  # a SQL string literal (file names, mostly)
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class QueryFailedError(RuntimeError):
@@ -70,6 +73,7 @@ def sandboxed_connection(
     *,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
+    only: frozenset[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB holding the views of ``warehouse``, able to read files below
     ``lake`` (a folder, or a prefix in object storage) and nothing else, using at most
@@ -78,6 +82,10 @@ def sandboxed_connection(
     The views are copied from the warehouse file (read-only) rather than queried there: DuckDB
     shares one database instance per file within a process, and locking that instance's
     configuration would lock it for the dashboards' own connections too.
+
+    ``only`` (names) copies just those views and the views they read: creating a view reads the
+    footers of its files, which in object storage is a request or more per file, so copying
+    every view of a bucket lake for each query would cost seconds before it even ran.
     """
     source = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -86,6 +94,8 @@ def sandboxed_connection(
         ).fetchall()
     finally:
         source.close()
+    if only is not None:
+        views = _with_dependencies(views, only)
     con = duckdb.connect(
         ":memory:",
         config={
@@ -108,6 +118,26 @@ def sandboxed_connection(
         con.close()
         raise
     return con
+
+
+def _with_dependencies(
+    views: list[tuple[str, str]], wanted: frozenset[str]
+) -> list[tuple[str, str]]:
+    """The views named in ``wanted`` and, transitively, every view whose name appears as a word
+    in their SQL outside string literals (more than they read at worst, never less)."""
+    names = {name.lower() for name, _ in views}
+    reads = {
+        name.lower(): names & set(_WORD.findall(_LITERAL.sub("", sql).lower())) - {name.lower()}
+        for name, sql in views
+    }
+    keep: set[str] = set()
+    pending = [name.lower() for name in wanted if name.lower() in names]
+    while pending:
+        name = pending.pop()
+        if name not in keep:
+            keep.add(name)
+            pending.extend(reads[name])
+    return [(name, sql) for name, sql in views if name.lower() in keep]
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
@@ -139,7 +169,10 @@ def run_query(
     """Run ``query`` (already checked by :func:`models.ask.guard.check_query`); raise
     :class:`QueryFailedError` on an error, past ``memory_limit`` or when it runs past
     ``timeout_s``."""
-    con = sandboxed_connection(warehouse, lake, memory_limit=memory_limit)
+    # the views the query reads and its WITH names (a view of that name must be there to be
+    # refused by _refuse_shadowing, with its message)
+    only = query.views | query.with_names
+    con = sandboxed_connection(warehouse, lake, memory_limit=memory_limit, only=only)
     try:
         _refuse_shadowing(con, query)
     except BaseException:

@@ -35,6 +35,8 @@ QUERIES = [
     "SELECT product_id, name FROM products ORDER BY product_id",
     "SELECT machine_serial, count(*) AS n, sum(units_sold) AS units, sum(revenue) AS revenue"
     " FROM fct_daily_sales GROUP BY machine_serial ORDER BY machine_serial",
+    # a view over views over views (sales_daily_enriched, fct_daily_sales, devices, products)
+    "SELECT * FROM sales_by_route_day ORDER BY ALL",
 ]
 
 
@@ -116,6 +118,23 @@ def test_a_guarded_query_on_the_bucket_lake_answers_as_on_the_local_lake(
     assert [tuple(row) for row in frame.itertuples(index=False)] == expected
 
 
+def test_a_query_copies_only_the_views_it_reads(bucket_lake: BucketLake) -> None:
+    """Creating a view reads its files' footers (requests to the store): a query on the route
+    rollup gets that view and the views below it, not the raw DEX tables."""
+    con = sandboxed_connection(
+        bucket_lake.warehouse, bucket_lake.lake, only=frozenset({"sales_by_route_day"})
+    )
+    try:
+        rows = con.execute("SELECT view_name FROM duckdb_views()").fetchall()
+        assert con.execute("SELECT count(*) FROM sales_by_route_day").fetchone()[0] > 0
+    finally:
+        con.close()
+    copied = {name for (name,) in rows}
+    below = {"sales_by_route_day", "sales_daily_enriched", "fct_daily_sales", "devices", "products"}
+    assert below <= copied
+    assert not copied & {"dex_reads", "dex_files", "dex_events", "fct_stockouts"}
+
+
 def test_cvd_ask_sql_runs_on_the_bucket_lake(
     bucket_lake: BucketLake,
     platform_home: PlatformHome,
@@ -195,12 +214,22 @@ def test_the_filesystem_alone_serves_only_the_prefix(bucket_lake: BucketLake) ->
         con.register_filesystem(
             ConfinedFileSystem(bucket_lake.lake.fs, f"{bucket_lake.bucket}/lake")
         )
-        for path in [bucket_lake.outside, bucket_lake.other_bucket]:
+        bucket = bucket_lake.bucket
+        for path in [
+            bucket_lake.outside,
+            bucket_lake.other_bucket,
+            f"s3://{bucket}/lake-beside/numbers.csv",
+            f"s3://{bucket}/lake/../secret/numbers.csv",
+            f"s3://{bucket}/lake//../secret/numbers.csv",
+            f"s3a://{bucket}/secret/numbers.csv",
+        ]:
             with pytest.raises(duckdb.Error, match="outside the readable prefix"):
                 con.execute(f"SELECT * FROM read_csv('{path}')").fetchall()
+        with pytest.raises(duckdb.Error, match="outside the readable prefix"):
+            con.execute(f"SELECT * FROM glob('s3://{bucket}/*')").fetchall()
         with pytest.raises(duckdb.Error, match="read-only"):
-            con.execute(f"COPY (SELECT 1 AS x) TO 's3://{bucket_lake.bucket}/lake/w.csv'")
-        lake_file = f"s3://{bucket_lake.bucket}/lake/**/*.parquet"
+            con.execute(f"COPY (SELECT 1 AS x) TO 's3://{bucket}/lake/w.csv'")
+        lake_file = f"s3://{bucket}/lake/**/*.parquet"
         assert con.execute(f"SELECT count(*) FROM glob('{lake_file}')").fetchone()[0] > 0
     finally:
         con.close()
