@@ -124,7 +124,9 @@ def _with_dependencies(
     views: list[tuple[str, str]], wanted: frozenset[str]
 ) -> list[tuple[str, str]]:
     """The views named in ``wanted`` and, transitively, every view whose name appears as a word
-    in their SQL outside string literals (more than they read at worst, never less)."""
+    in their SQL outside string literals (more than they read at worst, never less). The SQL is
+    DuckDB's own rendering (``duckdb_views().sql`` keeps no comments), so a quote always opens
+    a literal."""
     names = {name.lower() for name, _ in views}
     reads = {
         name.lower(): names & set(_WORD.findall(_LITERAL.sub("", sql).lower())) - {name.lower()}
