@@ -33,6 +33,7 @@ from models.ask.runner import (
     QueryResult,
     run_query,
 )
+from transforms.lake import Location
 
 log = logging.getLogger("cvd.models.ask")
 
@@ -44,7 +45,7 @@ class Warehouse:
     """Where queries run and what a role may read there."""
 
     path: Path  # warehouse.duckdb
-    lake: Path  # the only directory its views may read
+    lake: Location  # the only folder (or object storage prefix) its views may read
     views: frozenset[str]  # the views the asking role may query
     catalog_views: frozenset[str]  # every view of the catalog
     schema_text: str  # the documented schema of ``views`` (the prompt's static part)

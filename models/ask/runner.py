@@ -7,10 +7,22 @@ query may take (DuckDB's own default is 80 % of the machine's memory and every c
 cross join or recursive CTE would take from the dashboards and pipeline) and spills nothing to
 disk. A query still running after the time limit is interrupted; at most ``max_rows`` rows are
 fetched, one more tells that there were more.
+
+A lake in object storage (``s3://bucket/prefix``) is read through a registered fsspec
+filesystem, as everywhere in CVD (``httpfs`` cannot be installed offline). DuckDB 2.0.1 keeps a
+registered filesystem usable with external access off and applies ``allowed_directories`` to
+its paths too (checked against an S3 API server: the lake's prefix reads; another prefix, another
+bucket, a ``..`` path or a local file is refused), so a bucket lake gets the same setting,
+naming ``s3://bucket/prefix/``. The filesystem registered is not the lake's own s3fs, though,
+which reaches every bucket the credentials reach and writes (DuckDB lets ``COPY ... TO`` write
+below an allowed directory): it is :class:`transforms.confined_store.ConfinedFileSystem`, which
+serves only reads of keys below the lake's prefix, a second wall should DuckDB's own check have
+a hole. It is registered before external access goes off and the configuration is locked.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -22,6 +34,9 @@ import duckdb
 import pandas as pd
 
 from models.ask.guard import CheckedQuery
+from transforms.confined_store import register_read_only
+from transforms.lake import Location
+from transforms.objectstore import uri
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 5_000
@@ -31,6 +46,8 @@ DEFAULT_THREADS = 2
 # hands to Python: 300 rows of repeat('x', 10000000) took 2.5 GB in the dashboards' process.
 # With the row limit this keeps one result near 100 MB of text.
 MAX_ROW_CHARS = 20_000
+_LITERAL = re.compile(r"'(?:[^']|'')*'")  # a SQL string literal (file names, mostly)
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class QueryFailedError(RuntimeError):
@@ -52,18 +69,23 @@ class QueryResult:
 
 def sandboxed_connection(
     warehouse: Path,
-    lake: Path,
+    lake: Location,
     *,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
+    only: frozenset[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB holding the views of ``warehouse``, able to read files below
-    ``lake`` and nothing else, using at most ``memory_limit`` and ``threads``, its configuration
-    locked.
+    ``lake`` (a folder, or a prefix in object storage) and nothing else, using at most
+    ``memory_limit`` and ``threads``, its configuration locked.
 
     The views are copied from the warehouse file (read-only) rather than queried there: DuckDB
     shares one database instance per file within a process, and locking that instance's
     configuration would lock it for the dashboards' own connections too.
+
+    ``only`` (names) copies just those views and the views they read: creating a view reads the
+    footers of its files, which in object storage is a request or more per file, so copying
+    every view of a bucket lake for each query would cost seconds before it even ran.
     """
     source = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -72,6 +94,8 @@ def sandboxed_connection(
         ).fetchall()
     finally:
         source.close()
+    if only is not None:
+        views = _with_dependencies(views, only)
     con = duckdb.connect(
         ":memory:",
         config={
@@ -85,7 +109,8 @@ def sandboxed_connection(
         # No spilling: a query past the memory limit fails instead of filling the disk (and the
         # temporary directory is then no longer one of the allowed directories).
         con.execute("SET temp_directory = ''")
-        con.execute("SET allowed_directories = ?", [[lake.resolve().as_posix() + "/"]])
+        register_read_only(con, lake)
+        con.execute("SET allowed_directories = ?", [[uri(lake).rstrip("/") + "/"]])
         con.execute("SET enable_external_access = false")
         _create_views(con, views)
         con.execute("SET lock_configuration = true")
@@ -93,6 +118,28 @@ def sandboxed_connection(
         con.close()
         raise
     return con
+
+
+def _with_dependencies(
+    views: list[tuple[str, str]], wanted: frozenset[str]
+) -> list[tuple[str, str]]:
+    """The views named in ``wanted`` and, transitively, every view whose name appears as a word
+    in their SQL outside string literals (more than they read at worst, never less). The SQL is
+    DuckDB's own rendering (``duckdb_views().sql`` keeps no comments), so a quote always opens
+    a literal."""
+    names = {name.lower() for name, _ in views}
+    reads = {
+        name.lower(): names & set(_WORD.findall(_LITERAL.sub("", sql).lower())) - {name.lower()}
+        for name, sql in views
+    }
+    keep: set[str] = set()
+    pending = [name.lower() for name in wanted if name.lower() in names]
+    while pending:
+        name = pending.pop()
+        if name not in keep:
+            keep.add(name)
+            pending.extend(reads[name])
+    return [(name, sql) for name, sql in views if name.lower() in keep]
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
@@ -114,7 +161,7 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) 
 def run_query(
     query: CheckedQuery,
     warehouse: Path,
-    lake: Path,
+    lake: Location,
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_rows: int = DEFAULT_MAX_ROWS,
@@ -124,7 +171,10 @@ def run_query(
     """Run ``query`` (already checked by :func:`models.ask.guard.check_query`); raise
     :class:`QueryFailedError` on an error, past ``memory_limit`` or when it runs past
     ``timeout_s``."""
-    con = sandboxed_connection(warehouse, lake, memory_limit=memory_limit)
+    # the views the query reads and its WITH names (a view of that name must be there to be
+    # refused by _refuse_shadowing, with its message)
+    only = query.views | query.with_names
+    con = sandboxed_connection(warehouse, lake, memory_limit=memory_limit, only=only)
     try:
         _refuse_shadowing(con, query)
     except BaseException:
