@@ -4,7 +4,9 @@ Simulates two fleets (no quirks) of ``--small`` and ``--large`` machines over ``
 receives every file on its arrival day, then measures in this run:
 
 - ``workers2/1``: files/s building the raw partitions of every arrival day of the large fleet
-  (``ingest.days.build_days``: parse, raw rows, Parquet) on two workers against one;
+  (``ingest.days.build_days``: parse, raw rows, Parquet) on two workers against one; beside it
+  ``cpu2/1``, the same ratio for a pure-Python loop in two processes against one, which is what
+  this machine's cores allow any two workers at best (a virtual machine's cores may be shared);
 - ``ingest/parse+decode``: files/s of that build on one worker against ``evadts.parse`` with
   every field decoded on the same files (the least any ingestion of every field must do);
 - ``marts peak large/small``: peak memory of a process building the sales and derived marts
@@ -17,8 +19,8 @@ receives every file on its arrival day, then measures in this run:
     uv run python bench/scale.py                          # 100 and 500 machines x 365 days
     uv run python bench/scale.py --small 20 --large 100 --days 60   # a quick run
 
-The last line is ``scale: workers2/1 X.XX, ingest/parse+decode X.XX, marts peak 500/100 X.XX,
-marts day/full X.XX`` (the fleet sizes are the run's own).
+The last line is ``scale: workers2/1 X.XX (cpu2/1 X.XX), ingest/parse+decode X.XX, marts peak
+500/100 X.XX, marts day/full X.XX`` (the fleet sizes are the run's own).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,6 +120,26 @@ def build_rate(fleet: Fleet, lake_dir: Path, workers: int) -> float:
     return fleet.files / elapsed
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def cpu_ceiling(n: int = 20_000_000) -> float:
+    """Two processes' throughput against one on a pure CPU loop: the best any two workers on
+    this machine can do (1.0 would be one core, 2.0 two whole cores)."""
+    started = time.perf_counter()
+    _spin(n)
+    _spin(n)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [n, n]))
+    return serial / (time.perf_counter() - started)
+
+
 def decode_rate(fleet: Fleet) -> float:
     """Files/s of ``evadts.parse`` with every field decoded, on the fleet's archived files."""
     archive = fleet.home / "archive"
@@ -185,8 +208,10 @@ def main() -> None:
         one = build_rate(large, root / "large" / "lake1", workers=1)
         two = build_rate(large, root / "large" / "lake2", workers=2)
         decode = decode_rate(large)
+        ceiling = cpu_ceiling()
         print(f"raw partitions: 1 worker {one:.1f} files/s, 2 workers {two:.1f} files/s "
-              f"({two / 2:.1f} per worker); parse + decode {decode:.1f} files/s")  # fmt: skip
+              f"({two / 2:.1f} per worker); parse + decode {decode:.1f} files/s; "
+              f"this machine's cpu2/1 {ceiling:.2f}")  # fmt: skip
         full_large = marts_child(args.memory_limit, "full", "--lake", str(root / "large" / "lake1"))
         last = large.ordinary_day()
         files_that_day, machines_that_day = large.per_day[last]
@@ -207,7 +232,8 @@ def main() -> None:
               f"peak {full_small['peak_mb']:.0f} MB ({small.files} files)")  # fmt: skip
     peak = full_large["peak_mb"] / full_small["peak_mb"]
     print(
-        f"scale: workers2/1 {two / one:.2f}, ingest/parse+decode {one / decode:.2f}, "
+        f"scale: workers2/1 {two / one:.2f} (cpu2/1 {ceiling:.2f}), "
+        f"ingest/parse+decode {one / decode:.2f}, "
         f"marts peak {args.large}/{args.small} {peak:.2f}, "
         f"marts day/full {day['seconds'] / full_large['seconds']:.2f}"
     )
