@@ -300,31 +300,32 @@ def test_up_serves_every_server_on_the_loopback_and_ctrl_c_stops_them_all(
         assert _status(url + HEALTH.get(name, "")) is None, f"{name} still answering"
 
 
-def test_when_one_server_dies_up_stops_the_others_and_exits_non_zero(serving: Serving) -> None:
-    _, dashboards_group = serving.servers["dashboards"]
-    os.killpg(dashboards_group, signal.SIGKILL)
-    code = serving.proc.wait(timeout=60)
-    assert code == SERVE_EXITED_BY_ITSELF
-    assert "dashboards exited with code -9: stopping Dagster UI, API" in serving.log.read_text()
-    for name in ("Dagster UI", "API"):
-        url, group = serving.servers[name]
-        assert not _group_alive(group), name
-        assert _status(url + HEALTH.get(name, "")) is None, name
-
-
-def test_up_host_moves_the_dashboards_and_the_api_never_the_dagster_ui_and_warns(
+def test_up_host_moves_the_dashboards_and_the_api_never_the_dagster_ui_and_when_one_dies_stops_all(
     fresh: tuple[Path, Run, Run], tmp_path: Path
 ) -> None:
+    """`--host 0.0.0.0` moves the dashboards and the API, never the Dagster UI, with a warning;
+    then, on the same start (each start materializes), one server dying stops the others and
+    `cvd up` exits non-zero."""
     with _serving(fresh[0], tmp_path, "--host", "0.0.0.0") as up:
-        dashboards_url, _ = up.servers["dashboards"]
+        dashboards_url, dashboards_group = up.servers["dashboards"]
         dagster_url, _ = up.servers["Dagster UI"]
         api_url, _ = up.servers["API"]
         assert _listening_hosts(int(dashboards_url.rsplit(":", 1)[1])) == {"00000000"}
         assert _listening_hosts(int(api_url.rsplit(":", 1)[1])) == {"00000000"}
         assert _listening_hosts(int(dagster_url.rsplit(":", 1)[1])) == {LOOPBACK_HEX}
         output = up.log.read_text()
-    assert "the dashboards listen on 0.0.0.0, beyond this machine" in output
-    assert "TLS proxy of docs/deploy.md" in output
+        assert "the dashboards listen on 0.0.0.0, beyond this machine" in output
+        assert "TLS proxy of docs/deploy.md" in output
+
+        os.killpg(dashboards_group, signal.SIGKILL)
+        code = up.proc.wait(timeout=60)
+        assert code == SERVE_EXITED_BY_ITSELF
+        log = up.log.read_text()
+        assert "dashboards exited with code -9: stopping Dagster UI, API" in log
+        for name in ("Dagster UI", "API"):
+            url, group = up.servers[name]
+            assert not _group_alive(group), name
+            assert _status(url + HEALTH.get(name, "")) is None, name
 
 
 def test_up_host_refuses_what_is_not_an_address(tmp_path: Path) -> None:
