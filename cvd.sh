@@ -16,6 +16,6 @@ verb="${1:-up}"
 shift || true
 case "$verb" in
   up)   exec uv run cvd up "$@" ;;
-  test) exec uv run pytest -n 3 --dist loadscope "$@" ;;  # three workers on two cores (many tests wait on servers and subprocesses), a module per worker: its shared fixtures built once
+  test) exec uv run pytest -n 2 --dist loadscope --no-loadscope-reorder "$@" ;;  # two workers (pytest-xdist), a module per worker (its shared fixtures built once), long modules first (tests/conftest.py)
   *)    echo "usage: ./cvd.sh up|test [ARGS...]" >&2; exit 2 ;;
 esac
