@@ -153,6 +153,22 @@ def stop_server(server: PostgresServer) -> None:
         shutil.rmtree(server.folder, ignore_errors=True)
 
 
+def count(url: str, sql: str) -> int:
+    """The one number ``sql`` selects from the database a SQLAlchemy ``url`` names; 0 while
+    the table it reads does not exist yet."""
+    import psycopg  # only tests that reach a server need the driver
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    dsn = f"host={u.host} port={u.port} user={u.username} dbname={u.database}"
+    try:
+        with psycopg.connect(dsn) as con:
+            row = con.execute(sql.encode()).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return 0
+    return int(row[0]) if row else 0
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One real PostgreSQL server for the whole test session, stopped at its end."""

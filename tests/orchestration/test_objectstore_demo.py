@@ -16,14 +16,13 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import psycopg
 import pytest
 import s3fs
 from sqlalchemy.engine import make_url
 
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import CONTENT_SQL, cvd, demo
-from tests.pg import PostgresServer
+from tests.pg import PostgresServer, count
 from tests.s3 import S3Server
 from transforms.catalog import open_warehouse
 
@@ -70,16 +69,6 @@ def _build(home: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def _count(url: str, sql: str) -> int:
-    """One count from a PostgreSQL database."""
-    u = make_url(url)
-    with psycopg.connect(
-        f"host={u.host} port={u.port} user={u.username} dbname={u.database}"
-    ) as con:
-        row = con.execute(sql.encode()).fetchone()
-    return int(row[0]) if row else 0
-
-
 @pytest.mark.slow
 def test_demo_in_object_storage_equals_the_embedded_default(
     tmp_path: Path,
@@ -124,7 +113,7 @@ def test_demo_in_object_storage_equals_the_embedded_default(
         with closing(sqlite3.connect(sqlite_file)) as con:
             (want,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         assert want > 0, table
-        assert _count(url, f"SELECT count(*) FROM {table}") == want, table
+        assert count(url, f"SELECT count(*) FROM {table}") == want, table
     # the data really is in the bucket: no lake and no blob in the second home
     assert not (home / "lake").exists()
     assert not list((home / "archive").glob("??/*.dex"))

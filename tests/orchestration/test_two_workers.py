@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -28,7 +27,7 @@ from ingest.build_locks import PG_BUILD_LOCKS, build_locks, day_lock
 from orchestration.settings import load_settings
 from tests.orchestration.pipeline import copy_inbox, demo
 from tests.orchestration.test_objectstore_demo import COMPARED, _rounded
-from tests.pg import PostgresServer
+from tests.pg import PostgresServer, count
 from tests.s3 import S3Server
 from transforms.catalog import open_warehouse
 
@@ -131,14 +130,7 @@ def _warehouse(shared: Shared, home: Path) -> dict[str, list[tuple[object, ...]]
 
 def _ledger_count(shared: Shared, sql: str) -> int:
     """One count from the ledger's database (0 while its tables do not exist yet)."""
-    url = make_url(shared.env["CVD_LEDGER_URL"])
-    dsn = f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
-    try:
-        with psycopg.connect(dsn) as con:
-            row = con.execute(sql.encode()).fetchone()
-    except psycopg.errors.UndefinedTable:
-        return 0
-    return int(row[0]) if row else 0
+    return count(shared.env["CVD_LEDGER_URL"], sql)
 
 
 def _ledger_deliveries(shared: Shared) -> int:
