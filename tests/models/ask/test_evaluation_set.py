@@ -33,33 +33,31 @@ def test_there_are_at_least_forty_distinct_questions() -> None:
     )
 
 
+def _answer_rows(home: PlatformHome, question: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows Ask CVD shows a manager when the (faked) model answers ``question`` with
+    ``sql``; the answer must have run."""
+    outcome = ask(
+        question,
+        warehouse(home.home),
+        AIConfig(api_key="test", max_retries=0),
+        role="manager",
+        user="test",
+        client=FakeAPI((200, tool_reply(sql))).client(),
+    )
+    assert outcome.status == "answered", outcome.message
+    return [tuple(r) for r in outcome.result.frame.itertuples(index=False)]
+
+
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
 def test_recorded_answers_score_as_their_references(platform_home: PlatformHome, q: dict) -> None:
     check_query(q["reference"], policy.views_for("manager", CATALOG))
     expected = direct(platform_home.home, q["reference"])
-    outcome = ask(
-        q["question"],
-        warehouse(platform_home.home),
-        AIConfig(api_key="test", max_retries=0),
-        role="manager",
-        user="test",
-        client=FakeAPI((200, tool_reply(q["recorded"]))).client(),
-    )
-    assert outcome.status == "answered", outcome.message
-    rows = [tuple(r) for r in outcome.result.frame.itertuples(index=False)]
+    rows = _answer_rows(platform_home, q["question"], q["recorded"])
     assert same_result(expected, rows, ordered=bool(q.get("ordered")))
 
 
 def test_a_wrong_answer_scores_wrong(platform_home: PlatformHome) -> None:
     q = next(q for q in QUESTIONS if q["id"] == "revenue_by_route_7d")
     wrong = q["recorded"].replace("- 6", "- 7")  # eight days instead of seven
-    outcome = ask(
-        q["question"],
-        warehouse(platform_home.home),
-        AIConfig(api_key="test", max_retries=0),
-        role="manager",
-        user="test",
-        client=FakeAPI((200, tool_reply(wrong))).client(),
-    )
-    rows = [tuple(r) for r in outcome.result.frame.itertuples(index=False)]
+    rows = _answer_rows(platform_home, q["question"], wrong)
     assert not same_result(direct(platform_home.home, q["reference"]), rows)
