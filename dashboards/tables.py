@@ -34,6 +34,7 @@ LABELS = {
     "valid_to": "In force until",
     "planogram_version": "Version",
     "version_created_at": "Version made",
+    "effective_date": "Changeover day",
     "reads_received": "Reads received",
     "reads_expected": "Reads expected",
     "par_level": "Par level",

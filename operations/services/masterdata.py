@@ -189,7 +189,7 @@ def export_tables(db: DbTarget) -> dict[str, list[dict[str, Any]]]:
 
     Tables: ``products``, ``locations``, ``routes``, ``devices`` (with location and route codes),
     ``cabinets``, ``planogram_slots`` (the active version of each cabinet) and
-    ``planogram_history`` (every version, with its creation time), and
+    ``planogram_history`` (every version, with its creation time and effective date), and
     ``recommendation_decisions`` (every verdict on a planogram recommendation, so the warehouse
     can follow an accepted change: ``recommendation_outcomes``). Money in cents.
     """
@@ -312,6 +312,7 @@ def _planogram_slots(*, active_only: bool) -> Select[*tuple[Any, ...]]:
         columns[2:2] = [Device.dex_serial]
         columns += [
             PlanogramVersion.created_at.label("version_created_at"),
+            PlanogramVersion.effective_date,
             PlanogramVersion.is_active,
         ]
     query = (

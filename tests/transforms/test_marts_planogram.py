@@ -10,12 +10,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+from sqlalchemy import Engine
+
 import evadts
 from operations import db
 from operations.permissions import Actor
-from operations.services import masterdata
+from operations.services import masterdata, planogram_editor
 from operations.services.planograms import SlotSpec, new_planogram_version
 from tests.orchestration.pipeline import cvd, query
+from transforms import lake as lake_module
+from transforms.catalog import view_sql
 
 CSV = {
     "products.csv": "product_id,name,category,price,cost,size\n"
@@ -59,15 +65,20 @@ def _read(at: datetime, cola_vends: int, chips_vends: int) -> bytes:
     )
 
 
-def test_each_interval_gets_the_slot_of_the_planogram_in_force(tmp_path: Path) -> None:
+def _imported_home(tmp_path: Path, home: str) -> Engine:
+    """A new home at ``home`` with the master data of ``CSV`` imported; its database engine."""
     masters = tmp_path / "masters"
     masters.mkdir()
     for name, text in CSV.items():
         (masters / name).write_text(text)
-    home = str(tmp_path / "home")
     assert cvd("db", "upgrade", "--home", home) == 0
     assert cvd("import", "master-data", str(masters), "--home", home) == 0
-    engine = db.connect(f"sqlite:///{tmp_path / 'home' / 'cvd.sqlite'}")
+    return db.connect(f"sqlite:///{home}/cvd.sqlite")
+
+
+def test_each_interval_gets_the_slot_of_the_planogram_in_force(tmp_path: Path) -> None:
+    home = str(tmp_path / "home")
+    engine = _imported_home(tmp_path, home)
     try:
         (cabinet,) = masterdata.export_tables(engine)["cabinets"]
         changed_at = datetime.now(UTC)
@@ -109,3 +120,61 @@ def test_each_interval_gets_the_slot_of_the_planogram_in_force(tmp_path: Path) -
         ("11", 1, "A2", 1),
         ("11", 2, "A2", 2),
     ]
+
+
+def _history_periods(engine: Engine, lake: Path) -> dict[int, tuple[object, object]]:
+    """planogram_history's (valid_from, valid_to) per version, from a master-data snapshot
+    published to ``lake`` as the master_data asset publishes it."""
+    rows = masterdata.export_tables(engine)["planogram_history"]
+    lake_module.publish(lake / "master" / "planogram_history", pa.Table.from_pylist(rows))
+    con = duckdb.connect()
+    try:
+        con.execute(view_sql("master", "planogram_history", lake))
+        found = con.execute(
+            "SELECT DISTINCT planogram_version, valid_from, valid_to FROM planogram_history"
+        ).fetchall()
+    finally:
+        con.close()
+    return {version: (start, end) for version, start, end in found}
+
+
+def test_a_version_saved_for_a_later_day_is_in_force_from_that_day(tmp_path: Path) -> None:
+    home = str(tmp_path / "home")
+    engine = _imported_home(tmp_path, home)
+    manager = Actor("mara", "manager")
+    moved = [
+        SlotSpec("B2", "10", "P1", 8, 6, Decimal("1.50")),
+        SlotSpec("A2", "11", "P2", 8, 6, Decimal("2.00")),
+    ]
+    try:
+        (cabinet,) = masterdata.export_tables(engine)["cabinets"]
+        today = datetime.now(UTC).date()
+        later = today + timedelta(days=3)
+        planogram_editor.save_edit(
+            engine, manager, cabinet["cabinet_id"], moved, opened_version=1, effective_date=later
+        )
+        periods = _history_periods(engine, tmp_path / "lake")
+        midnight = datetime(later.year, later.month, later.day)
+        # the machine keeps version 1 until the changeover day; version 2 starts that midnight
+        assert periods == {1: (None, midnight), 2: (midnight, None)}
+
+        # a third version in force today overtakes the second, which never reaches the machine
+        before = datetime.now(UTC).replace(tzinfo=None)
+        planogram_editor.save_edit(
+            engine,
+            manager,
+            cabinet["cabinet_id"],
+            [SlotSpec("B3", "10", "P1", 8, 6, Decimal("1.50")), moved[1]],
+            opened_version=2,
+            effective_date=today,
+        )
+        after = datetime.now(UTC).replace(tzinfo=None)
+        periods = _history_periods(engine, tmp_path / "lake2")
+    finally:
+        engine.dispose()
+    v1_end = periods[1][1]
+    assert periods[1][0] is None and isinstance(v1_end, datetime) and before <= v1_end <= after
+    assert periods[3] == (v1_end, None)
+    v2_start, v2_end = periods[2]
+    assert isinstance(v2_start, datetime) and isinstance(v2_end, datetime)
+    assert v2_end <= v2_start, "the overtaken version has no period in force"
