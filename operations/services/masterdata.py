@@ -16,6 +16,7 @@ from operations.db import DbTarget, transaction
 from operations.errors import ValidationError
 from operations.permissions import Action, Actor, require
 from operations.schema import (
+    OPEN_STATUSES,
     PRODUCT_SIZES,
     TRAFFIC_LEVELS,
     Base,
@@ -27,6 +28,8 @@ from operations.schema import (
     Product,
     RecommendationDecision,
     Route,
+    ServiceOrder,
+    ServiceOrderCabinet,
 )
 from operations.services.records import Saved, live, soft_delete, upsert
 from operations.services.users import require_driver
@@ -177,7 +180,29 @@ def delete(db: DbTarget, actor: Actor, entity: str, key: str) -> None:
     model, column = DELETABLE[entity]
     with transaction(db) as session:
         found = live(session, model, entity, **{column: key})
+        if isinstance(found, Device):
+            _refuse_with_open_orders(session, found)
         soft_delete(session, actor, found, entity, key)
+
+
+def _refuse_with_open_orders(session: Session, device: Device) -> None:
+    """A machine with an open service order stays: a driver would be sent to a machine the
+    office no longer lists. The error names the orders to complete or cancel first."""
+    open_orders = session.scalars(
+        select(ServiceOrder.id)
+        .join(ServiceOrderCabinet, ServiceOrderCabinet.order_id == ServiceOrder.id)
+        .join(Cabinet, ServiceOrderCabinet.cabinet_id == Cabinet.id)
+        .where(Cabinet.device_id == device.id, ServiceOrder.status.in_(OPEN_STATUSES))
+        .distinct()
+        .order_by(ServiceOrder.id)
+    ).all()
+    if open_orders:
+        numbers = ", ".join(f"#{n}" for n in open_orders)
+        raise ValidationError(
+            "device",
+            device.asset_number,
+            f"has open service orders ({numbers}): complete or cancel them first",
+        )
 
 
 def _rows(session: Session, query: Any) -> list[dict[str, Any]]:

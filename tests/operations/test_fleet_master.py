@@ -20,7 +20,7 @@ from operations.errors import Conflict, NotAllApplied, ValidationError
 from operations.importer import import_master_data
 from operations.permissions import SYSTEM, Actor
 from operations.schema import Cabinet, Device, PlanogramVersion, Product, ProductPriceChange
-from operations.services import fleet, masterdata, products
+from operations.services import fleet, masterdata, orders, products
 from operations.services.masterdata_files import export_files
 from transforms.spreadsheet import write_rows
 
@@ -192,6 +192,30 @@ def test_a_retired_machine_keeps_its_history_and_comes_back(seeded: Engine) -> N
     assert restored["A3"] == (False, "R1")
     with pytest.raises(Exception, match="retired device 'A3' not found"):
         fleet.restore(seeded, MAX, "device", "A3")
+
+
+def test_a_machine_with_an_open_order_is_not_retired(seeded: Engine) -> None:
+    with seeded.connect() as connection:
+        cabinet = connection.execute(
+            select(Cabinet.id).join(Device).where(Device.asset_number == "A3")
+        ).scalar_one()
+    order = orders.create_order(
+        seeded,
+        MAX,
+        route_code="R1",
+        planned_date=TODAY,
+        cabinets={cabinet: []},
+        order_type="repair",
+    )
+    with pytest.raises(
+        ValidationError, match=rf"device='A3': has open service orders \(#{order.id}\)"
+    ):
+        masterdata.delete(seeded, MAX, "device", "A3")
+    retired = {m.asset_number: m.retired for m in fleet.list_machines(seeded, MAX)}
+    assert retired["A3"] is False, "nothing written"
+    orders.cancel_order(seeded, MAX, order.id, reason="machine leaves the site")
+    masterdata.delete(seeded, MAX, "device", "A3")
+    assert {m.asset_number: m.retired for m in fleet.list_machines(seeded, MAX)}["A3"] is True
 
 
 def test_move_machine_changes_place_and_route(seeded: Engine) -> None:
