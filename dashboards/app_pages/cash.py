@@ -29,6 +29,30 @@ DETAIL = [
 ]  # fmt: skip
 
 
+def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The collections of the chosen days, routes and drivers (all by default)."""
+    days = pd.to_datetime(frame["collected_at"]).dt.date
+    first, last = days.min(), days.max()
+    cols = st.columns(3)
+    period = cols[0].date_input(
+        "Collected from / to", value=(first, last), min_value=first, max_value=last,
+        key="cash_period",
+    )  # fmt: skip
+    routes = cols[1].multiselect(
+        "Routes", sorted(frame["route_code"].dropna().unique()), key="cash_routes"
+    )
+    drivers = cols[2].multiselect(
+        "Drivers", sorted(frame["driver"].dropna().unique()), key="cash_drivers"
+    )
+    start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first, last)
+    keep = (days >= start) & (days <= end)
+    if routes:
+        keep &= frame["route_code"].isin(routes)
+    if drivers:
+        keep &= frame["driver"].isin(drivers)
+    return frame[keep]
+
+
 def _kpis(frame: pd.DataFrame) -> None:
     counted = frame[frame["status"].isin(["matched", "short", "over"])]
     cols = st.columns(5)
@@ -57,8 +81,8 @@ def _over_time(frame: pd.DataFrame, who: str, label: str) -> None:
 def _patterns(t: CashThresholds) -> None:
     st.subheader("Patterns of shortfalls")
     st.caption(
-        f"Flagged: at least {t.min_flags} flagged shortfalls making at least "
-        f"{t.flag_share:.0%} of the reconciled collections."
+        f"Over every collection, whatever the filters above. Flagged: at least {t.min_flags} "
+        f"flagged shortfalls making at least {t.flag_share:.0%} of the reconciled collections."
     )
     cols = st.columns(2)
     for col, who, label in ((cols[0], "driver", "Driver"), (cols[1], "route_code", "Route")):
@@ -132,6 +156,7 @@ def main() -> None:
     if ui.empty_note(frame, "No cash collections yet: drivers record them on their orders, "
                      "or import a history with `cvd import collections FILE.csv`."):  # fmt: skip
         return
+    frame = _filtered(frame)
     _kpis(frame)
     st.subheader("Collections: expected vs counted")
     only_flagged = st.toggle("Flagged only", value=False)

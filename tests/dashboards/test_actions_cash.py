@@ -56,6 +56,31 @@ def test_cash_page_figures_match_the_warehouse(cash_home: ActionsHome) -> None:
     assert "Reconcile" not in texts(app)  # viewers do not reconcile
 
 
+def test_the_filters_narrow_the_collections_to_a_period_and_a_route(
+    cash_home: ActionsHome,
+) -> None:
+    ((route, start, end),) = cash_home.sql(
+        "SELECT route_code, min(collected_at)::DATE + 7, min(collected_at)::DATE + 20 "
+        "FROM fct_cash_collections WHERE route_code IS NOT NULL "
+        "GROUP BY route_code ORDER BY route_code LIMIT 1"
+    )
+    ((expected, uncounted),) = cash_home.sql(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'uncounted') FROM fct_cash_collections "
+        "WHERE route_code = ? AND collected_at::DATE BETWEEN ? AND ?",
+        route,
+        start,
+        end,
+    )
+    assert expected > 0, "the chosen period holds collections of that route"
+    app = open_as(cash_home, "manager", PAGE)
+    app.date_input(key="cash_period").set_value((start, end)).run()
+    app.multiselect(key="cash_routes").select(route).run()
+    assert_clean(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Collections"] == str(expected)
+    assert metrics["Uncounted"] == str(uncounted)
+
+
 def test_manager_investigates_a_collection_with_a_note(cash_home: ActionsHome) -> None:
     app = open_as(cash_home, "manager", PAGE)
     assert_clean(app)
