@@ -537,11 +537,22 @@ class AuditAnchor(Base):
     archive_sha256: Mapped[str] = mapped_column(String(64))
 
 
+# An accepted recommendation made a planogram version, and a changeover order unless it is a
+# ``record`` (the machine already holds the product: no visit); a rejected one made neither.
+ACCEPT_HAS_RESULTS = (
+    "(decision = 'accepted' AND planogram_version_id IS NOT NULL"
+    " AND (service_order_id IS NOT NULL OR change = 'record'))"
+    " OR (decision = 'rejected' AND planogram_version_id IS NULL"
+    " AND service_order_id IS NULL)"
+)
+
+
 class RecommendationDecision(Base):
     """A person's verdict on one planogram recommendation (one slot); each is decided once.
 
     An accepted recommendation points at the planogram version and the changeover order the
-    acceptance created; a rejected one carries its reason.
+    acceptance created (a ``record``, which the office records without a visit, at the version
+    alone); a rejected one carries its reason.
     """
 
     __tablename__ = "recommendation_decisions"
@@ -551,10 +562,7 @@ class RecommendationDecision(Base):
             "decision = 'accepted' OR length(trim(reason)) > 0", name="reject_has_reason"
         ),
         CheckConstraint(
-            "(decision = 'accepted' AND planogram_version_id IS NOT NULL"
-            " AND service_order_id IS NOT NULL)"
-            " OR (decision = 'rejected' AND planogram_version_id IS NULL"
-            " AND service_order_id IS NULL)",
+            ACCEPT_HAS_RESULTS,
             name="accept_has_results",
         ),
     )

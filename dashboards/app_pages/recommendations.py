@@ -1,10 +1,12 @@
 """Planogram recommendations per cabinet: the proposed changes with their expected effect and
 reason (optimiser or AI, which model), accept (new planogram version + changeover order) or
-reject with a reason; past decisions."""
+reject with a reason; apart from them, the slots whose planogram only has to record what the
+machine holds (change ``record``: accepted without a changeover order); past decisions."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -41,6 +43,19 @@ SHOWN = {
     "reason": "reason",
     "origin": "source",
 }
+RECORD = "record"  # models/planogram/writer.py OFFICE_ONLY
+RECORD_TITLE = "Record what the machine holds"
+RECORD_SHOWN = {
+    "slot": "slot",
+    "selection": "selection",
+    "current_product": "planogram has",
+    "recommended_product": "machine holds (DEX)",
+    "capacity_change": "capacity",
+    "par_change": "par",
+    "current_weekly_units": "units/week",
+    "reason": "reason",
+    "origin": "source",
+}
 
 
 def _origin(row: pd.Series) -> str:
@@ -57,7 +72,11 @@ def _decided_ids(who: object) -> set[str]:
 def _cabinet_choice(open_recs: pd.DataFrame) -> tuple[str, int]:
     cabinets = (
         open_recs.groupby(["machine", "cabinet", "planogram"], as_index=False)
-        .agg(changes=("slot", "count"), revenue=("expected_change_revenue", "sum"))
+        .agg(
+            changes=("change", lambda c: int((c != RECORD).sum())),
+            records=("change", lambda c: int((c == RECORD).sum())),
+            revenue=("expected_change_revenue", "sum"),
+        )
         .sort_values(["revenue", "machine"], ascending=[False, True])
     )
     keys = [(r.machine, int(r.cabinet)) for r in cabinets.itertuples()]
@@ -65,12 +84,13 @@ def _cabinet_choice(open_recs: pd.DataFrame) -> tuple[str, int]:
         (r.machine, int(r.cabinet)): f"{r.machine} · cabinet {int(r.cabinet)}"
         f"{' (observed planogram)' if r.planogram == 'observed' else ''}: "
         f"{r.changes} changes, {r.revenue:+.2f} revenue/week"
+        f"{f', {r.records} to record' if r.records else ''}"
         for r in cabinets.itertuples()
     }
     return st.selectbox("Cabinet", keys, format_func=text.get, key="rec_cabinet")
 
 
-def _table(recs: pd.DataFrame) -> pd.DataFrame:
+def _table(recs: pd.DataFrame, columns: dict[str, str] = SHOWN) -> pd.DataFrame:
     shown = recs.copy()
     shown["capacity_change"] = (
         shown["current_capacity"].astype(str) + " → " + shown["capacity"].astype(str)
@@ -88,7 +108,7 @@ def _table(recs: pd.DataFrame) -> pd.DataFrame:
         lambda t: "trial: never carried here" if t is True else ""
     )
     shown["visit"] = shown.apply(_visit, axis=1)
-    return shown[list(SHOWN)].rename(columns=SHOWN)
+    return shown[list(columns)].rename(columns=columns)
 
 
 def _gain_interval(row: pd.Series) -> str:
@@ -115,26 +135,42 @@ def _visit_day(recs: pd.DataFrame) -> date:
     return min(future) if future else date.today()
 
 
-def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
+def _decide(recs: pd.DataFrame, cabinet_id: int, *, record: bool = False) -> None:
+    """The accept / reject form of ``recs``; ``record``: the slots to record (widget keys
+    ``rec_record_*``, no changeover date: accepting them makes no order)."""
     who = session.actor()
+    key = "rec_record" if record else "rec"
     by_slot = {r["slot"]: RecommendationSpec.from_row(r) for r in recs.to_dict("records")}
-    with st.form("decide"):
+    with st.form(f"decide_{key}"):
         slots = st.multiselect(
-            "Recommendations to decide", list(by_slot), default=list(by_slot), key="rec_slots"
+            "Selections to record" if record else "Recommendations to decide",
+            list(by_slot),
+            default=list(by_slot),
+            key=f"{key}_slots",
         )
         cols = st.columns(2)
-        planned = cols[0].date_input(
-            "Changeover date (the machine's next visit)",
-            value=_visit_day(recs),
-            key="rec_date",
+        planned = (
+            None
+            if record
+            else cols[0].date_input(
+                "Changeover date (the machine's next visit)",
+                value=_visit_day(recs),
+                key="rec_date",
+            )
         )
         note = cols[1].text_input(
-            "Note (optional, for acceptance)", max_chars=MAX_TEXT, key="rec_note"
+            "Note (optional, for acceptance)", max_chars=MAX_TEXT, key=f"{key}_note"
         )
-        reason = st.text_area("Reason (required to reject)", max_chars=MAX_TEXT, key="rec_reason")
+        reason = st.text_area(
+            "Reason (required to reject)", max_chars=MAX_TEXT, key=f"{key}_reason"
+        )
         cols = st.columns(2)
-        accept = cols[0].form_submit_button("Accept selected", type="primary", key="rec_accept")
-        reject = cols[1].form_submit_button("Reject selected", key="rec_reject")
+        accept = cols[0].form_submit_button(
+            "Record selected in the planogram" if record else "Accept selected",
+            type="primary",
+            key=f"{key}_accept",
+        )
+        reject = cols[1].form_submit_button("Reject selected", key=f"{key}_reject")
     if not (accept or reject):
         return
     if not slots:
@@ -159,7 +195,12 @@ def _decide(recs: pd.DataFrame, cabinet_id: int) -> None:
 
 def _accepted(done: Decided) -> str:
     version, order = done.planogram_version, done.service_order
-    assert version is not None and order is not None
+    assert version is not None
+    if order is None:  # records only: the machine holds the products already
+        return (
+            f"Recorded {len(done.decisions)} selection(s) as the machine holds them: planogram "
+            f"v{version.version} is active; no changeover order (no visit needed)."
+        )
     return (
         f"Accepted {len(done.decisions)} recommendation(s): planogram v{version.version} is "
         f"active; changeover order #{order.id} (route {md(order.route.code)}, driver "
@@ -272,34 +313,70 @@ def main() -> None:
             )
         disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
         ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
-        cols = st.columns(5)
-        cols[0].metric("Changes", len(mine))
-        cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")
-        cols[2].metric("Revenue/week change", f"{mine['expected_change_revenue'].sum():+.2f}")
-        cols[3].metric("Swap cost", f"{mine['swap_cost'].fillna(0).sum():.2f}")
-        horizon = mine["horizon_weeks"].dropna()
-        cols[4].metric(
-            f"Net gain after cost ({horizon.iloc[0]:g} weeks)" if len(horizon) else "Net gain",
-            f"{mine['net_gain'].fillna(0).sum():+.2f}",
-        )
-        tables.show(_table(mine), hide_index=True, width="stretch")
-        st.caption(
-            "A product swap is proposed only when its expected gain over the horizon beats its "
-            "cost (the driver's minutes and fresh stock taken out, written off); the changes "
-            "ride on the machine's next planned visit. A trial puts in a product this machine "
-            "never carried; its demand is borrowed, so its interval is wide."
-        )
         cabinet_id = mine["cabinet_id"].iloc[0]
-        if not session.allowed(Action.DECIDE_RECOMMENDATION):
-            st.caption(f"Your role ({who.role}) can read recommendations but not decide them.")
-        elif observed:
-            st.caption(f"{md(asset)}: no master data yet, so nothing to accept or reject.")
-        elif pd.isna(cabinet_id):
-            st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
+        records = mine[mine["change"] == RECORD]
+        mine = mine[mine["change"] != RECORD]
+        decide = _can_decide(who.role, asset, cabinet, cabinet_id, observed)
+        if mine.empty:
+            st.caption("No change to make at the machine in this cabinet.")
         else:
-            _decide(mine, int(cabinet_id))
+            _changes(mine)
+            if decide is not None:
+                _decide(mine, decide)
+        if not records.empty:
+            _records(records, decide)
     _outcomes()
     _history()
+
+
+def _changes(mine: pd.DataFrame) -> None:
+    """The cabinet's changes at the machine (swap, resize, par): figures and table."""
+    cols = st.columns(5)
+    cols[0].metric("Changes", len(mine))
+    cols[1].metric("Units/week change", f"{mine['expected_change_units'].sum():+.1f}")
+    cols[2].metric("Revenue/week change", f"{mine['expected_change_revenue'].sum():+.2f}")
+    cols[3].metric("Swap cost", f"{mine['swap_cost'].fillna(0).sum():.2f}")
+    horizon = mine["horizon_weeks"].dropna()
+    cols[4].metric(
+        f"Net gain after cost ({horizon.iloc[0]:g} weeks)" if len(horizon) else "Net gain",
+        f"{mine['net_gain'].fillna(0).sum():+.2f}",
+    )
+    tables.show(_table(mine), hide_index=True, width="stretch")
+    st.caption(
+        "A product swap is proposed only when its expected gain over the horizon beats its "
+        "cost (the driver's minutes and fresh stock taken out, written off); the changes "
+        "ride on the machine's next planned visit. A trial puts in a product this machine "
+        "never carried; its demand is borrowed, so its interval is wide."
+    )
+
+
+def _can_decide(role: str, asset: str, cabinet: int, cabinet_id: Any, observed: bool) -> int | None:
+    """The operational cabinet id when the signed-in user may decide here, else None (and
+    why, shown)."""
+    if not session.allowed(Action.DECIDE_RECOMMENDATION):
+        st.caption(f"Your role ({role}) can read recommendations but not decide them.")
+    elif observed:
+        st.caption(f"{md(asset)}: no master data yet, so nothing to accept or reject.")
+    elif pd.isna(cabinet_id):
+        st.warning(f"{md(asset)} cabinet {cabinet} is not in the master data: cannot decide.")
+    else:
+        return int(cabinet_id)
+    return None
+
+
+def _records(records: pd.DataFrame, cabinet_id: int | None) -> None:
+    """The slots whose planogram lags the machine and the proposal keeps what it holds: no swap,
+    no cost, no visit; accepting records the product in a new planogram version."""
+    st.subheader(f"{RECORD_TITLE} ({len(records)})")
+    st.caption(
+        "DEX reports another product in these selections than the planogram (a driver's swap "
+        "not entered yet), and keeping it is the best plan found: nobody has to go to the "
+        "machine, the planogram only has to record what it holds. Accepting makes a new "
+        "planogram version, without a changeover order."
+    )
+    tables.show(_table(records, RECORD_SHOWN), hide_index=True, width="stretch")
+    if cabinet_id is not None:
+        _decide(records, cabinet_id, record=True)
 
 
 main()

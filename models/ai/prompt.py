@@ -12,7 +12,7 @@ from typing import Any
 
 from models.ai.limits import SIZE_ORDER
 from models.ai.schema import REVIEW_TOOL, TOOL_NAME
-from models.planogram.types import CabinetContext, Proposal
+from models.planogram.types import CabinetContext, Proposal, SlotInfo
 
 SYSTEM_PROMPT = f"""\
 You review planogram proposals for vending machines on behalf of a vending operator. A
@@ -26,7 +26,11 @@ What you receive (JSON in the user turn):
 - `cabinet`: machine serial, asset number, cabinet index, the expected number of days between
   service visits, the objective ("revenue" or "margin") and the manager's constraints.
 - `slots`: every physical slot: position (`slot`, e.g. "A1"), DEX selection id, `size_class` (the
-  largest product size the slot takes), the product in it now, its current capacity and par.
+  largest product size the slot takes), the product in it now (`current_product_id`: what the
+  machine's DEX reports there), its current capacity and par. Where the office's planogram still
+  names another product (a driver's swap not yet entered), `planogram_product_id` names it:
+  keeping the machine's product in such a slot is not a swap (nobody goes to the machine, the
+  office only records it); putting in any other product, the planogram's included, is one.
 - `candidates`: the products allowed in this cabinet with category, size, price and cost in
   cents, and `daily_demand`: the forecast uncensored demand in units per day at this machine
   (what would sell if the product never sold out). `demand_source` says whether the figure is the
@@ -134,17 +138,7 @@ def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
             "required_categories": sorted(constraints.required_categories),
             "size_capacity": dict(constraints.size_capacity),
         },
-        "slots": [
-            {
-                "slot": s.slot,
-                "selection": s.selection,
-                "size_class": s.size_class,
-                "current_product_id": s.current_product_id,
-                "current_capacity": s.current_capacity,
-                "current_par": s.current_par,
-            }
-            for s in context.slots
-        ],
+        "slots": [_slot(s) for s in context.slots],
         "candidates": [
             {
                 "product_id": p.product_id,
@@ -177,6 +171,23 @@ def cabinet_data(context: CabinetContext, proposal: Proposal) -> str:
         },
     }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def _slot(slot: SlotInfo) -> dict[str, Any]:
+    """One slot as the reviewer sees it: the product the machine holds (DEX wins, as for the
+    optimiser), and the planogram's only where it lags, so keeping the machine's product is not
+    judged as a swap (``SlotInfo.only_recorded``)."""
+    out: dict[str, Any] = {
+        "slot": slot.slot,
+        "selection": slot.selection,
+        "size_class": slot.size_class,
+        "current_product_id": slot.held_product_id,
+        "current_capacity": slot.current_capacity,
+        "current_par": slot.current_par,
+    }
+    if slot.disagrees:
+        out["planogram_product_id"] = slot.current_product_id
+    return out
 
 
 def _top_substitutes(shares: dict[str, float]) -> dict[str, float]:

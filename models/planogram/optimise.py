@@ -81,6 +81,7 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
     best_new = ev_new.best[0]
     assignments = []
     changes = 0
+    recorded = 0  # of the changes, those the office records (the machine holds it already)
     for slot_index, info in enumerate(ctx.slots):
         new_candidate, current_candidate = slots_new[slot_index], slots_cur[slot_index]
         substitute = None
@@ -115,6 +116,7 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
         units = float(ev_new.units[0, new_candidate]) / facings[new_candidate]
         par = int(prob.par[new_candidate])
         swap = swap_at.get(slot_index)
+        recorded += int(info.only_recorded(prob.ids[new_candidate]))
         changes += int(
             info.disagrees  # the planogram must catch up with the machine, or the machine with it
             or new_candidate != current_candidate
@@ -150,7 +152,14 @@ def optimise(ctx: CabinetContext, model_version: str = "") -> Proposal:
         current_weekly_revenue_cents=cur_rev,
         source="optimiser",
         model_version=model_version,
-        summary=summary(cur_units, new_units, cur_rev / CENTS, new_rev / CENTS, changes),
+        summary=summary(
+            cur_units,
+            new_units,
+            cur_rev / CENTS,
+            new_rev / CENTS,
+            changes - recorded,
+            recorded=recorded,
+        ),
     )
 
 

@@ -113,17 +113,31 @@ def dex_note(selection: str, planogram_product: str | None, held: str) -> str:
 
 
 def summary(
-    current_units: float, new_units: float, current_rev: float, new_rev: float, changes: int
+    current_units: float,
+    new_units: float,
+    current_rev: float,
+    new_rev: float,
+    changes: int,
+    *,
+    recorded: int = 0,
 ) -> str:
-    """The cabinet-level sentence a manager reads first (revenue in currency units)."""
+    """The cabinet-level sentence a manager reads first (revenue in currency units);
+    ``recorded``: slots whose planogram only has to record what the machine holds (not among
+    ``changes``)."""
+    record = (
+        f" The planogram should record what the machine holds in {recorded} slot(s)."
+        if recorded
+        else ""
+    )
     if changes == 0:
         return (
             f"No change recommended: the current planogram is the best found ({_per(new_units)})."
+            + record
         )
     return (
         f"{changes} slot(s) change: expected {_per(new_units)} instead of "
         f"{_per(current_units)}, revenue {new_rev:.2f} instead of {current_rev:.2f} per week "
-        f"({new_rev - current_rev:+.2f})."
+        f"({new_rev - current_rev:+.2f})." + record
     )
 
 

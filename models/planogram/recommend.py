@@ -15,7 +15,7 @@ from models.planogram.optimise import optimise
 from models.planogram.settings import PlanogramSettings
 from models.planogram.types import CabinetContext, Proposal
 from models.planogram.visits import next_visits
-from models.planogram.writer import recommendation_rows, write_recommendations
+from models.planogram.writer import OFFICE_ONLY, recommendation_rows, write_recommendations
 from transforms.lake import Location
 
 log = logging.getLogger("cvd.models.planogram")
@@ -28,7 +28,8 @@ class RecommendReport:
 
     cabinets: int
     rows: int
-    changed_slots: int
+    changed_slots: int  # slots someone has to change at the machine (swap, resize, par)
+    recorded_slots: int  # slots whose planogram only has to record what the machine holds
     failed: tuple[str, ...]  # cabinets the optimiser could not solve, with the reason
     demand_source: str
     model_version: str
@@ -79,11 +80,14 @@ def recommend(
         pairs, run_id, now or datetime.now().replace(microsecond=0), next_visits(lake_dir)
     )
     path = write_recommendations(lake_dir, table)
-    changes = sum(1 for c in table.column("change").to_pylist() if c != "keep")
+    kinds = Counter(table.column("change").to_pylist())
+    recorded = sum(kinds[k] for k in OFFICE_ONLY)
+    changes = table.num_rows - kinds["keep"] - recorded
     return RecommendReport(
         cabinets=len(pairs),
         rows=table.num_rows,
         changed_slots=changes,
+        recorded_slots=recorded,
         failed=tuple(failed),
         demand_source=fleet.demand_source,
         model_version=version,

@@ -48,6 +48,12 @@ class SlotInfo:
         """DEX reports another product here than the planogram."""
         return bool(self.dex_product_id) and self.dex_product_id != self.current_product_id
 
+    def only_recorded(self, product_id: str) -> bool:
+        """Proposing ``product_id`` here changes the master planogram alone: DEX reports that
+        product where the planogram names another, so nobody has to swap anything (change kind
+        ``record``, never a swap: no cost, not counted against ``ChangeCost.max_swaps``)."""
+        return self.disagrees and product_id == self.dex_product_id
+
 
 @dataclass(frozen=True)
 class CandidateProduct:

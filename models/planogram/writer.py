@@ -19,10 +19,17 @@ LOG = "recommendation_log"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+# Change kinds that need no one at the machine: the office records what it already holds.
+OFFICE_ONLY = frozenset({"record"})
+
+
 def change_kind(info: SlotInfo, new: SlotAssignment) -> str:
-    """``swap`` (another product than the planogram's or than the one DEX reports in the slot: a
-    slot where the two disagree always changes, in the master data or in the machine),
-    ``resize`` (capacity), ``par`` (par level) or ``keep``."""
+    """``record`` (DEX reports another product than the planogram and the proposal keeps what
+    the machine holds: only the master planogram changes, nobody swaps anything), ``swap``
+    (another product than the one in the machine: the planogram's, or DEX's where the two
+    disagree), ``resize`` (capacity), ``par`` (par level) or ``keep``."""
+    if info.only_recorded(new.product_id):
+        return "record"
     if info.disagrees or (info.current_product_id or "") != new.product_id:
         return "swap"
     if info.current_capacity != new.capacity:
@@ -50,6 +57,7 @@ def recommendation_rows(
             if assignment is None:
                 raise ValueError(f"{where}: no proposal for slot {info.slot}")
             kind = change_kind(info, assignment)
+            on_visit = kind != "keep" and kind not in OFFICE_ONLY
             swapped = assignment.swap_cost_cents > 0 or assignment.weekly_gain_cents != 0
             rows.append(
                 {
@@ -93,8 +101,9 @@ def recommendation_rows(
                         else None
                     ),
                     "trial": assignment.trial,
-                    "visit_date": visit.visit_date if kind != "keep" else None,
-                    "visit_source": visit.source if kind != "keep" else None,
+                    # a change the office records needs no visit
+                    "visit_date": visit.visit_date if on_visit else None,
+                    "visit_source": visit.source if on_visit else None,
                 }
             )
     schema = SCHEMAS[TABLE]

@@ -3,7 +3,10 @@
 Accepting a set of recommendations for one cabinet is one transaction: a new planogram version
 (the active one with the accepted slots changed: product, capacity, par level, and the price from
 the product master), a changeover service order for the cabinet (one item per changed slot,
-quantity = the new par level), and one decision row per recommendation. Rejecting records the
+quantity = the new par level), and one decision row per recommendation. A ``record``
+recommendation (the machine already holds the product, DEX says so: only the master planogram
+lags) changes the planogram version alone: it puts no item on the changeover order, and a
+decision of records only creates no order (nobody has to go to the machine). Rejecting records the
 decisions with a required reason. Each recommendation is decided once (``Conflict`` otherwise);
 a recommendation made for a slot whose product has changed since is refused as stale.
 
@@ -37,7 +40,9 @@ from operations.services.masterdata import get_product
 from operations.services.records import live
 from operations.services.rows import plain_row
 
-CHANGES: tuple[str, ...] = ("swap", "resize", "par")
+CHANGES: tuple[str, ...] = ("swap", "resize", "par", "record")
+# Changes the office records without a visit (models/planogram/writer.py OFFICE_ONLY)
+RECORDED: frozenset[str] = frozenset({"record"})
 SOURCES: tuple[str, ...] = ("optimiser", "ai")
 MAX_TEXT = 1000
 
@@ -283,7 +288,9 @@ def accept_recommendations(
     """Accept recommendations for one cabinet: new planogram version + changeover order, atomic.
 
     The order goes to the machine's route (its driver), planned for ``planned_date`` (default:
-    today, UTC), with one item per changed slot loading the new par level.
+    today, UTC), with one item per changed slot loading the new par level; ``record``
+    recommendations get no item, and when all are records there is no order (``service_order``
+    None) and the machine needs no route.
     """
     require(actor, Action.DECIDE_RECOMMENDATION)
     note_text = check.name("note", note, max_length=MAX_TEXT, required=False)
@@ -294,7 +301,8 @@ def accept_recommendations(
     )
     with transaction(db) as session:
         cabinet, device, cleaned = _validated(session, cabinet_id, recommendations)
-        if device.route is None:
+        visited = [rec for rec in cleaned if rec.change not in RECORDED]
+        if visited and device.route is None:
             raise Conflict(
                 f"machine {device.asset_number} has no route: a changeover order needs one"
             )
@@ -304,15 +312,18 @@ def accept_recommendations(
         version = planograms.new_planogram_version(
             session, actor, cabinet.id, _new_slots(session, cabinet, cleaned), note=full_note
         )
-        order = orders.create_order(
-            session,
-            actor,
-            route_code=device.route.code,
-            planned_date=planned,
-            cabinets={cabinet.id: [orders.ItemSpec(rec.slot, rec.par_level) for rec in cleaned]},
-            note=f"changeover to planogram v{version.version}. {full_note}",
-            order_type="changeover",
-        )
+        order = None
+        if visited:
+            assert device.route is not None  # checked above
+            order = orders.create_order(
+                session,
+                actor,
+                route_code=device.route.code,
+                planned_date=planned,
+                cabinets={cabinet.id: [orders.ItemSpec(r.slot, r.par_level) for r in visited]},
+                note=f"changeover to planogram v{version.version}. {full_note}",
+                order_type="changeover",
+            )
         rows = [
             _record(
                 session,
@@ -322,7 +333,7 @@ def accept_recommendations(
                 decision="accepted",
                 reason=note_text,
                 version_id=version.id,
-                order_id=order.id,
+                order_id=order.id if order is not None and rec.change not in RECORDED else None,
             )
             for rec in cleaned
         ]

@@ -225,3 +225,26 @@ def test_keeping_the_optimisers_plan_keeps_its_figures(tmp_path):
         assert ours.expected_weekly_revenue_cents == pytest.approx(
             theirs.expected_weekly_revenue_cents
         )
+
+
+def test_a_slot_whose_planogram_lags_is_sent_with_the_product_the_machine_holds(tmp_path):
+    """Issue 19: where DEX reports P05 in A4 and the planogram still names P04, keeping P05 (what
+    the hand-written proposal does) is a record, not a swap: the reviewer is told the slot holds
+    P05 now, and that the planogram names P04."""
+    ctx = cabinet()
+    lagging = dataclasses.replace(ctx.slots[3], dex_product_id="P05")
+    agreeing = dataclasses.replace(ctx.slots[0], dex_product_id="P01")
+    ctx = dataclasses.replace(ctx, slots=(agreeing, *ctx.slots[1:3], lagging, ctx.slots[4]))
+    api = FakeAPI((200, fixture("refine_ok.json")))
+    review.refine(ctx, proposal(), CONFIG, client=api.client())
+    sent = json.loads(api.body()["messages"][0]["content"][0]["text"])
+    slots = {s["slot"]: s for s in sent["slots"]}
+    assert (
+        slots["A4"]["current_product_id"]
+        == "P05"
+        == sent["proposal"]["assignments"][3]["product_id"]
+    )
+    assert slots["A4"]["planogram_product_id"] == "P04"
+    assert slots["A1"]["current_product_id"] == "P01" and "planogram_product_id" not in slots["A1"]
+    assert "planogram_product_id" not in slots["B1"]
+    assert "not a swap" in api.body()["system"][-1]["text"]

@@ -304,3 +304,59 @@ def test_a_made_up_recommendation_id_is_not_logged_as_a_decision(
         recommendations.reject_recommendations(
             world.engine, world.actors["max"], world.cabinets["A1"], [forged], reason="no"
         )
+
+
+# Issue 19: DEX reports Cola (P1) in A2, where the planogram still names Chips (P2), and the
+# optimiser keeps Cola: the office records it, nobody goes to the machine.
+RECORD_A2 = replace(SWAP_A2, change="record", capacity=8, par_level=6, source="optimiser")
+
+
+def _orders(world: World) -> list[int]:
+    with world.engine.connect() as connection:
+        return list(connection.scalars(select(ServiceOrder.id).order_by(ServiceOrder.id)))
+
+
+def test_accepting_a_record_changes_the_planogram_without_an_order(world: World) -> None:
+    max_, cabinet = world.actors["max"], world.cabinets["A1"]
+    orders_before = _orders(world)
+    done = recommendations.accept_recommendations(world.engine, max_, cabinet, [RECORD_A2])
+    # A2 becomes Cola at its master price 1.50, A1 is untouched; no order, no visit
+    assert active_slots(world.engine, cabinet) == {"A1": ("P1", 8, 6, 150), "A2": ("P1", 8, 6, 150)}
+    assert done.service_order is None and _orders(world) == orders_before
+    assert done.planogram_version is not None and done.planogram_version.version == 2
+    (decision,) = done.decisions
+    assert (decision.change, decision.decision, decision.service_order_id) == (
+        "record",
+        "accepted",
+        None,
+    )
+    assert decision.planogram_version_id == done.planogram_version.id
+    with world.engine.connect() as connection:
+        audit_rows = connection.execute(
+            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_key)
+            .where(AuditEntry.actor == "max")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(r) for r in audit_rows] == [
+        ("new_version", "planogram", f"cabinet {cabinet} v2"),
+        ("accept", "recommendation", "m1:S-A1:1:A2"),
+    ]
+
+
+def test_a_record_accepted_with_a_change_puts_only_the_change_on_the_order(world: World) -> None:
+    max_, cabinet = world.actors["max"], world.cabinets["A1"]
+    done = recommendations.accept_recommendations(world.engine, max_, cabinet, [RECORD_A2, PAR_A1])
+    order = done.service_order
+    assert order is not None
+    assert {(i.slot, i.quantity_planned) for oc in order.cabinets for i in oc.items} == {("A1", 8)}
+    assert {d.slot: d.service_order_id for d in done.decisions} == {"A1": order.id, "A2": None}
+
+
+@pytest.mark.parametrize("user", ["vic", "dave"])
+def test_viewer_and_driver_cannot_record(user: str, world: World) -> None:
+    before = table_contents(world.engine)
+    with pytest.raises(PermissionDenied, match=r"recommendation\.decide"):
+        recommendations.accept_recommendations(
+            world.engine, world.actors[user], world.cabinets["A1"], [RECORD_A2]
+        )
+    assert table_contents(world.engine) == before

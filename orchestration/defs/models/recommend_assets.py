@@ -31,13 +31,15 @@ def planogram_recommendations(
         context.log.error(f"planogram: not optimised: {failure}")
     context.log.info(
         f"planogram: {report.cabinets} cabinets, {report.changed_slots} of {report.rows} slots "
-        f"change (demand: {report.demand_source}; AI: {report.ai_status})"
+        f"change, {report.recorded_slots} to record as the machine holds them "
+        f"(demand: {report.demand_source}; AI: {report.ai_status})"
     )
     return dg.MaterializeResult(
         metadata={
             "cabinets": report.cabinets,
             "rows": report.rows,
             "changed_slots": report.changed_slots,
+            "recorded_slots": report.recorded_slots,
             "failed_cabinets": len(report.failed),
             "demand_source": report.demand_source,
             "model_version": report.model_version,
