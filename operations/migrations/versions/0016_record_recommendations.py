@@ -5,7 +5,7 @@ at a service order. A ``record`` (DEX reports a product the master planogram lac
 optimiser keeps it: only the planogram changes) needs no visit, so its acceptance makes a
 planogram version and no order.
 
-Revision ID: 0016rec
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016rec"
+revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
