@@ -140,13 +140,20 @@ def accepted_fixture(actions_home: ActionsHome) -> Expected:
     rec = dict(expected.rec)
     cabinet_id = rec.pop("cabinet_id")
     lake = home.home / "lake"
-    log = pa.Table.from_pylist([rec], schema=SCHEMAS["recommendation_log"])
+    # an accepted record (the planogram catching up with the machine) changes nothing in the
+    # machine, so it has no outcome; it rides in the same run as the swap
+    record = rec | {"recommendation_id": f"{rec['recommendation_id']}:record", "change": "record"}
+    log = pa.Table.from_pylist([rec, record], schema=SCHEMAS["recommendation_log"])
     publish(dataset_dir(lake, "recommendation_log") / f"run={RUN}", log)
     accept_recommendations(
         home.engine, home.actors["manager"], cabinet_id, [RecommendationSpec.from_row(rec)]
     )
     # what the master_data asset does at the next run: sync the decisions into the lake
     decisions = masterdata.export_tables(home.engine)["recommendation_decisions"]
+    (swap,) = [d for d in decisions if d["recommendation_id"] == rec["recommendation_id"]]
+    decisions.append(
+        swap | {k: record[k] for k in ("recommendation_id", "change")} | {"service_order_id": None}
+    )
     publish(lake / "master" / "recommendation_decisions", pa.Table.from_pylist(decisions))
     build_catalog(lake, home.warehouse)
     return expected

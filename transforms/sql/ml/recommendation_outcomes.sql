@@ -6,13 +6,15 @@
 -- so no day is estimated), per week of the span they cover; "before" is the selection's
 -- intervals over as long a span ending where the change's interval began. weeks_observed says
 -- how long the evidence is: the pages compare only once it reaches CVD_OUTCOME_WEEKS.
--- within_interval: the realised weekly revenue change lies in the swap's 80% interval.
+-- within_interval: the realised weekly revenue change lies in the swap's 80% interval. Accepted
+-- records (change 'record') have no outcome: the machine already held that product.
 CREATE OR REPLACE VIEW recommendation_outcomes AS
 WITH accepted AS (
     SELECT l.*, d.decided_at, d.decided_by
     FROM recommendation_decisions AS d
     JOIN recommendation_log AS l USING (recommendation_id, run_id)
-    WHERE d.decision = 'accepted'
+    -- a record only brings the planogram up to what the machine already holds: nothing changes
+    WHERE d.decision = 'accepted' AND l.change <> 'record'
 ),
 applied AS (
     SELECT a.recommendation_id, s.period_start AS change_start, s.period_end AS changed_at
