@@ -5,6 +5,7 @@ directly: the records, their values and who made them."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -122,11 +123,12 @@ def test_manager_uploads_a_products_file_with_a_good_and_a_bad_row(
         expect(page.get_by_test_id("stAlertContentError")).to_contain_text(
             "1 row(s) were not imported", timeout=WAIT_MS
         )
-        # the bad row's cells in the grid's table, in order: file, line (the header is line
-        # 1), key, outcome, field
+        # the bad row's cells in the grid's table: file, line (the header is line 1), key,
+        # outcome, field, and the reason quoting the bad value
         bad = page.get_by_test_id("stDataFrame").last.locator("tr").filter(has_text="CSV-BAD")
-        expect(bad.locator("td")).to_contain_text(
-            ["products.csv", "3", "CSV-BAD", "rejected", "size"], timeout=WAIT_MS
+        expect(bad.locator("td")).to_have_text(
+            ["products.csv", "3", "CSV-BAD", "rejected", "size", re.compile("XL")],
+            timeout=WAIT_MS,
         )
         shot(page, screenshots, "master-files-01-report")
     with sqlite3.connect(browser_home.home / "cvd.sqlite") as con:
