@@ -321,7 +321,8 @@ def bench_editor_what_if(reps: int, base_ms: float) -> None:
     cabinet = app.selectbox(key="editor_cabinet").value
     state = app.session_state[EDITOR_STATE]
     frame = state[cabinet]["frame"].copy()  # what an edit in the table leaves (tests do the same)
-    frame.loc[0, "par_level"] = max(0, int(frame.loc[0, "par_level"]) - 1)
+    par = int(frame.loc[0, "par_level"])  # one lower, or one higher from 0 (capacity >= 1)
+    frame.loc[0, "par_level"] = par - 1 if par else 1
     state[cabinet] = {**state[cabinet], "frame": frame, "rev": state[cabinet]["rev"] + 1}
     app.session_state[EDITOR_STATE] = state
     totals: list[float] = []
