@@ -12,14 +12,27 @@ out (``types.ChangeCost``). So the swaps actually recommended are chosen from to
    included), its **cost** is the labour of a swap plus, for a perishable ``a``, the expected
    units left in the slot at the visit valued at cost. Its **net gain** is
    ``gain × horizon_weeks − cost``.
-3. The move with the largest net gain is taken while that is positive, each slot changes at most
-   once, at most ``max_swaps`` per cabinet and at most ``max_trials`` products the machine never
-   carried; manager rules hold (core products and ``min_facings`` keep their minimum, a
-   required category keeps a facing, ``max_facings``, slot size classes). The products tried as
-   ``b`` are those the facing search gives more facings than today plus the most promising by
-   approximate gain; ``a`` runs over every held product.
+3. The move with the largest net gain **at the worse end of the substitute probability's 80%
+   range** (below) is taken while that is positive, each slot changes at most once, at most
+   ``max_swaps`` per cabinet and at most ``max_trials`` products the machine never carried; manager
+   rules hold (core products and ``min_facings`` keep their minimum, a required category keeps a
+   facing, ``max_facings``, slot size classes). The products tried as ``b`` are those the facing
+   search gives more facings than today plus the most promising by approximate gain; ``a`` runs
+   over every held product.
 4. The facing search's whole plan, placed on today's slots (``placement``), is taken instead
-   when it keeps within the caps and its net gain is larger (swaps that only pay together).
+   when it keeps within the caps and its net gain (the same worse end) is larger (swaps that
+   only pay together).
+
+**The substitute probability is not known** (``q``: DEX cannot show who bought another product
+instead; ``CabinetContext.substitute_probability_sd``). A swap's gain moves with ``q`` almost
+linearly and either way: taking out the last facing of a selling product loses ``1 − q`` of its
+customers (worse for small ``q``), bringing in a product whose customers now buy a substitute
+wins back only the ``1 − q`` who walked away (worse for large ``q``). Valued at the mean ``q``
+alone, a swap that pays only if customers substitute readily is recommended on an assumption
+nobody can check; so a swap's net gain is its smallest over ``q`` at the mean and at both ends
+of its 80% range (``q ± 1.2816 s.d.``, within [0, 1]): the swap is recommended when it pays
+wherever ``q`` is likely to be (maximin; with ``q`` known, the mean alone). The gain shown is
+the one at the mean ``q``.
 
 **Interval** of a swap's weekly gain (80%): the gain plus or minus ``z₀.₉ = 1.2816`` standard
 deviations, where the variance is that of the new product's weekly units in the slot minus the
@@ -31,7 +44,7 @@ products independent (normal approximation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -153,8 +166,31 @@ def _in_order(
     return out
 
 
-def _net(swaps: list[Swap], horizon_weeks: float) -> float:
-    return sum(s.weekly_gain * horizon_weeks - s.cost for s in swaps)
+def q_range(prob: Problem, ctx: CabinetContext) -> list[Problem]:
+    """``prob`` at the mean substitute probability, then at both ends of its 80% range when it
+    is uncertain (module docstring)."""
+    sd = float(ctx.substitute_probability_sd)
+    if sd <= 0:
+        return [prob]
+    ends = (float(np.clip(prob.q + sign * Z80 * sd, 0.0, 1.0)) for sign in (-1.0, 1.0))
+    return [prob, *(replace(prob, q=q) for q in ends)]
+
+
+def robust_net(
+    probs: list[Problem],
+    before: list[int | None],
+    after: list[int | None],
+    swaps: list[Swap],
+    horizon_weeks: float,
+) -> float:
+    """Net gain of going from slot assignment ``before`` to ``after`` by ``swaps``: the smallest
+    weekly value gain over ``probs`` (``q_range``) times the horizon, minus the swaps' cost."""
+    stock = [facings_of(probs[0], where) * probs[0].par for where in (before, after)]
+    gains = [
+        float(evaluate(p, stock[1][None, :]).value[0] - evaluate(p, stock[0][None, :]).value[0])
+        for p in probs
+    ]
+    return min(gains) * horizon_weeks - sum(s.cost for s in swaps)
 
 
 def choose_swaps(
@@ -163,7 +199,8 @@ def choose_swaps(
     """The slot assignment after the swaps worth their cost, and those swaps (module docstring).
 
     ``current``: each slot's current candidate; ``target``: the facing search's facings."""
-    where, swaps = _greedy(prob, ctx, current, target)
+    probs = q_range(prob, ctx)
+    where, swaps = _greedy(probs, ctx, current, target)
     placed = place(prob, target, ctx.slots)
     if any(p is None and c is not None for p, c in zip(placed, current, strict=True)):
         return where, swaps  # the whole plan would empty a slot that holds a product today
@@ -172,15 +209,18 @@ def choose_swaps(
     fits = (
         len(whole) <= cost.max_swaps and len({s.added for s in whole if s.trial}) <= cost.max_trials
     )
-    if fits and _net(whole, cost.horizon_weeks) > max(_net(swaps, cost.horizon_weeks), 0.0):
+    horizon = cost.horizon_weeks
+    greedy_net = robust_net(probs, current, where, swaps, horizon) if swaps else 0.0
+    if fits and whole and robust_net(probs, current, placed, whole, horizon) > max(greedy_net, 0.0):
         return placed, whole
     return where, swaps
 
 
 def _greedy(
-    prob: Problem, ctx: CabinetContext, current: list[int | None], target: np.ndarray
+    probs: list[Problem], ctx: CabinetContext, current: list[int | None], target: np.ndarray
 ) -> tuple[list[int | None], list[Swap]]:
-    """Steps 1-3 of the module docstring."""
+    """Steps 1-3 of the module docstring (``probs``: ``q_range``, the mean first)."""
+    prob = probs[0]
     cost = ctx.change_cost
     where = list(current)
     carried_now = {i for i in where if i is not None}
@@ -189,7 +229,7 @@ def _greedy(
     swaps: list[Swap] = []
     facings = facings_of(prob, where)
     ev = evaluate(prob, (facings * prob.par)[None, :])
-    value = float(ev.value[0])
+    value = np.array([float(evaluate(p, (facings * p.par)[None, :]).value[0]) for p in probs])
     while len(swaps) < cost.max_swaps:
         gains = add_gains(prob, facings)
         wanted = set(np.flatnonzero(target > facings).tolist())
@@ -220,21 +260,22 @@ def _greedy(
             trial[row, b] += 1
             if a is not None:
                 trial[row, a] -= 1
-        values = evaluate(prob, trial * prob.par[None, :]).value
+        values = np.stack([evaluate(p, trial * p.par[None, :]).value for p in probs])
         costs = np.array(
             [
                 cost.labour_cents + (writeoff_cents(prob, ctx, facings, a) if a is not None else 0)
                 for _, a, _ in moves
             ]
         )
-        net = (values - value) * cost.horizon_weeks - costs
+        # the worse end of q's range (module docstring); with q known, the mean alone
+        net = ((values - value[:, None]) * cost.horizon_weeks).min(axis=0) - costs
         best = int(np.argmax(net))
         if net[best] <= 0:
             break
         s, a, b = moves[best]
         after_f = trial[best]
         after = evaluate(prob, (after_f * prob.par)[None, :])
-        gain = float(values[best] - value)
+        gain = float(values[0, best] - value[0])
         sd = _spread(prob, ctx, (ev.units[0], after.units[0]), (facings, after_f), (a, b))
         is_trial = not ctx.candidates[b].carried and b not in carried_now
         if is_trial:
@@ -244,5 +285,5 @@ def _greedy(
         )
         where[s] = b
         changed.add(s)
-        facings, ev, value = after_f, after, float(values[best])
+        facings, ev, value = after_f, after, values[:, best].copy()
     return where, swaps
