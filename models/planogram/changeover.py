@@ -12,27 +12,27 @@ out (``types.ChangeCost``). So the swaps actually recommended are chosen from to
    included), its **cost** is the labour of a swap plus, for a perishable ``a``, the expected
    units left in the slot at the visit valued at cost. Its **net gain** is
    ``gain × horizon_weeks − cost``.
-3. The move with the largest net gain **at the worse end of the substitute probability's 80%
-   range** (below) is taken while that is positive, each slot changes at most once, at most
-   ``max_swaps`` per cabinet and at most ``max_trials`` products the machine never carried; manager
-   rules hold (core products and ``min_facings`` keep their minimum, a required category keeps a
-   facing, ``max_facings``, slot size classes). The products tried as ``b`` are those the facing
-   search gives more facings than today plus the most promising by approximate gain; ``a`` runs
-   over every held product.
+3. The move with the largest net gain (a delisting's **at the worse end of the substitute
+   probability's 80% range**, below) is taken while that is positive, each slot changes at most
+   once, at most ``max_swaps`` per cabinet and at most ``max_trials`` products the machine never
+   carried; manager rules hold (core products and ``min_facings`` keep their minimum, a required
+   category keeps a facing, ``max_facings``, slot size classes). The products tried as ``b`` are
+   those the facing search gives more facings than today plus the most promising by approximate
+   gain; ``a`` runs over every held product.
 4. The facing search's whole plan, placed on today's slots (``placement``), is taken instead
-   when it keeps within the caps and its net gain (the same worse end) is larger (swaps that
-   only pay together).
+   when it keeps within the caps and its net gain (the worse end if it delists) is larger
+   (swaps that only pay together).
 
 **The substitute probability is not known** (``q``: DEX cannot show who bought another product
-instead; ``CabinetContext.substitute_probability_sd``). A swap's gain moves with ``q`` almost
-linearly and either way: taking out the last facing of a selling product loses ``1 − q`` of its
-customers (worse for small ``q``), bringing in a product whose customers now buy a substitute
-wins back only the ``1 − q`` who walked away (worse for large ``q``). Valued at the mean ``q``
-alone, a swap that pays only if customers substitute readily is recommended on an assumption
-nobody can check; so a swap's net gain is its smallest over ``q`` at the mean and at both ends
-of its 80% range (``q ± 1.2816 s.d.``, within [0, 1]): the swap is recommended when it pays
-wherever ``q`` is likely to be (maximin; with ``q`` known, the mean alone). The gain shown is
-the one at the mean ``q``.
+instead; ``CabinetContext.substitute_probability_sd``). A **delisting**, a swap that takes out
+the last facing of a product that sells here, stakes all of that product's customers on ``q``:
+it loses ``1 − q`` of them. Valued at the mean ``q`` alone, a delisting that pays only if
+customers switch readily is recommended on an assumption nobody can check; so a delisting's net
+gain is its smallest over ``q`` at the mean and at both ends of its 80% range (``q ± 1.2816
+s.d.``, within [0, 1]): it is recommended only when it pays wherever ``q`` is likely to be
+(maximin). Other swaps (a facing moved from a product that keeps others, an empty slot filled)
+give up no product's customers and count at the mean ``q``. The gain shown is the mean ``q``'s;
+with ``q`` known (s.d. 0) the mean alone counts.
 
 **Interval** of a swap's weekly gain (80%): the gain plus or minus ``z₀.₉ = 1.2816`` standard
 deviations, where the variance is that of the new product's weekly units in the slot minus the
@@ -176,6 +176,12 @@ def q_range(prob: Problem, ctx: CabinetContext) -> list[Problem]:
     return [prob, *(replace(prob, q=q) for q in ends)]
 
 
+def delists(prob: Problem, before: np.ndarray, after: np.ndarray) -> bool:
+    """Does going from facings ``before`` to ``after`` take out every facing of a product that
+    sells here?"""
+    return bool(((before > 0) & (after == 0) & (prob.lam > 0)).any())
+
+
 def robust_net(
     probs: list[Problem],
     before: list[int | None],
@@ -183,9 +189,13 @@ def robust_net(
     swaps: list[Swap],
     horizon_weeks: float,
 ) -> float:
-    """Net gain of going from slot assignment ``before`` to ``after`` by ``swaps``: the smallest
-    weekly value gain over ``probs`` (``q_range``) times the horizon, minus the swaps' cost."""
-    stock = [facings_of(probs[0], where) * probs[0].par for where in (before, after)]
+    """Net gain of going from slot assignment ``before`` to ``after`` by ``swaps``: the weekly
+    value gain times the horizon, minus the swaps' cost; the gain is the smallest over ``probs``
+    (``q_range``) when the change delists a selling product, else the mean ``q``'s."""
+    facings = [facings_of(probs[0], where) for where in (before, after)]
+    if not delists(probs[0], facings[0], facings[1]):
+        probs = probs[:1]
+    stock = [f * probs[0].par for f in facings]
     gains = [
         float(evaluate(p, stock[1][None, :]).value[0] - evaluate(p, stock[0][None, :]).value[0])
         for p in probs
@@ -267,8 +277,13 @@ def _greedy(
                 for _, a, _ in moves
             ]
         )
-        # the worse end of q's range (module docstring); with q known, the mean alone
-        net = ((values - value[:, None]) * cost.horizon_weeks).min(axis=0) - costs
+        # a delisting counts at the worse end of q's range (module docstring), the rest at the
+        # mean q
+        gain = (values - value[:, None]) * cost.horizon_weeks
+        delisting = np.array(
+            [a is not None and facings[a] == 1 and prob.lam[a] > 0 for _, a, _ in moves]
+        )
+        net = np.where(delisting, gain.min(axis=0), gain[0]) - costs
         best = int(np.argmax(net))
         if net[best] <= 0:
             break

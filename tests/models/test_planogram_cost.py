@@ -145,6 +145,42 @@ def test_a_delisting_must_pay_across_the_substitute_probability_range(
             assert first.weekly_gain_cents == pytest.approx(mean_gain, abs=1e-6)
 
 
+def test_a_swap_that_delists_nothing_counts_at_the_mean_substitute_probability() -> None:
+    # an empty slot next to S (1 a day); B's customers now buy S with probability q. Filling the
+    # slot with B gains B's sales minus what S loses, S losing more the larger q: the gain is
+    # 140 a week at q = 0.55 but below the 62.5 the labour needs at the high end (≈ 0.806). No
+    # product's customers are given up, so the swap counts at the mean q and is recommended
+    lam_s = 1.0
+
+    def gain(lam_b: float, q: float) -> float:
+        s_after = emin(lam_s + q * (lam_b - emin(lam_b, PAR)), PAR)
+        return 7 * 100 * (emin(lam_b, PAR) + s_after - emin(lam_s + q * lam_b, PAR))
+
+    lo, hi = 0.0, 5.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gain(mid, 0.55) < 140.0 else (lo, mid)
+    lam_b = (lo + hi) / 2
+    assert gain(lam_b, 0.55 + Z80 * 0.2) < LABOUR / 4
+    b = product("B", lam_b)
+    b = CandidateProduct(**{**b.__dict__, "substitutes": {"S": 1.0}})
+    slots = (SlotInfo("A1", "11", "L", None, 7, 0), SlotInfo("A2", "12", "L", "S", 7, PAR))
+    ctx = CabinetContext(
+        "M1",
+        "A1",
+        1,
+        slots,
+        (product("S", lam_s), b),
+        1.0,
+        constraints=Constraints(core_products=frozenset({"S"})),
+        change_cost=ChangeCost(horizon_weeks=4.0),
+        substitute_probability_sd=0.2,
+    )
+    first, second = optimise(ctx).assignments
+    assert (first.product_id, second.product_id) == ("B", "S")
+    assert first.weekly_gain_cents == pytest.approx(140.0, abs=1e-6)
+
+
 @pytest.mark.parametrize(("margin", "swapped"), [(-7.5, False), (7.5, True)])
 def test_fresh_stock_taken_out_is_written_off(margin: float, swapped: bool) -> None:
     # A is fresh (cost 100 cents a unit): of the 6 units loaded a day, 6 − E[min(Poisson(1), 6)]
