@@ -39,7 +39,9 @@ deviations, where the variance is that of the new product's weekly units in the 
 old product's, each valued per unit: ``u + r·u²`` for ``u`` expected weekly units (Poisson noise
 of a week's sales) and ``r`` the relative variance of the demand estimate
 (``CandidateProduct.demand_rel_var``; negative-binomial, a Gamma-mixed Poisson), the two
-products independent (normal approximation).
+products independent (normal approximation). Where ``q`` is uncertain, its share is added: the
+gain's slope between the ends of ``q``'s range times ``q``'s s.d. (the gain is nearly linear in
+``q``), independent of the demand noise (the variances add).
 """
 
 from __future__ import annotations
@@ -136,15 +138,31 @@ def _spread(
     return float(np.sqrt(total))
 
 
+def q_spread(probs: list[Problem], ctx: CabinetContext, ends: np.ndarray) -> float:
+    """Standard deviation of a swap's weekly gain from the substitute probability's: the gain's
+    slope between the ends of ``q``'s range (``ends``: the gains there) × ``q``'s s.d."""
+    if len(probs) < 3 or probs[2].q <= probs[1].q:
+        return 0.0
+    slope = (float(ends[1]) - float(ends[0])) / (probs[2].q - probs[1].q)
+    return abs(slope) * float(ctx.substitute_probability_sd)
+
+
+def _value(probs: list[Problem], facings: np.ndarray) -> np.ndarray:
+    """Weekly value of the facings under each of ``probs``."""
+    return np.array([float(evaluate(p, (facings * p.par)[None, :]).value[0]) for p in probs])
+
+
 def _in_order(
-    prob: Problem, ctx: CabinetContext, current: list[int | None], target: list[int | None]
+    probs: list[Problem], ctx: CabinetContext, current: list[int | None], target: list[int | None]
 ) -> list[Swap]:
     """The swaps from ``current`` to ``target``, applied slot by slot, each with its marginal
-    gain, cost and interval."""
+    gain, cost and interval (``probs``: ``q_range``, the mean first)."""
+    prob = probs[0]
     carried_now = {i for i in current if i is not None}
     where = list(current)
     facings = facings_of(prob, where)
     ev = evaluate(prob, (facings * prob.par)[None, :])
+    value = _value(probs, facings)
     out = []
     for s, b in enumerate(target):
         a = where[s]
@@ -158,11 +176,17 @@ def _in_order(
             after_f[a] -= 1
         after = evaluate(prob, (after_f * prob.par)[None, :])
         gain = float(after.value[0] - ev.value[0])
-        sd = _spread(prob, ctx, (ev.units[0], after.units[0]), (facings, after_f), (a, b))
+        after_value = _value(probs, after_f)
+        sd = float(
+            np.hypot(
+                _spread(prob, ctx, (ev.units[0], after.units[0]), (facings, after_f), (a, b)),
+                q_spread(probs, ctx, (after_value - value)[1:]),
+            )
+        )
         trial = not ctx.candidates[b].carried and b not in carried_now
         out.append(Swap(s, a, b, gain, cost, gain - Z80 * sd, gain + Z80 * sd, trial))
         where[s] = b
-        facings, ev = after_f, after
+        facings, ev, value = after_f, after, after_value
     return out
 
 
@@ -214,7 +238,7 @@ def choose_swaps(
     placed = place(prob, target, ctx.slots)
     if any(p is None and c is not None for p, c in zip(placed, current, strict=True)):
         return where, swaps  # the whole plan would empty a slot that holds a product today
-    whole = _in_order(prob, ctx, current, placed)
+    whole = _in_order(probs, ctx, current, placed)
     cost = ctx.change_cost
     fits = (
         len(whole) <= cost.max_swaps and len({s.added for s in whole if s.trial}) <= cost.max_trials
@@ -239,7 +263,7 @@ def _greedy(
     swaps: list[Swap] = []
     facings = facings_of(prob, where)
     ev = evaluate(prob, (facings * prob.par)[None, :])
-    value = np.array([float(evaluate(p, (facings * p.par)[None, :]).value[0]) for p in probs])
+    value = _value(probs, facings)
     while len(swaps) < cost.max_swaps:
         gains = add_gains(prob, facings)
         wanted = set(np.flatnonzero(target > facings).tolist())
@@ -291,7 +315,12 @@ def _greedy(
         after_f = trial[best]
         after = evaluate(prob, (after_f * prob.par)[None, :])
         gain = float(values[0, best] - value[0])
-        sd = _spread(prob, ctx, (ev.units[0], after.units[0]), (facings, after_f), (a, b))
+        sd = float(
+            np.hypot(
+                _spread(prob, ctx, (ev.units[0], after.units[0]), (facings, after_f), (a, b)),
+                q_spread(probs, ctx, values[1:, best] - value[1:]),
+            )
+        )
         is_trial = not ctx.candidates[b].carried and b not in carried_now
         if is_trial:
             trials.add(b)

@@ -143,6 +143,13 @@ def test_a_delisting_must_pay_across_the_substitute_probability_range(
         assert (first.product_id == "B") is swapped, sd
         if swapped:  # the gain shown is the one at the mean q
             assert first.weekly_gain_cents == pytest.approx(mean_gain, abs=1e-6)
+            # 80% interval: Poisson weekly units of A before and B after, plus q's share: the
+            # gain's slope between q's ends (0.55 ∓ 1.2816 × sd) times sd
+            ends = [delisting_gain(lam_a, lam_s, lam_b, 0.55 + k * Z80 * sd) for k in (-1, 1)]
+            sd_q = abs(ends[1] - ends[0]) / (2 * Z80) if sd else 0.0
+            sd_units = 100 * math.sqrt(weekly_units(lam_a) + weekly_units(lam_b))
+            width = first.gain_high_cents - first.gain_low_cents
+            assert width == pytest.approx(2 * Z80 * math.hypot(sd_units, sd_q), abs=1e-6)
 
 
 def test_a_swap_that_delists_nothing_counts_at_the_mean_substitute_probability() -> None:
