@@ -132,6 +132,10 @@ class CabinetContext:
     # Chance that a customer who finds a product absent or sold out buys its best stocked
     # substitute instead (the simulator's 0.55; DEX cannot reveal it, so it is an assumption).
     substitute_probability: float = 0.55
+    # How far ``substitute_probability`` may be off (a standard deviation; 0 = known): the
+    # pipeline cannot estimate it from DEX, so it states its prior's (``substitution.PRIOR_SD``).
+    # A swap is recommended only when it pays across q's 80% range (``changeover``).
+    substitute_probability_sd: float = 0.2
     change_cost: ChangeCost = ChangeCost()
 
     def intervals(self) -> tuple[float, ...]:

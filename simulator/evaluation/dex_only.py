@@ -93,6 +93,7 @@ def observed_cabinets(
                 ),
                 service_intervals=intervals,
                 substitute_probability=know.q,
+                substitute_probability_sd=know.q_sd,
             )
             out.append(Cabinet(cs, ctx))
     return out

@@ -8,7 +8,8 @@ units bought as someone else's substitute, which the operator cannot separate. P
 stocked at a machine borrow from other machines, products no machine stocks from their category
 (``candidates.fill_absent``); shares follow category × appeal (``candidates.category_shares``).
 The substitute probability is the pipeline's: the warehouse context leaves it at
-``CabinetContext``'s default (0.55), so policy (c) does too. ``substitution`` estimates it from
+``CabinetContext``'s default (0.55, uncertain by its s.d. 0.2), so policy (c) does too; the
+oracle knows it (s.d. 0). ``substitution`` estimates it from
 how much of the demand a product loses to its stock-outs its category keeps
 (``planogram.substitution``), which the pipeline does not use yet (docs/planogram.md says why).
 """
@@ -65,7 +66,13 @@ def knowledge(world: World, rate: np.ndarray, source: str) -> Knowledge:
     for p, row in shares.items():
         for o, w in row.items():
             share[index[p], index[o]] = w
-    return Knowledge(filled[mi, pi], share, CabinetContext.substitute_probability, source)
+    return Knowledge(
+        filled[mi, pi],
+        share,
+        CabinetContext.substitute_probability,
+        source,
+        CabinetContext.substitute_probability_sd,
+    )
 
 
 def estimate(world: World, warm: PeriodResult) -> Knowledge:

@@ -41,12 +41,14 @@ from simulator.evaluation.world import World
 
 @dataclass(frozen=True)
 class Knowledge:
-    """What a policy believes: daily rate per pair, shares [product, product], probability."""
+    """What a policy believes: daily rate per pair, shares [product, product], probability
+    and how uncertain that probability is (a standard deviation; 0 = known)."""
 
     rate: np.ndarray
     share: np.ndarray
     q: float
     source: str
+    q_sd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def cabinets(world: World, know: Knowledge, change: ChangeCost | None = None) ->
                 ),
                 service_intervals=intervals,
                 substitute_probability=know.q,
+                substitute_probability_sd=know.q_sd,
                 change_cost=change or ChangeCost(),
             )
             out.append(Cabinet(cs, ctx))

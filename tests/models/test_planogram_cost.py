@@ -16,7 +16,13 @@ import duckdb
 import pytest
 
 from models.planogram.optimise import optimise
-from models.planogram.types import CabinetContext, CandidateProduct, ChangeCost, SlotInfo
+from models.planogram.types import (
+    CabinetContext,
+    CandidateProduct,
+    ChangeCost,
+    Constraints,
+    SlotInfo,
+)
 from models.planogram.visits import NextVisit, next_service_day
 from models.planogram.writer import recommendation_rows, write_recommendations
 from orchestration.settings import SettingsError, load_change_cost
@@ -87,6 +93,99 @@ def test_demand_uncertainty_widens_the_interval() -> None:
     u_a, u_b = weekly_units(1.0), weekly_units(lam_b)
     sd = 100 * math.sqrt(u_a + u_b + 0.25 * u_b**2)
     assert a.gain_high_cents - a.gain_low_cents == pytest.approx(2 * Z80 * sd, abs=1e-6)
+
+
+def delisting_gain(lam_a: float, lam_s: float, lam_b: float, q: float) -> float:
+    """Weekly revenue gain (cents, price 100) of B in place of A when S (A's only substitute)
+    stays, by the model's rules: before, A's sold-out customers (``λa − E[min]`` a day) try S
+    with probability ``q``; after, all of A's customers do; B has no substitute."""
+    s_before = emin(lam_s + q * (lam_a - emin(lam_a, PAR)), PAR)
+    before = emin(lam_a, PAR) + s_before
+    after = emin(lam_b, PAR) + emin(lam_s + q * lam_a, PAR)
+    return 7 * 100 * (after - before)
+
+
+@pytest.mark.parametrize(("mean_gain", "robust_swap"), [(162.5, False), (562.5, True)])
+def test_a_delisting_must_pay_across_the_substitute_probability_range(
+    mean_gain: float, robust_swap: bool
+) -> None:
+    # A (2 a day) is the last facing of its kind; its customers' substitute S (1 a day) is kept
+    # (core). B in A's place gains `mean_gain` a week at q = 0.55, which beats the 62.5 a week
+    # labour needs over 4 weeks; at the low end of q's 80% range (0.55 − 1.2816 × 0.2 ≈ 0.294)
+    # fewer of A's customers buy S and the gain is ~300 a week smaller: the first swap pays only
+    # if q is known, the second either way
+    lam_a, lam_s = 2.0, 1.0
+    lo, hi = 0.0, 10.0
+    for _ in range(80):  # B's rate giving the wanted gain at the mean q (bisection)
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if delisting_gain(lam_a, lam_s, mid, 0.55) < mean_gain else (lo, mid)
+    lam_b = (lo + hi) / 2
+    q_low = 0.55 - Z80 * 0.2
+    assert (delisting_gain(lam_a, lam_s, lam_b, q_low) > LABOUR / 4) is robust_swap
+    a = product("A", lam_a)
+    a = CandidateProduct(**{**a.__dict__, "substitutes": {"S": 1.0}})
+    cands = (a, product("S", lam_s), product("B", lam_b))
+    slots = (SlotInfo("A1", "11", "L", "A", 7, PAR), SlotInfo("A2", "12", "L", "S", 7, PAR))
+    for sd, swapped in ((0.0, True), (0.2, robust_swap)):
+        ctx = CabinetContext(
+            "M1",
+            "A1",
+            1,
+            slots,
+            cands,
+            1.0,
+            constraints=Constraints(core_products=frozenset({"S"})),
+            change_cost=ChangeCost(horizon_weeks=4.0),
+            substitute_probability_sd=sd,
+        )
+        first, second = optimise(ctx).assignments
+        assert second.product_id == "S"
+        assert (first.product_id == "B") is swapped, sd
+        if swapped:  # the gain shown is the one at the mean q
+            assert first.weekly_gain_cents == pytest.approx(mean_gain, abs=1e-6)
+            # 80% interval: Poisson weekly units of A before and B after, plus q's share: the
+            # gain's slope between q's ends (0.55 ∓ 1.2816 × sd) times sd
+            ends = [delisting_gain(lam_a, lam_s, lam_b, 0.55 + k * Z80 * sd) for k in (-1, 1)]
+            sd_q = abs(ends[1] - ends[0]) / (2 * Z80) if sd else 0.0
+            sd_units = 100 * math.sqrt(weekly_units(lam_a) + weekly_units(lam_b))
+            width = first.gain_high_cents - first.gain_low_cents
+            assert width == pytest.approx(2 * Z80 * math.hypot(sd_units, sd_q), abs=1e-6)
+
+
+def test_a_swap_that_delists_nothing_counts_at_the_mean_substitute_probability() -> None:
+    # an empty slot next to S (1 a day); B's customers now buy S with probability q. Filling the
+    # slot with B gains B's sales minus what S loses, S losing more the larger q: the gain is
+    # 140 a week at q = 0.55 but below the 62.5 the labour needs at the high end (≈ 0.806). No
+    # product's customers are given up, so the swap counts at the mean q and is recommended
+    lam_s = 1.0
+
+    def gain(lam_b: float, q: float) -> float:
+        s_after = emin(lam_s + q * (lam_b - emin(lam_b, PAR)), PAR)
+        return 7 * 100 * (emin(lam_b, PAR) + s_after - emin(lam_s + q * lam_b, PAR))
+
+    lo, hi = 0.0, 5.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gain(mid, 0.55) < 140.0 else (lo, mid)
+    lam_b = (lo + hi) / 2
+    assert gain(lam_b, 0.55 + Z80 * 0.2) < LABOUR / 4
+    b = product("B", lam_b)
+    b = CandidateProduct(**{**b.__dict__, "substitutes": {"S": 1.0}})
+    slots = (SlotInfo("A1", "11", "L", None, 7, 0), SlotInfo("A2", "12", "L", "S", 7, PAR))
+    ctx = CabinetContext(
+        "M1",
+        "A1",
+        1,
+        slots,
+        (product("S", lam_s), b),
+        1.0,
+        constraints=Constraints(core_products=frozenset({"S"})),
+        change_cost=ChangeCost(horizon_weeks=4.0),
+        substitute_probability_sd=0.2,
+    )
+    first, second = optimise(ctx).assignments
+    assert (first.product_id, second.product_id) == ("B", "S")
+    assert first.weekly_gain_cents == pytest.approx(140.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(("margin", "swapped"), [(-7.5, False), (7.5, True)])
