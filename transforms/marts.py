@@ -25,9 +25,11 @@ from transforms.engine import EngineConfig, connect
 from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
+from transforms.read_days import days_by_month, index_reads, wide_sources
 from transforms.spread import spread_daily
 from transforms.touched import (
     MACHINE_TABLES,
+    SCOPE,
     machines_to_rebuild,
     raw_versions,
     scoped,
@@ -171,6 +173,9 @@ def refresh_marts(
         months = months_with_reads(con, since)
         if machines is not None and len(machines) >= fleet_size(con):
             machines = None  # every machine changed: the unfiltered build is the cheaper one
+        needed: dict[str, list[str]] = {}  # month -> arrival days holding its reads
+        if machines:
+            needed = _prepare_scope(con, lake, set(machines))
         for month in months:
             if machines is None:
                 frames = build_month(con, month)
@@ -180,7 +185,7 @@ def refresh_marts(
                 scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
                 if not scope:
                     continue  # no machine changed this month: its stored version stays
-                frames = _rebuild_machines(con, lake, month, scope)
+                frames = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
@@ -214,12 +219,36 @@ def _build_sql() -> str:
     return model_sql(FCT_SLOT_SALES)
 
 
+def _prepare_scope(
+    con: duckdb.DuckDBPyConnection, lake: Location, machines: set[str]
+) -> dict[str, list[str]]:
+    """Once per scoped run: the deduplicated reads of ``machines`` as a temporary table
+    ``changed_reads`` (the catalog's view deduplicates every machine's reads at each use), and
+    per month the arrival days holding the reads its intervals need
+    (:mod:`transforms.read_days`)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_reads AS "
+        "SELECT * FROM main.dex_reads WHERE list_contains($m, machine_serial)",
+        {"m": sorted(machines)},
+    )
+    index_reads(con, lake, machines)
+    with scoped(con, machines, ("dex_reads",), {"dex_reads": "temp.changed_reads"}):
+        return days_by_month(con, model_sql("read_days"))
+
+
 def _rebuild_machines(
-    con: duckdb.DuckDBPyConnection, lake: Location, month: str, machines: set[str]
+    con: duckdb.DuckDBPyConnection,
+    lake: Location,
+    month: str,
+    machines: set[str],
+    days: list[str],
 ) -> dict[str, pl.DataFrame]:
     """``month`` of every materialized table: ``machines`` computed again (over views holding
-    their rows only), every other machine's stored rows kept."""
-    with scoped(con, machines, MACHINE_TABLES):
+    their rows only, the wide raw tables read from ``days``' partitions: those holding the
+    month's reads of ``machines`` and the reads before them), every other machine's stored
+    rows kept."""
+    sources = {"dex_reads": "temp.changed_reads", **wide_sources(lake, days, SCOPE)}
+    with scoped(con, machines, MACHINE_TABLES, sources):
         fresh = build_month(con, month)
     out = {}
     for table, frame in fresh.items():
