@@ -32,6 +32,7 @@ from transforms.touched import (
     SCOPE,
     machines_to_rebuild,
     raw_versions,
+    reads_table,
     scoped,
     write_record,
 )
@@ -226,13 +227,9 @@ def _prepare_scope(
     ``changed_reads`` (the catalog's view deduplicates every machine's reads at each use), and
     per month the arrival days holding the reads its intervals need
     (:mod:`transforms.read_days`)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE changed_reads AS "
-        "SELECT * FROM main.dex_reads WHERE list_contains($m, machine_serial)",
-        {"m": sorted(machines)},
-    )
+    sources = reads_table(con, machines)
     index_reads(con, lake, machines)
-    with scoped(con, machines, ("dex_reads",), {"dex_reads": "temp.changed_reads"}):
+    with scoped(con, machines, ("dex_reads",), sources):
         return days_by_month(con, model_sql("read_days"))
 
 
@@ -247,6 +244,7 @@ def _rebuild_machines(
     their rows only, the wide raw tables read from ``days``' partitions: those holding the
     month's reads of ``machines`` and the reads before them), every other machine's stored
     rows kept."""
+    # changed_reads: the reads of every machine the run rebuilds (_prepare_scope)
     sources = {"dex_reads": "temp.changed_reads", **wide_sources(lake, days, SCOPE)}
     with scoped(con, machines, MACHINE_TABLES, sources):
         fresh = build_month(con, month)

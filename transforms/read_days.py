@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import duckdb
 
+from transforms.catalog import files_literal
 from transforms.lake import Location, current_files, partition_path
 from transforms.objectstore import uri
 
@@ -65,9 +66,8 @@ def wide_sources(lake: Location, days: Iterable[str], scope: str) -> dict[str, s
             files.append(schema)
         if not files:
             continue  # a lake without the table's files: the catalog's view stays
-        listed = ", ".join("'" + uri(f).replace("'", "''") + "'" for f in files)
         out[table] = (
-            f"(SELECT * FROM read_parquet([{listed}], union_by_name = true) "  # noqa: S608
+            f"(SELECT * FROM read_parquet({files_literal(files)}, union_by_name = true) "  # noqa: S608
             f"WHERE read_id IN (SELECT read_id FROM {scope}.dex_reads))"
         )
     return out

@@ -118,6 +118,18 @@ def scoped(
         con.execute("RESET search_path")
 
 
+def reads_table(con: duckdb.DuckDBPyConnection, machines: Iterable[str]) -> dict[str, str]:
+    """The deduplicated reads of ``machines`` computed once into the temporary table
+    ``changed_reads`` (the catalog's ``dex_reads`` deduplicates every machine's reads at each
+    use); returns the ``sources`` that make :func:`scoped` filter it."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_reads AS "
+        "SELECT * FROM main.dex_reads WHERE list_contains($m, machine_serial)",
+        {"m": sorted(machines)},
+    )
+    return {"dex_reads": "temp.changed_reads"}
+
+
 def fingerprint(sql: str) -> str:
     """A digest of the SQL a mart was built with: other SQL means its stored rows are stale."""
     return hashlib.sha256(sql.encode()).hexdigest()
