@@ -186,7 +186,10 @@ def refresh_marts(
                 scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
                 if not scope:
                     continue  # no machine changed this month: its stored version stays
-                frames = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
+                rebuilt = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
+                if rebuilt is None:
+                    continue  # those machines had and have no interval ending in this month
+                frames = rebuilt
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
@@ -239,11 +242,14 @@ def _rebuild_machines(
     month: str,
     machines: set[str],
     days: list[str],
-) -> dict[str, pl.DataFrame]:
+) -> dict[str, pl.DataFrame] | None:
     """``month`` of every materialized table: ``machines`` computed again (over views holding
     their rows only, the wide raw tables read from ``days``' partitions: those holding the
     month's reads of ``machines`` and the reads before them), every other machine's stored
-    rows kept."""
+    rows kept; None when ``machines`` have no read in ``month`` (``days`` is empty) and no
+    stored row: the stored version is then what a rebuild would write."""
+    if not days and not _has_rows(con, month_dir(lake, FCT_SLOT_SALES, month), machines):
+        return None  # the daily parts are spread from these intervals: none there either
     # changed_reads: the reads of every machine the run rebuilds (_prepare_scope)
     sources = {"dex_reads": "temp.changed_reads", **wide_sources(lake, days, SCOPE)}
     with scoped(con, machines, MACHINE_TABLES, sources):
@@ -262,6 +268,19 @@ def _rebuild_machines(
         ).pl()
         out[table] = pl.concat([kept, frame.cast(kept.schema)], how="vertical")
     return out
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, folder: Location, machines: set[str]) -> bool:
+    """Whether the live version in ``folder`` holds a row of ``machines``."""
+    stored = current_file(folder)
+    if stored is None or not stored.exists():
+        return False
+    found = con.execute(
+        "SELECT 1 FROM read_parquet($f, hive_partitioning = false) "
+        "WHERE list_contains($m, machine_serial) LIMIT 1",
+        {"f": uri(stored), "m": sorted(machines)},
+    ).fetchall()
+    return bool(found)
 
 
 def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:
