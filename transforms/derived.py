@@ -5,7 +5,7 @@ month of ``sales_date`` (``lake/marts/fct_daily_sales/sales_month=YYYY-MM/``) an
 for the months whose parts changed: a manifest (``_sources.json``) remembers which version of
 each ``fct_daily_sales_parts`` end month the stored days were summed from, and the days it
 covered, so a run re-sums the days covered by the end months it replaced (old and new), never
-the rest of history.
+the rest of history, each month from the parts of the end months whose days meet it.
 
 The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health``,
 ``stockout_lost_share``, and ``revenue_per_machine_day``: machines × days, carrying master data)

@@ -6,8 +6,10 @@ can slip a read between two known ones. Every interval is therefore filed under 
 :mod:`transforms.lake`): a read at time t changes only
 the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
 rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
-of history. Each month is computed by DuckDB from the raw lake (``sql/build/*.sql``), spread
-over days in Polars (:mod:`transforms.spread`) and written atomically.
+of history, and only for the machines whose raw partitions changed, reading the wide raw tables
+from the days that hold their reads (:mod:`transforms.read_days`). Each month is computed by
+DuckDB from the raw lake (``sql/build/*.sql``), spread over days in Polars
+(:mod:`transforms.spread`) and written atomically.
 """
 
 from __future__ import annotations
