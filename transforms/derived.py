@@ -44,8 +44,10 @@ from transforms.marts import (
     raw_connection,
 )
 from transforms.objectstore import uri
+from transforms.read_days import wide_sources
 from transforms.touched import (
     MACHINE_TABLES,
+    SCOPE,
     machines_to_rebuild,
     raw_versions,
     reads_table,
@@ -178,7 +180,9 @@ def _refresh_per_machine(
         ).to_arrow_table()
         if not machines:
             return kept, 0  # nothing changed: the stored version stays
-        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES), reads_table(con, machines)):
+        # every day's partitions: a slot's stock-outs span its machine's whole history
+        sources = {**reads_table(con, machines), **wide_sources(lake, None, SCOPE)}
+        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES), sources):
             fresh = con.sql(sql).to_arrow_table()
         table = pa.concat_tables([kept, fresh.cast(kept.schema)])
     publish(root, table)

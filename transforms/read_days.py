@@ -21,9 +21,9 @@ from transforms.catalog import files_literal
 from transforms.lake import Location, current_files, partition_path
 from transforms.objectstore import uri
 
-# the raw tables read through day-restricted views in a scoped month build: the wide ones
-# (dex_reads itself stays whole for the machines: a chain needs every read of its machine)
-WIDE: tuple[str, ...] = ("dex_selection_counters",)
+# the raw tables keyed by read that a scoped build reads through views over some days'
+# partitions (dex_reads itself stays whole for the machines: a chain needs all their reads)
+WIDE: tuple[str, ...] = ("dex_selection_counters", "dex_events", "dex_payment_totals")
 
 
 def index_reads(con: duckdb.DuckDBPyConnection, lake: Location, machines: Iterable[str]) -> None:
@@ -53,14 +53,18 @@ def days_by_month(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[st
     return out
 
 
-def wide_sources(lake: Location, days: Iterable[str], scope: str) -> dict[str, str]:
+def wide_sources(lake: Location, days: Iterable[str] | None, scope: str) -> dict[str, str]:
     """For each of :data:`WIDE`: the relation a scoped view filters instead of the catalog's
-    raw view, the same view over ``days``' partitions only (and the schema file, so the
-    columns are the full view's even when no day is left): the rows of the reads the scoped
-    ``dex_reads`` (in schema ``scope``) keeps."""
+    raw view, the same view over ``days``' partitions only (None: every day; and the schema
+    file, so the columns are the full view's even when no day is left), kept to the reads of
+    the scoped ``dex_reads`` (in schema ``scope``), not the catalog's deduplication of every
+    machine's reads."""
     out = {}
     for table in WIDE:
-        files = [p for d in sorted(set(days)) if (p := partition_path(lake, table, d)).exists()]
+        if days is None:
+            files = current_files(lake / table)
+        else:
+            files = [p for d in sorted(set(days)) if (p := partition_path(lake, table, d)).exists()]
         schema = lake / table / "_schema.parquet"
         if schema.exists():
             files.append(schema)
