@@ -73,6 +73,11 @@ def raw_connection(lake: Location, engine: EngineConfig | None = None) -> duckdb
     con = register(connect(engine), lake)
     for name in RAW_VIEWS:
         con.execute(view_sql("raw", name, lake))
+    # dex_reads deduplicates every read of the fleet over all its files at each use, and a
+    # refresh uses it many times (each month's chain, the other raw views' filter, the
+    # changed machines): computed once here, from the same files the view was given
+    con.execute("CREATE TEMP TABLE reads_kept AS SELECT * FROM main.dex_reads")
+    con.execute("CREATE OR REPLACE VIEW main.dex_reads AS SELECT * FROM temp.reads_kept")
     for name in MASTER_VIEWS:
         if (lake / "master" / name).is_dir():  # a dataset folder once master data is synced
             con.execute(view_sql("master", name, lake))
