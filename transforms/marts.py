@@ -67,18 +67,25 @@ def schema_path(lake: Location, table: str) -> Location:
     return lake / MARTS_DIR / table / "_schema.parquet"
 
 
-def raw_connection(lake: Location, engine: EngineConfig | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the catalog's raw and master views over ``lake``, held to
-    ``engine``'s memory limit and spilling to its temporary directory."""
+def raw_connection(
+    lake: Location,
+    engine: EngineConfig | None = None,
+    raw: tuple[str, ...] = RAW_VIEWS,
+    master: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's ``raw`` views (``dex_reads`` first) and, with
+    ``master``, the master views over ``lake``, held to ``engine``'s memory limit and spilling
+    to its temporary directory. A view is bound when created, which reads the footer of
+    every file it spans: a build leaves out the views it does not read."""
     con = register(connect(engine), lake)
-    for name in RAW_VIEWS:
+    for name in raw:
         con.execute(view_sql("raw", name, lake))
     # dex_reads deduplicates every read of the fleet over all its files at each use, and a
     # refresh uses it many times (each month's chain, the other raw views' filter, the
     # changed machines): computed once here, from the same files the view was given
     con.execute("CREATE TEMP TABLE reads_kept AS SELECT * FROM main.dex_reads")
     con.execute("CREATE OR REPLACE VIEW main.dex_reads AS SELECT * FROM temp.reads_kept")
-    for name in MASTER_VIEWS:
+    for name in MASTER_VIEWS if master else ():
         if (lake / "master" / name).is_dir():  # a dataset folder once master data is synced
             con.execute(view_sql("master", name, lake))
     return con
@@ -161,7 +168,8 @@ def refresh_marts(
     because an inserted read changes the interval it ends and the next one, never earlier ones.
     """
     report = MartsReport()
-    con = raw_connection(lake, engine)
+    # the sales marts read the raw tables keyed by machine only, and no master data
+    con = raw_connection(lake, engine, MACHINE_TABLES, master=False)
     try:
         if not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
