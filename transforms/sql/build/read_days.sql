@@ -12,7 +12,12 @@ chain AS (
         lag(read_id) OVER (PARTITION BY machine_serial ORDER BY chain_n) AS prev_read_id
     FROM placed
 )
-SELECT DISTINCT chain.month, files.day
+-- two equality joins, not one on `IN (a, b)`: that is a nested loop, quadratic in the reads
+SELECT chain.month, files.day
 FROM chain
-JOIN read_files AS files ON files.read_id IN (chain.read_id, chain.prev_read_id)
+JOIN read_files AS files ON files.read_id = chain.read_id
+UNION
+SELECT chain.month, files.day
+FROM chain
+JOIN read_files AS files ON files.read_id = chain.prev_read_id
 ORDER BY ALL
