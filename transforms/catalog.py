@@ -112,6 +112,11 @@ def file_list(lake: Location, dataset: str) -> str:
     schema = lake / dataset / "_schema.parquet"
     if schema.exists():
         files.append(schema)
+    return files_literal(files)
+
+
+def files_literal(files: list[Location]) -> str:
+    """A DuckDB list literal of ``files`` (each quoted)."""
     return "[" + ", ".join(_quoted(f) for f in files) + "]"
 
 

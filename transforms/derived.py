@@ -5,7 +5,7 @@ month of ``sales_date`` (``lake/marts/fct_daily_sales/sales_month=YYYY-MM/``) an
 for the months whose parts changed: a manifest (``_sources.json``) remembers which version of
 each ``fct_daily_sales_parts`` end month the stored days were summed from, and the days it
 covered, so a run re-sums the days covered by the end months it replaced (old and new), never
-the rest of history.
+the rest of history, each month from the parts of the end months whose days meet it.
 
 The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health``,
 ``stockout_lost_share``, and ``revenue_per_machine_day``: machines × days, carrying master data)
@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from transforms.catalog import on_lake, view_sql
+from transforms.catalog import files_literal, on_lake, view_sql
 from transforms.engine import EngineConfig
 from transforms.lake import (
     Location,
@@ -44,10 +44,13 @@ from transforms.marts import (
     raw_connection,
 )
 from transforms.objectstore import uri
+from transforms.read_days import wide_sources
 from transforms.touched import (
     MACHINE_TABLES,
+    SCOPE,
     machines_to_rebuild,
     raw_versions,
+    reads_table,
     scoped,
     write_record,
 )
@@ -177,7 +180,9 @@ def _refresh_per_machine(
         ).to_arrow_table()
         if not machines:
             return kept, 0  # nothing changed: the stored version stays
-        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES)):
+        # every day's partitions: a slot's stock-outs span its machine's whole history
+        sources = {**reads_table(con, machines), **wide_sources(lake, None, SCOPE)}
+        with scoped(con, machines, (*MACHINE_TABLES, FCT_SLOT_SALES), sources):
             fresh = con.sql(sql).to_arrow_table()
         table = pa.concat_tables([kept, fresh.cast(kept.schema)])
     publish(root, table)
@@ -212,6 +217,29 @@ def _days_covered(con: duckdb.DuckDBPyConnection, path: Location) -> tuple[str, 
     if row[0] is None:
         return None
     return row[0].isoformat(), row[1].isoformat()
+
+
+_PARTS_FILES = "{files:marts/fct_daily_sales_parts}"
+
+
+def _parts_sql(lake: Location, sources: dict[str, dict[str, str]], first: date, until: date) -> str:
+    """``fct_daily_sales``'s SQL over the parts of the end months whose days (``first`` and
+    ``last`` in ``sources``, the manifest) meet [``first``, ``until``), and the schema file."""
+    root = dataset(lake, FCT_DAILY_SALES_PARTS)
+    files: list[Location] = [
+        root / end_month / source["version"]
+        for end_month, source in sorted(sources.items())
+        if source.get("first")
+        and source["first"] < until.isoformat()
+        and source["last"] >= first.isoformat()
+    ]
+    if (root / "_schema.parquet").exists():
+        files.append(root / "_schema.parquet")
+    text = model_sql(FCT_DAILY_SALES)
+    assert _PARTS_FILES in text  # the placeholder this narrows
+    if files:
+        text = text.replace(_PARTS_FILES, files_literal(files))
+    return on_lake(text, lake)
 
 
 def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list[str], int]:
@@ -256,7 +284,10 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
         # memory is one month's rows, not every touched month's (a full build: all history)
         month_start = date.fromisoformat(f"{month}-01")
         month_end = (month_start + timedelta(days=32)).replace(day=1)
-        part = con.sql(sql, params={"first": month_start, "until": month_end}).to_arrow_table()
+        # only the end months whose parts cover a day of this month (the others add no row)
+        month_sql = _parts_sql(lake, sources, month_start, month_end)
+        part = con.sql(month_sql, params={"first": month_start, "until": month_end})
+        part = part.to_arrow_table()
         folder = root / f"sales_month={month}"
         if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
             publish(folder, part)

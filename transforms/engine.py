@@ -58,6 +58,10 @@ def connect(config: EngineConfig | None = None) -> duckdb.DuckDBPyConnection:
         # SET takes no parameters; the path is quoted by doubling its quotes
         quoted = config.temp_directory.as_posix().replace("'", "''")
         con.execute(f"SET temp_directory = '{quoted}'")
+    # a build scans the same lake files many times (each view binds them, each month reads
+    # them): their footers are read once. Safe because a lake file never changes once written
+    # (a new version is a new name, transforms/lake.py)
+    con.execute("SET parquet_metadata_cache = true")
     if config.threads is not None:
         con.execute(f"SET threads = {int(config.threads)}")
     return con

@@ -6,8 +6,10 @@ can slip a read between two known ones. Every interval is therefore filed under 
 :mod:`transforms.lake`): a read at time t changes only
 the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
 rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
-of history. Each month is computed by DuckDB from the raw lake (``sql/build/*.sql``), spread
-over days in Polars (:mod:`transforms.spread`) and written atomically.
+of history, and only for the machines whose raw partitions changed, reading the wide raw tables
+from the days that hold their reads (:mod:`transforms.read_days`). Each month is computed by
+DuckDB from the raw lake (``sql/build/*.sql``), spread over days in Polars
+(:mod:`transforms.spread`) and written atomically.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from transforms.engine import EngineConfig, connect
 from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
+from transforms.read_days import days_by_month, index_reads, wide_sources
 from transforms.spread import spread_daily
 from transforms.touched import (
     MACHINE_TABLES,
+    SCOPE,
     machines_to_rebuild,
     raw_versions,
+    reads_table,
     scoped,
     write_record,
 )
@@ -62,13 +67,25 @@ def schema_path(lake: Location, table: str) -> Location:
     return lake / MARTS_DIR / table / "_schema.parquet"
 
 
-def raw_connection(lake: Location, engine: EngineConfig | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the catalog's raw and master views over ``lake``, held to
-    ``engine``'s memory limit and spilling to its temporary directory."""
+def raw_connection(
+    lake: Location,
+    engine: EngineConfig | None = None,
+    raw: tuple[str, ...] = RAW_VIEWS,
+    master: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the catalog's ``raw`` views (``dex_reads`` first) and, with
+    ``master``, the master views over ``lake``, held to ``engine``'s memory limit and spilling
+    to its temporary directory. A view is bound when created, which reads the footer of
+    every file it spans: a build leaves out the views it does not read."""
     con = register(connect(engine), lake)
-    for name in RAW_VIEWS:
+    for name in raw:
         con.execute(view_sql("raw", name, lake))
-    for name in MASTER_VIEWS:
+    # dex_reads deduplicates every read of the fleet over all its files at each use, and a
+    # refresh uses it many times (each month's chain, the other raw views' filter, the
+    # changed machines): computed once here, from the same files the view was given
+    con.execute("CREATE TEMP TABLE reads_kept AS SELECT * FROM main.dex_reads")
+    con.execute("CREATE OR REPLACE VIEW main.dex_reads AS SELECT * FROM temp.reads_kept")
+    for name in MASTER_VIEWS if master else ():
         if (lake / "master" / name).is_dir():  # a dataset folder once master data is synced
             con.execute(view_sql("master", name, lake))
     return con
@@ -151,7 +168,8 @@ def refresh_marts(
     because an inserted read changes the interval it ends and the next one, never earlier ones.
     """
     report = MartsReport()
-    con = raw_connection(lake, engine)
+    # the sales marts read the raw tables keyed by machine only, and no master data
+    con = raw_connection(lake, engine, MACHINE_TABLES, master=False)
     try:
         if not schema_path(lake, FCT_SLOT_SALES).exists():
             _write_empty_schemas(con, lake)  # views and checks resolve before any read lands
@@ -171,6 +189,9 @@ def refresh_marts(
         months = months_with_reads(con, since)
         if machines is not None and len(machines) >= fleet_size(con):
             machines = None  # every machine changed: the unfiltered build is the cheaper one
+        needed: dict[str, list[str]] = {}  # month -> arrival days holding its reads
+        if machines:
+            needed = _prepare_scope(con, lake, set(machines))
         for month in months:
             if machines is None:
                 frames = build_month(con, month)
@@ -180,7 +201,10 @@ def refresh_marts(
                 scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
                 if not scope:
                     continue  # no machine changed this month: its stored version stays
-                frames = _rebuild_machines(con, lake, month, scope)
+                rebuilt = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
+                if rebuilt is None:
+                    continue  # those machines had and have no interval ending in this month
+                frames = rebuilt
             for table, frame in frames.items():
                 publish(month_dir(lake, table, month), frame.to_arrow())
                 if not schema_path(lake, table).exists():
@@ -214,12 +238,36 @@ def _build_sql() -> str:
     return model_sql(FCT_SLOT_SALES)
 
 
+def _prepare_scope(
+    con: duckdb.DuckDBPyConnection, lake: Location, machines: set[str]
+) -> dict[str, list[str]]:
+    """Once per scoped run: the deduplicated reads of ``machines`` as a temporary table
+    ``changed_reads`` (the catalog's view deduplicates every machine's reads at each use), and
+    per month the arrival days holding the reads its intervals need
+    (:mod:`transforms.read_days`)."""
+    sources = reads_table(con, machines)
+    index_reads(con, lake, machines)
+    with scoped(con, machines, ("dex_reads",), sources):
+        return days_by_month(con, model_sql("read_days"))
+
+
 def _rebuild_machines(
-    con: duckdb.DuckDBPyConnection, lake: Location, month: str, machines: set[str]
-) -> dict[str, pl.DataFrame]:
+    con: duckdb.DuckDBPyConnection,
+    lake: Location,
+    month: str,
+    machines: set[str],
+    days: list[str],
+) -> dict[str, pl.DataFrame] | None:
     """``month`` of every materialized table: ``machines`` computed again (over views holding
-    their rows only), every other machine's stored rows kept."""
-    with scoped(con, machines, MACHINE_TABLES):
+    their rows only, the wide raw tables read from ``days``' partitions: those holding the
+    month's reads of ``machines`` and the reads before them), every other machine's stored
+    rows kept; None when ``machines`` have no read in ``month`` (``days`` is empty) and no
+    stored row: the stored version is then what a rebuild would write."""
+    if not days and not _has_rows(con, month_dir(lake, FCT_SLOT_SALES, month), machines):
+        return None  # the daily parts are spread from these intervals: none there either
+    # changed_reads: the reads of every machine the run rebuilds (_prepare_scope)
+    sources = {"dex_reads": "temp.changed_reads", **wide_sources(lake, days, SCOPE)}
+    with scoped(con, machines, MACHINE_TABLES, sources):
         fresh = build_month(con, month)
     out = {}
     for table, frame in fresh.items():
@@ -235,6 +283,19 @@ def _rebuild_machines(
         ).pl()
         out[table] = pl.concat([kept, frame.cast(kept.schema)], how="vertical")
     return out
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, folder: Location, machines: set[str]) -> bool:
+    """Whether the live version in ``folder`` holds a row of ``machines``."""
+    stored = current_file(folder)
+    if stored is None or not stored.exists():
+        return False
+    found = con.execute(
+        "SELECT 1 FROM read_parquet($f, hive_partitioning = false) "
+        "WHERE list_contains($m, machine_serial) LIMIT 1",
+        {"f": uri(stored), "m": sorted(machines)},
+    ).fetchall()
+    return bool(found)
 
 
 def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -84,31 +84,50 @@ def changed_machines(
     return {row[0]: row[1] for row in rows}
 
 
-_SCOPE = "touched"
+SCOPE = "touched"
 
 
 @contextmanager
 def scoped(
-    con: duckdb.DuckDBPyConnection, machines: Iterable[str], views: Iterable[str]
+    con: duckdb.DuckDBPyConnection,
+    machines: Iterable[str],
+    views: Iterable[str],
+    sources: Mapping[str, str] | None = None,
 ) -> Iterator[None]:
     """Within the block, ``views`` (each with a ``machine_serial``) hold only the rows of
     ``machines``: filtered views of the same names in a schema first on the search path, so
-    the SQL run there is the full build's SQL, unchanged."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCOPE}")
+    the SQL run there is the full build's SQL, unchanged. ``sources`` may give, per view, the
+    relation to filter instead of the catalog's view of that name (a table of the machines'
+    rows computed once, the view over fewer partitions): it must hold every row of
+    ``machines`` that the catalog's view holds and the SQL run in the block reads."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCOPE}")
     con.execute(
-        f"CREATE OR REPLACE TABLE {_SCOPE}.machines AS SELECT unnest($m::VARCHAR[]) AS serial",
+        f"CREATE OR REPLACE TABLE {SCOPE}.machines AS SELECT unnest($m::VARCHAR[]) AS serial",
         {"m": sorted(machines)},
     )
-    for view in views:  # our own constant names, no input
+    for view in views:  # our own constant names and relations, no input
+        source = (sources or {}).get(view, f"main.{view}")
         con.execute(
-            f"CREATE OR REPLACE VIEW {_SCOPE}.{view} AS SELECT * FROM main.{view} "  # noqa: S608
-            f"WHERE machine_serial IN (SELECT serial FROM {_SCOPE}.machines)"
+            f"CREATE OR REPLACE VIEW {SCOPE}.{view} AS SELECT * FROM {source} "  # noqa: S608
+            f"WHERE machine_serial IN (SELECT serial FROM {SCOPE}.machines)"
         )
-    con.execute(f"SET search_path = '{_SCOPE},main'")
+    con.execute(f"SET search_path = '{SCOPE},main'")
     try:
         yield
     finally:
         con.execute("RESET search_path")
+
+
+def reads_table(con: duckdb.DuckDBPyConnection, machines: Iterable[str]) -> dict[str, str]:
+    """The deduplicated reads of ``machines`` computed once into the temporary table
+    ``changed_reads`` (the catalog's ``dex_reads`` deduplicates every machine's reads at each
+    use); returns the ``sources`` that make :func:`scoped` filter it."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_reads AS "
+        "SELECT * FROM main.dex_reads WHERE list_contains($m, machine_serial)",
+        {"m": sorted(machines)},
+    )
+    return {"dex_reads": "temp.changed_reads"}
 
 
 def fingerprint(sql: str) -> str:
