@@ -16,6 +16,7 @@ from dashboards.escape import md
 from dashboards.pages import OFFICE
 from operations.permissions import Action
 from operations.services.recommendations import (
+    RECORDED,
     Decided,
     RecommendationSpec,
     accept_recommendations,
@@ -43,7 +44,6 @@ SHOWN = {
     "reason": "reason",
     "origin": "source",
 }
-RECORD = "record"  # models/planogram/writer.py OFFICE_ONLY
 RECORD_TITLE = "Record what the machine holds"
 RECORD_SHOWN = {
     "slot": "slot",
@@ -73,8 +73,8 @@ def _cabinet_choice(open_recs: pd.DataFrame) -> tuple[str, int]:
     cabinets = (
         open_recs.groupby(["machine", "cabinet", "planogram"], as_index=False)
         .agg(
-            changes=("change", lambda c: int((c != RECORD).sum())),
-            records=("change", lambda c: int((c == RECORD).sum())),
+            changes=("change", lambda c: int((~c.isin(RECORDED)).sum())),
+            records=("change", lambda c: int(c.isin(RECORDED).sum())),
             revenue=("expected_change_revenue", "sum"),
         )
         .sort_values(["revenue", "machine"], ascending=[False, True])
@@ -314,8 +314,8 @@ def main() -> None:
         disagree = data.query("planogram_vs_dex", machine_serial=mine["machine_serial"].iloc[0])
         ui.planogram_vs_dex_note(disagree[disagree["cabinet_index"] == cabinet])
         cabinet_id = mine["cabinet_id"].iloc[0]
-        records = mine[mine["change"] == RECORD]
-        mine = mine[mine["change"] != RECORD]
+        recorded = mine["change"].isin(RECORDED)
+        records, mine = mine[recorded], mine[~recorded]
         decide = _can_decide(who.role, asset, cabinet, cabinet_id, observed)
         if mine.empty:
             st.caption("No change to make at the machine in this cabinet.")

@@ -304,9 +304,7 @@ def _greedy(
         # a delisting counts at the worse end of q's range (module docstring), the rest at the
         # mean q
         gain = (values - value[:, None]) * cost.horizon_weeks
-        delisting = np.array(
-            [a is not None and facings[a] == 1 and prob.lam[a] > 0 for _, a, _ in moves]
-        )
+        delisting = np.array([delists(prob, facings, after) for after in trial])
         net = np.where(delisting, gain.min(axis=0), gain[0]) - costs
         best = int(np.argmax(net))
         if net[best] <= 0:
