@@ -43,7 +43,7 @@ class ConfinedFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec sh
     def _key(self, path: str) -> str:
         """``path`` without its protocol, if it lies below the prefix; else PermissionError."""
         key = str(self.inner._strip_protocol(path)).rstrip("/")
-        if _plain(key) and (key == self.prefix or key.startswith(self.prefix + "/")):
+        if self._inside(key):
             return key
         raise PermissionError(f"{path}: outside the readable prefix {self.prefix}/")
 

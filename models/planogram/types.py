@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from models.planogram.substitution import PRIOR_Q, PRIOR_SD
+
 Objective = Literal["revenue", "margin"]
 Source = Literal["optimiser", "ai"]
 
@@ -131,11 +133,11 @@ class CabinetContext:
     service_intervals: tuple[float, ...] = ()
     # Chance that a customer who finds a product absent or sold out buys its best stocked
     # substitute instead (the simulator's 0.55; DEX cannot reveal it, so it is an assumption).
-    substitute_probability: float = 0.55
+    substitute_probability: float = PRIOR_Q
     # How far ``substitute_probability`` may be off (a standard deviation; 0 = known): the
-    # pipeline cannot estimate it from DEX, so it states its prior's (``substitution.PRIOR_SD``).
+    # pipeline cannot estimate it from DEX, so it states its prior's.
     # A swap is recommended only when it pays across q's 80% range (``changeover``).
-    substitute_probability_sd: float = 0.2
+    substitute_probability_sd: float = PRIOR_SD
     change_cost: ChangeCost = ChangeCost()
 
     def intervals(self) -> tuple[float, ...]:
