@@ -272,9 +272,10 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
     schema_missing = not (root / "_schema.parquet").exists()
     if not touched and not schema_missing:
         return [], 0
-    first = date.fromisoformat(min(span[0] for span in touched)) if touched else _NO_DAYS[0]
-    last = date.fromisoformat(max(span[1] for span in touched)) if touched else _NO_DAYS[0]
-    months = _months(first, last) if touched else []
+    # the months of each replaced span, not every month between the first and the last: a
+    # late read a year back touches its own month and today's, not the year between
+    spans = (_months(date.fromisoformat(a), date.fromisoformat(b)) for a, b in touched)
+    months = sorted({month for span in spans for month in span})
     sql = derived_sql(FCT_DAILY_SALES, lake)
     schema = con.sql(sql, params={"first": _NO_DAYS[0], "until": _NO_DAYS[1]}).limit(0)
     write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", schema.to_arrow_table().schema)

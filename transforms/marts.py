@@ -1,14 +1,18 @@
 """Materialized marts: sales per interval and per day, rebuilt by month of the interval's end read.
 
-Sales intervals run between consecutive reads of a machine in machine-clock order, so a late file
-can slip a read between two known ones. Every interval is therefore filed under the month of its
-*end* read (``lake/marts/<table>/end_month=YYYY-MM/``, immutable versions as in
-:mod:`transforms.lake`): a read at time t changes only
-the interval it ends and the one that now starts at it, both ending in month(t) or later. A run
-rebuilds the months from the earliest read time among the arrival days it wrote, never the rest
-of history, and only for the machines whose raw partitions changed, reading the wide raw tables
-from the days that hold their reads (:mod:`transforms.read_days`). Each month is computed by
-DuckDB from the raw lake (``sql/build/*.sql``), spread over days in Polars
+Sales intervals run between consecutive reads of a machine in its chain (machine-clock order, or
+the board's own read count), so a late file can slip a read between two known ones. Every
+interval is therefore filed under the month of its *end* read
+(``lake/marts/<table>/end_month=YYYY-MM/``, immutable versions as in :mod:`transforms.lake`).
+An interval's rows are computed from its two reads alone, so a run that knows the chain the
+stored months were built from (``lake/marts/_read_chain``, ``sql/build/chain_pairs.sql``)
+rebuilds, for the machines whose raw partitions changed, only the months where one of their
+pairs of consecutive reads appeared or went, or has a read whose raw rows changed
+(``sql/build/months_to_rebuild.sql``): a late read a year back rebuilds its own month, not the
+year after it. The other machines' rows are kept, and the wide raw tables are read from the
+days that hold those reads only (:mod:`transforms.read_days`). Without that record a run
+rebuilds every month from the earliest read time among its arrival days on. Each month is
+computed by DuckDB from the raw lake (``sql/build/*.sql``), spread over days in Polars
 (:mod:`transforms.spread`) and written atomically.
 """
 
@@ -21,6 +25,7 @@ from datetime import date, datetime
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
 from transforms.engine import EngineConfig, connect
@@ -32,7 +37,8 @@ from transforms.spread import spread_daily
 from transforms.touched import (
     MACHINE_TABLES,
     SCOPE,
-    machines_to_rebuild,
+    changed_machines,
+    files_since,
     raw_versions,
     reads_table,
     scoped,
@@ -45,6 +51,9 @@ FCT_DAILY_SALES_PARTS = "fct_daily_sales_parts"
 MATERIALIZED: tuple[str, ...] = (FCT_SLOT_SALES, FCT_DAILY_SALES_PARTS)
 # the raw partition versions the months were last built from (transforms/touched.py)
 RECORD = "_sources.json"
+# the chain of reads the stored months were built from (sql/build/chain_pairs.sql): beside the
+# tables, not below one, so that no catalog view lists it
+CHAIN = "_read_chain"
 
 
 @dataclass
@@ -164,8 +173,12 @@ def refresh_marts(
     """Rebuild the month partitions touched by the arrival ``days`` (every month when None),
     on connections held to ``engine``'s limits.
 
-    Months are rebuilt from the earliest read time found in those days' raw partitions onwards,
-    because an inserted read changes the interval it ends and the next one, never earlier ones.
+    A run that can tell what changed since the stored months were built (their record and the
+    chain of reads they were built from) recomputes only the machines of the raw partitions
+    that changed, in only the months where one of their intervals can differ
+    (:func:`_months_to_rebuild`); otherwise the months from the earliest read time found in
+    those days' raw partitions onwards, because an inserted read changes the interval it ends
+    and the next one, never earlier ones.
     """
     report = MartsReport()
     # the sales marts read the raw tables keyed by machine only, and no master data
@@ -178,53 +191,106 @@ def refresh_marts(
         if days is not None and since is None:
             return report  # the run wrote no placeable read: nothing can have changed
         record = lake / MARTS_DIR / FCT_SLOT_SALES / RECORD
+        chain = current_file(lake / MARTS_DIR / CHAIN)
         # a machine's intervals and their daily spread depend on its own reads alone, so a day
         # recomputes the machines whose raw partitions changed and keeps the others' rows
-        machines = None
-        if days is not None:
-            machines = machines_to_rebuild(con, lake, record, _build_sql(), live)
+        plan: dict[str, set[str]] | None = None  # month -> machines to recompute there
+        machines: set[str] | None = None
+        if days is not None and chain is not None and chain.exists():
+            files = files_since(lake, record, _build_sql(), live)
+            found = changed_machines(con, files)
+            if found is not None and len(found) < fleet_size(con):
+                machines = set(found)
+                assert files is not None
+                plan = _months_to_rebuild(con, chain, machines, files) if machines else {}
         report.machines = None if machines is None else len(machines)
-        if machines and since is not None:  # a changed partition of another day may reach back
-            since = min([since, *(t for t in machines.values() if t is not None)])
-        months = months_with_reads(con, since)
-        if machines is not None and len(machines) >= fleet_size(con):
-            machines = None  # every machine changed: the unfiltered build is the cheaper one
-        needed: dict[str, list[str]] = {}  # month -> arrival days holding its reads
-        if machines:
-            needed = _prepare_scope(con, lake, set(machines))
-        for month in months:
-            if machines is None:
-                frames = build_month(con, month)
-            else:
-                # a read at t changes only intervals ending at t or later: a machine is
-                # rebuilt from the month of its earliest changed read on
-                scope = {m for m, t in machines.items() if t is None or _month(t) <= month}
-                if not scope:
-                    continue  # no machine changed this month: its stored version stays
+        if plan is None:
+            _rebuild_months(con, lake, months_with_reads(con, since), report)
+            # a month with no end read left (reads re-dated by a fix) must not keep old rows:
+            # it gets an empty version (readers of an older catalog keep the files they knew)
+            _empty_months(lake, _month(since) if since else "", set(report.months), report)
+            chain_table = con.sql(model_sql("chain_pairs")).to_arrow_table()
+        else:
+            # the reads of every recomputed machine once, and per month the arrival days
+            # holding the reads its intervals need
+            needed = _prepare_scope(con, lake, set(machines or ())) if plan else {}
+            for month, scope in sorted(plan.items()):
                 rebuilt = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
-                if rebuilt is None:
-                    continue  # those machines had and have no interval ending in this month
-                frames = rebuilt
-            for table, frame in frames.items():
-                publish(month_dir(lake, table, month), frame.to_arrow())
-                if not schema_path(lake, table).exists():
-                    write_table(schema_path(lake, table), frame.clear().to_arrow())
-                report.rows[table] += frame.height
-            report.months.append(month)
-        # a month with no end read left (reads re-dated by a fix) must not keep old rows: it
-        # gets an empty version (readers of an older catalog keep the files they knew)
-        floor = _month(since) if since else ""
-        for table in MATERIALIZED:
-            for path in matching(lake / MARTS_DIR / table, "end_month=*"):
-                month = path.name.removeprefix("end_month=")
-                stored = current_file(path)
-                if month >= floor and month not in months and stored and stored.exists():
-                    publish(path, read_schema(stored).empty_table())
-                    report.removed.append(f"{table}/{month}")
+                if rebuilt is not None:
+                    _publish_month(lake, month, rebuilt, report)
+            chain_table = _chain_after(con, chain, machines or set())
+        publish(lake / MARTS_DIR / CHAIN, chain_table)  # after the months, before the record
         write_record(record, _build_sql(), live)
     finally:
         con.close()
     return report
+
+
+def _rebuild_months(
+    con: duckdb.DuckDBPyConnection, lake: Location, months: list[str], report: MartsReport
+) -> None:
+    """Build ``months`` for every machine and publish them."""
+    for month in months:
+        _publish_month(lake, month, build_month(con, month), report)
+
+
+def _publish_month(
+    lake: Location, month: str, frames: dict[str, pl.DataFrame], report: MartsReport
+) -> None:
+    """Publish ``month`` of every materialized table as a new version."""
+    for table, frame in frames.items():
+        publish(month_dir(lake, table, month), frame.to_arrow())
+        if not schema_path(lake, table).exists():
+            write_table(schema_path(lake, table), frame.clear().to_arrow())
+        report.rows[table] += frame.height
+    report.months.append(month)
+
+
+def _empty_months(lake: Location, floor: str, built: set[str], report: MartsReport) -> None:
+    """Publish an empty version of every stored month from ``floor`` on that was not built."""
+    for table in MATERIALIZED:
+        for path in matching(lake / MARTS_DIR / table, "end_month=*"):
+            month = path.name.removeprefix("end_month=")
+            stored = current_file(path)
+            if month >= floor and month not in built and stored and stored.exists():
+                publish(path, read_schema(stored).empty_table())
+                report.removed.append(f"{table}/{month}")
+
+
+def _months_to_rebuild(
+    con: duckdb.DuckDBPyConnection, chain: Location, machines: set[str], files: list[str]
+) -> dict[str, set[str]]:
+    """Month -> the ``machines`` whose intervals ending in it can differ from the stored ones
+    (``sql/build/months_to_rebuild.sql``): the chain of their reads now against the stored
+    ``chain``, and the reads found in the changed raw partition ``files``."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_ids AS SELECT DISTINCT read_id "
+        "FROM read_parquet($files, union_by_name = true) WHERE read_id IS NOT NULL",
+        {"files": files},
+    )
+    with scoped(con, machines, ("dex_reads",)):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE chain_now AS {model_sql('chain_pairs')}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE chain_before AS SELECT * FROM read_parquet($f) "
+        "WHERE list_contains($m, machine_serial)",
+        {"f": uri(chain), "m": sorted(machines)},
+    )
+    plan: dict[str, set[str]] = {}
+    for machine, month in con.execute(model_sql("months_to_rebuild")).fetchall():
+        plan.setdefault(month, set()).add(machine)
+    return plan
+
+
+def _chain_after(
+    con: duckdb.DuckDBPyConnection, chain: Location | None, machines: set[str]
+) -> pa.Table:
+    """The stored chain with the rows of ``machines`` replaced by their chain now."""
+    assert chain is not None
+    return con.sql(
+        "SELECT * FROM read_parquet($f) WHERE NOT list_contains($m, machine_serial) "
+        "UNION ALL SELECT * FROM temp.chain_now",
+        params={"f": uri(chain), "m": sorted(machines)},
+    ).to_arrow_table()
 
 
 def fleet_size(con: duckdb.DuckDBPyConnection) -> int:

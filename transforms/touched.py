@@ -54,12 +54,9 @@ def raw_versions(lake: Location) -> dict[str, str]:
     return out
 
 
-def changed_machines(
-    con: duckdb.DuckDBPyConnection, lake: Location, known: dict[str, str], live: dict[str, str]
-) -> dict[str, datetime | None] | None:
-    """The machines in the partitions whose live version differs from ``known`` (both the
-    version recorded and the live one), each with its earliest read time in those rows (None:
-    no placeable read), or None when an old version can no longer be read."""
+def changed_files(lake: Location, known: dict[str, str], live: dict[str, str]) -> list[str] | None:
+    """The files of the raw partitions whose live version differs from ``known``: the version
+    recorded and the live one, or None when an old version can no longer be read."""
     files: list[str] = []
     for key in sorted(known.keys() | live.keys()):
         if known.get(key) == live.get(key):
@@ -74,6 +71,16 @@ def changed_machines(
             files.append(uri(folder / old))
         if new is not None:
             files.append(uri(folder / new.split("@")[0]))
+    return files
+
+
+def changed_machines(
+    con: duckdb.DuckDBPyConnection, files: list[str] | None
+) -> dict[str, datetime | None] | None:
+    """The machines in the changed partition ``files`` (:func:`changed_files`), each with its
+    earliest read time in those rows (None: no placeable read); None when ``files`` is."""
+    if files is None:
+        return None
     if not files:
         return {}
     rows = con.execute(
@@ -135,6 +142,21 @@ def fingerprint(sql: str) -> str:
     return hashlib.sha256(sql.encode()).hexdigest()
 
 
+def files_since(
+    lake: Location, record: Location, sql: str, live: dict[str, str]
+) -> list[str] | None:
+    """The raw partition files changed since the mart whose build record (:func:`write_record`)
+    is at ``record`` was built (:func:`changed_files`), or None (recompute all) when there is
+    no record, the SQL differs or the change cannot be told."""
+    try:
+        known = json.loads(read_text(record))
+    except FileNotFoundError:
+        return None
+    if known.get("sql") != fingerprint(sql):
+        return None
+    return changed_files(lake, known.get("raw", {}), live)
+
+
 def machines_to_rebuild(
     con: duckdb.DuckDBPyConnection,
     lake: Location,
@@ -142,17 +164,10 @@ def machines_to_rebuild(
     sql: str,
     live: dict[str, str],
 ) -> dict[str, datetime | None] | None:
-    """The machines to recompute for a mart whose build record (:func:`write_record`) is at
-    ``record``: those of the raw partitions changed since, or None (all) when there is no
-    record, the SQL differs or the change cannot be told. Each with the earliest read time of
-    its changed rows (:func:`changed_machines`)."""
-    try:
-        known = json.loads(read_text(record))
-    except FileNotFoundError:
-        return None
-    if known.get("sql") != fingerprint(sql):
-        return None
-    return changed_machines(con, lake, known.get("raw", {}), live)
+    """The machines to recompute for a mart whose build record is at ``record``: those of the
+    raw partitions changed since (:func:`files_since`), or None (all). Each with the earliest
+    read time of its changed rows (:func:`changed_machines`)."""
+    return changed_machines(con, files_since(lake, record, sql, live))
 
 
 def write_record(record: Location, sql: str, live: dict[str, str]) -> None:

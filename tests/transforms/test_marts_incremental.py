@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -27,10 +27,10 @@ import pytest
 from ingest.days import build_and_publish
 from ingest.raw_tables import SCHEMAS
 from ingest.receive import receive_inbox
-from simulator import OutputPaths, SimConfig, simulate
+from simulator import OutputPaths, QuirkConfig, SimConfig, simulate
 from transforms import lake
 from transforms.derived import DERIVED, PER_MACHINE, dataset, refresh_derived
-from transforms.marts import MARTS_DIR, MATERIALIZED, refresh_marts
+from transforms.marts import MARTS_DIR, MATERIALIZED, MartsReport, refresh_marts
 
 # the derived marts that need no master data (the simulator's CSVs are not imported here)
 NO_MASTER = ("fleet_clock", "fct_stockouts", "stockout_lost_share")
@@ -156,12 +156,12 @@ def _receive(source: Path, archive: Path, files: dict[str, list[str]]) -> None:
         receive_inbox(inbox, archive, now=datetime.fromisoformat(day).replace(tzinfo=UTC))
 
 
-def _held_back_equals_full(source: Path, root: Path, held: dict[str, str]) -> int | None:
+def _held_back_equals_full(source: Path, root: Path, held: dict[str, str]) -> MartsReport:
     """Lake ``daily``: every file but ``held`` received on its day, every day built, the marts
     built; then each held file received on the day ``held`` names, those days built again and
     the marts refreshed for them, as a daily run does. Lake ``full``: every day of the same
-    archive and the marts built from nothing. Every mart must be equal; returns how many
-    machines the sales marts' refresh recomputed (None: all)."""
+    archive and the marts built from nothing. Every mart must be equal; returns what the daily
+    lake's refresh of the sales marts rebuilt."""
     arrivals = _arrivals(source)
     first: dict[str, list[str]] = {}
     for name, day in arrivals.select("file_name", "day").iter_rows():
@@ -187,7 +187,7 @@ def _held_back_equals_full(source: Path, root: Path, held: dict[str, str]) -> in
         got, want = _rows(daily, table), _rows(full, table)
         assert sum(want.values()) > 0, table
         assert got == want, table
-    return report.machines
+    return report
 
 
 def test_a_late_file_a_month_back_equals_a_full_rebuild(simulated: Path, tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ def test_a_late_file_a_month_back_equals_a_full_rebuild(simulated: Path, tmp_pat
     # a file of the first week, held back until the last day: its reads lie a month before
     early = arrivals.filter(pl.col("day") <= days[6]).sort("day", "file_name").row(0, named=True)
     assert early["day"][:7] < days[-1][:7]  # it lands in another month than its reads
-    machines = _held_back_equals_full(simulated, tmp_path, {early["file_name"]: days[-1]})
+    machines = _held_back_equals_full(simulated, tmp_path, {early["file_name"]: days[-1]}).machines
     assert machines is not None and machines < MACHINES  # the scoped path
 
 
@@ -206,7 +206,7 @@ def test_an_old_day_parsed_again_equals_a_full_rebuild(simulated: Path, tmp_path
     # a file received into day 10 after the day was built (as a parse again after a fix
     # finds it): day 10 is built again and the marts refreshed for it
     old = arrivals.filter(pl.col("day") == days[10]).sort("file_name").row(0, named=True)
-    machines = _held_back_equals_full(simulated, tmp_path, {old["file_name"]: days[10]})
+    machines = _held_back_equals_full(simulated, tmp_path, {old["file_name"]: days[10]}).machines
     assert machines is not None and machines < MACHINES
 
 
@@ -219,5 +219,42 @@ def test_a_machine_seen_for_the_first_time_equals_a_full_rebuild(
     # of that day are recomputed too, as that day's partitions are built again)
     newcomer = sorted(set(arrivals.filter(pl.col("day") == days[-1])["serial"]))[0]
     held = dict.fromkeys(arrivals.filter(pl.col("serial") == newcomer)["file_name"], days[-1])
-    machines = _held_back_equals_full(simulated, tmp_path, held)
+    machines = _held_back_equals_full(simulated, tmp_path, held).machines
     assert machines is not None and machines < MACHINES
+
+
+@pytest.fixture(scope="module")
+def four_months(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A smaller fleet over four months, without the simulator's quirks (no clock set back:
+    every read lies in the month it was taken, which the test below counts on)."""
+    source = tmp_path_factory.mktemp("four_months") / "source"
+    config = SimConfig(
+        machines=2, days=100, start=date(2024, 1, 15), quirks=QuirkConfig(enabled=False)
+    )
+    simulate(config, OutputPaths(source / "inbox", source / "md", source / "truth"), workers=1)
+    return source
+
+
+def test_a_late_file_months_back_rebuilds_its_months_not_the_ones_after(
+    four_months: Path, tmp_path: Path
+) -> None:
+    arrivals = _arrivals(four_months)
+    days = sorted(set(arrivals["day"]))
+    # a file of the first week held back and received alone on the day after the last: its
+    # reads lie three months back
+    early = arrivals.filter(pl.col("day") <= days[6]).sort("day", "file_name").row(0, named=True)
+    after = (date.fromisoformat(days[-1]) + timedelta(days=1)).isoformat()
+    report = _held_back_equals_full(four_months, tmp_path, {early["file_name"]: after})
+    assert report.machines == 1  # the scoped path, its machine alone
+    # each late read slips between two reads of its own week: the intervals it ends and starts
+    # end in its month, or the next one if it is the month's last read. Before, every month
+    # from there on was rebuilt for its machine (here four).
+    late_month = early["day"][:7]
+    assert late_month in report.months
+    assert set(report.months) <= {late_month, _next_month(late_month)}, report.months
+    assert len({d[:7] for d in days}) >= 4
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"

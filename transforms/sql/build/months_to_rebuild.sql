@@ -1,0 +1,32 @@
+-- months_to_rebuild: for the machines of a scoped run, the end months whose fct_slot_sales rows
+-- can differ from the stored ones: those of the pairs in the chain now (`chain_now`, the
+-- chain_pairs model over the machines' reads) and not in the chain the stored months were built
+-- from (`chain_before`), and the reverse, and those of the pairs, then or now, with a read whose
+-- raw rows changed (`changed_ids`). Any other pair has the same two reads with the same rows, so
+-- its interval is what is stored.
+WITH
+now_pairs AS (
+    SELECT machine_serial, read_id_end, coalesce(read_id_start, '') AS read_id_start, end_month
+    FROM chain_now
+),
+before_pairs AS (
+    SELECT machine_serial, read_id_end, coalesce(read_id_start, '') AS read_id_start, end_month
+    FROM chain_before
+),
+moved AS (
+    (SELECT * FROM now_pairs EXCEPT SELECT * FROM before_pairs)
+    UNION ALL
+    (SELECT * FROM before_pairs EXCEPT SELECT * FROM now_pairs)
+),
+touching AS (
+    -- two equality joins, not one on `IN (a, b)`: that is a nested loop
+    SELECT pairs.* FROM (SELECT * FROM now_pairs UNION ALL SELECT * FROM before_pairs) AS pairs
+    JOIN changed_ids AS changed ON changed.read_id = pairs.read_id_end
+    UNION ALL
+    SELECT pairs.* FROM (SELECT * FROM now_pairs UNION ALL SELECT * FROM before_pairs) AS pairs
+    JOIN changed_ids AS changed ON changed.read_id = pairs.read_id_start
+)
+SELECT DISTINCT machine_serial, end_month
+FROM (SELECT * FROM moved UNION ALL SELECT * FROM touching)
+WHERE end_month IS NOT NULL
+ORDER BY ALL
