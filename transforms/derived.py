@@ -22,11 +22,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
+from transforms.buckets import (
+    buckets_of,
+    publish_month,
+    rebuilt_since,
+    split,
+    stored_files,
+    stored_whole,
+)
 from transforms.catalog import files_literal, on_lake, view_sql
 from transforms.engine import EngineConfig
 from transforms.lake import (
+    CURRENT,
     Location,
     atomic_write_json,
     current_file,
@@ -200,19 +210,26 @@ def _months(first: date, last: date) -> list[str]:
 
 
 def _parts_versions(lake: Location) -> dict[str, str]:
-    """The live version (file name) of every end month of the daily parts."""
+    """``end_month=M/bucket=K`` -> the live version (file name) of every bucket of the daily
+    parts."""
     out = {}
-    for path in matching(dataset(lake, FCT_DAILY_SALES_PARTS), "end_month=*"):
-        live = current_file(path)
-        if live is not None and live.exists():
-            out[path.name] = live.name
+    for month in matching(dataset(lake, FCT_DAILY_SALES_PARTS), "end_month=*"):
+        for live in stored_files(month):
+            out[f"{month.name}/{live.parent.name}"] = live.name
     return out
+
+
+def _below(root: Location, key: str) -> Location:
+    """The folder ``key`` (``end_month=M/bucket=K``) below ``root``."""
+    month, bucket = key.split("/")
+    return root / month / bucket
 
 
 def _days_covered(con: duckdb.DuckDBPyConnection, path: Location) -> tuple[str, str] | None:
     """First and last ``sales_date`` in one parts file (from its Parquet statistics)."""
     (row,) = con.execute(
-        "SELECT min(sales_date), max(sales_date) FROM read_parquet($f)", {"f": uri(path)}
+        "SELECT min(sales_date), max(sales_date) FROM read_parquet($f, hive_partitioning = false)",
+        {"f": uri(path)},
     ).fetchall()
     if row[0] is None:
         return None
@@ -220,78 +237,149 @@ def _days_covered(con: duckdb.DuckDBPyConnection, path: Location) -> tuple[str, 
 
 
 _PARTS_FILES = "{files:marts/fct_daily_sales_parts}"
+_PARTS_SCAN = f"read_parquet({_PARTS_FILES}, union_by_name = true)"
 
 
-def _parts_sql(lake: Location, sources: dict[str, dict[str, str]], first: date, until: date) -> str:
+def _parts_sql(
+    lake: Location,
+    sources: dict[str, dict[str, str]],
+    first: date,
+    until: date,
+    bucket: str | None = None,
+) -> str:
     """``fct_daily_sales``'s SQL over the parts of the end months whose days (``first`` and
-    ``last`` in ``sources``, the manifest) meet [``first``, ``until``), and the schema file."""
+    ``last`` in ``sources``, the manifest) meet [``first``, ``until``), and the schema file;
+    with ``bucket``, over that bucket's parts only, the rows of the machines in the list
+    parameter ``$machines``."""
     root = dataset(lake, FCT_DAILY_SALES_PARTS)
     files: list[Location] = [
-        root / end_month / source["version"]
-        for end_month, source in sorted(sources.items())
+        _below(root, key) / source["version"]
+        for key, source in sorted(sources.items())
         if source.get("first")
         and source["first"] < until.isoformat()
         and source["last"] >= first.isoformat()
+        and (bucket is None or key.endswith(f"/{bucket}"))
     ]
     if (root / "_schema.parquet").exists():
         files.append(root / "_schema.parquet")
     text = model_sql(FCT_DAILY_SALES)
-    assert _PARTS_FILES in text  # the placeholder this narrows
-    if files:
-        text = text.replace(_PARTS_FILES, files_literal(files))
-    return on_lake(text, lake)
+    assert _PARTS_SCAN in text  # the scan this narrows
+    scan = f"read_parquet({files_literal(files)}, union_by_name = true)"
+    if bucket is not None:
+        # our own file list; the machines are a parameter
+        scan = f"(SELECT * FROM {scan} WHERE list_contains($machines, machine_serial))"  # noqa: S608
+    return on_lake(text.replace(_PARTS_SCAN, scan), lake)
+
+
+# (first day, last day, machines whose rows changed: None for all) of a replaced parts version
+_Span = tuple[str, str, set[str] | None]
 
 
 def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list[str], int]:
-    """Re-sum the sales months touched by end months whose parts version changed."""
+    """Re-sum the sales months touched by the parts buckets whose version changed: in each,
+    only the machines recomputed in those buckets (:func:`transforms.buckets.rebuilt_since`),
+    in their own buckets, the other buckets kept."""
     root = dataset(lake, FCT_DAILY_SALES)
     manifest_path = root / MANIFEST
     try:
         known: dict[str, dict[str, str]] = json.loads(read_text(manifest_path))
     except FileNotFoundError:
         known = {}
+    if stored_whole(root, "sales_month=*"):
+        known = {}  # months summed whole, before the buckets: all again
+        for stored in matching(root, "sales_month=*"):  # their buckets replace them
+            (stored / CURRENT).unlink(missing_ok=True)
     live = _parts_versions(lake)
     parts_root = dataset(lake, FCT_DAILY_SALES_PARTS)
     sources: dict[str, dict[str, str]] = {}
-    touched: list[tuple[str, str]] = []  # (first day, last day) of replaced and new parts
-    for end_month, version in live.items():
-        old = known.get(end_month)
+    touched: list[_Span] = []  # the spans of replaced and new parts
+    for key, version in live.items():
+        old = known.get(key)
         if old and old["version"] == version:
-            sources[end_month] = old
+            sources[key] = old
             continue
+        folder = _below(parts_root, key)
+        machines = rebuilt_since(folder, old["version"] if old else None, version)
         if old and old.get("first"):
-            touched.append((old["first"], old["last"]))
-        covered = _days_covered(con, parts_root / end_month / version)
-        sources[end_month] = {"version": version}
+            touched.append((old["first"], old["last"], machines))
+        covered = _days_covered(con, folder / version)
+        sources[key] = {"version": version}
         if covered:
-            sources[end_month] |= {"first": covered[0], "last": covered[1]}
-            touched.append(covered)
-    for end_month, old in known.items():  # an end month gone from the lake
-        if end_month not in live and old.get("first"):
-            touched.append((old["first"], old["last"]))
+            sources[key] |= {"first": covered[0], "last": covered[1]}
+            touched.append((*covered, machines))
+    for key, old in known.items():  # a bucket gone from the lake
+        if key not in live and old.get("first"):
+            touched.append((old["first"], old["last"], None))
     schema_missing = not (root / "_schema.parquet").exists()
     if not touched and not schema_missing:
         return [], 0
-    # the months of each replaced span, not every month between the first and the last: a
-    # late read a year back touches its own month and today's, not the year between
-    spans = (_months(date.fromisoformat(a), date.fromisoformat(b)) for a, b in touched)
-    months = sorted({month for span in spans for month in span})
+    scopes = _month_scopes(touched)
+    if not known:  # a first build, or one over months stored whole: every month
+        scopes = dict.fromkeys(scopes, None)
     sql = derived_sql(FCT_DAILY_SALES, lake)
     schema = con.sql(sql, params={"first": _NO_DAYS[0], "until": _NO_DAYS[1]}).limit(0)
-    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", schema.to_arrow_table().schema)
+    empty = pl.from_arrow(schema.to_arrow_table())
+    assert isinstance(empty, pl.DataFrame)
+    write_schema_file(lake, f"{MARTS_DIR}/{FCT_DAILY_SALES}", empty.to_arrow().schema)
     rows = 0
-    for month in months:
+    for month, machines in sorted(scopes.items()):
         # one month at a time: the days of a month sum only their own parts, and the peak
         # memory is one month's rows, not every touched month's (a full build: all history)
-        month_start = date.fromisoformat(f"{month}-01")
-        month_end = (month_start + timedelta(days=32)).replace(day=1)
-        # only the end months whose parts cover a day of this month (the others add no row)
-        month_sql = _parts_sql(lake, sources, month_start, month_end)
-        part = con.sql(month_sql, params={"first": month_start, "until": month_end})
-        part = part.to_arrow_table()
         folder = root / f"sales_month={month}"
-        if part.num_rows or current_file(folder) is not None:  # an emptied month: empty version
-            publish(folder, part)
-        rows += part.num_rows
+        frames = _sum_month(con, lake, sources, month, machines=machines, folder=folder)
+        rows += publish_month(folder, frames, machines, empty)
     atomic_write_json(manifest_path, sources)
-    return months, rows
+    return sorted(scopes), rows
+
+
+def _month_scopes(touched: list[_Span]) -> dict[str, set[str] | None]:
+    """Month (YYYY-MM) -> the machines to re-sum there (None: all) from the spans of the
+    replaced parts: the months of each span, not every month between the first and the last
+    (a late read a year back touches its own month and today's, not the year between)."""
+    scopes: dict[str, set[str] | None] = {}
+    for first, last, machines in touched:
+        for month in _months(date.fromisoformat(first), date.fromisoformat(last)):
+            if month in scopes and scopes[month] is None:
+                continue
+            if machines is None:
+                scopes[month] = None
+            else:
+                scopes[month] = (scopes.get(month) or set()) | machines
+    return scopes
+
+
+def _sum_month(
+    con: duckdb.DuckDBPyConnection,
+    lake: Location,
+    sources: dict[str, dict[str, str]],
+    month: str,
+    *,
+    machines: set[str] | None,
+    folder: Location,
+) -> dict[str, pl.DataFrame]:
+    """Sales month ``month`` summed again from the parts whose days meet it, by bucket: every
+    machine (``machines`` None), or the buckets of ``machines``, those machines summed again
+    beside the other machines' rows stored in ``folder``."""
+    month_start = date.fromisoformat(f"{month}-01")
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
+    params: dict[str, object] = {"first": month_start, "until": month_end}
+    if machines is None:
+        sql = _parts_sql(lake, sources, month_start, month_end)
+        return split(con.sql(sql, params=params).pl())
+    out = {}
+    for bucket, theirs in sorted(buckets_of(machines).items()):
+        sql = _parts_sql(lake, sources, month_start, month_end, bucket)
+        fresh = con.sql(sql, params={**params, "machines": sorted(theirs)}).pl()
+        kept = [
+            con.sql(
+                # no hive columns: sales_month=... and bucket=... are folders
+                "SELECT * FROM read_parquet($f, hive_partitioning = false) "
+                "WHERE NOT list_contains($m, machine_serial)",
+                params={"f": uri(stored), "m": sorted(theirs)},
+            ).pl()
+            for stored in stored_files(folder, [bucket])
+        ]
+        frame = pl.concat([*kept, fresh.cast(kept[0].schema)]) if kept else fresh
+        if not frame.is_empty():
+            out[bucket] = frame
+    return out

@@ -27,12 +27,21 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from transforms.buckets import buckets_of, publish_month, split, stored_files, stored_whole
 from transforms.catalog import MASTER_VIEWS, RAW_VIEWS, SQL_DIR, view_sql
 from transforms.engine import EngineConfig, connect
-from transforms.lake import Location, current_file, matching, publish, read_schema, write_table
+from transforms.lake import (
+    CURRENT,
+    Location,
+    current_file,
+    matching,
+    publish,
+    read_schema,
+    write_table,
+)
 from transforms.lake import partition_path as raw_partition
 from transforms.objectstore import register, uri
-from transforms.read_days import days_by_month, index_reads, wide_sources
+from transforms.read_days import index_reads, wide_sources
 from transforms.spread import spread_daily
 from transforms.touched import (
     MACHINE_TABLES,
@@ -67,7 +76,8 @@ class MartsReport:
 
 
 def month_dir(lake: Location, table: str, month: str) -> Location:
-    """The dataset of ``table`` holding the intervals that end in ``month`` (YYYY-MM)."""
+    """The folder of ``table`` holding the intervals that end in ``month`` (YYYY-MM), one
+    dataset per machine bucket below it (:mod:`transforms.buckets`)."""
     return lake / MARTS_DIR / table / f"end_month={month}"
 
 
@@ -192,6 +202,8 @@ def refresh_marts(
             return report  # the run wrote no placeable read: nothing can have changed
         record = lake / MARTS_DIR / FCT_SLOT_SALES / RECORD
         chain = current_file(lake / MARTS_DIR / CHAIN)
+        if any(stored_whole(lake / MARTS_DIR / t, "end_month=*") for t in MATERIALIZED):
+            days, since = None, None  # months stored whole, before the buckets: all again
         # a machine's intervals and their daily spread depend on its own reads alone, so a day
         # recomputes the machines whose raw partitions changed and keeps the others' rows
         plan: dict[str, set[str]] | None = None  # month -> machines to recompute there
@@ -213,11 +225,11 @@ def refresh_marts(
         else:
             # the reads of every recomputed machine once, and per month the arrival days
             # holding the reads its intervals need
-            needed = _prepare_scope(con, lake, set(machines or ())) if plan else {}
+            if plan:
+                _prepare_scope(con, lake, set(machines or ()))
             for month, scope in sorted(plan.items()):
-                rebuilt = _rebuild_machines(con, lake, month, scope, needed.get(month, []))
-                if rebuilt is not None:
-                    _publish_month(lake, month, rebuilt, report)
+                rebuilt = _rebuild_intervals(con, lake, month, scope)
+                _publish_month(lake, month, rebuilt, report, scope)
             chain_table = _chain_after(con, chain, machines or set())
         publish(lake / MARTS_DIR / CHAIN, chain_table)  # after the months, before the record
         write_record(record, _build_sql(), live)
@@ -235,25 +247,36 @@ def _rebuild_months(
 
 
 def _publish_month(
-    lake: Location, month: str, frames: dict[str, pl.DataFrame], report: MartsReport
+    lake: Location,
+    month: str,
+    frames: dict[str, pl.DataFrame],
+    report: MartsReport,
+    machines: set[str] | None = None,
 ) -> None:
-    """Publish ``month`` of every materialized table as a new version."""
+    """Publish ``month`` of every materialized table, bucket by bucket
+    (:func:`transforms.buckets.publish_month`): ``frames`` hold every row of the buckets of
+    ``machines``, the machines recomputed (None: every machine, every bucket)."""
     for table, frame in frames.items():
-        publish(month_dir(lake, table, month), frame.to_arrow())
+        folder = month_dir(lake, table, month)
+        report.rows[table] += publish_month(folder, split(frame), machines, frame.clear())
         if not schema_path(lake, table).exists():
             write_table(schema_path(lake, table), frame.clear().to_arrow())
-        report.rows[table] += frame.height
     report.months.append(month)
 
 
 def _empty_months(lake: Location, floor: str, built: set[str], report: MartsReport) -> None:
-    """Publish an empty version of every stored month from ``floor`` on that was not built."""
+    """Publish an empty version of every stored bucket of every month from ``floor`` on that
+    was not built (and drop the pointer of a month stored whole, before the buckets)."""
     for table in MATERIALIZED:
         for path in matching(lake / MARTS_DIR / table, "end_month=*"):
             month = path.name.removeprefix("end_month=")
-            stored = current_file(path)
-            if month >= floor and month not in built and stored and stored.exists():
-                publish(path, read_schema(stored).empty_table())
+            if month < floor or month in built:
+                continue
+            for stored in stored_files(path):
+                publish(stored.parent, read_schema(stored).empty_table())
+                report.removed.append(f"{table}/{month}/{stored.parent.name}")
+            if (path / CURRENT).exists():
+                (path / CURRENT).unlink()
                 report.removed.append(f"{table}/{month}")
 
 
@@ -275,8 +298,11 @@ def _months_to_rebuild(
         "WHERE list_contains($m, machine_serial)",
         {"f": uri(chain), "m": sorted(machines)},
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE affected_ends AS {model_sql('months_to_rebuild')}")
     plan: dict[str, set[str]] = {}
-    for machine, month in con.execute(model_sql("months_to_rebuild")).fetchall():
+    for machine, month in con.execute(
+        "SELECT DISTINCT machine_serial, end_month FROM affected_ends"
+    ).fetchall():
         plan.setdefault(month, set()).add(machine)
     return plan
 
@@ -304,64 +330,98 @@ def _build_sql() -> str:
     return model_sql(FCT_SLOT_SALES)
 
 
-def _prepare_scope(
-    con: duckdb.DuckDBPyConnection, lake: Location, machines: set[str]
-) -> dict[str, list[str]]:
+def _prepare_scope(con: duckdb.DuckDBPyConnection, lake: Location, machines: set[str]) -> None:
     """Once per scoped run: the deduplicated reads of ``machines`` as a temporary table
     ``changed_reads`` (the catalog's view deduplicates every machine's reads at each use), and
-    per month the arrival days holding the reads its intervals need
-    (:mod:`transforms.read_days`)."""
-    sources = reads_table(con, machines)
+    the arrival day of each of their reads (``read_files``, :mod:`transforms.read_days`)."""
+    reads_table(con, machines)
     index_reads(con, lake, machines)
-    with scoped(con, machines, ("dex_reads",), sources):
-        return days_by_month(con, model_sql("read_days"))
 
 
-def _rebuild_machines(
-    con: duckdb.DuckDBPyConnection,
-    lake: Location,
-    month: str,
-    machines: set[str],
-    days: list[str],
-) -> dict[str, pl.DataFrame] | None:
-    """``month`` of every materialized table: ``machines`` computed again (over views holding
-    their rows only, the wide raw tables read from ``days``' partitions: those holding the
-    month's reads of ``machines`` and the reads before them), every other machine's stored
-    rows kept; None when ``machines`` have no read in ``month`` (``days`` is empty) and no
-    stored row: the stored version is then what a rebuild would write."""
-    if not days and not _has_rows(con, month_dir(lake, FCT_SLOT_SALES, month), machines):
-        return None  # the daily parts are spread from these intervals: none there either
-    # changed_reads: the reads of every machine the run rebuilds (_prepare_scope)
-    sources = {"dex_reads": "temp.changed_reads", **wide_sources(lake, days, SCOPE)}
+def _rebuild_intervals(
+    con: duckdb.DuckDBPyConnection, lake: Location, month: str, machines: set[str]
+) -> dict[str, pl.DataFrame]:
+    """``month`` of every materialized table with the intervals of ``machines`` that end at
+    the reads in ``affected_ends`` for the month (:func:`_months_to_rebuild`) computed again,
+    their other stored intervals and every other machine's rows kept. Only those intervals'
+    two reads are read from the wide raw tables, from the days that hold them; the daily parts
+    of ``machines`` are spread again from all their intervals of the month (the spread's
+    hour-of-week profile is the machine's month)."""
+    start, end = _month_bounds(month)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE month_ends AS SELECT DISTINCT read_id_end AS read_id "
+        "FROM affected_ends WHERE end_month = $m",
+        {"m": month},
+    )
+    # the reads whose counters the fresh intervals need: their end reads, the reads before
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE month_reads AS SELECT read_id FROM month_ends UNION "
+        "SELECT now.read_id_start FROM chain_now AS now "
+        "JOIN month_ends AS ends ON ends.read_id = now.read_id_end "
+        "WHERE now.read_id_start IS NOT NULL"
+    )
+    days = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT day FROM read_files "
+            "WHERE read_id IN (SELECT read_id FROM month_reads) ORDER BY 1"
+        ).fetchall()
+    ]
+    sources = {
+        "dex_reads": "temp.changed_reads",
+        **wide_sources(lake, days, SCOPE, reads="temp.month_reads"),
+    }
+    window = {"window_start": start, "window_end": end}
     with scoped(con, machines, MACHINE_TABLES, sources):
-        fresh = build_month(con, month)
-    out = {}
-    for table, frame in fresh.items():
-        stored = current_file(month_dir(lake, table, month))
-        if stored is None or not stored.exists():
-            out[table] = frame
-            continue
-        kept = con.sql(
-            # no hive columns: end_month=... is the folder, not a column of the files
-            "SELECT * FROM read_parquet($f, hive_partitioning = false) "
-            "WHERE NOT list_contains($m, machine_serial)",
-            params={"f": uri(stored), "m": sorted(machines)},
+        # an interval whose end read is not one of them may find its end read's counters
+        # (the read before another) without its start read's: only theirs are kept
+        fresh = con.sql(
+            f"SELECT * FROM ({model_sql(FCT_SLOT_SALES)}) "  # noqa: S608 - our own model
+            "WHERE read_id_end IN (SELECT read_id FROM temp.month_ends)",
+            params=window,
         ).pl()
-        out[table] = pl.concat([kept, frame.cast(kept.schema)], how="vertical")
+    # the buckets of the machines: every other bucket of the month stays as stored
+    names = set(buckets_of(machines))
+    stored_sales = stored_files(month_dir(lake, FCT_SLOT_SALES, month), names)
+    stored_parts = stored_files(month_dir(lake, FCT_DAILY_SALES_PARTS, month), names)
+    ends = con.execute("SELECT list(read_id) FROM month_ends").fetchall()[0][0]
+    theirs = _stored(con, stored_sales, "list_contains($m, machine_serial) AND NOT "
+                     "list_contains($e, read_id_end)", machines, ends)  # fmt: skip
+    sales = fresh if theirs is None else pl.concat([theirs, fresh.cast(theirs.schema)])
+    decimals = con.sql(
+        "SELECT read_id, coalesce(decimals, 2) AS decimals FROM temp.changed_reads "
+        "WHERE read_at >= $s AND read_at < $e",
+        params={"s": start, "e": end},
+    ).pl()
+    frames = {FCT_SLOT_SALES: sales, FCT_DAILY_SALES_PARTS: spread_daily(sales, decimals)}
+    out = {}
+    for table, stored in ((FCT_SLOT_SALES, stored_sales), (FCT_DAILY_SALES_PARTS, stored_parts)):
+        others = _stored(con, stored, "NOT list_contains($m, machine_serial)", machines)
+        frame = frames[table]
+        out[table] = frame if others is None else pl.concat([others, frame.cast(others.schema)])
     return out
 
 
-def _has_rows(con: duckdb.DuckDBPyConnection, folder: Location, machines: set[str]) -> bool:
-    """Whether the live version in ``folder`` holds a row of ``machines``."""
-    stored = current_file(folder)
-    if stored is None or not stored.exists():
-        return False
-    found = con.execute(
-        "SELECT 1 FROM read_parquet($f, hive_partitioning = false) "
-        "WHERE list_contains($m, machine_serial) LIMIT 1",
-        {"f": uri(stored), "m": sorted(machines)},
-    ).fetchall()
-    return bool(found)
+def _stored(
+    con: duckdb.DuckDBPyConnection,
+    stored: list[Location],
+    where: str,
+    machines: set[str],
+    ends: list[str] | None = None,
+) -> pl.DataFrame | None:
+    """The rows of the ``stored`` bucket versions that meet ``where`` (over the parameters
+    ``$m``, the ``machines``, and ``$e``, the ``ends``), or None when there is none."""
+    if not stored:
+        return None
+    params: dict[str, object] = {"f": [uri(f) for f in stored], "m": sorted(machines)}
+    if ends is not None:
+        params["e"] = ends
+    # no hive columns: end_month=... and bucket=... are folders, not columns of the files
+    return con.sql(
+        "SELECT * FROM read_parquet($f, hive_partitioning = false, union_by_name = true) "  # noqa: S608
+        f"WHERE {where}",
+        params=params,
+    ).pl()
 
 
 def _write_empty_schemas(con: duckdb.DuckDBPyConnection, lake: Location) -> None:

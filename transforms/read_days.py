@@ -1,14 +1,14 @@
-"""Which arrival days' raw partitions a scoped month build has to read.
+"""Which arrival days' raw partitions a scoped build has to read.
 
 The raw tables are partitioned by arrival day, and a read of any month may arrive on any day
 (a late file, a re-parse), so a month built over the raw views scans every day's files. When a
-run rebuilds a month for some machines only (:mod:`transforms.touched`), the wide tables are
-needed only for the month's reads of those machines and the read before each of them in its
-machine's chain. ``dex_reads`` (one row a read) is small: its rows of those machines, with the
-day of the partition each came from, tell exactly which days hold those reads (a read's rows of
+run recomputes some intervals only (:mod:`transforms.marts`: those ending at the reads a
+changed partition touched), the wide tables are needed only for their two reads. ``dex_reads``
+(one row a read) is small: its rows of the changed machines, with the day of the partition each
+came from (:func:`index_reads`), tell exactly which days hold those reads (a read's rows of
 every raw table are written by the build of the day it arrived on, ``ingest/days.py``), so the
-wide tables of a scoped month are read from those days' partitions only. Reading more days
-would give the same rows; the days are chosen from the reads themselves, so none is missed.
+wide tables are read from those days' partitions only. Reading more days would give the same
+rows; the days are chosen from the reads themselves, so none is missed.
 """
 
 from __future__ import annotations
@@ -43,22 +43,14 @@ def index_reads(con: duckdb.DuckDBPyConnection, lake: Location, machines: Iterab
     )
 
 
-def days_by_month(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[str]]:
-    """Month (YYYY-MM) → the arrival days holding its reads and their predecessors, by the
-    ``read_days`` model ``sql`` run where ``dex_reads`` holds the scoped machines and
-    ``read_files`` their index (:func:`index_reads`)."""
-    out: dict[str, list[str]] = {}
-    for month, day in con.execute(sql).fetchall():
-        out.setdefault(month, []).append(day)
-    return out
-
-
-def wide_sources(lake: Location, days: Iterable[str] | None, scope: str) -> dict[str, str]:
+def wide_sources(
+    lake: Location, days: Iterable[str] | None, scope: str, reads: str | None = None
+) -> dict[str, str]:
     """For each of :data:`WIDE`: the relation a scoped view filters instead of the catalog's
     raw view, the same view over ``days``' partitions only (None: every day; and the schema
     file, so the columns are the full view's even when no day is left), kept to the reads of
     the scoped ``dex_reads`` (in schema ``scope``), not the catalog's deduplication of every
-    machine's reads."""
+    machine's reads, or to the read ids of the relation ``reads``."""
     out = {}
     for table in WIDE:
         if days is None:
@@ -72,6 +64,6 @@ def wide_sources(lake: Location, days: Iterable[str] | None, scope: str) -> dict
             continue  # a lake without the table's files: the catalog's view stays
         out[table] = (
             f"(SELECT * FROM read_parquet({files_literal(files)}, union_by_name = true) "  # noqa: S608
-            f"WHERE read_id IN (SELECT read_id FROM {scope}.dex_reads))"
+            f"WHERE read_id IN (SELECT read_id FROM {reads or f'{scope}.dex_reads'}))"
         )
     return out

@@ -76,7 +76,8 @@ def test_late_read_resums_only_the_months_it_touches(tmp_path: Path) -> None:
     refresh_marts(tmp_path)
     full = refresh_derived(tmp_path, whole=())
     assert full.sales_months == ["2024-12", "2025-01", "2025-02", "2025-03"]
-    december = lake.current_file(dataset(tmp_path, FCT_DAILY_SALES) / "sales_month=2024-12")
+    december = lake.current_files(dataset(tmp_path, FCT_DAILY_SALES) / "sales_month=2024-12")
+    assert december  # its buckets
     days = _stored(tmp_path)
     assert sum(r[1] for r in days) == 40  # 130 - 90 vends
     assert sum(r[2] for r in days) == Decimal("60.00")  # 40 × $1.50
@@ -89,7 +90,7 @@ def test_late_read_resums_only_the_months_it_touches(tmp_path: Path) -> None:
     refresh_marts(tmp_path, ["2025-03-22"])
     late = refresh_derived(tmp_path, whole=())
     assert late.sales_months == ["2025-01", "2025-02", "2025-03"]
-    assert lake.current_file(dataset(tmp_path, FCT_DAILY_SALES) / "sales_month=2024-12") == (
+    assert lake.current_files(dataset(tmp_path, FCT_DAILY_SALES) / "sales_month=2024-12") == (
         december
     )
     days = _stored(tmp_path)

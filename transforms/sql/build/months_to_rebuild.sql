@@ -1,9 +1,10 @@
--- months_to_rebuild: for the machines of a scoped run, the end months whose fct_slot_sales rows
--- can differ from the stored ones: those of the pairs in the chain now (`chain_now`, the
--- chain_pairs model over the machines' reads) and not in the chain the stored months were built
--- from (`chain_before`), and the reverse, and those of the pairs, then or now, with a read whose
--- raw rows changed (`changed_ids`). Any other pair has the same two reads with the same rows, so
--- its interval is what is stored.
+-- months_to_rebuild: for the machines of a scoped run, the intervals whose fct_slot_sales rows
+-- can differ from the stored ones, as their end read and end month: the pairs in the chain now
+-- (`chain_now`, the chain_pairs model over the machines' reads) and not in the chain the stored
+-- months were built from (`chain_before`), and the reverse, and the pairs, then or now, with a
+-- read whose raw rows changed (`changed_ids`). Any other pair has the same two reads with the
+-- same rows, so its interval is what is stored. An end read of a pair that went has no
+-- interval now: its stored rows go.
 WITH
 now_pairs AS (
     SELECT machine_serial, read_id_end, coalesce(read_id_start, '') AS read_id_start, end_month
@@ -26,7 +27,7 @@ touching AS (
     SELECT pairs.* FROM (SELECT * FROM now_pairs UNION ALL SELECT * FROM before_pairs) AS pairs
     JOIN changed_ids AS changed ON changed.read_id = pairs.read_id_start
 )
-SELECT DISTINCT machine_serial, end_month
+SELECT DISTINCT machine_serial, end_month, read_id_end
 FROM (SELECT * FROM moved UNION ALL SELECT * FROM touching)
 WHERE end_month IS NOT NULL
 ORDER BY ALL
