@@ -1,11 +1,13 @@
 """Derived marts, materialized once per run after the sales marts so that readers scan files.
 
 ``fct_daily_sales`` (the daily parts summed per machine, selection, product and day) is stored by
-month of ``sales_date`` (``lake/marts/fct_daily_sales/sales_month=YYYY-MM/``) and rebuilt only
-for the months whose parts changed: a manifest (``_sources.json``) remembers which version of
-each ``fct_daily_sales_parts`` end month the stored days were summed from, and the days it
-covered, so a run re-sums the days covered by the end months it replaced (old and new), never
-the rest of history, each month from the parts of the end months whose days meet it.
+month of ``sales_date`` and bucket of machines
+(``lake/marts/fct_daily_sales/sales_month=YYYY-MM/bucket=KK/``, :mod:`transforms.buckets`) and
+rebuilt only where its parts changed: a manifest (``_sources.json``) remembers which version of
+each bucket of the ``fct_daily_sales_parts`` end months the stored days were summed from, and
+the days it covered, so a run re-sums the days covered by the parts it replaced (old and new),
+never the rest of history, each month from the parts whose days meet it, and there only the
+machines those parts recomputed (named in each version's metadata), in their own buckets.
 
 The whole-history marts (``fleet_clock``, ``fct_stockouts``, ``slot_status``, ``machine_health``,
 ``stockout_lost_share``, and ``revenue_per_machine_day``: machines × days, carrying master data)
