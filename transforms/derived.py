@@ -247,11 +247,11 @@ def _parts_sql(
     sources: dict[str, dict[str, str]],
     first: date,
     until: date,
-    bucket: str | None = None,
+    buckets: set[str] | None = None,
 ) -> str:
     """``fct_daily_sales``'s SQL over the parts of the end months whose days (``first`` and
     ``last`` in ``sources``, the manifest) meet [``first``, ``until``), and the schema file;
-    with ``bucket``, over that bucket's parts only, the rows of the machines in the list
+    with ``buckets``, over those buckets' parts only, the rows of the machines in the list
     parameter ``$machines``."""
     root = dataset(lake, FCT_DAILY_SALES_PARTS)
     files: list[Location] = [
@@ -260,14 +260,14 @@ def _parts_sql(
         if source.get("first")
         and source["first"] < until.isoformat()
         and source["last"] >= first.isoformat()
-        and (bucket is None or key.endswith(f"/{bucket}"))
+        and (buckets is None or key.split("/")[1] in buckets)
     ]
     if (root / "_schema.parquet").exists():
         files.append(root / "_schema.parquet")
     text = model_sql(FCT_DAILY_SALES)
     assert _PARTS_SCAN in text  # the scan this narrows
     scan = f"read_parquet({files_literal(files)}, union_by_name = true)"
-    if bucket is not None:
+    if buckets is not None:
         # our own file list; the machines are a parameter
         scan = f"(SELECT * FROM {scan} WHERE list_contains($machines, machine_serial))"  # noqa: S608
     return on_lake(text.replace(_PARTS_SCAN, scan), lake)
@@ -360,28 +360,24 @@ def _sum_month(
     folder: Location,
 ) -> dict[str, pl.DataFrame]:
     """Sales month ``month`` summed again from the parts whose days meet it, by bucket: every
-    machine (``machines`` None), or the buckets of ``machines``, those machines summed again
-    beside the other machines' rows stored in ``folder``."""
+    machine (``machines`` None), or every row of the buckets of ``machines``: those machines
+    summed again beside the other machines' rows stored in ``folder``."""
     month_start = date.fromisoformat(f"{month}-01")
     month_end = (month_start + timedelta(days=32)).replace(day=1)
     params: dict[str, object] = {"first": month_start, "until": month_end}
     if machines is None:
         sql = _parts_sql(lake, sources, month_start, month_end)
         return split(con.sql(sql, params=params).pl())
-    out = {}
-    for bucket, theirs in sorted(buckets_of(machines).items()):
-        sql = _parts_sql(lake, sources, month_start, month_end, bucket)
-        fresh = con.sql(sql, params={**params, "machines": sorted(theirs)}).pl()
-        kept = [
-            con.sql(
-                # no hive columns: sales_month=... and bucket=... are folders
-                "SELECT * FROM read_parquet($f, hive_partitioning = false) "
-                "WHERE NOT list_contains($m, machine_serial)",
-                params={"f": uri(stored), "m": sorted(theirs)},
-            ).pl()
-            for stored in stored_files(folder, [bucket])
-        ]
-        frame = pl.concat([*kept, fresh.cast(kept[0].schema)]) if kept else fresh
-        if not frame.is_empty():
-            out[bucket] = frame
-    return out
+    names = set(buckets_of(machines))
+    sql = _parts_sql(lake, sources, month_start, month_end, names)
+    fresh = con.sql(sql, params={**params, "machines": sorted(machines)}).pl()
+    stored = stored_files(folder, names)
+    if not stored:
+        return split(fresh)
+    kept = con.sql(
+        # no hive columns: sales_month=... and bucket=... are folders
+        "SELECT * FROM read_parquet($f, hive_partitioning = false, union_by_name = true) "
+        "WHERE NOT list_contains($m, machine_serial)",
+        params={"f": [uri(f) for f in stored], "m": sorted(machines)},
+    ).pl()
+    return split(pl.concat([kept, fresh.cast(kept.schema)]))
