@@ -47,6 +47,9 @@ pairs AS (
         ce.current_level,
         ce.sold_out_at,
         ce.sold_out_count,
+        ce.standard_fill,
+        cs.current_level AS level_start,
+        cs.product_id AS product_start,
         e.prev_read_at AS period_start,
         e.read_at AS period_end,
         e.prev_read_id AS read_id_start,
@@ -132,5 +135,11 @@ SELECT
     capacity,
     current_level,
     sold_out_at,
-    sold_out_count
+    sold_out_count,
+    -- the start read's level and product and the end read's standard fill (PA108, PA103,
+    -- PA105): what fct_stockouts needs of the two reads beyond the interval, kept here so it
+    -- does not read the counters of every read of a machine's history again
+    level_start,
+    standard_fill,
+    product_start
 FROM pairs
