@@ -15,7 +15,7 @@ stock_added AS (
             ELSE added END AS added_unseen
     FROM slot_intervals
 ),
-refill_flags AS MATERIALIZED (
+interval_flags AS (
     SELECT
         *,
         coalesce(added_at_start > 0, false) AS refilled_at_start,
@@ -28,6 +28,29 @@ refill_flags AS MATERIALIZED (
         -- sold out and refilled from empty at an unreceived visit (a refill adds standard fill
         -- minus the level it finds): its PA5 went with that read
         coalesce(added_unseen = standard_fill AND level_start + added_at_start > 0, false)
-            AS hidden
+            AS hidden,
+        -- the slot's interval before this one in its chain, when this one starts at its end read
+        coalesce(read_id_start = lag(read_id_end) OVER slot_chain
+            AND selection_key IS NOT NULL, false) AS linked,
+        lag(sold_out_at) OVER slot_chain AS previous_sold_out_at
     FROM stock_added
+    WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
+),
+refill_flags AS MATERIALIZED (
+    -- only the columns the later steps read (every interval of the fleet is held here)
+    SELECT
+        machine_serial, selection_key, selection, product_id, product_start, read_id_end,
+        chain_n, period_start, period_end, units_sold, sold_out_at, sold_out_count, level_start,
+        level_end, standard_fill, missing_at, added_at_start, refilled_at_start, refilled_unseen,
+        refilled, first_refill_at, hidden,
+        CASE WHEN linked THEN previous_sold_out_at END AS previous_sold_out_at,
+        -- a run of linked intervals (`segment`) and the refills before each interval in it:
+        -- an episode's walk (07_episode_ends) is the intervals after its own in the same
+        -- segment with no refill between, up to and including the first refill
+        sum(CASE WHEN linked THEN 0 ELSE 1 END) OVER (slot_chain ROWS UNBOUNDED PRECEDING)
+            AS segment,
+        coalesce(sum(CASE WHEN refilled THEN 1 ELSE 0 END) OVER (slot_chain
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS refills_before
+    FROM interval_flags
+    WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
 )
