@@ -28,29 +28,40 @@ interval_flags AS (
         -- sold out and refilled from empty at an unreceived visit (a refill adds standard fill
         -- minus the level it finds): its PA5 went with that read
         coalesce(added_unseen = standard_fill AND level_start + added_at_start > 0, false)
-            AS hidden,
-        -- the slot's interval before this one in its chain, when this one starts at its end read
-        coalesce(read_id_start = lag(read_id_end) OVER slot_chain
-            AND selection_key IS NOT NULL, false) AS linked,
-        lag(sold_out_at) OVER slot_chain AS previous_sold_out_at
+            AS hidden
     FROM stock_added
-    WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
 ),
 refill_flags AS MATERIALIZED (
-    -- only the columns the later steps read (every interval of the fleet is held here)
+    -- only the columns the later steps read (every interval of the fleet is held here), and
+    -- where each interval lies in its slot's chain of links (one window pass):
+    --   previous_sold_out_at: PA5 of the interval that ended at this one's start read;
+    --   refills_before: the refills in the slot's intervals before this one;
+    --   segment: the same for every interval of a run of links. Over a run each interval
+    --   adds (chain_n - start_chain_n) to `spanned`, which then grows exactly as chain_n, so
+    --   chain_n - spanned stays put; where the slot was missing from a read the next interval
+    --   starts after the last one ended and it steps up.
+    -- An episode's walk (07_episode_ends) is then the intervals after its own in its segment
+    -- with no refill between: up to and including the first refill.
     SELECT
-        machine_serial, selection_key, selection, product_id, product_start, read_id_end,
-        chain_n, period_start, period_end, units_sold, sold_out_at, sold_out_count, level_start,
-        level_end, standard_fill, missing_at, added_at_start, refilled_at_start, refilled_unseen,
-        refilled, first_refill_at, hidden,
-        CASE WHEN linked THEN previous_sold_out_at END AS previous_sold_out_at,
-        -- a run of linked intervals (`segment`) and the refills before each interval in it:
-        -- an episode's walk (07_episode_ends) is the intervals after its own in the same
-        -- segment with no refill between, up to and including the first refill
-        sum(CASE WHEN linked THEN 0 ELSE 1 END) OVER (slot_chain ROWS UNBOUNDED PRECEDING)
-            AS segment,
-        coalesce(sum(CASE WHEN refilled THEN 1 ELSE 0 END) OVER (slot_chain
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS refills_before
-    FROM interval_flags
-    WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
+        * EXCLUDE (start_chain_n, previous_end, previous_sold_out_at, spanned),
+        -- (a selection without a key has no chain: nothing joins to it)
+        CASE WHEN start_chain_n = previous_end AND selection_key IS NOT NULL
+            THEN previous_sold_out_at END AS previous_sold_out_at,
+        chain_n - spanned AS segment
+    FROM (
+        SELECT
+            machine_serial, selection_key, selection, product_id, product_start, read_id_end,
+            chain_n, start_chain_n, period_start, period_end, units_sold, sold_out_at,
+            sold_out_count, level_start, level_end, standard_fill, missing_at, added_at_start,
+            refilled_at_start, refilled_unseen, refilled, first_refill_at, hidden,
+            lag(chain_n) OVER slot_chain AS previous_end,
+            lag(sold_out_at) OVER slot_chain AS previous_sold_out_at,
+            CAST(coalesce(sum(CASE WHEN refilled THEN 1 ELSE 0 END) OVER (slot_chain
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT)
+                AS refills_before,
+            CAST(sum(chain_n - start_chain_n) OVER (slot_chain ROWS UNBOUNDED PRECEDING)
+                AS BIGINT) AS spanned
+        FROM interval_flags
+        WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
+    )
 )

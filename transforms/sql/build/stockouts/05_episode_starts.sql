@@ -6,6 +6,8 @@ seen_sellouts AS (
     -- slot's interval that ended at this one's start read)
     SELECT
         this_interval.*,
+        this_interval.refills_before + CASE WHEN this_interval.refilled THEN 1 ELSE 0 END
+            AS refills_through,
         -- sold down from the last refill inside the interval, else from the start read
         CASE WHEN this_interval.refilled_unseen THEN this_interval.missing_at
             ELSE this_interval.period_start END AS window_from,
@@ -30,8 +32,7 @@ episode_starts AS MATERIALIZED (
             CASE WHEN sold_out_at IS NOT NULL THEN sold_out_at ELSE period_end END
                 AS start_before,
             sold_out_at, units_to_sell, NULL::TIMESTAMP AS end_at, period_end AS first_until,
-            sold_out_count, chain_n, segment,
-            refills_before + CASE WHEN refilled THEN 1 ELSE 0 END AS refills_through
+            sold_out_count, chain_n, segment, refills_through
         FROM seen_sellouts
         UNION ALL
         -- sold out and refilled at a visit whose read we never received

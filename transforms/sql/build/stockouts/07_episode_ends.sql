@@ -4,7 +4,7 @@ episode_walk AS (
     -- the intervals after a seen episode's own, up to the first one that refilled the slot:
     -- each gives the stretch it was sold out without a PA503 count (a refilling interval was
     -- sold out only until its refill; its PA503 belongs to what came after). The walk follows
-    -- the slot's chain of linked intervals (02_refills): the later intervals of the episode's
+    -- the slot's chain of links (refill_flags, 02_refills): the later intervals of the episode's
     -- segment with as many refills before them as up to and including the episode's own
     SELECT
         placed.episode_id, placed.machine_serial, later.refilled AS done,
