@@ -234,3 +234,28 @@ def test_estimated_start_is_the_gamma_mean_inside_the_window(tmp_path: Path) -> 
     assert row["demand_units_per_hour"] == pytest.approx(5 / 12)
     assert (row["counted_lost_units"], row["est_lost_units"]) == (0, 1.22)
     assert row["uncounted_minutes"] == pytest.approx(175.7, abs=0.05)
+
+
+def test_the_walk_stops_where_the_slot_is_missing_from_a_read(tmp_path: Path) -> None:
+    # Selection 12 stays at level 5 throughout. Selection 11:
+    #   r0 (1 Feb 10:00) level 5
+    #   r1 (2 Feb) level 0 after 5 sales, PA5 1 Feb 20:00, PA503 2        -> the episode
+    #   r2 (3 Feb) still 0, the same PA5, PA503 3: walked, 3 more counted
+    #   r3 (4 Feb) selection 11 missing from the read: no interval of 11 starts at r2's end,
+    #              so the walk ends at r2 (the interval r3 -> r4 is not linked to it)
+    #   r4 (5 Feb) level 8
+    # -> ongoing, lasting to r2's read: 1 Feb 20:00 -> 3 Feb 10:00 = 38 h = 2280 min; lost
+    # demand 2 + 3 = 5, all counted
+    rows = _stockouts(tmp_path, [
+        {"read_at": d(1), "selections": {"11": sel(100, 5), "12": sel(50, 5)}},
+        {"read_at": d(2), "selections": {"11": sel(
+            105, 0, sold_out_at=d(1, 20), sold_out_count=2), "12": sel(50, 5)}},
+        {"read_at": d(3), "selections": {"11": sel(
+            105, 0, sold_out_at=d(1, 20), sold_out_count=3), "12": sel(50, 5)}},
+        {"read_at": d(4), "selections": {"12": sel(50, 5)}},
+        {"read_at": d(5), "selections": {"11": sel(105, 8), "12": sel(50, 5)}},
+    ])  # fmt: skip
+    assert [(r["selection"], r["start_at"], r["start_source"], r["end_at"], r["ongoing"],
+             r["duration_minutes"], r["counted_lost_units"], r["est_lost_units"],
+             r["uncounted_minutes"], r["read_id_detected"]) for r in rows] == [
+        ("11", d(1, 20), "PA5", None, True, 2280.0, 5, 5.0, 0.0, "r1")]  # fmt: skip

@@ -15,7 +15,7 @@
 --   cover, both measured in "demand hours" of the machine's hour-of-week profile.
 -- Each step is a file of CTEs in stockouts/, put in place of its {stockouts/...} placeholder by
 -- transforms/marts.py (model_sql), in the order below: each reads the ones before it.
-WITH RECURSIVE
+WITH {read_chain},
 {stockouts/01_slot_intervals},
 {stockouts/02_refills},
 {stockouts/03_demand_clock},

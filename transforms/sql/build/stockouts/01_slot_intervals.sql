@@ -1,6 +1,9 @@
 -- fct_stockouts step 1, slot intervals: every interval of fct_slot_sales with the level and
 -- standard fill of its two reads (PA108, PA105), the stock added between them, whether the start
--- read was a service visit and the time of a read in between that we never received (EA3).
+-- read was a service visit, the time of a read in between that we never received (EA3) and the
+-- places of its two reads in the machine's chain (`chain_n`, `start_chain_n`; read_chain.sql): a
+-- slot's intervals in that order are links, each starting where the one before it ended unless
+-- the slot was missing from a read.
 slot_levels AS (
     SELECT read_id, coalesce(selection, '#' || position) AS selection_key, current_level,
         standard_fill, product_id
@@ -24,7 +27,8 @@ slot_intervals AS (
         CASE WHEN end_read.previous_read_at > sales.period_start
             AND end_read.previous_read_at < sales.period_end
             THEN end_read.previous_read_at END AS missing_at,
-        visit.read_id IS NOT NULL AS visit_at_start,
+        visit.read_id IS NOT NULL AS visit_at_start, end_read.chain_n,
+        start_read.chain_n AS start_chain_n,
         sales.current_level + sales.units_sold + sales.test_vends + sales.free_vends
             - start_levels.current_level AS added
     FROM fct_slot_sales AS sales
@@ -33,6 +37,8 @@ slot_intervals AS (
         AND start_levels.selection_key = sales.selection_key
     LEFT JOIN slot_levels AS end_levels
         ON end_levels.read_id = sales.read_id_end AND end_levels.selection_key = sales.selection_key
-    LEFT JOIN dex_reads AS end_read ON end_read.read_id = sales.read_id_end
+    -- (`placed` holds every read with a read time: every read that can end an interval)
+    LEFT JOIN placed AS end_read ON end_read.read_id = sales.read_id_end
+    LEFT JOIN placed AS start_read ON start_read.read_id = sales.read_id_start
     LEFT JOIN visit_reads AS visit ON visit.read_id = sales.read_id_start
 )

@@ -15,7 +15,7 @@ stock_added AS (
             ELSE added END AS added_unseen
     FROM slot_intervals
 ),
-refill_flags AS MATERIALIZED (
+interval_flags AS (
     SELECT
         *,
         coalesce(added_at_start > 0, false) AS refilled_at_start,
@@ -30,4 +30,38 @@ refill_flags AS MATERIALIZED (
         coalesce(added_unseen = standard_fill AND level_start + added_at_start > 0, false)
             AS hidden
     FROM stock_added
+),
+refill_flags AS MATERIALIZED (
+    -- only the columns the later steps read (every interval of the fleet is held here), and
+    -- where each interval lies in its slot's chain of links (one window pass):
+    --   previous_sold_out_at: PA5 of the interval that ended at this one's start read;
+    --   refills_before: the refills in the slot's intervals before this one;
+    --   segment: the same for every interval of a run of links. Over a run each interval
+    --   adds (chain_n - start_chain_n) to `spanned`, which then grows exactly as chain_n, so
+    --   chain_n - spanned stays put; where the slot was missing from a read the next interval
+    --   starts after the last one ended and it steps up.
+    -- An episode's walk (07_episode_ends) is then the intervals after its own in its segment
+    -- with no refill between: up to and including the first refill.
+    SELECT
+        * EXCLUDE (start_chain_n, previous_end, previous_sold_out_at, spanned),
+        -- (a selection without a key has no chain: nothing joins to it)
+        CASE WHEN start_chain_n = previous_end AND selection_key IS NOT NULL
+            THEN previous_sold_out_at END AS previous_sold_out_at,
+        chain_n - spanned AS segment
+    FROM (
+        SELECT
+            machine_serial, selection_key, selection, product_id, product_start, read_id_end,
+            chain_n, start_chain_n, period_start, period_end, units_sold, sold_out_at,
+            sold_out_count, level_start, level_end, standard_fill, missing_at, added_at_start,
+            refilled_at_start, refilled_unseen, refilled, first_refill_at, hidden,
+            lag(chain_n) OVER slot_chain AS previous_end,
+            lag(sold_out_at) OVER slot_chain AS previous_sold_out_at,
+            CAST(coalesce(sum(CASE WHEN refilled THEN 1 ELSE 0 END) OVER (slot_chain
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT)
+                AS refills_before,
+            CAST(sum(chain_n - start_chain_n) OVER (slot_chain ROWS UNBOUNDED PRECEDING)
+                AS BIGINT) AS spanned
+        FROM interval_flags
+        WINDOW slot_chain AS (PARTITION BY machine_serial, selection_key ORDER BY chain_n)
+    )
 )

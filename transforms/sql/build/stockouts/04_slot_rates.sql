@@ -1,5 +1,5 @@
--- fct_stockouts step 4, slot rates: each slot's in-stock demand per demand hour, joined to its
--- intervals.
+-- fct_stockouts step 4, slot rates: each slot's in-stock demand per demand hour (joined to the
+-- intervals an episode starts in, 05_episode_starts).
 slot_rates AS (
     -- the slot's demand per demand hour over the intervals whose demand is all known: units
     -- sold plus, after a sell-out, PA503's customers (leaving out the intervals that ended
@@ -14,9 +14,4 @@ slot_rates AS (
       -- empty at the start read and not refilled there
       AND NOT (flags.level_start = 0 AND NOT flags.refilled_at_start)
     GROUP BY ALL
-),
-rated_intervals AS MATERIALIZED (
-    SELECT flags.*, coalesce(rates.units_per_hour, 0) AS units_per_hour
-    FROM refill_flags AS flags
-    LEFT JOIN slot_rates AS rates USING (machine_serial, selection_key)
 )
