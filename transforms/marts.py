@@ -230,8 +230,9 @@ def refresh_marts(
             for month, scope in sorted(plan.items()):
                 rebuilt = _rebuild_intervals(con, lake, month, scope)
                 _publish_month(lake, month, rebuilt, report, scope)
-            chain_table = _chain_after(con, chain, machines or set())
-        publish(lake / MARTS_DIR / CHAIN, chain_table)  # after the months, before the record
+            chain_table = _chain_after(con, chain, machines) if machines else None
+        if chain_table is not None:  # after the months, before the record
+            publish(lake / MARTS_DIR / CHAIN, chain_table)
         write_record(record, _build_sql(), live)
     finally:
         con.close()
@@ -310,7 +311,8 @@ def _months_to_rebuild(
 def _chain_after(
     con: duckdb.DuckDBPyConnection, chain: Location | None, machines: set[str]
 ) -> pa.Table:
-    """The stored chain with the rows of ``machines`` replaced by their chain now."""
+    """The stored chain with the rows of ``machines`` replaced by their chain now
+    (``chain_now``, :func:`_months_to_rebuild`)."""
     assert chain is not None
     return con.sql(
         "SELECT * FROM read_parquet($f) WHERE NOT list_contains($m, machine_serial) "

@@ -29,6 +29,7 @@ from ingest.raw_tables import SCHEMAS
 from ingest.receive import receive_inbox
 from simulator import OutputPaths, QuirkConfig, SimConfig, simulate
 from transforms import lake
+from transforms.buckets import bucket_of
 from transforms.derived import DERIVED, PER_MACHINE, dataset, refresh_derived
 from transforms.marts import MARTS_DIR, MATERIALIZED, MartsReport, refresh_marts
 
@@ -132,6 +133,9 @@ def test_nothing_new_keeps_the_stored_version(
     _build_days(archive, tmp_path, days)
     refresh_marts(tmp_path)
     refresh_derived(tmp_path, NO_MASTER)
+    # a run over a day whose partitions did not change since: no machine, no month
+    nothing = refresh_marts(tmp_path, days[-1:])
+    assert (nothing.machines, nothing.months) == (0, [])
     stored = lake.current_file(dataset(tmp_path, "fct_stockouts"))
     again = refresh_derived(tmp_path, NO_MASTER)
     assert again.machines["fct_stockouts"] == 0
@@ -253,6 +257,19 @@ def test_a_late_file_months_back_rebuilds_its_months_not_the_ones_after(
     assert late_month in report.months
     assert set(report.months) <= {late_month, _next_month(late_month)}, report.months
     assert len({d[:7] for d in days}) >= 4
+    # and there only the late machine's bucket got a new version; the other machine's bucket
+    # (the fleet's rows in a real month) kept the one the first build wrote
+    (other,) = set(arrivals["serial"]) - {early["serial"]}
+    mine, theirs = bucket_of(early["serial"]), bucket_of(other)
+    assert mine != theirs  # else these two machines could not tell
+    marts = tmp_path / "daily" / MARTS_DIR
+    for month in (
+        marts / "fct_slot_sales" / f"end_month={late_month}",
+        marts / "fct_daily_sales_parts" / f"end_month={late_month}",
+        marts / "fct_daily_sales" / f"sales_month={late_month}",
+    ):
+        assert len(list((month / mine).glob("v-*.parquet"))) == 2, month
+        assert len(list((month / theirs).glob("v-*.parquet"))) == 1, month
 
 
 def _next_month(month: str) -> str:
