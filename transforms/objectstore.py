@@ -9,6 +9,7 @@ each connection (:func:`register`): its ``httpfs`` extension cannot be installed
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,17 @@ def _protocol(root: UPath) -> str:
 
 def uri(path: Location) -> str:
     """The name DuckDB and other engines read ``path`` by: an absolute local path or
-    ``s3://bucket/key``."""
+    ``s3://bucket/key``. An absolute local Parquet file is resolved by its folder, once per
+    folder in a process (a catalog lists thousands of version files in a few hundred folders,
+    and resolving each one walks the file system again): the lake writes its files, never
+    links to them."""
     if isinstance(path, Path):
+        if path.is_absolute() and path.suffix == ".parquet":
+            return f"{_resolved_folder(str(path.parent))}/{path.name}"
         return path.resolve().as_posix()
     return str(path)
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolved_folder(folder: str) -> str:
+    return Path(folder).resolve().as_posix().rstrip("/")  # the root: "", then "/" + name
