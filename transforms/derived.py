@@ -287,12 +287,14 @@ def _refresh_daily(con: duckdb.DuckDBPyConnection, lake: Location) -> tuple[list
         known: dict[str, dict[str, str]] = json.loads(read_text(manifest_path))
     except FileNotFoundError:
         known = {}
+    parts_root = dataset(lake, FCT_DAILY_SALES_PARTS)
+    if stored_whole(parts_root, "end_month=*"):
+        return [], 0  # the parts are still stored whole: the sales marts convert them first
     if stored_whole(root, "sales_month=*"):
         known = {}  # months summed whole, before the buckets: all again
         for stored in matching(root, "sales_month=*"):  # their buckets replace them
             (stored / CURRENT).unlink(missing_ok=True)
     live = _parts_versions(lake)
-    parts_root = dataset(lake, FCT_DAILY_SALES_PARTS)
     sources: dict[str, dict[str, str]] = {}
     touched: list[_Span] = []  # the spans of replaced and new parts
     for key, version in live.items():

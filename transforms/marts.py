@@ -208,12 +208,18 @@ def refresh_marts(
         # recomputes the machines whose raw partitions changed and keeps the others' rows
         plan: dict[str, set[str]] | None = None  # month -> machines to recompute there
         machines: set[str] | None = None
-        if days is not None and chain is not None and chain.exists():
+        if days is not None:
             files = files_since(lake, record, _build_sql(), live)
             found = changed_machines(con, files)
+            if found and since is not None:
+                # a changed partition of another day (a re-parse) may reach further back than
+                # these days' reads, and a rebuild of every machine must start there
+                since = min([since, *(t for t in found.values() if t is not None)])
+            if chain is None or not chain.exists():
+                found = None  # no chain to compare with: every machine
             if found is not None and len(found) < fleet_size(con):
                 machines = set(found)
-                assert files is not None
+                assert files is not None and chain is not None
                 plan = _months_to_rebuild(con, chain, machines, files) if machines else {}
         report.machines = None if machines is None else len(machines)
         if plan is None:
@@ -274,7 +280,9 @@ def _empty_months(lake: Location, floor: str, built: set[str], report: MartsRepo
             if month < floor or month in built:
                 continue
             for stored in stored_files(path):
-                publish(stored.parent, read_schema(stored).empty_table())
+                # without the stored version's note: an empty version recomputed everyone
+                empty = read_schema(stored).remove_metadata().empty_table()
+                publish(stored.parent, empty)
                 report.removed.append(f"{table}/{month}/{stored.parent.name}")
             if (path / CURRENT).exists():
                 (path / CURRENT).unlink()
@@ -295,7 +303,8 @@ def _months_to_rebuild(
     with scoped(con, machines, ("dex_reads",)):
         con.execute(f"CREATE OR REPLACE TEMP TABLE chain_now AS {model_sql('chain_pairs')}")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE chain_before AS SELECT * FROM read_parquet($f) "
+        "CREATE OR REPLACE TEMP TABLE chain_before AS "
+        "SELECT * FROM read_parquet($f, hive_partitioning = false) "
         "WHERE list_contains($m, machine_serial)",
         {"f": uri(chain), "m": sorted(machines)},
     )
@@ -315,7 +324,8 @@ def _chain_after(
     (``chain_now``, :func:`_months_to_rebuild`)."""
     assert chain is not None
     return con.sql(
-        "SELECT * FROM read_parquet($f) WHERE NOT list_contains($m, machine_serial) "
+        "SELECT * FROM read_parquet($f, hive_partitioning = false) "
+        "WHERE NOT list_contains($m, machine_serial) "
         "UNION ALL SELECT * FROM temp.chain_now",
         params={"f": uri(chain), "m": sorted(machines)},
     ).to_arrow_table()

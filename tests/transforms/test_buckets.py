@@ -49,3 +49,32 @@ def test_a_bucket_whose_machines_left_gets_an_empty_version_and_a_whole_month_it
     publish_month(month, {}, {"A"}, _rows().clear())  # A has no interval here any more
     (live,) = stored_files(month)
     assert pl.read_parquet(live).is_empty()
+
+
+def test_an_emptied_bucket_names_no_machines_so_the_daily_sums_redo_all_of_it(
+    tmp_path: Path,
+) -> None:
+    from transforms.marts import FCT_SLOT_SALES, MARTS_DIR, MartsReport, _empty_months
+
+    month = tmp_path / MARTS_DIR / FCT_SLOT_SALES / "end_month=2024-01"
+    bucket = bucket_of("A")
+    publish_month(month, {bucket: _rows("A", "A")}, None, _rows().clear())
+    first = _live(month / bucket)
+    publish_month(month, {bucket: _rows("A")}, {"A"}, _rows().clear())  # A recomputed
+    _empty_months(tmp_path, "2024-01", set(), MartsReport())  # then no read is left there
+    # the empty version must not repeat the note it replaced ({"A"} since `first`): every
+    # machine of the bucket lost its rows
+    assert rebuilt_since(month / bucket, first, _live(month / bucket)) is None
+
+
+def test_the_daily_sums_wait_while_the_parts_are_stored_whole(tmp_path: Path) -> None:
+    import duckdb
+
+    from transforms.derived import _refresh_daily
+
+    parts = tmp_path / "marts" / "fct_daily_sales_parts" / "end_month=2024-01"
+    daily = tmp_path / "marts" / "fct_daily_sales" / "sales_month=2024-01"
+    publish(parts, _rows("A").to_arrow())  # both stored whole, before the buckets
+    publish(daily, _rows("A").to_arrow())
+    assert _refresh_daily(duckdb.connect(), tmp_path) == ([], 0)
+    assert (daily / CURRENT).exists()  # the sales stay readable until the parts are bucketed
