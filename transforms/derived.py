@@ -54,6 +54,7 @@ from transforms.marts import (
     fleet_size,
     model_sql,
     raw_connection,
+    stored_rows,
 )
 from transforms.objectstore import uri
 from transforms.read_days import wide_sources
@@ -376,10 +377,6 @@ def _sum_month(
     stored = stored_files(folder, names)
     if not stored:
         return split(fresh)
-    kept = con.sql(
-        # no hive columns: sales_month=... and bucket=... are folders
-        "SELECT * FROM read_parquet($f, hive_partitioning = false, union_by_name = true) "
-        "WHERE NOT list_contains($m, machine_serial)",
-        params={"f": [uri(f) for f in stored], "m": sorted(machines)},
-    ).pl()
+    kept = stored_rows(con, stored, "NOT list_contains($m, machine_serial)", machines)
+    assert kept is not None  # there are stored files
     return split(pl.concat([kept, fresh.cast(kept.schema)]))

@@ -219,8 +219,8 @@ def refresh_marts(
                 found = None  # no chain to compare with: every machine
             if found is not None and len(found) < fleet_size(con):
                 machines = set(found)
-                assert files is not None and chain is not None
-                plan = _months_to_rebuild(con, chain, machines, files) if machines else {}
+                assert chain is not None
+                plan = _months_to_rebuild(con, chain, machines) if machines else {}
         report.machines = None if machines is None else len(machines)
         if plan is None:
             _rebuild_months(con, lake, months_with_reads(con, since), report)
@@ -236,7 +236,7 @@ def refresh_marts(
             for month, scope in sorted(plan.items()):
                 rebuilt = _rebuild_intervals(con, lake, month, scope)
                 _publish_month(lake, month, rebuilt, report, scope)
-            chain_table = _chain_after(con, chain, machines) if machines else None
+            chain_table = _chain_after(con, chain, machines) if machines and chain else None
         if chain_table is not None:  # after the months, before the record
             publish(lake / MARTS_DIR / CHAIN, chain_table)
         write_record(record, _build_sql(), live)
@@ -290,16 +290,12 @@ def _empty_months(lake: Location, floor: str, built: set[str], report: MartsRepo
 
 
 def _months_to_rebuild(
-    con: duckdb.DuckDBPyConnection, chain: Location, machines: set[str], files: list[str]
+    con: duckdb.DuckDBPyConnection, chain: Location, machines: set[str]
 ) -> dict[str, set[str]]:
     """Month -> the ``machines`` whose intervals ending in it can differ from the stored ones
     (``sql/build/months_to_rebuild.sql``): the chain of their reads now against the stored
-    ``chain``, and the reads found in the changed raw partition ``files``."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE changed_ids AS SELECT DISTINCT read_id "
-        "FROM read_parquet($files, union_by_name = true) WHERE read_id IS NOT NULL",
-        {"files": files},
-    )
+    ``chain``, and the reads found in the changed raw partitions (``changed_rows``, left by
+    :func:`transforms.touched.changed_machines`)."""
     with scoped(con, machines, ("dex_reads",)):
         con.execute(f"CREATE OR REPLACE TEMP TABLE chain_now AS {model_sql('chain_pairs')}")
     con.execute(
@@ -317,12 +313,9 @@ def _months_to_rebuild(
     return plan
 
 
-def _chain_after(
-    con: duckdb.DuckDBPyConnection, chain: Location | None, machines: set[str]
-) -> pa.Table:
+def _chain_after(con: duckdb.DuckDBPyConnection, chain: Location, machines: set[str]) -> pa.Table:
     """The stored chain with the rows of ``machines`` replaced by their chain now
     (``chain_now``, :func:`_months_to_rebuild`)."""
-    assert chain is not None
     return con.sql(
         "SELECT * FROM read_parquet($f, hive_partitioning = false) "
         "WHERE NOT list_contains($m, machine_serial) "
@@ -397,7 +390,7 @@ def _rebuild_intervals(
     stored_sales = stored_files(month_dir(lake, FCT_SLOT_SALES, month), names)
     stored_parts = stored_files(month_dir(lake, FCT_DAILY_SALES_PARTS, month), names)
     ends = con.execute("SELECT list(read_id) FROM month_ends").fetchall()[0][0]
-    theirs = _stored(con, stored_sales, "list_contains($m, machine_serial) AND NOT "
+    theirs = stored_rows(con, stored_sales, "list_contains($m, machine_serial) AND NOT "
                      "list_contains($e, read_id_end)", machines, ends)  # fmt: skip
     sales = fresh if theirs is None else pl.concat([theirs, fresh.cast(theirs.schema)])
     decimals = con.sql(
@@ -408,13 +401,13 @@ def _rebuild_intervals(
     frames = {FCT_SLOT_SALES: sales, FCT_DAILY_SALES_PARTS: spread_daily(sales, decimals)}
     out = {}
     for table, stored in ((FCT_SLOT_SALES, stored_sales), (FCT_DAILY_SALES_PARTS, stored_parts)):
-        others = _stored(con, stored, "NOT list_contains($m, machine_serial)", machines)
+        others = stored_rows(con, stored, "NOT list_contains($m, machine_serial)", machines)
         frame = frames[table]
         out[table] = frame if others is None else pl.concat([others, frame.cast(others.schema)])
     return out
 
 
-def _stored(
+def stored_rows(
     con: duckdb.DuckDBPyConnection,
     stored: list[Location],
     where: str,
@@ -428,7 +421,7 @@ def _stored(
     params: dict[str, object] = {"f": [uri(f) for f in stored], "m": sorted(machines)}
     if ends is not None:
         params["e"] = ends
-    # no hive columns: end_month=... and bucket=... are folders, not columns of the files
+    # no hive columns: the month and bucket folders (k=v) are not columns of the files
     return con.sql(
         "SELECT * FROM read_parquet($f, hive_partitioning = false, union_by_name = true) "  # noqa: S608
         f"WHERE {where}",

@@ -78,15 +78,24 @@ def changed_machines(
     con: duckdb.DuckDBPyConnection, files: list[str] | None
 ) -> dict[str, datetime | None] | None:
     """The machines in the changed partition ``files`` (:func:`changed_files`), each with its
-    earliest read time in those rows (None: no placeable read); None when ``files`` is."""
+    earliest read time in those rows (None: no placeable read); None when ``files`` is. The
+    rows' machine, read id and read time stay in the temporary table ``changed_rows``, so that
+    a caller needing the reads too does not read the files again."""
     if files is None:
         return None
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_rows "
+        "(machine_serial VARCHAR, read_id VARCHAR, read_at TIMESTAMP)"
+    )
     if not files:
         return {}
-    rows = con.execute(
-        "SELECT machine_serial, min(read_at) FROM read_parquet($files, union_by_name = true) "
-        "WHERE machine_serial IS NOT NULL GROUP BY machine_serial",
+    con.execute(
+        "INSERT INTO changed_rows SELECT machine_serial, read_id, read_at "
+        "FROM read_parquet($files, union_by_name = true) WHERE machine_serial IS NOT NULL",
         {"files": files},
+    )
+    rows = con.execute(
+        "SELECT machine_serial, min(read_at) FROM changed_rows GROUP BY machine_serial"
     ).fetchall()
     return {row[0]: row[1] for row in rows}
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from transforms.buckets import bucket_of, publish_month, rebuilt_since, stored_files
+from transforms.derived import _refresh_daily
 from transforms.lake import CURRENT, current_file, publish
+from transforms.marts import FCT_SLOT_SALES, MARTS_DIR, MartsReport, _empty_months
 
 
 def _rows(*serials: str) -> pl.DataFrame:
@@ -48,14 +51,12 @@ def test_a_bucket_whose_machines_left_gets_an_empty_version_and_a_whole_month_it
     assert not (month / CURRENT).exists()  # its bucket replaces it for the catalog
     publish_month(month, {}, {"A"}, _rows().clear())  # A has no interval here any more
     (live,) = stored_files(month)
-    assert pl.read_parquet(live).is_empty()
+    assert pl.read_parquet(str(live)).is_empty()
 
 
 def test_an_emptied_bucket_names_no_machines_so_the_daily_sums_redo_all_of_it(
     tmp_path: Path,
 ) -> None:
-    from transforms.marts import FCT_SLOT_SALES, MARTS_DIR, MartsReport, _empty_months
-
     month = tmp_path / MARTS_DIR / FCT_SLOT_SALES / "end_month=2024-01"
     bucket = bucket_of("A")
     publish_month(month, {bucket: _rows("A", "A")}, None, _rows().clear())
@@ -68,10 +69,6 @@ def test_an_emptied_bucket_names_no_machines_so_the_daily_sums_redo_all_of_it(
 
 
 def test_the_daily_sums_wait_while_the_parts_are_stored_whole(tmp_path: Path) -> None:
-    import duckdb
-
-    from transforms.derived import _refresh_daily
-
     parts = tmp_path / "marts" / "fct_daily_sales_parts" / "end_month=2024-01"
     daily = tmp_path / "marts" / "fct_daily_sales" / "sales_month=2024-01"
     publish(parts, _rows("A").to_arrow())  # both stored whole, before the buckets
